@@ -1,0 +1,78 @@
+// Output helpers for the CLI: the only place in verbo that prints and decides exit codes.
+import { InvalidArgumentError } from 'commander';
+import { VerboError } from '../util/errors.js';
+
+/** Prints an error as one line on stderr. User errors get no stack trace; VERBO_DEBUG=1 shows one. */
+export function reportError(error: unknown): void {
+  const debug = process.env.VERBO_DEBUG === '1';
+  if (error instanceof VerboError) {
+    process.stderr.write(`verbo: ${error.message}\n`);
+  } else if (isNodeFileError(error)) {
+    const path = error.path ?? '';
+    const reason =
+      error.code === 'ENOENT'
+        ? 'no such file or directory'
+        : error.code === 'EACCES'
+          ? 'permission denied'
+          : error.code;
+    process.stderr.write(`verbo: ${path}: ${reason}\n`);
+  } else if (error instanceof Error) {
+    process.stderr.write(`verbo: internal error: ${error.message} (set VERBO_DEBUG=1 for the stack trace)\n`);
+  } else {
+    process.stderr.write(`verbo: ${String(error)}\n`);
+  }
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+}
+
+function isNodeFileError(error: unknown): error is NodeJS.ErrnoException {
+  return (
+    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error
+  );
+}
+
+/** Prints one JSON object on stdout (the `--json` contract: nothing else goes to stdout). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Prints a line of text on stdout. */
+export function printLine(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Prints a note or warning on stderr. */
+export function printNote(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/** Commander argument parsers that reject bad values with a one-line message. */
+export function parseInteger(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^[-+]?\d+$/.test(value.trim()))
+      throw new InvalidArgumentError(`expected a whole number, got '${value}'.`);
+    const n = Number.parseInt(value, 10);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got ${n}.`);
+    return n;
+  };
+}
+
+export function parseNumber(min = -Infinity, max = Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`expected a number, got '${value}'.`);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}.`);
+    return n;
+  };
+}
+
+export function parseChoice<T extends string>(choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'.`);
+    }
+    return value as T;
+  };
+}

@@ -1,0 +1,59 @@
+// Draws progress for long jobs from the library's progress events: a bar on a TTY (cli-progress),
+// one plain line every few seconds otherwise (logs, CI). Always on stderr, so stdout stays clean.
+import cliProgress from 'cli-progress';
+
+export interface ProgressView {
+  /** Updates the fraction done (0..1) and the fields shown after the bar, e.g. { loss: '2.31', rate: '410k w/s' }. */
+  update(fraction: number, fields: Record<string, string>): void;
+  /** Ends the bar (prints a final line in plain mode). */
+  stop(): void;
+}
+
+export function createProgress(
+  label: string,
+  options: { quiet?: boolean; intervalMs?: number } = {},
+): ProgressView {
+  if (options.quiet) return { update() {}, stop() {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | {info}`,
+        stream: process.stderr,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(1000, 0, { info: '' });
+    return {
+      update(fraction, fields) {
+        bar.update(Math.round(Math.min(1, Math.max(0, fraction)) * 1000), { info: formatFields(fields) });
+      },
+      stop() {
+        bar.stop();
+      },
+    };
+  }
+  const interval = options.intervalMs ?? 5000;
+  let last = 0;
+  let lastLine = '';
+  return {
+    update(fraction, fields) {
+      lastLine = `${label} ${(fraction * 100).toFixed(1)}% ${formatFields(fields)}`;
+      const now = Date.now();
+      if (now - last >= interval) {
+        last = now;
+        process.stderr.write(`${lastLine}\n`);
+      }
+    },
+    stop() {
+      if (lastLine) process.stderr.write(`${lastLine}\n`);
+    },
+  };
+}
+
+function formatFields(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(' | ');
+}
