@@ -1,4 +1,5 @@
-// Builds every AssemblyScript kernel (src/**/*.as.ts) into dist/wasm/<name>.wasm.
+// Builds every AssemblyScript kernel (src/**/*.as.ts) into dist/wasm/<name>.wasm. Shared AssemblyScript
+// code imported by kernels lives in *.as-lib.ts files, which are not built on their own.
 // Runs on `npm install` (through `prepare`) and before the tests. A kernel file may carry
 // extra compiler flags in a header line: `// asc-flags: --importMemory --sharedMemory`.
 // A kernel is rebuilt only when its source (or this script) is newer than its .wasm.
@@ -34,13 +35,25 @@ const baseFlags = [
 ];
 const selfTime = statSync(fileURLToPath(import.meta.url)).mtimeMs;
 const force = process.argv.includes('--force');
+// A kernel may import any *.as-lib.ts, so a change to any AssemblyScript file rebuilds them all.
+function findLibs(dir) {
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findLibs(path));
+    else if (entry.name.endsWith('.as-lib.ts')) found.push(path);
+  }
+  return found;
+}
+const libTime = Math.max(0, ...findLibs(join(root, 'src')).map((path) => statSync(path).mtimeMs));
 let built = 0;
 for (const source of findKernels(join(root, 'src'))) {
   const name = basename(source, '.as.ts');
   const target = join(outDir, `${name}.wasm`);
+  const newestSource = Math.max(statSync(source).mtimeMs, libTime);
   if (!force && existsSync(target)) {
     const targetTime = statSync(target).mtimeMs;
-    if (targetTime > statSync(source).mtimeMs && targetTime > selfTime) continue;
+    if (targetTime > newestSource && targetTime > selfTime) continue;
   }
   const header = readFileSync(source, 'utf8').match(/^\/\/ asc-flags:(.*)$/m);
   const extra = header ? header[1].trim().split(/\s+/).filter(Boolean) : [];
