@@ -53,13 +53,17 @@ function compileStep(table: RslpStepTable): Step {
   };
 }
 
-const pluralStep = compileStep(PLURAL);
-const feminineStep = compileStep(FEMININE);
-const adverbStep = compileStep(ADVERB);
-const augmentativeStep = compileStep(AUGMENTATIVE);
-const nounStep = compileStep(NOUN);
-const verbStep = compileStep(VERB);
-const vowelStep = compileStep(VOWEL);
+export type RslpStepName = RslpStepTable['name'];
+
+const STEPS: Readonly<Record<RslpStepName, Step>> = {
+  plural: compileStep(PLURAL),
+  feminine: compileStep(FEMININE),
+  adverb: compileStep(ADVERB),
+  augmentative: compileStep(AUGMENTATIVE),
+  noun: compileStep(NOUN),
+  verb: compileStep(VERB),
+  vowel: compileStep(VOWEL),
+};
 
 function isException(word: string, rule: Rule, wholeWord: boolean): boolean {
   if (wholeWord) return rule.exceptions.includes(word);
@@ -114,18 +118,26 @@ function removeAccents(word: string): string {
   return word.replace(ACCENTED, (letter) => ACCENT_FOLD[letter] ?? letter);
 }
 
+/**
+ * One RSLP step alone (its first fitting rule, or the word unchanged), for tests and for callers
+ * who want a lighter stemmer, e.g. plural reduction only (RSLP-S).
+ */
+export function rslpStep(word: string, step: RslpStepName): string {
+  return applyStep(word, STEPS[step]);
+}
+
 /** The RSLP stem of one lowercased Portuguese word, e.g. rslpStem('meninas') === 'menin'. */
 export function rslpStem(word: string): string {
   let stem = word;
-  if (stem.endsWith('s')) stem = applyStep(stem, pluralStep);
-  if (stem.endsWith('a')) stem = applyStep(stem, feminineStep);
-  stem = applyStep(stem, adverbStep);
-  stem = applyStep(stem, augmentativeStep);
+  if (stem.endsWith('s')) stem = applyStep(stem, STEPS.plural);
+  if (stem.endsWith('a')) stem = applyStep(stem, STEPS.feminine);
+  stem = applyStep(stem, STEPS.adverb);
+  stem = applyStep(stem, STEPS.augmentative);
   const beforeSuffixes = stem;
-  stem = applyStep(stem, nounStep);
+  stem = applyStep(stem, STEPS.noun);
   if (stem === beforeSuffixes) {
-    stem = applyStep(stem, verbStep);
-    if (stem === beforeSuffixes) stem = applyStep(stem, vowelStep);
+    stem = applyStep(stem, STEPS.verb);
+    if (stem === beforeSuffixes) stem = applyStep(stem, STEPS.vowel);
   }
   return removeAccents(stem);
 }
