@@ -12,6 +12,7 @@
 // Counting memory is bounded like the vocabulary's: above maxVocabSize entries, those counted ≤ level are
 // dropped and the level grows (see counting.ts).
 import { VerboError } from '../util/errors.js';
+import { ownString } from './counting.js';
 
 export type PhraseScoring = 'default' | 'npmi';
 
@@ -97,12 +98,12 @@ export class Phrases {
       for (let i = 0; i < sentence.length; i++) {
         const word = sentence[i]!;
         const count = words.get(word);
-        words.set(word, (count ?? 0) + 1);
+        words.set(count === undefined ? ownString(word) : word, (count ?? 0) + 1);
         let grew = count === undefined;
         if (previous !== undefined) {
           const key = previous + PAIR_JOINER + word;
           const pairCount = pairs.get(key);
-          pairs.set(key, (pairCount ?? 0) + 1);
+          pairs.set(pairCount === undefined ? ownString(key) : key, (pairCount ?? 0) + 1);
           if (pairCount === undefined) grew = true;
         }
         if (grew && words.size + pairs.size > maxVocabSize) prune();
