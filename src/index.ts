@@ -2,3 +2,4 @@
 export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/errors.js';
 export { Random } from './util/random.js';
 export * from './vocab/index.js';
+export * from './text/index.js';

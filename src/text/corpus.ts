@@ -246,6 +246,20 @@ function countChar(text: string, ch: string): number {
   return count;
 }
 
+/** Cuts a line into pieces of at most `limit` characters, at the last space before the limit when there is one. */
+function cutLine(line: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > limit) {
+    let cut = rest.lastIndexOf(' ', limit);
+    if (cut <= 0) cut = limit;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut + (rest.charCodeAt(cut) === 32 ? 1 : 0));
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
 /** Reads one file as lines (LF or CRLF), updating `counts`. */
 async function* readLines(
   path: string,
@@ -286,19 +300,27 @@ async function* readLines(
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
         const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-        counts.lines++;
-        yield pending.slice(start, end);
+        if (end - start <= maxLineLength) {
+          counts.lines++;
+          yield pending.slice(start, end);
+        } else {
+          for (const piece of cutLine(pending.slice(start, end), maxLineLength)) {
+            counts.lines++;
+            yield piece;
+          }
+        }
         start = newline + 1;
         newline = pending.indexOf('\n', start);
       }
       pending = start === 0 ? pending : pending.slice(start);
-      while (pending.length > maxLineLength) {
-        // Cut an over-long line at its last space before the limit (or at the limit if it has none).
-        let cut = pending.lastIndexOf(' ', maxLineLength);
-        if (cut <= 0) cut = maxLineLength;
-        counts.lines++;
-        yield pending.slice(0, cut);
-        pending = pending.slice(cut + (pending.charCodeAt(cut) === 32 ? 1 : 0));
+      if (pending.length > maxLineLength) {
+        // A line without an end in sight: emit all of it but the last piece, which may still grow.
+        const pieces = cutLine(pending, maxLineLength);
+        pending = pieces.pop()!;
+        for (const piece of pieces) {
+          counts.lines++;
+          yield piece;
+        }
       }
     }
     const tail = decoder.decode();
@@ -306,8 +328,10 @@ async function* readLines(
     pending += tail;
     if (pending.endsWith('\r')) pending = pending.slice(0, -1);
     if (pending !== '') {
-      counts.lines++;
-      yield pending;
+      for (const piece of cutLine(pending, maxLineLength)) {
+        counts.lines++;
+        yield piece;
+      }
     }
   } catch (error) {
     if (error instanceof VerboError) throw error;
