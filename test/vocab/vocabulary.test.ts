@@ -157,7 +157,7 @@ describe('Vocabulary.extend', () => {
     );
     expect(grown.words).toEqual(['<unk>', 'the', 'cat', 'yak', 'zebra', 'ox']);
     expect(Array.from(grown.counts)).toEqual([0, 5, 7, 7, 2, 2]);
-    old.words.forEach((w, id) => expect(grown.id(w)).toBe(id));
+    for (const [id, w] of old.words.entries()) expect(grown.id(w)).toBe(id);
     expect(grown.tokensSeen).toBe(old.tokensSeen + 16);
     expect(grown.specials).toEqual(['<unk>']);
     // The old vocabulary is untouched.
