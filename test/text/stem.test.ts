@@ -298,6 +298,12 @@ const RSLP_EXAMPLES: ReadonlyArray<readonly [string, string]> = [
   ['político', 'politic'], // noun "tico" exception, "ico" protected by the ending "tico"; vowel o
   ['caminho', 'caminh'], // diminutive exception, vowel o
   ['cantando', 'cant'],
+  ['gostou', 'gost'], // verb ou (the examples of R's ptstem and TNTSearch: gostou, gosto, gostaram → gost)
+  ['gosto', 'gost'], // vowel o
+  ['gostaram', 'gost'], // verb aram
+  ['mulheres', 'mulh'], // plural res→r, verb er
+  ['livrinho', 'livr'], // diminutive inho
+  ['rapidamente', 'rapid'], // adverb mente, vowel a
   ['bebêssemos', 'beb'],
   ['', ''],
 ];
