@@ -1,6 +1,7 @@
 // The list of CLI commands: each module exports a `register(program)` that adds its subcommand.
 import type { Command } from 'commander';
+import { register as vocab } from './vocab.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [vocab];
