@@ -12,7 +12,8 @@
 //    min/median of --rss-repeat runs (default 3). Memory should grow with the vocabulary, not the corpus:
 //    the target ratio is ≤ 1.2. --no-rss skips this part.
 //
-// Usage: npm run build && node bench/prep.mjs [--text FILE] [--repeat 3] [--copies 10] [--rss-repeat 3] [--no-rss]
+// Usage: npm run build && node bench/prep.mjs [--text FILE] [--repeat 3] [--copies 10] [--rss-repeat 3]
+//        [--no-rss] [--no-pipeline] [--no-natural] [--child-flags=--max-semi-space-size=2]
 // Progress goes to stderr; the last stdout line is one JSON object.
 import { spawnSync } from 'node:child_process';
 import {
@@ -25,10 +26,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { pipeline as pipeStreams } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -50,11 +51,16 @@ const { values: args } = parseArgs({
     'rss-repeat': { type: 'string', default: '3' },
     'no-rss': { type: 'boolean', default: false },
     'no-natural': { type: 'boolean', default: false },
+    'no-pipeline': { type: 'boolean', default: false },
+    'child-flags': { type: 'string', default: '' },
   },
 });
 const repeat = Number(args.repeat);
 const copies = Number(args.copies);
 const rssRepeat = Number(args['rss-repeat']);
+// Node flags for the `verbo vocab` children, e.g. --child-flags=--max-semi-space-size=2 (V8's young
+// generation grows to 2 × 16 MB on long runs, which is most of the difference between 1× and 10×).
+const childFlags = args['child-flags'].split(' ').filter(Boolean);
 const corpusPath = args.text ?? sharedDataPath('bench', 'sotu_moby.txt');
 if (!existsSync(corpusPath)) {
   process.stderr.write(`bench/prep.mjs: ${corpusPath} is missing; pass --text FILE\n`);
@@ -100,55 +106,57 @@ function bench(name, run) {
 
 const options = { lang: 'en', lower: true, stopwords: true, stem: 'porter' };
 const results = [];
-results.push(
-  bench('verbo.pipeline(lower+tokenize+stopwords+porter)', () => {
-    const pipeline = createPipeline(options);
-    let n = 0;
-    for (const line of lines) {
-      const tokens = pipeline.tokens(line);
-      n += tokens.length;
-      sink += tokens.length > 0 ? tokens[0].length : 0;
-    }
-    return n;
-  }),
-);
-
-{
-  // One streaming pass: read + decode + split lines + pipeline + 10,000-token chunks.
-  const start = now();
-  let n = 0;
-  for await (const tokens of tokenCorpus(openCorpus([corpusPath]), createPipeline(options)))
-    n += tokens.length;
-  const seconds = now() - start;
-  const result = {
-    stage: 'verbo.tokenCorpus(openCorpus) streaming, 1 run',
-    bytes,
-    tokens: n,
-    seconds: { runs: [seconds], min: seconds, median: seconds, max: seconds },
-    mb_per_s: { best: round(bytes / 1e6 / seconds), median: round(bytes / 1e6 / seconds) },
-    tokens_per_s: { best: Math.round(n / seconds), median: Math.round(n / seconds) },
-  };
-  log(JSON.stringify(result));
-  results.push(result);
-}
-
 let natural = null;
-if (!args['no-natural']) {
-  const require = createRequire(join(root, 'package.json'));
-  const { WordTokenizer } = require('natural/lib/natural/tokenizers/regexp_tokenizer.js');
-  const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer.js');
-  const stopword = require('stopword');
-  const tokenizer = new WordTokenizer();
-  natural = bench('natural.WordTokenizer+stopword.removeStopwords+natural.PorterStemmer', () => {
+if (!args['no-pipeline']) {
+  results.push(
+    bench('verbo.pipeline(lower+tokenize+stopwords+porter)', () => {
+      const pipeline = createPipeline(options);
+      let n = 0;
+      for (const line of lines) {
+        const tokens = pipeline.tokens(line);
+        n += tokens.length;
+        sink += tokens.length > 0 ? tokens[0].length : 0;
+      }
+      return n;
+    }),
+  );
+
+  {
+    // One streaming pass: read + decode + split lines + pipeline + 10,000-token chunks.
+    const start = now();
     let n = 0;
-    for (const line of lines) {
-      const tokens = stopword.removeStopwords(tokenizer.tokenize(line.toLowerCase()));
-      for (const token of tokens) sink += PorterStemmer.stem(token).length;
+    for await (const tokens of tokenCorpus(openCorpus([corpusPath]), createPipeline(options)))
       n += tokens.length;
-    }
-    return n;
-  });
-  results.push(natural);
+    const seconds = now() - start;
+    const result = {
+      stage: 'verbo.tokenCorpus(openCorpus) streaming, 1 run',
+      bytes,
+      tokens: n,
+      seconds: { runs: [seconds], min: seconds, median: seconds, max: seconds },
+      mb_per_s: { best: round(bytes / 1e6 / seconds), median: round(bytes / 1e6 / seconds) },
+      tokens_per_s: { best: Math.round(n / seconds), median: Math.round(n / seconds) },
+    };
+    log(JSON.stringify(result));
+    results.push(result);
+  }
+
+  if (!args['no-natural']) {
+    const require = createRequire(join(root, 'package.json'));
+    const { WordTokenizer } = require('natural/lib/natural/tokenizers/regexp_tokenizer.js');
+    const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer.js');
+    const stopword = require('stopword');
+    const tokenizer = new WordTokenizer();
+    natural = bench('natural.WordTokenizer+stopword.removeStopwords+natural.PorterStemmer', () => {
+      let n = 0;
+      for (const line of lines) {
+        const tokens = stopword.removeStopwords(tokenizer.tokenize(line.toLowerCase()));
+        for (const token of tokens) sink += PorterStemmer.stem(token).length;
+        n += tokens.length;
+      }
+      return n;
+    });
+    results.push(natural);
+  }
 }
 
 // --- peak RSS of `verbo vocab`: corpus once vs replicated ---
@@ -171,8 +179,13 @@ if (!args['no-rss']) {
       const replicated = join(dir, `corpus-x${copies}.txt`);
       log(`writing ${copies}× corpus to ${replicated}`);
       const out = createWriteStream(replicated);
-      for (let c = 0; c < copies; c++)
-        await pipeStreams(createReadStream(corpusPath), out, { end: c === copies - 1 });
+      for (let c = 0; c < copies; c++) {
+        for await (const block of createReadStream(corpusPath)) {
+          if (!out.write(block)) await once(out, 'drain');
+        }
+      }
+      out.end();
+      await once(out, 'finish');
       const measure = (file) => {
         const kilobytes = [];
         const seconds = [];
@@ -181,7 +194,7 @@ if (!args['no-rss']) {
           const start = now();
           const child = spawnSync(
             process.execPath,
-            ['--require', preload, cli, 'vocab', file, '--quiet', '--top', '0'],
+            [...childFlags, '--require', preload, cli, 'vocab', file, '--quiet', '--top', '0'],
             {
               encoding: 'utf8',
               env: { ...process.env, VERBO_MAXRSS_FILE: rssFile },
@@ -201,17 +214,18 @@ if (!args['no-rss']) {
           seconds: summarize(seconds.map((s) => round(s, 2))),
         };
       };
-      const once = measure(corpusPath);
+      const single = measure(corpusPath);
       const many = measure(replicated);
       rss = {
         copies,
-        once,
+        once: single,
         replicated: many,
         ratio: {
-          min: round(many.peak_rss_mb.min / once.peak_rss_mb.min),
-          median: round(many.peak_rss_mb.median / once.peak_rss_mb.median),
+          min: round(many.peak_rss_mb.min / single.peak_rss_mb.min),
+          median: round(many.peak_rss_mb.median / single.peak_rss_mb.median),
         },
         target: '≤ 1.2',
+        child_flags: childFlags,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -230,12 +244,13 @@ process.stdout.write(
     corpus: corpusPath,
     bytes,
     repeat,
-    pipeline: { options, mb_per_s: ours.mb_per_s, tokens_per_s: ours.tokens_per_s },
+    pipeline: ours && { options, mb_per_s: ours.mb_per_s, tokens_per_s: ours.tokens_per_s },
     natural_combined: natural && { mb_per_s: natural.mb_per_s, tokens_per_s: natural.tokens_per_s },
-    speedup_vs_natural: natural && {
-      best: round(natural.seconds.min / ours.seconds.min, 2),
-      median: round(natural.seconds.median / ours.seconds.median, 2),
-    },
+    speedup_vs_natural: natural &&
+      ours && {
+        best: round(natural.seconds.min / ours.seconds.min, 2),
+        median: round(natural.seconds.median / ours.seconds.median, 2),
+      },
     target_speedup: '≥ 5× natural (anchor ~2.3 MB/s)',
     vocab_peak_rss: rss,
     results,

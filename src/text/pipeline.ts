@@ -172,6 +172,19 @@ export function memoize(transform: (word: string) => string, size: number): (wor
   };
 }
 
+/**
+ * The same text in a string of its own. Tokens are substrings of their line, and V8 keeps a substring
+ * of 13 or more characters as a view into its parent, so a token held in the memo would keep its whole
+ * line (up to megabytes) alive. Prepending a character and reading the result (Number() flattens it)
+ * makes a fresh flat string; cutting the character off again leaves a view into that small string only.
+ */
+function detachString(text: string): string {
+  if (text.length < 13) return text;
+  const padded = `_${text}`;
+  Number(padded);
+  return padded.slice(1);
+}
+
 /** Builds a pipeline from options. Throws a VerboError for a bad option or an unreadable stopword file. */
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const resolved = resolveOptions(options);
@@ -269,9 +282,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const token = raw[i]!;
       let result = finished.get(token);
       if (result === undefined) {
-        result = finishToken(token);
+        const key = detachString(token);
+        result = finishToken(key);
         if (finished.size >= resolved.cacheSize) finished = new Map();
-        finished.set(token, result);
+        finished.set(key, result);
       }
       if (result !== null) raw[kept++] = result;
     }
