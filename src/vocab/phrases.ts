@@ -28,7 +28,8 @@ export interface PhrasesOptions {
   maxVocabSize?: number;
 }
 
-const PAIR_JOINER = '\u0000';
+/** Pair counts as first word → second word → count: no joined keys to build and hash per token. */
+type PairTable = Map<string, Map<string, number>>;
 
 export class Phrases {
   readonly minCount: number;
@@ -40,17 +41,20 @@ export class Phrases {
   /** The pruning level reached while counting (0: exact counts). */
   readonly pruneLevel: number;
   private readonly wordCounts: Map<string, number>;
-  private readonly pairCounts: Map<string, number>;
+  private readonly pairCounts: PairTable;
+  private readonly distinctPairs: number;
 
   private constructor(
     wordCounts: Map<string, number>,
-    pairCounts: Map<string, number>,
+    pairCounts: PairTable,
+    distinctPairs: number,
     tokens: number,
     pruneLevel: number,
     options: Required<Omit<PhrasesOptions, 'maxVocabSize'>>,
   ) {
     this.wordCounts = wordCounts;
     this.pairCounts = pairCounts;
+    this.distinctPairs = distinctPairs;
     this.tokens = tokens;
     this.pruneLevel = pruneLevel;
     this.minCount = options.minCount;
@@ -82,14 +86,22 @@ export class Phrases {
     if (!(maxVocabSize >= 1)) throw new VerboError(`Phrases: maxVocabSize must be ≥ 1, got ${maxVocabSize}.`);
 
     const words = new Map<string, number>();
-    const pairs = new Map<string, number>();
+    const pairs: PairTable = new Map();
+    let distinctPairs = 0;
     let tokens = 0;
     let pruneLevel = 0;
     const prune = (): void => {
-      while (words.size + pairs.size > maxVocabSize) {
+      while (words.size + distinctPairs > maxVocabSize) {
         pruneLevel++;
-        for (const table of [words, pairs]) {
-          for (const [key, count] of table) if (count <= pruneLevel) table.delete(key);
+        for (const [word, count] of words) if (count <= pruneLevel) words.delete(word);
+        for (const [first, followers] of pairs) {
+          for (const [second, count] of followers) {
+            if (count <= pruneLevel) {
+              followers.delete(second);
+              distinctPairs--;
+            }
+          }
+          if (followers.size === 0) pairs.delete(first);
         }
       }
     };
@@ -101,22 +113,34 @@ export class Phrases {
         words.set(count === undefined ? ownString(word) : word, (count ?? 0) + 1);
         let grew = count === undefined;
         if (previous !== undefined) {
-          const key = previous + PAIR_JOINER + word;
-          const pairCount = pairs.get(key);
-          pairs.set(pairCount === undefined ? ownString(key) : key, (pairCount ?? 0) + 1);
-          if (pairCount === undefined) grew = true;
+          let followers = pairs.get(previous);
+          if (followers === undefined) {
+            followers = new Map();
+            pairs.set(ownString(previous), followers);
+          }
+          const pairCount = followers.get(word);
+          if (pairCount === undefined) {
+            followers.set(ownString(word), 1);
+            distinctPairs++;
+            grew = true;
+          } else followers.set(word, pairCount + 1);
         }
-        if (grew && words.size + pairs.size > maxVocabSize) prune();
+        if (grew && words.size + distinctPairs > maxVocabSize) prune();
         previous = word;
       }
       tokens += sentence.length;
     }
-    return new Phrases(words, pairs, tokens, pruneLevel, { minCount, threshold, scoring, delimiter });
+    return new Phrases(words, pairs, distinctPairs, tokens, pruneLevel, {
+      minCount,
+      threshold,
+      scoring,
+      delimiter,
+    });
   }
 
   /** Distinct words plus distinct pairs counted (the V of the default score). */
   get vocabSize(): number {
-    return this.wordCounts.size + this.pairCounts.size;
+    return this.wordCounts.size + this.distinctPairs;
   }
 
   wordCount(word: string): number {
@@ -124,14 +148,14 @@ export class Phrases {
   }
 
   pairCount(first: string, second: string): number {
-    return this.pairCounts.get(first + PAIR_JOINER + second) ?? 0;
+    return this.pairCounts.get(first)?.get(second) ?? 0;
   }
 
   /** The score of "first second", or -Infinity when a part was never counted. */
   score(first: string, second: string): number {
     const a = this.wordCounts.get(first);
     const b = this.wordCounts.get(second);
-    const ab = this.pairCounts.get(first + PAIR_JOINER + second);
+    const ab = this.pairCounts.get(first)?.get(second);
     if (a === undefined || b === undefined || ab === undefined) return Number.NEGATIVE_INFINITY;
     if (this.scoring === 'default') return ((ab - this.minCount) / (a * b)) * this.vocabSize;
     if (ab < this.minCount) return Number.NEGATIVE_INFINITY;
@@ -173,12 +197,11 @@ export class Phrases {
   /** Every glued pair with its score and count, best first. */
   phrases(): { phrase: string; score: number; count: number }[] {
     const found: { phrase: string; score: number; count: number }[] = [];
-    for (const [key, count] of this.pairCounts) {
-      const cut = key.indexOf(PAIR_JOINER);
-      const first = key.slice(0, cut);
-      const second = key.slice(cut + 1);
-      const score = this.score(first, second);
-      if (score > this.threshold) found.push({ phrase: first + this.delimiter + second, score, count });
+    for (const [first, followers] of this.pairCounts) {
+      for (const [second, count] of followers) {
+        const score = this.score(first, second);
+        if (score > this.threshold) found.push({ phrase: first + this.delimiter + second, score, count });
+      }
     }
     return found.sort((x, y) => y.score - x.score);
   }
