@@ -9,9 +9,12 @@
 //   tokens, in [−1, 1]; pairs seen fewer than minCount times score −∞.
 // A pair is glued when its score is strictly greater than the threshold. Applying goes left to right and
 // greedily: once "a b" is glued, b cannot start another pair.
+// `freeze()` keeps only the glued pairs (FrozenPhrases), which apply the same way and save as JSON.
 // Counting memory is bounded like the vocabulary's: above maxVocabSize entries, those counted ≤ level are
 // dropped and the level grows (see counting.ts).
-import { VerboError } from '../util/errors.js';
+import { readFileSync } from 'node:fs';
+import { FormatError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
 import { ownString } from './counting.js';
 
 export type PhraseScoring = 'default' | 'npmi';
@@ -172,19 +175,19 @@ export class Phrases {
 
   /** The sentence with detected pairs glued, left to right, each word in at most one new pair. */
   apply(tokens: readonly string[]): string[] {
-    const out: string[] = [];
-    let i = 0;
-    while (i < tokens.length) {
-      const word = tokens[i]!;
-      if (i + 1 < tokens.length && this.isPhrase(word, tokens[i + 1]!)) {
-        out.push(word + this.delimiter + tokens[i + 1]!);
-        i += 2;
-      } else {
-        out.push(word);
-        i += 1;
+    return glue(tokens, this.delimiter, (first, second) => this.isPhrase(first, second));
+  }
+
+  /** Only the glued pairs, without the counts: small, fast to apply, and savable. */
+  freeze(): FrozenPhrases {
+    const glued: [string, string, number][] = [];
+    for (const [first, followers] of this.pairCounts) {
+      for (const second of followers.keys()) {
+        const score = this.score(first, second);
+        if (score > this.threshold) glued.push([first, second, score]);
       }
     }
-    return out;
+    return new FrozenPhrases(glued, this.delimiter);
   }
 
   /** Applies the model to every sentence of a stream. */
@@ -205,4 +208,128 @@ export class Phrases {
     }
     return found.sort((x, y) => y.score - x.score);
   }
+}
+
+/** Glues accepted pairs left to right; a word joins at most one new pair. */
+function glue(
+  tokens: readonly string[],
+  delimiter: string,
+  accept: (first: string, second: string) => boolean,
+): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const word = tokens[i]!;
+    if (i + 1 < tokens.length && accept(word, tokens[i + 1]!)) {
+      out.push(word + delimiter + tokens[i + 1]!);
+      i += 2;
+    } else {
+      out.push(word);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+export const PHRASES_JSON_FORMAT = 'verbo-phrases';
+
+/** The JSON document of a frozen phrase model. */
+export interface PhrasesJson {
+  format: typeof PHRASES_JSON_FORMAT;
+  version: 1;
+  delimiter: string;
+  /** [first, second, score] for every glued pair. */
+  phrases: [string, string, number][];
+}
+
+/** A phrase model reduced to its glued pairs (gensim's FrozenPhrases): apply, save and load. */
+export class FrozenPhrases {
+  readonly delimiter: string;
+  private readonly pairs: Map<string, Map<string, number>> = new Map();
+  private count = 0;
+
+  constructor(phrases: Iterable<readonly [string, string, number]>, delimiter = '_') {
+    this.delimiter = delimiter;
+    for (const [first, second, score] of phrases) {
+      let followers = this.pairs.get(first);
+      if (followers === undefined) this.pairs.set(first, (followers = new Map()));
+      if (!followers.has(second)) this.count++;
+      followers.set(second, score);
+    }
+  }
+
+  /** Number of glued pairs. */
+  get size(): number {
+    return this.count;
+  }
+
+  isPhrase(first: string, second: string): boolean {
+    return this.pairs.get(first)?.has(second) ?? false;
+  }
+
+  apply(tokens: readonly string[]): string[] {
+    return glue(tokens, this.delimiter, (first, second) => this.isPhrase(first, second));
+  }
+
+  toJSON(): PhrasesJson {
+    const phrases: [string, string, number][] = [];
+    for (const [first, followers] of this.pairs) {
+      for (const [second, score] of followers) phrases.push([first, second, score]);
+    }
+    return { format: PHRASES_JSON_FORMAT, version: 1, delimiter: this.delimiter, phrases };
+  }
+
+  static fromJSON(doc: unknown, source = 'phrases'): FrozenPhrases {
+    const d = doc as Partial<PhrasesJson> | null;
+    if (typeof d !== 'object' || d === null || d.format !== PHRASES_JSON_FORMAT) {
+      throw new FormatError(
+        `${source}: expected "format": "${PHRASES_JSON_FORMAT}"; is this a verbo phrase model?`,
+      );
+    }
+    if (d.version !== 1)
+      throw new FormatError(`${source}: unsupported phrase model version ${JSON.stringify(d.version)}.`);
+    if (typeof d.delimiter !== 'string' || !Array.isArray(d.phrases)) {
+      throw new FormatError(`${source}: "delimiter" must be a string and "phrases" an array.`);
+    }
+    d.phrases.forEach((entry, i) => {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 3 ||
+        typeof entry[0] !== 'string' ||
+        typeof entry[1] !== 'string' ||
+        typeof entry[2] !== 'number'
+      ) {
+        throw new FormatError(`${source}: phrase ${i} must be [first, second, score].`);
+      }
+    });
+    return new FrozenPhrases(d.phrases, d.delimiter);
+  }
+}
+
+/** Writes a frozen phrase model as JSON, atomically. */
+export function savePhrases(phrases: FrozenPhrases | Phrases, path: string): void {
+  const frozen = phrases instanceof Phrases ? phrases.freeze() : phrases;
+  writeFileAtomic(path, `${JSON.stringify(frozen.toJSON())}\n`);
+}
+
+/** Reads a phrase model written by savePhrases. */
+export function loadPhrases(path: string): FrozenPhrases {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VerboError(`${path}: no such phrase model file.`, 'ENOENT');
+    }
+    throw error;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(
+      `${path}: not valid JSON (${(error as Error).message}); expected a verbo phrase model.`,
+    );
+  }
+  return FrozenPhrases.fromJSON(doc, path);
 }
