@@ -137,6 +137,35 @@ describe('buildVocabulary', () => {
   });
 });
 
+describe('encode / decode', () => {
+  const vocab = Vocabulary.fromCounts(
+    [
+      ['the', 5],
+      ['cat', 3],
+    ],
+    { specials: ['<unk>'] },
+  );
+  const rows: { tokens: string[]; unknown?: number; ids: number[] }[] = [
+    { tokens: ['the', 'cat', 'the'], ids: [1, 2, 1] },
+    { tokens: ['the', 'dog', 'cat'], ids: [1, 2] },
+    { tokens: ['the', 'dog', 'cat'], unknown: 0, ids: [1, 0, 2] },
+    { tokens: ['dog'], ids: [] },
+    { tokens: [], ids: [] },
+  ];
+  for (const row of rows) {
+    it(`${row.tokens.join(' ') || '(empty)'} → [${row.ids}]${row.unknown !== undefined ? ' with <unk>' : ''}`, () => {
+      const ids = vocab.encode(row.tokens, { unknown: row.unknown });
+      expect(ids).toBeInstanceOf(Int32Array);
+      expect(Array.from(ids)).toEqual(row.ids);
+      expect(vocab.decode(ids)).toEqual(row.ids.map((id) => vocab.words[id]));
+    });
+  }
+  it('rejects an unknown id outside the vocabulary', () => {
+    expect(() => vocab.encode(['x'], { unknown: 3 })).toThrow(/unknown must be an id/);
+    expect(() => vocab.decode([7])).toThrow(/out of range/);
+  });
+});
+
 describe('Vocabulary.extend', () => {
   it('keeps old ids, adds counts, appends new words by count', () => {
     const old = Vocabulary.fromCounts(
