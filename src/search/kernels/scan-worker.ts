@@ -1,0 +1,36 @@
+// The second thread of the WebAssembly exact scan (wasm-scan.ts). It instantiates the scan kernel on the
+// shared memory it is given and then sleeps on the control block; each request names a range of work
+// (scanBatch's arguments), which it runs before publishing the request number as done.
+import { workerData } from 'node:worker_threads';
+
+const REQUEST = 0;
+const DONE = 1;
+const READY = 2;
+const QUIT = 3;
+const PARAMS = 4;
+
+const { module, memory, control } = workerData as {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+};
+const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+  scanBatch(...args: number[]): void;
+};
+const slots = new Int32Array(memory.buffer, control, 64);
+const words = new Uint32Array(memory.buffer, control, 64);
+
+let seen = Atomics.load(slots, REQUEST);
+Atomics.store(slots, READY, 1);
+for (;;) {
+  Atomics.wait(slots, REQUEST, seen);
+  const request = Atomics.load(slots, REQUEST);
+  if (request === seen) continue;
+  seen = request;
+  if (Atomics.load(slots, QUIT) === 1) break;
+  const args: number[] = [];
+  for (let i = 0; i < 12; i++) args.push(words[PARAMS + i]!);
+  kernel.scanBatch(...args);
+  Atomics.store(slots, DONE, request);
+  Atomics.notify(slots, DONE);
+}
