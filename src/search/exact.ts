@@ -65,6 +65,19 @@ export class ExactIndex implements KnnIndex {
     return this.scanner === undefined ? 'js' : 'wasm';
   }
 
+  /**
+   * Starts the scan's worker thread now and resolves once it is ready (true), instead of letting the
+   * first large scan start it; false when the scan runs on one thread.
+   */
+  warmUp(): Promise<boolean> {
+    return this.scanner === undefined ? Promise.resolve(false) : this.scanner.warmUp();
+  }
+
+  /** Stops the scan's worker thread (optional: it does not keep the process alive). */
+  close(): void {
+    this.scanner?.close();
+  }
+
   get size(): number {
     return this.table.size;
   }
@@ -158,7 +171,7 @@ export class ExactIndex implements KnnIndex {
     const anySelf = resolved.some((query) => query.selfId >= 0);
     const wanted = Math.min(this.size, k + extra + (anySelf ? 1 : 0));
     const flat = new Float32Array(resolved.length * dim);
-    resolved.forEach((query, i) => flat.set(query.vector, i * dim));
+    for (let i = 0; i < resolved.length; i++) flat.set(resolved[i]!.vector, i * dim);
     const heaps = this.scanAll(flat, resolved.length, wanted, mask);
     const skip = new Set(excluded);
     return resolved.map((query, i) => {

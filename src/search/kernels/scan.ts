@@ -9,7 +9,7 @@ export function heapReset(heapScores: Float32Array, heapIds: Int32Array, offset:
   heapIds.fill(-1, offset, offset + k);
 }
 
-/** Offers (score, id) to the min-heap of size k at `offset`. */
+/** Offers (score, id) to the min-heap of size k at `offset` (ids at `idOffset`, by default the same). */
 export function heapPush(
   heapScores: Float32Array,
   heapIds: Int32Array,
@@ -17,6 +17,7 @@ export function heapPush(
   k: number,
   score: number,
   id: number,
+  idOffset = offset,
 ): void {
   if (!(score > heapScores[offset]!)) return;
   let pos = 0;
@@ -28,11 +29,11 @@ export function heapPush(
     const childScore = heapScores[offset + child]!;
     if (!(childScore < score)) break;
     heapScores[offset + pos] = childScore;
-    heapIds[offset + pos] = heapIds[offset + child]!;
+    heapIds[idOffset + pos] = heapIds[idOffset + child]!;
     pos = child;
   }
   heapScores[offset + pos] = score;
-  heapIds[offset + pos] = id;
+  heapIds[idOffset + pos] = id;
 }
 
 /**

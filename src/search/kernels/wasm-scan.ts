@@ -202,6 +202,7 @@ export class WasmScanner {
                   k,
                   this.floats[(workerScoresAt >> 2) + i]!,
                   id,
+                  idsAt >> 2,
                 );
             }
           } else {
@@ -352,6 +353,26 @@ export class WasmScanner {
     this.workerBroken = true;
     void this.worker?.terminate();
     return false;
+  }
+
+  /**
+   * Starts the worker now (instead of at the first large scan) and resolves once it is ready; resolves
+   * false when this scanner runs on one thread (threads 1, worker script not built, or worker failed).
+   */
+  async warmUp(timeoutMs = 10_000): Promise<boolean> {
+    if (this.threads < 2 || this.workerBroken) return false;
+    if (this.worker === undefined) this.spawnWorker();
+    const started = Date.now();
+    while (!this.workerBroken && Atomics.load(this.control, READY) !== 1) {
+      if (Date.now() - started > timeoutMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return !this.workerBroken;
+  }
+
+  /** Whether scans may currently be shared with a ready worker. */
+  get parallelReady(): boolean {
+    return this.threads >= 2 && !this.workerBroken && Atomics.load(this.control, READY) === 1;
   }
 
   /** Stops the worker thread (it is unref'd, so this is only needed to free it early). */
