@@ -107,6 +107,8 @@ export class HnswIndex implements KnnIndex {
   private deleted = new Set<number>();
   /** Unit rows by label, row-major; undefined until needed after a load without vectors. */
   private rows: Float32Array | undefined = new Float32Array(0);
+  /** The checksum while the contents are unchanged since it was computed or loaded. */
+  private knownChecksum: string | undefined;
 
   constructor(dim: number, options: HnswOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
@@ -166,6 +168,7 @@ export class HnswIndex implements KnnIndex {
   add(words: readonly string[], vectors: VectorsInput, options: AddOptions = {}): void {
     const incoming = normalizeRows(words, vectors, this.dim);
     const rows = this.ensureRows();
+    this.knownChecksum = undefined;
     const ids = this.table.assign(words, options.counts);
     const needed = this.table.size;
     if (needed > this.capacity) {
@@ -197,6 +200,7 @@ export class HnswIndex implements KnnIndex {
       if (label === undefined || this.deleted.has(label)) continue;
       this.graph.markDelete(label);
       this.deleted.add(label);
+      this.knownChecksum = undefined;
       removed++;
     }
     if (removed > 0 && this.deleted.size > this.compactThreshold * this.table.size) this.compact();
@@ -396,6 +400,11 @@ export class HnswIndex implements KnnIndex {
 
   /** Checksum of the live words and unit vectors in label order. */
   checksum(): string {
+    this.knownChecksum ??= this.computeChecksum();
+    return this.knownChecksum;
+  }
+
+  private computeChecksum(): string {
     const rows = this.ensureRows();
     if (this.deleted.size === 0) return vectorsChecksum(this.table.words, rows, this.dim);
     const liveWords = this.words();
@@ -437,7 +446,11 @@ export class HnswIndex implements KnnIndex {
             `(M ${parameters.M}, efConstruction ${parameters.efConstruction}, ${options.words.length} words)`,
         );
         const rebuilt = new HnswIndex(sidecar.dim, { ...parameters, capacity: options.words.length });
-        rebuilt.add(options.words, given, options.counts === undefined ? {} : { counts: options.counts });
+        rebuilt.add(
+          options.words,
+          options.vectors,
+          options.counts === undefined ? {} : { counts: options.counts },
+        );
         return rebuilt;
       }
     }
@@ -476,6 +489,8 @@ export class HnswIndex implements KnnIndex {
     });
     if (sidecar.counts !== undefined) table.counts = sidecar.counts.slice();
     index.table = table;
+    // hnswlib's stored copies may differ from our unit rows in the last bit: keep the built checksum
+    index.knownChecksum = sidecar.checksum;
     if (given !== undefined && index.deleted.size === 0) {
       const rows = new Float32Array(Math.max(index.capacity, table.size) * sidecar.dim);
       rows.set(given);
