@@ -21,7 +21,7 @@ import type {
   SearchOptions,
   VectorsInput,
 } from './types.js';
-import { checkK, filterPredicate, normalizeRows, resolveQuery, WordTable } from './words.js';
+import { checkK, checkQueryVector, filterPredicate, normalizeRows, WordTable } from './words.js';
 
 export interface HnswOptions {
   /** Graph degree (links per node and layer); default 16. Higher: better recall, more memory, slower build. */
@@ -266,57 +266,91 @@ export class HnswIndex implements KnnIndex {
   }
 
   search(query: Query, k: number, options?: SearchOptions): Neighbor[] {
-    return this.searchBatch([query], k, options)[0]!;
+    const prepared = this.prepare(k, options);
+    return this.searchOne(query, k, prepared.excluded, prepared.filter);
   }
 
   searchBatch(queries: readonly Query[], k: number, options?: SearchOptions): Neighbor[][] {
+    if (!Array.isArray(queries)) {
+      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'ARGUMENT');
+    }
+    const { excluded, filter } = this.prepare(k, options);
+    return queries.map((query) => this.searchOne(query, k, excluded, filter));
+  }
+
+  /** Checks k and the index, and turns exclude/filter into labels to drop and an hnswlib filter. */
+  private prepare(
+    k: number,
+    options: SearchOptions | undefined,
+  ): { excluded: Set<number> | undefined; filter: ((label: number) => boolean) | undefined } {
     checkK(k);
     if (this.size === 0) {
       throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY_INDEX');
     }
-    if (!Array.isArray(queries)) {
-      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'ARGUMENT');
-    }
-    const dim = this.dim;
-    const excluded = new Set<number>();
-    for (const word of options?.exclude ?? []) {
+    if (options === undefined) return { excluded: undefined, filter: undefined };
+    let excluded: Set<number> | undefined;
+    for (const word of options.exclude ?? []) {
       const label = this.table.ids.get(word);
-      if (label !== undefined) excluded.add(label);
+      if (label !== undefined) (excluded ??= new Set()).add(label);
     }
-    const keep = filterPredicate(this.table, options?.filter);
-    let filter: ((label: number) => boolean) | undefined;
-    if (keep !== undefined) {
-      const mask = new Uint8Array(this.table.size);
-      for (let label = 0; label < mask.length; label++) {
-        mask[label] = !this.deleted.has(label) && !excluded.has(label) && keep(label) ? 1 : 0;
+    const keep = filterPredicate(this.table, options.filter);
+    if (keep === undefined) return { excluded, filter: undefined };
+    // hnswlib calls the filter for candidates; a mask makes each call one lookup
+    const mask = new Uint8Array(this.table.size);
+    for (let label = 0; label < mask.length; label++) {
+      mask[label] = !this.deleted.has(label) && !excluded?.has(label) && keep(label) ? 1 : 0;
+    }
+    return { excluded, filter: (label) => mask[label] === 1 };
+  }
+
+  private searchOne(
+    query: Query,
+    k: number,
+    excluded: Set<number> | undefined,
+    filter: ((label: number) => boolean) | undefined,
+  ): Neighbor[] {
+    const dim = this.dim;
+    // hnswlib wants a plain array; its cosine space normalises the query itself
+    const point: number[] = new Array(dim);
+    let selfId = -1;
+    if (typeof query === 'string') {
+      selfId = this.labelOf(query);
+      const rows = this.ensureRows();
+      for (let j = 0, at = selfId * dim; j < dim; j++, at++) point[j] = rows[at]!;
+    } else {
+      checkQueryVector(query, dim);
+      let sum = 0;
+      for (let j = 0; j < dim; j++) {
+        const value = query[j]!;
+        point[j] = value;
+        sum += value * value;
       }
-      filter = (label) => mask[label] === 1;
+      if (!Number.isFinite(sum)) {
+        throw new VerboError('the vector of the query holds a NaN or infinite value', 'VALUE');
+      }
     }
-    const extra = filter === undefined ? excluded.size : 0;
+    // ask for the neighbours that will be dropped too (hnswlib's filter already drops excluded ones)
+    const extra =
+      (selfId >= 0 ? 1 : 0) + (filter === undefined && excluded !== undefined ? excluded.size : 0);
+    const wanted = Math.min(this.capacity, k + extra);
+    const found =
+      filter === undefined
+        ? this.graph.searchKnn(point, wanted)
+        : this.graph.searchKnn(point, wanted, filter);
+    const labels = found.neighbors;
+    const distances = found.distances;
     const words = this.table.words;
-    return queries.map((query) => {
-      const { vector, selfId } =
-        typeof query === 'string'
-          ? { vector: this.getVector(query), selfId: this.labelOf(query) }
-          : resolveQuery(this.table, query, dim, () => new Float32Array(0));
-      const wanted = Math.min(this.capacity, k + extra + (selfId >= 0 ? 1 : 0));
-      const point = Array.from(vector);
-      const found =
-        filter === undefined
-          ? this.graph.searchKnn(point, wanted)
-          : this.graph.searchKnn(point, wanted, filter);
-      const neighbors: Neighbor[] = [];
-      for (let i = 0; i < found.neighbors.length && neighbors.length < k; i++) {
-        const label = found.neighbors[i]!;
-        if (label === selfId || excluded.has(label)) continue;
-        const similarity = 1 - found.distances[i]!;
-        neighbors.push({
-          word: words[label]!,
-          similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
-        });
-      }
-      return neighbors;
-    });
+    const neighbors: Neighbor[] = [];
+    for (let i = 0; i < labels.length && neighbors.length < k; i++) {
+      const label = labels[i]!;
+      if (label === selfId || excluded?.has(label)) continue;
+      const similarity = 1 - distances[i]!;
+      neighbors.push({
+        word: words[label]!,
+        similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
+      });
+    }
+    return neighbors;
   }
 
   /**

@@ -149,6 +149,17 @@ export function resolveQuery(
     const id = table.idOf(query);
     return { vector: rowOf(id), selfId: id };
   }
+  checkQueryVector(query, dim);
+  const vector = Float32Array.from(query);
+  normalizeInPlace(vector, 0, dim, 'the query');
+  return { vector, selfId: -1 };
+}
+
+/** Checks that a query is a vector of `dim` values. */
+export function checkQueryVector(
+  query: unknown,
+  dim: number,
+): asserts query is Float32Array | readonly number[] {
   if (!(query instanceof Float32Array) && !Array.isArray(query)) {
     throw new VerboError(
       'search: a query is a word (string) or a vector (Float32Array or number[])',
@@ -161,9 +172,6 @@ export function resolveQuery(
       'SHAPE',
     );
   }
-  const vector = Float32Array.from(query);
-  normalizeInPlace(vector, 0, dim, 'the query');
-  return { vector, selfId: -1 };
 }
 
 /** Ids of the excluded words that are in the table. */
