@@ -160,7 +160,7 @@ async function loadData(name) {
   }
   const { words, vectors, n, dim } = readWord2vecBinary(args.vectors);
   const rowOf = new Map();
-  words.forEach((word, i) => rowOf.has(word) || rowOf.set(word, i));
+  for (let i = 0; i < words.length; i++) if (!rowOf.has(words[i])) rowOf.set(words[i], i);
   const listed = readFileSync(args['query-words'], 'utf8')
     .split('\n')
     .map((line) => line.trim())
