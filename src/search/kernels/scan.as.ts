@@ -140,9 +140,7 @@ export function scanBatch(
     let qi = 0;
     for (; qi + 3 < queryCount; qi += 4) {
       const qa = queries + <usize>qi * queryBytes;
-      const qb = qa + queryBytes;
-      const qc = qb + queryBytes;
-      const qd = qc + queryBytes;
+      const qaEnd = qa + queryBytes;
       for (let p = blockStart; p < blockEnd; p++) {
         let at = panels + <usize>p * panelBytes;
         let a0 = f32x4.splat(0);
@@ -153,48 +151,24 @@ export function scanBatch(
         let c1 = f32x4.splat(0);
         let d0 = f32x4.splat(0);
         let d1 = f32x4.splat(0);
-        let d = 0;
-        // two dimensions per step: fewer loop branches and address updates per multiply-add
-        for (; d + 1 < dim; d += 2) {
-          const offset = <usize>d << 2;
+        // one dimension per step: 2 panel loads serve 4 queries (8 rows × 4 queries multiply-adds);
+        // measured faster than unrolling by 2 or tiles of 3, 5 or 6 queries (register pressure)
+        for (let qp = qa; qp < qaEnd; qp += 4) {
           const row0 = v128.load(at);
           const row1 = v128.load(at, 16);
-          const row2 = v128.load(at, 32);
-          const row3 = v128.load(at, 48);
-          const sa = v128.load32_splat(qa + offset);
-          const ta = v128.load32_splat(qa + offset, 4);
-          a0 = f32x4.add(a0, f32x4.add(f32x4.mul(sa, row0), f32x4.mul(ta, row2)));
-          a1 = f32x4.add(a1, f32x4.add(f32x4.mul(sa, row1), f32x4.mul(ta, row3)));
-          const sb = v128.load32_splat(qb + offset);
-          const tb = v128.load32_splat(qb + offset, 4);
-          b0 = f32x4.add(b0, f32x4.add(f32x4.mul(sb, row0), f32x4.mul(tb, row2)));
-          b1 = f32x4.add(b1, f32x4.add(f32x4.mul(sb, row1), f32x4.mul(tb, row3)));
-          const sc = v128.load32_splat(qc + offset);
-          const tc = v128.load32_splat(qc + offset, 4);
-          c0 = f32x4.add(c0, f32x4.add(f32x4.mul(sc, row0), f32x4.mul(tc, row2)));
-          c1 = f32x4.add(c1, f32x4.add(f32x4.mul(sc, row1), f32x4.mul(tc, row3)));
-          const sd = v128.load32_splat(qd + offset);
-          const td = v128.load32_splat(qd + offset, 4);
-          d0 = f32x4.add(d0, f32x4.add(f32x4.mul(sd, row0), f32x4.mul(td, row2)));
-          d1 = f32x4.add(d1, f32x4.add(f32x4.mul(sd, row1), f32x4.mul(td, row3)));
-          at += 64;
-        }
-        if (d < dim) {
-          const offset = <usize>d << 2;
-          const row0 = v128.load(at);
-          const row1 = v128.load(at, 16);
-          const sa = v128.load32_splat(qa + offset);
-          a0 = f32x4.add(a0, f32x4.mul(sa, row0));
-          a1 = f32x4.add(a1, f32x4.mul(sa, row1));
-          const sb = v128.load32_splat(qb + offset);
-          b0 = f32x4.add(b0, f32x4.mul(sb, row0));
-          b1 = f32x4.add(b1, f32x4.mul(sb, row1));
-          const sc = v128.load32_splat(qc + offset);
-          c0 = f32x4.add(c0, f32x4.mul(sc, row0));
-          c1 = f32x4.add(c1, f32x4.mul(sc, row1));
-          const sd = v128.load32_splat(qd + offset);
-          d0 = f32x4.add(d0, f32x4.mul(sd, row0));
-          d1 = f32x4.add(d1, f32x4.mul(sd, row1));
+          let s = v128.load32_splat(qp);
+          a0 = f32x4.add(a0, f32x4.mul(s, row0));
+          a1 = f32x4.add(a1, f32x4.mul(s, row1));
+          s = v128.load32_splat(qp + queryBytes);
+          b0 = f32x4.add(b0, f32x4.mul(s, row0));
+          b1 = f32x4.add(b1, f32x4.mul(s, row1));
+          s = v128.load32_splat(qp + 2 * queryBytes);
+          c0 = f32x4.add(c0, f32x4.mul(s, row0));
+          c1 = f32x4.add(c1, f32x4.mul(s, row1));
+          s = v128.load32_splat(qp + 3 * queryBytes);
+          d0 = f32x4.add(d0, f32x4.mul(s, row0));
+          d1 = f32x4.add(d1, f32x4.mul(s, row1));
+          at += 32;
         }
         const hs = heapScores + <usize>qi * heapBytes;
         const hi = heapIds + <usize>qi * heapBytes;
