@@ -161,8 +161,10 @@ export class ExactIndex implements KnnIndex {
       resolveQuery(this.table, query, dim, (id) => this.rows.subarray(id * dim, (id + 1) * dim)),
     );
     const excluded = excludedIds(this.table, options);
-    const mask = buildMask(this.table, options?.filter);
-    // With a mask, exclusions go into it; without, ask for extra neighbours and drop them afterwards.
+    // Exclusions go into the filter's mask; without a filter, a few are dropped from k + few neighbours,
+    // many (more than 32) get a mask of their own so that the heaps stay small.
+    let mask = buildMask(this.table, options?.filter);
+    if (mask === undefined && excluded.length > 32) mask = new Uint8Array(this.size).fill(1);
     let extra = excluded.length;
     if (mask !== undefined) {
       for (const id of excluded) mask[id] = 0;

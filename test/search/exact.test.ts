@@ -100,6 +100,11 @@ describe.each(backends)('ExactIndex ($name)', ({ options, skip, name }) => {
     const even = bruteForce(vectors, dim, query, (id) => id % 2 === 0 && id !== 0);
     const predicate = index.search(query, 10, { filter: (_word, id) => id % 2 === 0, exclude: ['w0'] });
     expect(sameNeighbors(predicate, even, words, 10)).toBeUndefined();
+    // many exclusions (a mask of their own)
+    const many = reference.slice(0, 40).map((entry) => words[entry.id]!);
+    expect(
+      sameNeighbors(index.search('w5', 10, { exclude: many }), reference.slice(40), words, 10),
+    ).toBeUndefined();
     // filter + batch: the mask is shared, the self-exclusion is per query
     const batch = index.searchBatch(['w2', 'w4'], 5, { filter: (_word, id) => id % 2 === 0 });
     expect(batch[0]!.map((n) => n.word)).not.toContain('w2');

@@ -30,6 +30,20 @@ const READY = 2;
 const QUIT = 3;
 const PARAMS = 4; // scanBatch's 12 arguments
 
+/** Stops a scanner's worker when the scanner is garbage-collected without close(). */
+const workerRegistry = new FinalizationRegistry<{ control: Int32Array; worker: Worker }>(
+  ({ control, worker }) => {
+    stopWorker(control, worker);
+  },
+);
+
+function stopWorker(control: Int32Array, worker: Worker): void {
+  Atomics.store(control, QUIT, 1);
+  Atomics.add(control, REQUEST, 1);
+  Atomics.notify(control, REQUEST);
+  void worker.terminate();
+}
+
 interface ScanExports {
   scanOne(...args: number[]): void;
   scanBatch(...args: number[]): void;
@@ -168,14 +182,14 @@ export class WasmScanner {
 
     for (let start = 0; start < queryCount; start += chunk) {
       const count = Math.min(chunk, queryCount - start);
-      this.floats.set(queries.subarray(start * dim, (start + count) * dim), queriesAt >> 2);
-      this.floats.fill(Number.NEGATIVE_INFINITY, scoresAt >> 2, (scoresAt >> 2) + count * k);
-      this.ints.fill(-1, idsAt >> 2, (idsAt >> 2) + count * k);
+      this.floats.set(queries.subarray(start * dim, (start + count) * dim), queriesAt >>> 2);
+      this.floats.fill(Number.NEGATIVE_INFINITY, scoresAt >>> 2, (scoresAt >>> 2) + count * k);
+      this.ints.fill(-1, idsAt >>> 2, (idsAt >>> 2) + count * k);
       if (count === 1) {
         if (parallel) {
           const half = Math.ceil(panelCount / 16) * 8; // split on a multiple of 8 panels
-          this.floats.fill(Number.NEGATIVE_INFINITY, workerScoresAt >> 2, (workerScoresAt >> 2) + k);
-          this.ints.fill(-1, workerIdsAt >> 2, (workerIdsAt >> 2) + k);
+          this.floats.fill(Number.NEGATIVE_INFINITY, workerScoresAt >>> 2, (workerScoresAt >>> 2) + k);
+          this.ints.fill(-1, workerIdsAt >>> 2, (workerIdsAt >>> 2) + k);
           const request = this.post([
             PANELS,
             this.rowCount,
@@ -193,16 +207,16 @@ export class WasmScanner {
           this.kernel.scanOne(PANELS, this.rowCount, dim, queriesAt, k, scoresAt, idsAt, maskArg, 0, half);
           if (this.awaitWorker(request)) {
             for (let i = 0; i < k; i++) {
-              const id = this.ints[(workerIdsAt >> 2) + i]!;
+              const id = this.ints[(workerIdsAt >>> 2) + i]!;
               if (id >= 0)
                 heapPush(
                   this.floats,
                   this.ints,
-                  scoresAt >> 2,
+                  scoresAt >>> 2,
                   k,
-                  this.floats[(workerScoresAt >> 2) + i]!,
+                  this.floats[(workerScoresAt >>> 2) + i]!,
                   id,
-                  idsAt >> 2,
+                  idsAt >>> 2,
                 );
             }
           } else {
@@ -265,8 +279,12 @@ export class WasmScanner {
           panelBlock,
         );
         if (!this.awaitWorker(request)) {
-          this.floats.fill(Number.NEGATIVE_INFINITY, (scoresAt >> 2) + mine * k, (scoresAt >> 2) + count * k);
-          this.ints.fill(-1, (idsAt >> 2) + mine * k, (idsAt >> 2) + count * k);
+          this.floats.fill(
+            Number.NEGATIVE_INFINITY,
+            (scoresAt >>> 2) + mine * k,
+            (scoresAt >>> 2) + count * k,
+          );
+          this.ints.fill(-1, (idsAt >>> 2) + mine * k, (idsAt >>> 2) + count * k);
           this.kernel.scanBatch(
             PANELS,
             this.rowCount,
@@ -298,8 +316,8 @@ export class WasmScanner {
           panelBlock,
         );
       }
-      scores.set(this.floats.subarray(scoresAt >> 2, (scoresAt >> 2) + count * k), start * k);
-      ids.set(this.ints.subarray(idsAt >> 2, (idsAt >> 2) + count * k), start * k);
+      scores.set(this.floats.subarray(scoresAt >>> 2, (scoresAt >>> 2) + count * k), start * k);
+      ids.set(this.ints.subarray(idsAt >>> 2, (idsAt >>> 2) + count * k), start * k);
     }
     return { scores, ids };
   }
@@ -330,6 +348,7 @@ export class WasmScanner {
       this.workerBroken = true;
     });
     this.worker = worker;
+    workerRegistry.register(this, { control: this.control, worker }, this);
   }
 
   private post(params: number[]): number {
@@ -378,10 +397,8 @@ export class WasmScanner {
   /** Stops the worker thread (it is unref'd, so this is only needed to free it early). */
   close(): void {
     if (this.worker !== undefined) {
-      Atomics.store(this.control, QUIT, 1);
-      Atomics.add(this.control, REQUEST, 1);
-      Atomics.notify(this.control, REQUEST);
-      void this.worker.terminate();
+      workerRegistry.unregister(this);
+      stopWorker(this.control, this.worker);
       this.worker = undefined;
     }
     this.workerBroken = true;
