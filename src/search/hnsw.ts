@@ -34,7 +34,7 @@ export interface HnswOptions {
   seed?: number;
   /** Initial capacity in words; grows by itself. */
   capacity?: number;
-  /** Rebuild the graph when more than this fraction of its nodes is deleted; default 0.25. */
+  /** Rebuild the graph when more than this fraction of its nodes is deleted; default 0.25 (1 = never). */
   compactThreshold?: number;
   /** Called with (done, total) while adding many words. */
   onProgress?: (done: number, total: number) => void;
@@ -258,8 +258,10 @@ export class HnswIndex implements KnnIndex {
   private ensureRows(): Float32Array {
     if (this.rows === undefined) {
       const rows = new Float32Array(Math.max(this.table.size, 1) * this.dim);
-      for (let label = 0; label < this.table.size; label++)
-        rows.set(this.graph.getPoint(label), label * this.dim);
+      for (let label = 0; label < this.table.size; label++) {
+        // hnswlib refuses getPoint for a deleted label; its row is never read
+        if (!this.deleted.has(label)) rows.set(this.graph.getPoint(label), label * this.dim);
+      }
       this.rows = rows;
     }
     return this.rows;
@@ -464,12 +466,15 @@ export class HnswIndex implements KnnIndex {
     } = {},
   ): HnswIndex {
     const sidecar = readSidecar(path);
+    // the graph's own build parameters; only ef and the callbacks come from the caller
     const parameters: HnswOptions = {
       M: sidecar.M,
       efConstruction: sidecar.efConstruction,
-      ef: sidecar.ef,
       seed: sidecar.seed,
-      ...definedOnly(options),
+      ef: options.ef ?? sidecar.ef,
+      compactThreshold: options.compactThreshold,
+      onProgress: options.onProgress,
+      onNotice: options.onNotice,
     };
     let given: Float32Array | undefined;
     if (options.words !== undefined && options.vectors !== undefined) {
@@ -569,20 +574,4 @@ function positiveInteger(name: string, value: number): number {
     throw new VerboError(`HnswIndex: ${name} must be a positive integer, got ${value}`, 'ARGUMENT');
   }
   return value;
-}
-
-function definedOnly(options: HnswOptions): HnswOptions {
-  const out: Record<string, unknown> = {};
-  for (const key of [
-    'M',
-    'efConstruction',
-    'ef',
-    'seed',
-    'compactThreshold',
-    'onProgress',
-    'onNotice',
-  ] as const) {
-    if (options[key] !== undefined) out[key] = options[key];
-  }
-  return out as HnswOptions;
 }

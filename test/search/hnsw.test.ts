@@ -186,6 +186,27 @@ describe('HnswIndex behaviour', () => {
     });
   });
 
+  it('an index saved with deleted words loads back without them', () => {
+    const index = new HnswIndex(dim);
+    const vectors = randomVectors(40, dim, 37);
+    const words = wordList(40);
+    index.add(words, vectors);
+    index.remove(['w3', 'w7']);
+    const path = join(tmp, 'deleted.hnsw');
+    index.save(path);
+    expect(readSidecar(path).labels.filter((label) => label === null).length).toBe(2);
+    const loaded = HnswIndex.load(path);
+    expect(loaded.size).toBe(38);
+    expect(loaded.has('w3')).toBe(false);
+    expect(loaded.words()).toEqual(words.filter((w) => w !== 'w3' && w !== 'w7'));
+    expect(loaded.getVector('w5')).toBeAllClose(index.getVector('w5'), { atol: 1e-6 });
+    expect(loaded.search(row(vectors, dim, 3), 38).map((n) => n.word)).not.toContain('w3');
+    expect(loaded.checksum()).toBe(index.checksum());
+    loaded.compact();
+    expect(loaded.deletedCount).toBe(0);
+    expect(loaded.search(row(vectors, dim, 8), 1)[0]!.word).toBe('w8');
+  });
+
   it('minCount filter uses the counts given to add()', () => {
     const index = new HnswIndex(dim);
     const vectors = randomVectors(50, dim, 34);
