@@ -26,6 +26,11 @@ export interface ExactIndexOptions {
   threads?: number;
   /** Scans below this many multiply-adds stay on one thread (default 2^20). */
   parallelThreshold?: number;
+  /**
+   * wasm: single queries scan a bfloat16 copy first (half the memory traffic), then rescore the rows that
+   * can still make the top k from the float rows; exact either way (default true).
+   */
+  halfPrecisionFilter?: boolean;
 }
 
 const MAGIC = 'VERBOKNN';
@@ -56,6 +61,7 @@ export class ExactIndex implements KnnIndex {
       this.scanner = new WasmScanner(dim, {
         threads: options.threads,
         parallelThreshold: options.parallelThreshold,
+        halfPrecisionFilter: options.halfPrecisionFilter,
       });
     }
   }

@@ -21,6 +21,11 @@ const backends = [
   { name: 'js', options: { backend: 'js' as const }, skip: false },
   { name: 'wasm, 1 thread', options: { backend: 'wasm' as const, threads: 1 }, skip: !haveWasm },
   {
+    name: 'wasm, 1 thread, float scan only',
+    options: { backend: 'wasm' as const, threads: 1, halfPrecisionFilter: false },
+    skip: !haveWasm,
+  },
+  {
     name: 'wasm, 2 threads',
     options: { backend: 'wasm' as const, threads: 2, parallelThreshold: 1 },
     skip: !haveWasm || !haveWorker,
@@ -135,6 +140,30 @@ describe('ExactIndex behaviour', () => {
     expect(all.at(-1)!.similarity).toBeCloseTo(-1, 5);
     expect(all.find((n) => n.word === 'zero')!.similarity).toBe(0);
   });
+
+  it.skipIf(!haveWasm)(
+    'near-duplicate rows overflow the bfloat16 candidates and still give the exact top-k',
+    () => {
+      const dim = 16;
+      const base = randomVectors(1, dim, 10);
+      const n = 6000;
+      const vectors = new Float32Array(n * dim);
+      const jitter = randomVectors(n, dim, 13);
+      // all rows within bfloat16 precision of one direction: every row is a candidate
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < dim; j++) vectors[i * dim + j] = base[j]! + 1e-4 * jitter[i * dim + j]!;
+      const words = wordList(n);
+      for (const threads of [1, 2]) {
+        const index = new ExactIndex(dim, { backend: 'wasm', threads, parallelThreshold: 1 });
+        index.add(words, vectors);
+        for (let round = 0; round < 2; round++) {
+          const found = index.search(base, 5);
+          expect(sameNeighbors(found, bruteForce(vectors, dim, base), words, 5, 1e-6)).toBeUndefined();
+        }
+        index.close();
+      }
+    },
+  );
 
   it('grows, updates an existing word, and removes words', () => {
     const dim = 16;

@@ -114,6 +114,92 @@ export function scanOne(
 }
 
 /**
+ * The memory-bound single query at half the bytes: one query against a bfloat16 copy of the panels
+ * (same layout, 2 bytes per value), as a filter in front of an exact rescoring done by the caller.
+ * For unit vectors the bfloat16 score is within u = 2^-8 of the float score (|q·x − q·x̃| ≤ u|q||x|),
+ * so every row of the exact top-k scores at least T − 2u here, T being the k-th best bfloat16 score.
+ * Rows scoring at least (current k-th best − margin) are appended to the candidate list (score, id);
+ * when it fills up it is compacted against the current threshold. Returns the number of candidates,
+ * or -1 when they do not fit (then the caller scans the float panels instead).
+ */
+export function scanOneHalf(
+  halfPanels: usize,
+  rowCount: i32,
+  dim: i32,
+  query: usize,
+  k: i32,
+  heapScores: usize,
+  heapIds: usize,
+  mask: usize,
+  firstPanel: i32,
+  lastPanel: i32,
+  margin: f32,
+  candidateScores: usize,
+  candidateIds: usize,
+  candidateCapacity: i32,
+): i32 {
+  const panelBytes = <usize>dim << 4; // dim * 8 rows * 2 bytes
+  const queryEnd = query + (<usize>dim << 2);
+  let count: i32 = 0;
+  for (let p = firstPanel; p < lastPanel; p++) {
+    let at = halfPanels + <usize>p * panelBytes;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    for (let qp = query; qp < queryEnd; qp += 4) {
+      const s = v128.load32_splat(qp);
+      const halves = v128.load(at);
+      // bfloat16 → float32: the 16 bits become the high half of the float
+      const low = i32x4.shl(i32x4.extend_low_i16x8_u(halves), 16);
+      const high = i32x4.shl(i32x4.extend_high_i16x8_u(halves), 16);
+      a0 = f32x4.add(a0, f32x4.mul(s, low));
+      a1 = f32x4.add(a1, f32x4.mul(s, high));
+      at += 16;
+    }
+    const floor = load<f32>(heapScores) - margin;
+    const threshold = f32x4.splat(floor);
+    if (!v128.any_true(v128.or(f32x4.ge(a0, threshold), f32x4.ge(a1, threshold)))) continue;
+    const base = p << 3;
+    for (let lane = 0; lane < 8; lane++) {
+      const row = base + lane;
+      if (row >= rowCount) break;
+      if (mask != 0 && load<u8>(mask + <usize>row) == 0) continue;
+      let score: f32;
+      switch (lane) {
+        case 0: score = f32x4.extract_lane(a0, 0); break;
+        case 1: score = f32x4.extract_lane(a0, 1); break;
+        case 2: score = f32x4.extract_lane(a0, 2); break;
+        case 3: score = f32x4.extract_lane(a0, 3); break;
+        case 4: score = f32x4.extract_lane(a1, 0); break;
+        case 5: score = f32x4.extract_lane(a1, 1); break;
+        case 6: score = f32x4.extract_lane(a1, 2); break;
+        default: score = f32x4.extract_lane(a1, 3);
+      }
+      if (!(score >= load<f32>(heapScores) - margin)) continue;
+      heapPush(heapScores, heapIds, k, score, row);
+      if (count == candidateCapacity) {
+        // compact: drop candidates that fell below the risen threshold
+        const keepFrom = load<f32>(heapScores) - margin;
+        let kept: i32 = 0;
+        for (let i: i32 = 0; i < count; i++) {
+          const candidate = load<f32>(candidateScores + (<usize>i << 2));
+          if (candidate >= keepFrom) {
+            store<f32>(candidateScores + (<usize>kept << 2), candidate);
+            store<i32>(candidateIds + (<usize>kept << 2), load<i32>(candidateIds + (<usize>i << 2)));
+            kept++;
+          }
+        }
+        count = kept;
+        if (count == candidateCapacity) return -1;
+      }
+      store<f32>(candidateScores + (<usize>count << 2), score);
+      store<i32>(candidateIds + (<usize>count << 2), row);
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
  * queryCount queries (row-major, dim floats each, starting at `queries`) against panels
  * [firstPanel, lastPanel); query i's heap is at heapScores + i*k*4, heapIds + i*k*4.
  * panelBlock panels are scanned by all queries before moving on (cache blocking).

@@ -28,7 +28,13 @@ const REQUEST = 0;
 const DONE = 1;
 const READY = 2;
 const QUIT = 3;
-const PARAMS = 4; // scanBatch's 12 arguments
+const PARAMS = 4; // the kernel's arguments (up to 14)
+const OP = 30; // which kernel the worker runs: OP_BATCH or OP_HALF
+const RESULT = 31; // what scanOneHalf returned in the worker
+const OP_BATCH = 0;
+const OP_HALF = 1;
+/** 2u + rounding slack: u = 2^-8 bounds |bfloat16 score − float score| for unit vectors (scan.as.ts). */
+const HALF_MARGIN = 2 / 256 + 1e-4;
 
 /** Stops a scanner's worker when the scanner is garbage-collected without close(). */
 const workerRegistry = new FinalizationRegistry<{ control: Int32Array; worker: Worker }>(
@@ -47,6 +53,7 @@ function stopWorker(control: Int32Array, worker: Worker): void {
 interface ScanExports {
   scanOne(...args: number[]): void;
   scanBatch(...args: number[]): void;
+  scanOneHalf(...args: number[]): number;
 }
 
 export interface WasmScanOptions {
@@ -54,6 +61,11 @@ export interface WasmScanOptions {
   threads?: number;
   /** Scans smaller than this many multiply-adds (queries × rows × dim) stay on one thread (default 2^20). */
   parallelThreshold?: number;
+  /**
+   * Single queries first scan a bfloat16 copy of the matrix (half the memory traffic) and rescore the
+   * few rows that can still be in the top k exactly (default true; results are exact either way).
+   */
+  halfPrecisionFilter?: boolean;
 }
 
 export class WasmScanner {
@@ -62,6 +74,9 @@ export class WasmScanner {
   private readonly kernel: ScanExports;
   private readonly threads: number;
   private readonly parallelThreshold: number;
+  private readonly halfPrecisionFilter: boolean;
+  private halves!: Uint16Array;
+  private candidateCapacity = 4096;
   private rowCount = 0;
   private panelCapacity = 0;
   private worker: Worker | undefined;
@@ -75,6 +90,7 @@ export class WasmScanner {
     this.dim = dim;
     this.threads = Math.max(1, Math.min(2, options.threads ?? Math.min(2, availableParallelism())));
     this.parallelThreshold = options.parallelThreshold ?? 1 << 20;
+    this.halfPrecisionFilter = options.halfPrecisionFilter ?? true;
     this.memory = new WebAssembly.Memory({
       initial: Math.ceil(PANELS / PAGE) + 1,
       maximum: 65536,
@@ -96,6 +112,7 @@ export class WasmScanner {
       this.floats = new Float32Array(buffer);
       this.ints = new Int32Array(buffer);
       this.bytes = new Uint8Array(buffer);
+      this.halves = new Uint16Array(buffer);
     }
   }
 
@@ -115,14 +132,26 @@ export class WasmScanner {
     return this.dim * 32;
   }
 
-  /** Makes room for `count` rows (panels grow in place at the end; scratch is laid out per call). */
+  /** Where the bfloat16 panels start: right after the float panels. */
+  private get halfPanels(): number {
+    return PANELS + this.panelCapacity * this.panelBytes;
+  }
+
+  /** Makes room for `count` rows: float panels, then bfloat16 panels (moved up when the float ones grow). */
   reserve(count: number): void {
     const panels = Math.ceil(count / 8);
     if (panels <= this.panelCapacity) return;
     const capacity = Math.max(panels, Math.ceil(this.panelCapacity * 1.5));
-    this.ensureBytes(PANELS + capacity * this.panelBytes);
-    // padding lanes of new panels must read as zeros (fresh memory is zero; a shrunk index is re-zeroed)
+    const halfBytes = this.dim * 16;
+    this.ensureBytes(PANELS + capacity * (this.panelBytes + halfBytes));
+    const oldHalf = this.halfPanels;
+    const oldCapacity = this.panelCapacity;
     this.panelCapacity = capacity;
+    const newHalf = this.halfPanels;
+    this.bytes.copyWithin(newHalf, oldHalf, oldHalf + oldCapacity * halfBytes);
+    // new panels read as zeros (their padding lanes are scored and then ignored)
+    this.bytes.fill(0, PANELS + oldCapacity * this.panelBytes, newHalf);
+    this.bytes.fill(0, newHalf + oldCapacity * halfBytes, newHalf + capacity * halfBytes);
   }
 
   /** Copies rows [from, to) of a row-major matrix into the panels; the scanner then holds max(rows, to) rows. */
@@ -130,11 +159,17 @@ export class WasmScanner {
     this.reserve(to);
     const dim = this.dim;
     const floats = this.floats;
+    const halves = this.halves;
     const base = PANELS >> 2;
+    const halfBase = this.halfPanels >>> 1;
     for (let row = from; row < to; row++) {
-      const at = base + (row >> 3) * dim * 8 + (row & 7);
+      const offset = (row >> 3) * dim * 8 + (row & 7);
       const source = row * dim;
-      for (let d = 0; d < dim; d++) floats[at + d * 8] = rows[source + d]!;
+      for (let d = 0; d < dim; d++) {
+        const value = rows[source + d]!;
+        floats[base + offset + d * 8] = value;
+        halves[halfBase + offset + d * 8] = toBfloat16(value);
+      }
     }
     if (to > this.rowCount) this.rowCount = to;
   }
@@ -142,8 +177,7 @@ export class WasmScanner {
   /** Replaces all rows (after removals). */
   setRows(rows: Float32Array, count: number): void {
     this.reserve(count);
-    const base = PANELS >> 2;
-    this.floats.fill(0, base, base + this.panelCapacity * this.dim * 8);
+    this.bytes.fill(0, PANELS, this.halfPanels + this.panelCapacity * this.dim * 16);
     this.rowCount = 0;
     this.writeRows(rows, 0, count);
     this.rowCount = count;
@@ -164,7 +198,7 @@ export class WasmScanner {
     const ids = new Int32Array(queryCount * k);
     const chunk = Math.min(CHUNK, queryCount);
     // scratch layout after the panels
-    const panelsEnd = PANELS + this.panelCapacity * this.panelBytes;
+    const panelsEnd = this.halfPanels + this.panelCapacity * this.dim * 16;
     const maskAt = align(panelsEnd);
     const queriesAt = align(maskAt + (mask === undefined ? 0 : this.rowCount));
     const heapBytes = chunk * k * 4;
@@ -173,7 +207,10 @@ export class WasmScanner {
     // the worker's heaps for a single query split by rows
     const workerScoresAt = align(idsAt + heapBytes);
     const workerIdsAt = align(workerScoresAt + k * 4);
-    this.ensureBytes(workerIdsAt + k * 4);
+    // candidate lists of the bfloat16 filter, one per thread
+    const candidates = Math.max(this.candidateCapacity, 64 * k);
+    const candidatesAt = align(workerIdsAt + k * 4);
+    this.ensureBytes(candidatesAt + candidates * 16);
     if (mask !== undefined) this.bytes.set(mask.subarray(0, this.rowCount), maskAt);
     const maskArg = mask === undefined ? 0 : maskAt;
     const panelCount = Math.ceil(this.rowCount / 8);
@@ -185,7 +222,36 @@ export class WasmScanner {
       this.floats.set(queries.subarray(start * dim, (start + count) * dim), queriesAt >>> 2);
       this.floats.fill(Number.NEGATIVE_INFINITY, scoresAt >>> 2, (scoresAt >>> 2) + count * k);
       this.ints.fill(-1, idsAt >>> 2, (idsAt >>> 2) + count * k);
-      if (count === 1) {
+      if (count === 1 && this.halfPrecisionFilter) {
+        const scratch = {
+          scoresAt,
+          idsAt,
+          workerScoresAt,
+          workerIdsAt,
+          candidatesAt,
+          candidates,
+          maskArg,
+          queriesAt,
+        };
+        if (!this.scanHalf(k, panelCount, parallel, scratch)) {
+          // too many candidates (near-duplicate rows): the float scan, on this thread
+          this.floats.fill(Number.NEGATIVE_INFINITY, scoresAt >>> 2, (scoresAt >>> 2) + k);
+          this.ints.fill(-1, idsAt >>> 2, (idsAt >>> 2) + k);
+          this.kernel.scanOne(
+            PANELS,
+            this.rowCount,
+            dim,
+            queriesAt,
+            k,
+            scoresAt,
+            idsAt,
+            maskArg,
+            0,
+            panelCount,
+          );
+          this.candidateCapacity = Math.min(1 << 20, this.candidateCapacity * 4);
+        }
+      } else if (count === 1) {
         if (parallel) {
           const half = Math.ceil(panelCount / 16) * 8; // split on a multiple of 8 panels
           this.floats.fill(Number.NEGATIVE_INFINITY, workerScoresAt >>> 2, (workerScoresAt >>> 2) + k);
@@ -322,6 +388,133 @@ export class WasmScanner {
     return { scores, ids };
   }
 
+  /**
+   * One query through the bfloat16 filter: both threads (or this one) collect candidates and a heap of
+   * bfloat16 scores; the k-th best of the merged heaps sets the final cut; candidates above it minus
+   * the margin are rescored from the float panels into this thread's heap. False when a list overflowed.
+   */
+  private scanHalf(
+    k: number,
+    panelCount: number,
+    parallel: boolean,
+    at: {
+      scoresAt: number;
+      idsAt: number;
+      workerScoresAt: number;
+      workerIdsAt: number;
+      candidatesAt: number;
+      candidates: number;
+      maskArg: number;
+      queriesAt: number;
+    },
+  ): boolean {
+    const dim = this.dim;
+    const capacity = at.candidates;
+    const mineScores = at.candidatesAt;
+    const mineIds = mineScores + capacity * 4;
+    const theirScores = mineIds + capacity * 4;
+    const theirIds = theirScores + capacity * 4;
+    let split = panelCount;
+    let request = -1;
+    if (parallel) {
+      split = Math.ceil(panelCount / 16) * 8;
+      this.floats.fill(Number.NEGATIVE_INFINITY, at.workerScoresAt >>> 2, (at.workerScoresAt >>> 2) + k);
+      this.ints.fill(-1, at.workerIdsAt >>> 2, (at.workerIdsAt >>> 2) + k);
+      request = this.post(
+        [
+          this.halfPanels,
+          this.rowCount,
+          dim,
+          at.queriesAt,
+          k,
+          at.workerScoresAt,
+          at.workerIdsAt,
+          at.maskArg,
+          split,
+          panelCount,
+          HALF_MARGIN,
+          theirScores,
+          theirIds,
+          capacity,
+        ],
+        OP_HALF,
+      );
+    }
+    const mine = this.kernel.scanOneHalf(
+      this.halfPanels,
+      this.rowCount,
+      dim,
+      at.queriesAt,
+      k,
+      at.scoresAt,
+      at.idsAt,
+      at.maskArg,
+      0,
+      split,
+      HALF_MARGIN,
+      mineScores,
+      mineIds,
+      capacity,
+    );
+    let theirs = 0;
+    if (parallel) {
+      if (this.awaitWorker(request)) {
+        theirs = Atomics.load(this.control, RESULT);
+        for (let i = 0; i < k; i++) {
+          const id = this.ints[(at.workerIdsAt >>> 2) + i]!;
+          if (id >= 0)
+            heapPush(
+              this.floats,
+              this.ints,
+              at.scoresAt >>> 2,
+              k,
+              this.floats[(at.workerScoresAt >>> 2) + i]!,
+              id,
+              at.idsAt >>> 2,
+            );
+        }
+      } else {
+        theirs = this.kernel.scanOneHalf(
+          this.halfPanels,
+          this.rowCount,
+          dim,
+          at.queriesAt,
+          k,
+          at.scoresAt,
+          at.idsAt,
+          at.maskArg,
+          split,
+          panelCount,
+          HALF_MARGIN,
+          theirScores,
+          theirIds,
+          capacity,
+        );
+      }
+    }
+    if (mine < 0 || theirs < 0) return false;
+    // the final cut: k-th best bfloat16 score (−inf when fewer than k rows qualified)
+    const cut = this.floats[at.scoresAt >>> 2]! - HALF_MARGIN;
+    this.floats.fill(Number.NEGATIVE_INFINITY, at.scoresAt >>> 2, (at.scoresAt >>> 2) + k);
+    this.ints.fill(-1, at.idsAt >>> 2, (at.idsAt >>> 2) + k);
+    const query = at.queriesAt >>> 2;
+    const panels = PANELS >> 2;
+    for (const [list, length] of [
+      [mineScores, mine],
+      [theirScores, theirs],
+    ] as const) {
+      for (let i = 0; i < length; i++) {
+        if (!(this.floats[(list >>> 2) + i]! >= cut)) continue;
+        const id = this.ints[((list + capacity * 4) >>> 2) + i]!;
+        const row = panels + (id >> 3) * dim * 8 + (id & 7);
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += this.floats[query + d]! * this.floats[row + d * 8]!;
+        heapPush(this.floats, this.ints, at.scoresAt >>> 2, k, dot, id, at.idsAt >>> 2);
+      }
+    }
+    return true;
+  }
+
   /** Whether this scan should be shared with the worker; spawns it (lazily) the first time. */
   private useWorker(work: number): boolean {
     if (this.threads < 2 || this.workerBroken || work < this.parallelThreshold) return false;
@@ -351,9 +544,11 @@ export class WasmScanner {
     workerRegistry.register(this, { control: this.control, worker }, this);
   }
 
-  private post(params: number[]): number {
+  private post(params: number[], op = OP_BATCH): number {
     const words = new Uint32Array(this.memory.buffer, CONTROL, 64);
     for (let i = 0; i < params.length; i++) words[PARAMS + i] = params[i]!;
+    if (op === OP_HALF) new Float32Array(this.memory.buffer, CONTROL, 64)[PARAMS + 10] = params[10]!;
+    words[OP] = op;
     const request = Atomics.add(this.control, REQUEST, 1) + 1;
     Atomics.notify(this.control, REQUEST);
     return request;
@@ -407,4 +602,14 @@ export class WasmScanner {
 
 function align(bytes: number): number {
   return Math.ceil(bytes / 64) * 64;
+}
+
+const bitsOfFloat = new Float32Array(1);
+const bitsOfFloatAsInt = new Uint32Array(bitsOfFloat.buffer);
+
+/** float32 → bfloat16 bits, rounding to nearest even (inputs are finite). */
+function toBfloat16(value: number): number {
+  bitsOfFloat[0] = value;
+  const bits = bitsOfFloatAsInt[0]!;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
 }
