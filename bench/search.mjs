@@ -12,7 +12,7 @@
 //             each query is a word of the index, left out of its own results (as the anchors do).
 //
 // Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for 1 and
-// 2 threads; HnswIndex build seconds and, per ef in --efs, queries/s and recall@k against the exact
+// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build seconds and, per ef in --efs, queries/s and recall@k against the exact
 // results, next to raw hnswlib-node searchKnn on the very same graph (the wrapper's overhead). The exact
 // results are checked against a float64 brute force on a few queries. With --repeat R every timing is
 // taken R times and min / median seconds are reported.
@@ -27,7 +27,7 @@
 //   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
 //       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
 //       [--m 16] [--ef-construction 200] [--hnsw-n N] [--skip-exact] [--skip-hnsw]
-//       [--single-queries N] [--threads 1,2] [--repeat 1] [--full]
+//       [--single-queries N] [--threads 1,2] [--skip-float-scan] [--repeat 1] [--full]
 //       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
 // Prints progress on stderr and one JSON object as the last line of stdout.
 
@@ -63,6 +63,7 @@ const { values: args } = parseArgs({
     'hnsw-n': { type: 'string' },
     'skip-exact': { type: 'boolean', default: false },
     'skip-hnsw': { type: 'boolean', default: false },
+    'skip-float-scan': { type: 'boolean', default: false },
     'single-queries': { type: 'string' },
     threads: { type: 'string', default: '1,2' },
     repeat: { type: 'string' },
@@ -241,15 +242,19 @@ async function benchExact(data) {
   const out = { backend: wasmAvailable('scan') ? 'wasm' : 'js', runs: [] };
   let truth;
   const singleCount = Math.min(data.queries.length, Number(args['single-queries'] ?? data.queries.length));
-  for (const threads of threadCounts) {
+  // every thread count with the bfloat16 filter for single queries, plus one thread without it
+  const configurations = threadCounts.map((threads) => ({ threads, halfPrecisionFilter: true }));
+  if (!args['skip-float-scan']) configurations.push({ threads: 1, halfPrecisionFilter: false });
+  for (const { threads, halfPrecisionFilter } of configurations) {
     const build = timed(() => {
-      const index = new ExactIndex(data.dim, { threads });
+      const index = new ExactIndex(data.dim, { threads, halfPrecisionFilter });
       index.add(data.words, data.vectors);
       return index;
     });
     const index = build.value;
     await index.warmUp();
-    index.search(data.queries[0], K); // let the kernels tier up
+    // let the kernels and the JS around them tier up
+    for (let q = 0; q < Math.min(20, data.queries.length); q++) index.search(data.queries[q], K);
     index.searchBatch(data.queries.slice(0, 8), K);
     const single = timed(() => {
       const results = new Array(singleCount);
@@ -260,6 +265,7 @@ async function benchExact(data) {
     truth ??= batch.value;
     const run = {
       threads,
+      single_query_filter: halfPrecisionFilter ? 'bfloat16 + exact rescoring' : 'none (float scan)',
       build_seconds: round(build.median),
       single: {
         queries: singleCount,
@@ -279,7 +285,7 @@ async function benchExact(data) {
     };
     out.runs.push(run);
     log(
-      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s, batch ${run.batch.qps} q/s`,
+      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}${halfPrecisionFilter ? '' : ', float scan'}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s, batch ${run.batch.qps} q/s`,
     );
     index.close();
   }
@@ -332,7 +338,11 @@ function benchHnsw(data, truth) {
   const searches = [];
   for (const ef of efs) {
     index.ef = ef;
-    index.search(queries[0], K);
+    // warm both paths up (JIT) before timing
+    for (let q = 0; q < Math.min(100, queries.length); q++) {
+      index.search(queries[q], K);
+      graph.searchKnn(rawQueries[q], rawK);
+    }
     const wrapped = timed(() => queries.map((query) => index.search(query, K)));
     const raw = timed(() => {
       const found = new Array(rawQueries.length);
@@ -426,6 +436,10 @@ function runAnchors(data) {
     'ann_bench.mjs (plain JS exact + hnswlib-node)',
   );
   const faissArgs = [
+    '--m',
+    args.m,
+    '--ef-construction',
+    args['ef-construction'],
     join(dir, 'ann_faiss.py'),
     '--base',
     files.base,
