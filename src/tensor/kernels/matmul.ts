@@ -46,12 +46,14 @@ export function matmulReference(
 
 /**
  * Below this many multiply-adds (m·n·k) the plain loop wins: copying the operands into WebAssembly
- * memory and packing them costs more than the loop itself (measured with bench/tensor.mjs --crossover).
+ * memory and packing them costs more than the loop itself. Measured with `bench/tensor.mjs --crossover`:
+ * 4³ took 1 µs in the loop and 2 µs in WebAssembly, 8³ 8 µs and 3 µs.
  */
-export const WASM_MIN_WORK = 4096;
+export const WASM_MIN_WORK = 512;
 /**
- * From this many multiply-adds on, a matmul is split across threads: handing a block to a helper
- * costs tens of microseconds, which a 2-thread split repays above about this size.
+ * From this many multiply-adds on (128³), a matmul is split across threads. Waking the helper and
+ * waiting for it costs some tens of microseconds, about a quarter of a 128³ product on one thread.
+ * (On the busy shared machine two threads did not beat one at any size, so this is not yet measured.)
  */
 export const THREADS_MIN_WORK = 1 << 21;
 
