@@ -64,10 +64,15 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 /** Times `run` (doing `flop` operations): `samples` samples of ≥ minTime each. */
 function measure(run, flop) {
-  run();
-  const t0 = performance.now();
-  run();
-  const once = Math.max(performance.now() - t0, 1e-3);
+  // Warm up (V8 first runs WebAssembly in its baseline tier and optimises hot functions in the
+  // background), then size the samples from the last warm call.
+  const warmStart = performance.now();
+  let once = 0;
+  for (let calls = 0; calls < 3 || performance.now() - warmStart < Math.min(minTime, 200); calls++) {
+    const t0 = performance.now();
+    run();
+    once = Math.max(performance.now() - t0, 1e-3);
+  }
   const reps = Math.max(1, Math.ceil(minTime / once));
   const wall = [];
   const cpu = [];
@@ -175,13 +180,13 @@ if (args.anchors) {
       for (const threads of threadCounts) {
         const blas = anchors.openblas.results?.find(
           (r) =>
+            r.impl === 'numpy' &&
             r.n === row.m &&
             row.m === row.n &&
             row.n === row.k &&
-            r.threads === threads &&
-            !r.lib?.includes('torch'),
+            r.threads === threads,
         );
-        const gflops = blas?.gflops_best ?? blas?.best_gflops ?? blas?.gflops;
+        const gflops = blas?.best_gflops;
         if (gflops && row[`threads${threads}`]) {
           row[`threads${threads}`].fractionOfOpenblas = Number(
             (row[`threads${threads}`].gflops.best / gflops).toFixed(3),
