@@ -65,13 +65,13 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 /** Times `run` (doing `flop` operations): `samples` samples of ≥ minTime each. */
 function measure(run, flop) {
   // Warm up (V8 first runs WebAssembly in its baseline tier and optimises hot functions in the
-  // background), then size the samples from the last warm call.
+  // background), then size the samples from the fastest warm call.
   const warmStart = performance.now();
-  let once = 0;
+  let once = Number.POSITIVE_INFINITY;
   for (let calls = 0; calls < 3 || performance.now() - warmStart < Math.min(minTime, 200); calls++) {
     const t0 = performance.now();
     run();
-    once = Math.max(performance.now() - t0, 1e-3);
+    once = Math.min(once, Math.max(performance.now() - t0, 1e-3));
   }
   const reps = Math.max(1, Math.ceil(minTime / once));
   const wall = [];
