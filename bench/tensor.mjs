@@ -10,6 +10,9 @@
 //
 // --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
 // matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
+// The kernel build is reported as `kernel`: gemm-fma (relaxed-SIMD fused multiply-add, ~20% faster)
+// when the runtime accepts it, else gemm; on Node 20 run `node --experimental-wasm-relaxed-simd
+// bench/tensor.mjs` to time the fused build.
 // `cpuGflops` (one thread only) divides by the process's CPU time instead of wall time: on a busy
 // machine it shows what the kernel does when it actually runs.
 import { spawnSync } from 'node:child_process';
@@ -28,7 +31,7 @@ if (!existsSync(join(kernelsPath, 'index.js'))) {
 const { matmul, matmulReference, matmulPath, setMatmulThreads, shutdownMatmulThreads } = await import(
   join(kernelsPath, 'index.js')
 );
-const { matmulWasm } = await import(join(kernelsPath, 'matmul-wasm.js'));
+const { matmulWasm, wasmGemmKernelName } = await import(join(kernelsPath, 'matmul-wasm.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -210,6 +213,8 @@ console.log(
   JSON.stringify({
     benchmark: 'tensor',
     node: process.version,
+    // gemm-fma (fused multiply-add) needs relaxed SIMD: Node 22+, or `node --experimental-wasm-relaxed-simd`.
+    kernel: wasmGemmKernelName() ?? 'none (plain loop)',
     cpu: cpus()[0]?.model,
     cores: availableParallelism(),
     samples,

@@ -3,13 +3,19 @@
 // operands, which are copied in with one typed-array `set` each and the result copied out. The memory
 // only grows, to the largest problem seen, so a call allocates nothing once warm. Large problems are
 // split across the helper workers of threads.ts, which share this memory.
+// Two builds of the same kernel exist: gemm-fma.wasm (relaxed SIMD, fused multiply-add; Node 22+, or
+// Node 20 started with --experimental-wasm-relaxed-simd) is used when this runtime accepts it, else
+// gemm.wasm (plain SIMD). Both agree with the reference to float32 rounding.
 import { wasmAvailable, wasmModule } from '../../util/wasm.js';
 import type { MatmulOptions } from './matmul.js';
 import { gemmHelpers, MAX_THREADS, postGemm, waitGemm } from './threads.js';
 
 type Gemm = (...args: number[]) => void;
 
+export type GemmKernelName = 'gemm-fma' | 'gemm';
+
 interface GemmKernel {
+  name: GemmKernelName;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   gemm: Gemm;
@@ -31,26 +37,60 @@ const NR = 8;
 let kernel: GemmKernel | undefined;
 let kernelFailed = false;
 let availabilityOverride: boolean | undefined;
+let kernelChoice: GemmKernelName | undefined;
 
 /** Test hook: pretend the WebAssembly GEMM is (un)available; undefined = detect. */
 export function overrideWasmGemm(available: boolean | undefined): void {
   availabilityOverride = available;
 }
 
+/**
+ * Test and benchmark hook: use this build of the kernel from the next call on (undefined = the fastest
+ * this runtime accepts). Drops the current kernel memory; helper workers restart with the next call.
+ */
+export function useWasmGemmKernel(name: GemmKernelName | undefined): void {
+  kernelChoice = name;
+  kernel = undefined;
+  kernelFailed = false;
+}
+
+/** Whether this runtime can compile the given build (gemm-fma needs relaxed SIMD). */
+export function wasmGemmKernelSupported(name: GemmKernelName): boolean {
+  if (!wasmAvailable(name)) return false;
+  try {
+    wasmModule(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The build in use (loading it if needed), or undefined when none can run. */
+export function wasmGemmKernelName(): GemmKernelName | undefined {
+  return loadKernel()?.name;
+}
+
 /** Whether matmulWasm can run here (the kernel was built and this runtime has WebAssembly SIMD). */
 export function wasmGemmAvailable(): boolean {
   if (availabilityOverride !== undefined) return availabilityOverride && !kernelFailed;
-  return !kernelFailed && (kernel !== undefined || wasmAvailable('gemm'));
+  return !kernelFailed && (kernel !== undefined || wasmAvailable(kernelChoice ?? 'gemm'));
 }
 
 function loadKernel(): GemmKernel | undefined {
   if (kernel !== undefined || kernelFailed) return kernel;
+  const candidates: GemmKernelName[] = kernelChoice !== undefined ? [kernelChoice] : ['gemm-fma', 'gemm'];
+  const name = candidates.find(wasmGemmKernelSupported);
+  if (name === undefined) {
+    kernelFailed = true;
+    return undefined;
+  }
   try {
-    const module = wasmModule('gemm');
+    const module = wasmModule(name);
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     const workspaceBytes = (exports.workspaceBytes as () => number)();
     kernel = {
+      name,
       module,
       memory,
       gemm: exports.gemm as Gemm,

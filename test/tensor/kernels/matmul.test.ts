@@ -8,7 +8,14 @@ import {
   matmulReference,
   type MatmulOptions,
 } from '../../../src/tensor/kernels/matmul.js';
-import { matmulWasm, overrideWasmGemm } from '../../../src/tensor/kernels/matmul-wasm.js';
+import {
+  type GemmKernelName,
+  matmulWasm,
+  overrideWasmGemm,
+  useWasmGemmKernel,
+  wasmGemmKernelName,
+  wasmGemmKernelSupported,
+} from '../../../src/tensor/kernels/matmul-wasm.js';
 import {
   getMatmulThreads,
   liveHelperCount,
@@ -76,31 +83,59 @@ const oddSizes = [1, 3, 17, 129];
 const oddShapes: [number, number, number][] = [];
 for (const m of oddSizes) for (const n of oddSizes) for (const k of oddSizes) oddShapes.push([m, n, k]);
 
-describe('WebAssembly GEMM, one thread', () => {
-  it.skipIf(!haveWasm)('matches the reference on every combination of sizes 1, 3, 17, 129', () => {
-    const random = new Random(3);
-    for (const testCase of cases(oddShapes)) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
-      });
-    }
-  });
+const builds: GemmKernelName[] = ['gemm', 'gemm-fma'];
+const fmaSupported = wasmGemmKernelSupported('gemm-fma');
+if (haveWasm && !fmaSupported) {
+  console.warn(
+    'gemm-fma.wasm not tested: this runtime lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
+  );
+}
 
-  it.skipIf(!haveWasm)('matches the reference on seeded random shapes, across block boundaries', () => {
-    const random = new Random(11);
-    const shapes: [number, number, number][] = [
-      [300, 9, 260],
-      [5, 4100, 7],
-      [70, 33, 513],
-    ];
-    for (let i = 0; i < 6; i++) shapes.push([1 + random.int(90), 1 + random.int(90), 1 + random.int(300)]);
-    for (const testCase of cases(shapes)) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
-      });
-    }
+describe('WebAssembly GEMM, one thread', () => {
+  afterAll(() => useWasmGemmKernel(undefined));
+
+  for (const build of builds) {
+    const runnable = haveWasm && wasmGemmKernelSupported(build);
+    it.skipIf(!runnable)(
+      `${build}: matches the reference on every combination of sizes 1, 3, 17, 129`,
+      () => {
+        useWasmGemmKernel(build);
+        expect(wasmGemmKernelName()).toBe(build);
+        const random = new Random(3);
+        for (const testCase of cases(oddShapes)) {
+          const { m, n, k, options } = testCase;
+          checkAgainstReference(random, testCase, (a, b, out) => {
+            expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
+          });
+        }
+      },
+    );
+
+    it.skipIf(!runnable)(
+      `${build}: matches the reference on seeded random shapes, across block boundaries`,
+      () => {
+        useWasmGemmKernel(build);
+        const random = new Random(11);
+        const shapes: [number, number, number][] = [
+          [300, 9, 260],
+          [5, 4100, 7],
+          [70, 33, 513],
+        ];
+        for (let i = 0; i < 6; i++)
+          shapes.push([1 + random.int(90), 1 + random.int(90), 1 + random.int(300)]);
+        for (const testCase of cases(shapes)) {
+          const { m, n, k, options } = testCase;
+          checkAgainstReference(random, testCase, (a, b, out) => {
+            expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
+          });
+        }
+      },
+    );
+  }
+
+  it.skipIf(!haveWasm)('uses the fused build when the runtime accepts it', () => {
+    useWasmGemmKernel(undefined);
+    expect(wasmGemmKernelName()).toBe(fmaSupported ? 'gemm-fma' : 'gemm');
   });
 
   it.skipIf(!haveWasm)('reads only the first m·k, k·n values and writes only the first m·n', () => {
