@@ -136,9 +136,6 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-// Marks tensors whose node was freed by an earlier backward, to refuse a second pass clearly.
-const freed = new WeakSet<Tensor>();
-
 /** See the file header. `seed` is dL/d(root); it may be omitted only for a one-element root. */
 export function backward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
@@ -177,7 +174,7 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
       if (grad !== undefined) owned.delete(grad);
       const node = tensor.node;
       if (node === null) {
-        if (freed.has(tensor)) {
+        if (tensor.graphFreed) {
           throw new VerboError(
             'backward: part of this graph was already freed by an earlier backward(); pass { retainGraph: true } ' +
               'to the first call to backpropagate through it twice, or recompute the forward pass',
@@ -203,7 +200,7 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
       }
       if (!retainGraph) {
         tensor.node = null;
-        freed.add(tensor);
+        tensor.graphFreed = true;
       }
     }
   } finally {
