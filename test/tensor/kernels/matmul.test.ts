@@ -19,6 +19,7 @@ import {
 import {
   getMatmulThreads,
   liveHelperCount,
+  setHelpersUnavailable,
   setMatmulThreads,
   shutdownMatmulThreads,
 } from '../../../src/tensor/kernels/threads.js';
@@ -180,6 +181,18 @@ describe('WebAssembly GEMM, two threads', () => {
       );
     } finally {
       setMatmulThreads(undefined);
+    }
+  });
+
+  it.skipIf(!haveWasm)('computes alone when helper threads cannot start', () => {
+    setHelpersUnavailable(true);
+    try {
+      checkAgainstReference(new Random(10), { m: 90, n: 70, k: 50, options: { accumulate: true } }, (a, b, out) => {
+        expect(matmulWasm(a, b, out, 90, 70, 50, { accumulate: true }, 2)).toBe(true);
+      });
+      expect(liveHelperCount()).toBe(0);
+    } finally {
+      setHelpersUnavailable(false);
     }
   });
 
