@@ -118,7 +118,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording the graph (inference, optimizer updates, metrics). */
+/**
+ * Runs `fn` without recording the graph (inference, optimizer updates, metrics). `fn` must be
+ * synchronous: the mode is restored as soon as it returns, before any promise it made settles.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
