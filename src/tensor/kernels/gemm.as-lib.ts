@@ -22,6 +22,7 @@ const NR: i32 = 8; // columns of the register tile (two f32x4 per row)
 const KC: i32 = 256;
 const MC: i32 = 128; // multiple of MR
 const NC: i32 = 4096; // multiple of NR
+const DIRECT_B_MAX_ROWS: i32 = 32;
 
 /** Bytes of scratch one thread needs at `work` (edge tile + packed A block + packed B block). */
 export function workspaceBytes(): i32 {
@@ -190,7 +191,7 @@ function madd(a: v128, b: v128, c: v128): v128 {
 // multiply-add 3 × 12 would fit too, but measured no faster than 4 × 8.
 // @ts-ignore: decorator
 @inline
-function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+function kernel(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -199,8 +200,8 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool):
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  const pbEnd = pb + (<usize>(kc * NR) << 2);
-  while (pb < pbEnd) {
+  const paEnd = pa + (<usize>(kc * MR) << 2);
+  while (pa < paEnd) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -216,7 +217,7 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool):
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
     pa += MR << 2;
-    pb += NR << 2;
+    pb += bStep;
   }
   if (add) {
     c00 = f32x4.add(c00, v128.load(c));
@@ -262,26 +263,40 @@ export function gemm(
   const packedA = work + (<usize>(MR * NR) << 2);
   const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
+  // With few rows of A, each sliver of B serves only a few register tiles, so packing B (a full pass
+  // over it) costs more than it saves: a row-major B is then read where it lies.
+  const direct = csB == 1 && m <= DIRECT_B_MAX_ROWS;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
+      if (!direct) packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
       const add = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
+          let pb = packedB + (<usize>(jr * kc) << 2);
+          let bStep: usize = NR << 2;
+          if (direct) {
+            // Read the sliver in place (rows of B, rsB apart); only a partial last sliver is packed.
+            pb = b + (<usize>(pc * rsB + jc + jr) << 2);
+            if (cols == NR) {
+              bStep = <usize>rsB << 2;
+            } else {
+              packB(pb, rsB, csB, kc, cols, packedB);
+              pb = packedB;
+            }
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             const cTile = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
             if (rows == MR && cols == NR) {
-              kernel(kc, pa, pb, cTile, ldcBytes, add);
+              kernel(kc, pa, pb, bStep, cTile, ldcBytes, add);
             } else {
-              kernel(kc, pa, pb, edge, NR << 2, false);
+              kernel(kc, pa, pb, bStep, edge, NR << 2, false);
               for (let r = 0; r < rows; r++) {
                 const cRow = cTile + (<usize>r * ldcBytes);
                 const eRow = edge + (<usize>(r * NR) << 2);
