@@ -199,9 +199,9 @@ if (args.elementwise) {
   const lse = new Float64Array(rows);
   const lseRun = () => logSumExpRows(x, 0, rows, cols, lse);
   elementwise.logSumExpRows = { plainNs: plainToo(lseRun), simdNs: perElement(lseRun) };
-  // add through a scratch copy, the way a SIMD add would have to run (simd.wasm's exported addInPlace).
+  // add through a scratch copy, the way a SIMD add would have to run (tensor-simd.wasm's exported addInPlace).
   const { wasmModule } = await import(join(root, 'dist', 'util', 'wasm.js'));
-  const simdExports = new WebAssembly.Instance(wasmModule('simd'), {}).exports;
+  const simdExports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports;
   const block = 4096;
   if (simdExports.memory.buffer.byteLength < 1024 + 2 * block * 4) simdExports.memory.grow(1);
   const scratch = new Float32Array(simdExports.memory.buffer);

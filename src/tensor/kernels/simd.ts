@@ -1,6 +1,6 @@
 // WebAssembly SIMD versions of the transcendental elementwise kernels (exp, tanh, sigmoid), relu and the
 // row log-sum-exp, for the plain loops in elementwise.ts, activations.ts and softmax.ts to call on long
-// runs. Data moves through a small scratch block of simd.wasm's own memory (one `set` in, one out), which
+// runs. Data moves through a small scratch block of tensor-simd.wasm's own memory (one `set` in, one out), which
 // grows only to the longest row seen, so a call allocates nothing once warm.
 //
 // Measured (ns per element, 1M elements, copies included, on the busy 2-core machine, CPU time):
@@ -39,12 +39,12 @@ export function overrideSimdKernels(available: boolean | undefined): void {
 function load(): SimdKernels | undefined {
   if (availabilityOverride === false) return undefined;
   if (kernels !== undefined || failed) return kernels;
-  if (!wasmAvailable('simd')) {
+  if (!wasmAvailable('tensor-simd')) {
     failed = true;
     return undefined;
   }
   try {
-    const exports = new WebAssembly.Instance(wasmModule('simd'), {}).exports as unknown as Omit<
+    const exports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports as unknown as Omit<
       SimdKernels,
       'floats'
     >;

@@ -14,10 +14,10 @@ import { logSumExpRows } from '../../../src/tensor/kernels/softmax.js';
 import { Random } from '../../../src/util/random.js';
 import { wasmAvailable } from '../../../src/util/wasm.js';
 
-const haveWasm = wasmAvailable('simd');
+const haveWasm = wasmAvailable('tensor-simd');
 if (!haveWasm)
   console.warn(
-    'SKIPPING WebAssembly SIMD elementwise tests: dist/wasm/simd.wasm is missing; run `npm run build`',
+    'SKIPPING WebAssembly SIMD elementwise tests: dist/wasm/tensor-simd.wasm is missing; run `npm run build`',
   );
 
 const special = [
