@@ -1,0 +1,22 @@
+// The embeddings stage: word2vec training, the KeyedVectors query object, vector file formats, the
+// model directory and evaluation. Exports are named one by one.
+export { KeyedVectors, type Neighbor, type MostSimilarOptions, type QueryTerm } from './keyed-vectors.js';
+export {
+  readWord2Vec,
+  writeWord2Vec,
+  formatFloat32,
+  type Word2VecFormat,
+  type Word2VecFile,
+  type ReadWord2VecOptions,
+  type WriteWord2VecOptions,
+} from './formats.js';
+export {
+  saveModel,
+  loadModel,
+  MODEL_FILES,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type SaveModelOptions,
+  type LoadedModel,
+  type ModelConfig,
+} from './model-dir.js';
