@@ -1,3 +1,14 @@
 // verbo's public API: each stage's index names its exports; this file re-exports the stages.
 export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/errors.js';
 export { Random } from './util/random.js';
+export {
+  KeyedVectors,
+  readWord2Vec,
+  writeWord2Vec,
+  saveModel,
+  loadModel,
+  evaluateAnalogies,
+  evaluateAnalogiesFile,
+  evaluateWordPairs,
+  evaluateWordPairsFile,
+} from './embeddings/index.js';

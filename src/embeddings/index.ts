@@ -20,3 +20,15 @@ export {
   type LoadedModel,
   type ModelConfig,
 } from './model-dir.js';
+export {
+  evaluateAnalogies,
+  evaluateAnalogiesFile,
+  evaluateWordPairs,
+  evaluateWordPairsFile,
+  type AnalogyEvaluation,
+  type AnalogyEvaluationOptions,
+  type AnalogySectionResult,
+  type WordPairEvaluation,
+  type WordPairEvaluationOptions,
+} from './evaluate.js';
+export { spearman, pearson, averageRanks } from './spearman.js';
