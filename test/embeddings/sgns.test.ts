@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHuffmanTree } from '../../src/embeddings/huffman.js';
 import {
   createSharedMemory,
-  fillNoiseTable,
+  fillNoiseAlias,
   fillSigmoidTables,
   instantiateKernel,
   type KernelConfig,
@@ -37,7 +37,7 @@ function makeSetup(partial: Partial<KernelConfig> & { vocabSize: number; dim: nu
     hs: false,
     cbow: false,
     exactSigmoid: true,
-    noiseTableSize: 64,
+    noiseTableSize: partial.vocabSize,
     codeTotal: 0,
     workers: 1,
     maxChunkWords: 1000,
@@ -102,8 +102,8 @@ describe.skipIf(!haveKernel)('word2vec kernel: gradients', () => {
   it('skip-gram with negative sampling moves the weights by −α·∇loss (finite differences)', () => {
     // Vocabulary: 0 = A, 1 = B, 2 = N (the only noise word). One sentence "A B", window 1: two
     // (context → center) pairs, B → A and A → B, each with 3 negatives N.
-    const setup = makeSetup({ vocabSize: 3, dim, negative: 3, noiseTableSize: 16 });
-    setup.views.noise.fill(2);
+    const setup = makeSetup({ vocabSize: 3, dim, negative: 3 });
+    fillNoiseAlias(setup.views.noise, [0, 0, 1]);
     const v = [0, 1, 2].map((id) => row(setup.views.input, id, dim));
     const u = [0, 1, 2].map((id) => row(setup.views.output, id, dim));
     const pairLoss = (input: Float64Array, center: number): number =>
@@ -132,8 +132,8 @@ describe.skipIf(!haveKernel)('word2vec kernel: gradients', () => {
   });
 
   it('the EXP_TABLE sigmoid gives the same step to within its grid', () => {
-    const setup = makeSetup({ vocabSize: 3, dim, negative: 2, noiseTableSize: 16, exactSigmoid: false });
-    setup.views.noise.fill(2);
+    const setup = makeSetup({ vocabSize: 3, dim, negative: 2, exactSigmoid: false });
+    fillNoiseAlias(setup.views.noise, [0, 0, 1]);
     const v1 = row(setup.views.input, 1, dim);
     const u0 = row(setup.views.output, 0, dim);
     const u2 = row(setup.views.output, 2, dim);
@@ -154,8 +154,8 @@ describe.skipIf(!haveKernel)('word2vec kernel: gradients', () => {
 
   it('CBOW (mean of the context) applies the whole hidden-layer gradient to every context word', () => {
     // Sentence "A B C", window 1, no subsampling: centers A {B}, B {A, C}, C {B}; noise word 3.
-    const setup = makeSetup({ vocabSize: 4, dim, negative: 2, noiseTableSize: 16, cbow: true });
-    setup.views.noise.fill(3);
+    const setup = makeSetup({ vocabSize: 4, dim, negative: 2, cbow: true });
+    fillNoiseAlias(setup.views.noise, [0, 0, 0, 1]);
     const v = [0, 1, 2, 3].map((id) => row(setup.views.input, id, dim));
     const u = [0, 1, 2, 3].map((id) => row(setup.views.output, id, dim));
     const examples: Array<{ center: number; context: number[] }> = [
@@ -282,7 +282,7 @@ describe.skipIf(!haveKernel)('word2vec kernel against the TS reference', () => {
           hs: c.hs,
           cbow: c.cbow,
           exactSigmoid: c.exactSigmoid,
-          noiseTableSize: 997,
+          noiseTableSize: vocabSize,
           codeTotal: tree.codes.length,
         },
         5,
@@ -292,7 +292,7 @@ describe.skipIf(!haveKernel)('word2vec kernel against the TS reference', () => {
       for (let i = 0; i < views.input.length; i++) views.input[i] = random.uniform(-0.5, 0.5) / dim;
       for (let i = 0; i < views.output.length; i++) views.output[i] = random.uniform(-0.5, 0.5);
       for (let i = 0; i < views.hs.length; i++) views.hs[i] = random.uniform(-0.5, 0.5);
-      fillNoiseTable(
+      fillNoiseAlias(
         views.noise,
         counts.map((n) => n ** 0.75),
       );

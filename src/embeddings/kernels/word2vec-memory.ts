@@ -1,9 +1,10 @@
 // Host side of the word2vec WebAssembly kernel (word2vec.as.ts): lays out ONE shared
 // WebAssembly.Memory holding the weight matrices, the sigmoid / log-sigmoid tables, the noise
-// (negative-sampling) table, the keep probabilities, the Huffman codes and one work region per
+// (negative-sampling) alias table, the keep probabilities, the Huffman codes and one work region per
 // worker; fills the tables; and instantiates the kernel on that memory (in a worker or, for tests,
 // in the calling thread). Everything here runs once per training run; the hot loop is in the kernel.
 import { wasmModule } from '../../util/wasm.js';
+import { AliasSampler } from '../../vocab/index.js';
 
 export const KERNEL_NAME = 'word2vec';
 /** The C tool's sigmoid table: EXP_TABLE_SIZE values of σ(x) for x on a grid over [−MAX_EXP, MAX_EXP). */
@@ -23,6 +24,7 @@ export interface KernelConfig {
   hs: boolean;
   cbow: boolean;
   exactSigmoid: boolean;
+  /** Entries of the noise alias table: the vocabulary size with negative sampling, else 0. */
   noiseTableSize: number;
   /** Σ of Huffman code lengths (0 without hierarchical softmax). */
   codeTotal: number;
@@ -82,7 +84,7 @@ export function planLayout(config: KernelConfig): KernelLayout {
   const hs = take(config.hs ? matrixBytes : 0);
   const sigmoid = take((EXP_TABLE_SIZE + 1) * 4);
   const logSigmoid = take((EXP_TABLE_SIZE + 1) * 4);
-  const noise = take(config.negative > 0 ? config.noiseTableSize * 4 : 0);
+  const noise = take(config.negative > 0 ? config.noiseTableSize * 8 : 0);
   const keep = take(vocabSize * 4);
   const codeStart = take(config.hs ? vocabSize * 4 : 0);
   const codeLength = take(config.hs ? vocabSize * 4 : 0);
@@ -139,28 +141,18 @@ export function fillSigmoidTables(memory: WebAssembly.Memory, layout: KernelLayo
 }
 
 /**
- * The C tool's unigram table: slot i holds the word whose share of Σ weight covers (i + 1) / size, so
- * a uniform slot draws words with probability ∝ weight (count^0.75). Returns the table it wrote.
+ * The noise distribution (weights ∝ count^0.75) as an alias table (Vose's method): entry i is
+ * [threshold_i, alias_i] with threshold_i = P(keep bin i)·2^32. The kernel draws r (32 bits), takes
+ * bin = ⌊r·n / 2^32⌋ and keeps the bin when (r·n mod 2^32) < threshold, else returns the alias.
+ * `target` holds 2·n u32 values.
  */
-export function fillNoiseTable(target: Int32Array, weights: ArrayLike<number>): Int32Array {
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) total += weights[i]!;
-  const size = target.length;
-  let word = 0;
-  let cumulative = weights.length > 0 ? weights[0]! / total : 1;
-  for (let slot = 0; slot < size; slot++) {
-    target[slot] = word;
-    if ((slot + 1) / size > cumulative && word < weights.length - 1) {
-      word++;
-      cumulative += weights[word]! / total;
-    }
+export function fillNoiseAlias(target: Uint32Array, weights: ArrayLike<number>): Uint32Array {
+  const sampler = new AliasSampler(weights);
+  for (let i = 0; i < sampler.size; i++) {
+    target[2 * i] = Math.min(0xffffffff, Math.floor(sampler.probabilities[i]! * 2 ** 32));
+    target[2 * i + 1] = sampler.aliases[i]!;
   }
   return target;
-}
-
-/** Noise-table size: about 100 slots per word, between 1e6 and 1e7 (the C tool's 1e8 is 400 MB). */
-export function noiseTableSizeFor(vocabSize: number): number {
-  return Math.min(10_000_000, Math.max(1_000_000, vocabSize * 100));
 }
 
 /** Instantiates the kernel on `memory` and configures it for worker `workerIndex`. */
@@ -270,7 +262,7 @@ export interface KernelViews {
   hs: Float32Array;
   sigmoid: Float32Array;
   logSigmoid: Float32Array;
-  noise: Int32Array;
+  noise: Uint32Array;
   keep: Float32Array;
   codeStart: Int32Array;
   codeLength: Int32Array;
@@ -293,7 +285,7 @@ export function kernelViews(
     hs: new Float32Array(buffer, layout.hs, hs ? matrix : 0),
     sigmoid: new Float32Array(buffer, layout.sigmoid, EXP_TABLE_SIZE + 1),
     logSigmoid: new Float32Array(buffer, layout.logSigmoid, EXP_TABLE_SIZE + 1),
-    noise: new Int32Array(buffer, layout.noise, config.negative > 0 ? config.noiseTableSize : 0),
+    noise: new Uint32Array(buffer, layout.noise, config.negative > 0 ? 2 * config.noiseTableSize : 0),
     keep: new Float32Array(buffer, layout.keep, vocabSize),
     codeStart: new Int32Array(buffer, layout.codeStart, hs ? vocabSize : 0),
     codeLength: new Int32Array(buffer, layout.codeLength, hs ? vocabSize : 0),

@@ -15,7 +15,8 @@ export interface ReferenceModel {
   input: Float32Array;
   output: Float32Array;
   hsWeights: Float32Array;
-  noise: Int32Array;
+  /** Alias table: per word [u32 threshold, alias] (see fillNoiseAlias). */
+  noise: Uint32Array;
   keep: Float32Array;
   codeStart: Int32Array;
   codeLength: Int32Array;
@@ -96,7 +97,10 @@ export function trainChunkReference(
     if (model.negative > 0) {
       step(input, inputAt, model.output, word * dim, 1, false);
       for (let d = 0; d < model.negative; d++) {
-        const target = model.noise[nextRandom() % model.noise.length]!;
+        const product = BigInt(nextRandom()) * BigInt(model.noise.length / 2);
+        const bin = Number(product >> 32n);
+        const coin = Number(BigInt.asUintN(32, product));
+        const target = coin < model.noise[2 * bin]! ? bin : model.noise[2 * bin + 1]!;
         if (target === word) continue;
         step(input, inputAt, model.output, target * dim, 0, false);
       }

@@ -6,6 +6,9 @@
 // as in the C tool and gensim. The plain TS oracle is src/embeddings/reference.ts; the two must
 // draw random numbers in the same order.
 //
+// Negative words are drawn from unigram^0.75 by an alias table in wasm memory (8 bytes per word:
+// a u32 threshold and an i32 alias), small enough to stay in cache, unlike the C tool's 1e8 table.
+//
 // Memory is laid out by the host (src/embeddings/layout.ts); this module only keeps pointers in
 // its (per-instance) globals and allocates nothing, so instances never collide in the shared memory
 // except on the weights. Per-worker state (RNG, loss sums, scratch rows) sits in the worker's own
@@ -22,7 +25,7 @@
 // true target plus −log σ(−x) for each negative (HS: plus −log σ(±x) per node of the path),
 // accumulated in float64; with the table it is read
 // from a matching log σ table on the same grid (|x| ≥ 6: 0 or |x|).
-import { addF32, axpyF32, dotF32, fillF32, scaleF32 } from '../../tensor/kernels/vector.as-lib';
+import { accumulateAndUpdateF32, addF32, dotF32, fillF32, scaleF32 } from '../../tensor/kernels/vector.as-lib';
 
 const MAX_EXP: f32 = 6;
 const EXP_TABLE_SIZE: i32 = 1000;
@@ -152,8 +155,7 @@ function logisticStep(inputRow: usize, targetRow: usize, label: i32, alpha: f32,
     const index = <i32>((f + MAX_EXP) * TABLE_SCALE);
     g = (<f32>label - load<f32>(sigmoidTable + (<usize>index << 2))) * alpha;
   }
-  axpyF32(g, targetRow, errorRow, dim);
-  axpyF32(g, inputRow, targetRow, dim);
+  accumulateAndUpdateF32(g, inputRow, targetRow, errorRow, dim);
 }
 
 /** Trains `inputRow` (a context word's vector, or the CBOW mean) to predict `word`; gradient → errorRow. */
@@ -172,7 +174,11 @@ function predict(inputRow: usize, word: i32, alpha: f32): void {
   if (negative > 0) {
     logisticStep(inputRow, outputWeights + <usize>word * rowBytes, 1, alpha, false);
     for (let d = 0; d < negative; d++) {
-      const target = load<i32>(noiseTable + (<usize>(nextRandom() % noiseTableSize) << 2));
+      // Alias table (Vose): one 32-bit draw r; r·n picks the bin (high word) and the coin (low word).
+      const product = <u64>nextRandom() * <u64>noiseTableSize;
+      const bin = <u32>(product >> 32);
+      const entry = noiseTable + (<usize>bin << 3);
+      const target = <u32>product < load<u32>(entry) ? <i32>bin : load<i32>(entry, 4);
       if (target == word) continue;
       logisticStep(inputRow, outputWeights + <usize>target * rowBytes, 0, alpha, false);
     }

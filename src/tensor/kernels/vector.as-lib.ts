@@ -4,23 +4,27 @@
 // two f32x4 accumulators over blocks of 8, one over a block of 4, lanes summed 0+1+2+3, then the
 // scalar tail; plain TS oracles compare with a tolerance rather than bit for bit.
 
-/** Σ a[i]·b[i] for i < n (a, b: byte addresses of f32 rows). */
+/** Σ a[i]·b[i] for i < n (a, b: byte addresses of f32 rows). Four accumulators for instruction-level parallelism. */
 @inline
 export function dotF32(a: usize, b: usize, n: i32): f32 {
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 16 <= n; i += 16) {
+    const pa = a + (<usize>i << 2);
+    const pb = b + (<usize>i << 2);
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
+    acc2 = f32x4.add(acc2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
+    acc3 = f32x4.add(acc3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
+  }
+  for (; i + 4 <= n; i += 4) {
     const offset = <usize>i << 2;
     acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + offset), v128.load(b + offset)));
-    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + offset, 16), v128.load(b + offset, 16)));
   }
-  if (i + 4 <= n) {
-    const offset = <usize>i << 2;
-    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + offset), v128.load(b + offset)));
-    i += 4;
-  }
-  acc0 = f32x4.add(acc0, acc1);
+  acc0 = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   let sum =
     f32x4.extract_lane(acc0, 0) +
     f32x4.extract_lane(acc0, 1) +
@@ -31,6 +35,28 @@ export function dotF32(a: usize, b: usize, n: i32): f32 {
     sum += load<f32>(a + offset) * load<f32>(b + offset);
   }
   return sum;
+}
+
+/**
+ * The two updates of one logistic step in a single pass: e[i] += g·t[i] (with t's old value), then
+ * t[i] += g·x[i]. Reads the target row once instead of twice.
+ */
+@inline
+export function accumulateAndUpdateF32(g: f32, x: usize, t: usize, e: usize, n: i32): void {
+  const scale = f32x4.splat(g);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    const target = v128.load(t + offset);
+    v128.store(e + offset, f32x4.add(v128.load(e + offset), f32x4.mul(scale, target)));
+    v128.store(t + offset, f32x4.add(target, f32x4.mul(scale, v128.load(x + offset))));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    const target = load<f32>(t + offset);
+    store<f32>(e + offset, load<f32>(e + offset) + g * target);
+    store<f32>(t + offset, target + g * load<f32>(x + offset));
+  }
 }
 
 /** y[i] += alpha·x[i] for i < n. */
