@@ -12,3 +12,5 @@ export {
   evaluateWordPairs,
   evaluateWordPairsFile,
 } from './embeddings/index.js';
+export * from './vocab/index.js';
+export * from './text/index.js';

@@ -1,17 +1,14 @@
 // The list of CLI commands: each module exports a `register(program)` that adds its subcommand.
 import type { Command } from 'commander';
-import { register as registerSimilar } from './similar.js';
-import { register as registerAnalogy } from './analogy.js';
-import { register as registerEval } from './eval.js';
-import { register as registerExport } from './export.js';
-import { register as registerQuery } from './query.js';
+import { register as analogy } from './analogy.js';
+import { register as corpus } from './corpus.js';
+import { register as evaluate } from './eval.js';
+import { register as exportVectors } from './export.js';
+import { register as prep } from './prep.js';
+import { register as query } from './query.js';
+import { register as similar } from './similar.js';
+import { register as vocab } from './vocab.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [
-  registerSimilar,
-  registerAnalogy,
-  registerEval,
-  registerExport,
-  registerQuery,
-];
+export const commands: RegisterCommand[] = [prep, vocab, corpus, similar, analogy, evaluate, exportVectors, query];
