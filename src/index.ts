@@ -11,6 +11,11 @@ export {
   evaluateAnalogiesFile,
   evaluateWordPairs,
   evaluateWordPairsFile,
+  trainWord2Vec,
+  loadCheckpoint,
+  type Word2VecOptions,
+  type TrainEvent,
+  type TrainingState,
 } from './embeddings/index.js';
 export * from './vocab/index.js';
 export * from './text/index.js';

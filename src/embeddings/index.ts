@@ -32,3 +32,21 @@ export {
   type WordPairEvaluationOptions,
 } from './evaluate.js';
 export { spearman, pearson, averageRanks } from './spearman.js';
+export {
+  trainWord2Vec,
+  learningRate,
+  resolveOptions as resolveWord2VecOptions,
+  type Word2VecOptions,
+  type Word2VecModel,
+  type ResolvedWord2VecOptions,
+  type TrainingState,
+  type TrainEvent,
+  type TrainHooks,
+  type TrainResult,
+  type TrainSummary,
+  type EpochRecord,
+  type MemoryEstimate,
+  type SentenceCorpus,
+} from './trainer.js';
+export { saveCheckpoint, loadCheckpoint, checkpointDir, hasCheckpoint } from './checkpoint.js';
+export { buildHuffmanTree, type HuffmanTree } from './huffman.js';

@@ -62,7 +62,7 @@ export interface Word2VecOptions {
   sample?: number;
   /** Passes over the corpus (default 5). */
   epochs?: number;
-  /** Starting learning rate (default 0.025 for skip-gram, 0.05 for CBOW, as the C tool). */
+  /** Starting learning rate (default 0.025, gensim's default for both models). */
   alpha?: number;
   /** Final learning rate (default 1e-4). */
   minAlpha?: number;
@@ -223,7 +223,7 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
     maxVocabSize: options.maxVocabSize ?? null,
     sample: options.sample ?? 1e-3,
     epochs: options.epochs ?? 5,
-    alpha: options.alpha ?? (model === 'cbow' ? 0.05 : 0.025),
+    alpha: options.alpha ?? 0.025,
     minAlpha: options.minAlpha ?? 1e-4,
     threads: options.threads ?? Math.max(1, availableParallelism()),
     seed: options.seed ?? 1,

@@ -7,8 +7,19 @@ import { register as exportVectors } from './export.js';
 import { register as prep } from './prep.js';
 import { register as query } from './query.js';
 import { register as similar } from './similar.js';
+import { register as train } from './train.js';
 import { register as vocab } from './vocab.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [prep, vocab, corpus, similar, analogy, evaluate, exportVectors, query];
+export const commands: RegisterCommand[] = [
+  prep,
+  vocab,
+  corpus,
+  train,
+  similar,
+  analogy,
+  evaluate,
+  exportVectors,
+  query,
+];
