@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { FormatError } from '../util/errors.js';
 import type { KeyedVectors } from './keyed-vectors.js';
-import { bestRowsExcluding } from './similarity-block.js';
+import { SimilarityScanner } from './similarity-block.js';
 import { pearson, spearman } from './spearman.js';
 
 export interface AnalogySectionResult {
@@ -92,7 +92,11 @@ export function evaluateAnalogies(
   const { keyToRow, group } = restrictedKeys(vectors, limit, fold);
   const { dim } = vectors;
   const unit = vectors.unitVectors();
-  const blockSize = Math.max(1, options.blockSize ?? 256);
+  const blockSize = Math.max(1, Math.min(1024, options.blockSize ?? 256));
+  const scanner = new SimilarityScanner(unit.subarray(0, limit * dim), limit, dim, {
+    group,
+    blockCapacity: blockSize,
+  });
 
   const sections: Record<string, AnalogySectionResult> = {};
   let invalid = 0;
@@ -101,8 +105,6 @@ export function evaluateAnalogies(
   const pendingRows: number[] = [];
   const queries = new Float64Array(blockSize * dim);
   const excluded = new Int32Array(blockSize * 3);
-  const bestRow = new Int32Array(blockSize);
-  const bestScore = new Float64Array(blockSize);
 
   const flush = () => {
     const count = pendingSections.length;
@@ -123,7 +125,7 @@ export function evaluateAnalogies(
       excluded[3 * q + 1] = b;
       excluded[3 * q + 2] = c;
     }
-    bestRowsExcluding(queries, count, unit, limit, dim, group, excluded, bestRow, bestScore);
+    const bestRow = scanner.bestRowsExcluding(queries, count, excluded);
     for (let q = 0; q < count; q++) {
       const section = pendingSections[q]!;
       section.total++;

@@ -6,6 +6,7 @@
 // All nearest-neighbour scans go through one private method (`nearestRows`) so an external index
 // (src/search's KnnIndex) can replace the plain scan in one place.
 import { ShapeError, UnknownWordError, VerboError } from '../util/errors.js';
+import { SimilarityScanner } from './similarity-block.js';
 import { suggestSpellings } from './suggest.js';
 import { TopK } from './top-k.js';
 
@@ -32,6 +33,8 @@ export interface MostSimilarOptions {
 
 /** The 3CosMul denominator guard, as in gensim (and Levy & Goldberg). */
 const COSMUL_EPSILON = 1e-6;
+/** Matrices with at least this many values are scanned by the WebAssembly kernel (when built). */
+const SCANNER_MIN_VALUES = 1 << 16;
 
 export class KeyedVectors {
   /** The words, row order of `vectors` (most frequent first when written by the trainer). */
@@ -43,6 +46,7 @@ export class KeyedVectors {
   readonly counts: Float64Array | undefined;
   private readonly keyToIndex: Map<string, number>;
   private unitCache: Float32Array | undefined;
+  private scannerCache: SimilarityScanner | undefined;
 
   constructor(words: readonly string[], vectors: Float32Array, dim: number, counts?: Float64Array) {
     if (!Number.isInteger(dim) || dim <= 0)
@@ -127,6 +131,7 @@ export class KeyedVectors {
   /** Drops the cached unit-normalised matrix; call after changing `vectors` in place. */
   invalidateNorms(): void {
     this.unitCache = undefined;
+    this.scannerCache = undefined;
   }
 
   /**
@@ -289,8 +294,21 @@ export class KeyedVectors {
     excluded: Set<number>,
   ): { index: number; score: number }[] {
     const { dim } = this;
-    const unit = this.unitVectors();
     const top = new TopK(topN);
+    if (this.vectors.length >= SCANNER_MIN_VALUES) {
+      // Large matrices: all scores from the SIMD kernel, then a heap pass over them.
+      this.scannerCache ??= new SimilarityScanner(this.unitVectors(), this.size, dim);
+      const scores = this.scannerCache.rowScores(query, limit);
+      let threshold = -Infinity;
+      for (let row = 0; row < limit; row++) {
+        const score = scores[row]!;
+        if (score < threshold || excluded.has(row)) continue;
+        top.push(row, score);
+        threshold = top.threshold;
+      }
+      return top.sorted();
+    }
+    const unit = this.unitVectors();
     let threshold = -Infinity;
     for (let row = 0, offset = 0; row < limit; row++, offset += dim) {
       let score = 0;
