@@ -11,17 +11,17 @@ export function dotF32(a: usize, b: usize, n: i32): f32 {
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const pa = a + (<usize>i << 2);
-    const pb = b + (<usize>i << 2);
+  const bytes = <usize>n << 2;
+  let offset: usize = 0;
+  for (; offset + 64 <= bytes; offset += 64) {
+    const pa = a + offset;
+    const pb = b + offset;
     acc0 = f32x4.add(acc0, f32x4.mul(v128.load(pa), v128.load(pb)));
     acc1 = f32x4.add(acc1, f32x4.mul(v128.load(pa, 16), v128.load(pb, 16)));
     acc2 = f32x4.add(acc2, f32x4.mul(v128.load(pa, 32), v128.load(pb, 32)));
     acc3 = f32x4.add(acc3, f32x4.mul(v128.load(pa, 48), v128.load(pb, 48)));
   }
-  for (; i + 4 <= n; i += 4) {
-    const offset = <usize>i << 2;
+  for (; offset + 16 <= bytes; offset += 16) {
     acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + offset), v128.load(b + offset)));
   }
   acc0 = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
@@ -30,10 +30,7 @@ export function dotF32(a: usize, b: usize, n: i32): f32 {
     f32x4.extract_lane(acc0, 1) +
     f32x4.extract_lane(acc0, 2) +
     f32x4.extract_lane(acc0, 3);
-  for (; i < n; i++) {
-    const offset = <usize>i << 2;
-    sum += load<f32>(a + offset) * load<f32>(b + offset);
-  }
+  for (; offset < bytes; offset += 4) sum += load<f32>(a + offset) * load<f32>(b + offset);
   return sum;
 }
 
@@ -44,15 +41,24 @@ export function dotF32(a: usize, b: usize, n: i32): f32 {
 @inline
 export function accumulateAndUpdateF32(g: f32, x: usize, t: usize, e: usize, n: i32): void {
   const scale = f32x4.splat(g);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const offset = <usize>i << 2;
+  const bytes = <usize>n << 2;
+  let offset: usize = 0;
+  for (; offset + 32 <= bytes; offset += 32) {
+    const t0 = v128.load(t + offset);
+    const t1 = v128.load(t + offset, 16);
+    const x0 = v128.load(x + offset);
+    const x1 = v128.load(x + offset, 16);
+    v128.store(e + offset, f32x4.add(v128.load(e + offset), f32x4.mul(scale, t0)));
+    v128.store(e + offset, f32x4.add(v128.load(e + offset, 16), f32x4.mul(scale, t1)), 16);
+    v128.store(t + offset, f32x4.add(t0, f32x4.mul(scale, x0)));
+    v128.store(t + offset, f32x4.add(t1, f32x4.mul(scale, x1)), 16);
+  }
+  for (; offset + 16 <= bytes; offset += 16) {
     const target = v128.load(t + offset);
     v128.store(e + offset, f32x4.add(v128.load(e + offset), f32x4.mul(scale, target)));
     v128.store(t + offset, f32x4.add(target, f32x4.mul(scale, v128.load(x + offset))));
   }
-  for (; i < n; i++) {
-    const offset = <usize>i << 2;
+  for (; offset < bytes; offset += 4) {
     const target = load<f32>(t + offset);
     store<f32>(e + offset, load<f32>(e + offset) + g * target);
     store<f32>(t + offset, target + g * load<f32>(x + offset));
