@@ -16,7 +16,7 @@ describe('TopK', () => {
     ] as const) {
       const scores = Array.from({ length: n }, () => random.int(40) / 8); // many ties
       const top = new TopK(k);
-      scores.forEach((score, index) => top.push(index, score));
+      for (const [index, score] of scores.entries()) top.push(index, score);
       const expected = scores
         .map((score, index) => ({ index, score }))
         .sort((a, b) => b.score - a.score || a.index - b.index)
