@@ -222,6 +222,26 @@ describe('files written by gensim 4.2', () => {
   }
 });
 
+describe('a .vec file written by the fastText CLI', () => {
+  it('loads with the words and values of each line (trailing spaces, "</s>", UTF-8 words)', async () => {
+    const path = packagePath('test', 'golden', 'w2v', 'fasttext.vec');
+    // An independent reading: split lines on spaces, parse each number, round to float32.
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const [count, dim] = lines[0]!.split(' ').map(Number) as [number, number];
+    const rows = lines.slice(1).map((line) => line.trim().split(' '));
+    expect(rows).toHaveLength(count);
+    const { vectors, format } = await readWord2Vec(path);
+    expect(format).toBe('text');
+    expect(vectors.dim).toBe(dim);
+    expect(vectors.words).toEqual(rows.map((r) => r[0]));
+    expect(vectors.words).toContain('</s>');
+    expect(vectors.words).toContain('東京');
+    expect(Array.from(vectors.vectors)).toEqual(
+      rows.flatMap((r) => r.slice(1).map((x) => Math.fround(Number(x)))),
+    );
+  });
+});
+
 describe('corrupt and truncated files', () => {
   it('refuses a missing or malformed header', async () => {
     expect((await formatError(file(''))).message).toMatch(/empty/);

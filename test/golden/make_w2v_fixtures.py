@@ -9,11 +9,17 @@ Writes into test/golden/w2v/ (run once by hand; the outputs are committed, tests
   analogies.txt, pairs.tsv small evaluation files (questions-words and WordSim formats)
   gensim_golden.json       gensim 4.2's answers on those vectors: most_similar, most_similar_cosmul,
                            doesnt_match, similarity, evaluate_word_analogies, evaluate_word_pairs.
+  fasttext.vec             vectors written by the fastText CLI (Debian `fasttext`, skipgram -maxn 0,
+                           one thread, dim 6) on a tiny generated corpus, when the CLI is installed:
+                           its .vec text format ("N DIM" header, a trailing space on every line).
 
 Usage: /usr/bin/python3 test/golden/make_w2v_fixtures.py   (Debian python3-gensim 4.2)
 """
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 
 import gensim
 import numpy as np
@@ -121,5 +127,22 @@ def main():
         f.write("\n")
 
 
+def fasttext_vec():
+    if shutil.which("fasttext") is None:
+        print("fasttext CLI not found: fasttext.vec left as it is")
+        return
+    words = ["ação", "über", "東京", "naïve", "paris", "rome", "the", "of"]
+    lines = [" ".join(words[(i * 3 + k * 5) % len(words)] for k in range(12)) for i in range(200)]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf8") as f:
+            f.write("\n".join(lines) + "\n")
+        subprocess.run(["fasttext", "skipgram", "-input", corpus, "-output", os.path.join(tmp, "ft"),
+                        "-dim", "6", "-epoch", "1", "-minCount", "1", "-maxn", "0", "-thread", "1"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.copy(os.path.join(tmp, "ft.vec"), os.path.join(OUT, "fasttext.vec"))
+
+
 if __name__ == "__main__":
+    fasttext_vec()
     main()
