@@ -5,10 +5,12 @@
 //   history.json  per-epoch records (loss, words/s, ...)
 // Each file is first written under a temporary name; only when all are complete are they renamed over
 // the previous ones (config.json last, as the marker of a complete model), so a failed save leaves the
-// previous model intact. `loadModel` also accepts a bare word2vec .bin/.txt/.vec file.
+// previous model intact. config.json records the byte size of each data file, so a directory left
+// half-replaced by a crash during the renames is refused at load rather than silently mixed.
+// `loadModel` also accepts a bare word2vec .bin/.txt/.vec file.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { FormatError, VerboError } from '../util/errors.js';
 import { type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
 import { KeyedVectors } from './keyed-vectors.js';
@@ -59,7 +61,7 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
     );
   }
   await mkdir(dir, { recursive: true });
-  const config = {
+  const config: Record<string, unknown> = {
     ...options.config,
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
@@ -82,6 +84,9 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
       await writeFile(stage(MODEL_FILES.vocabulary), lines.join(''));
     }
     await writeFile(stage(MODEL_FILES.history), `${JSON.stringify(options.history ?? [], null, 2)}\n`);
+    const files: Record<string, number> = {};
+    for (const [final, temporary] of staged) files[basename(final)] = statSync(temporary).size;
+    config.files = files;
     await writeFile(stage(MODEL_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     for (const [final, temporary] of staged) await rename(temporary, final);
     if (counts === undefined) await rm(join(dir, MODEL_FILES.vocabulary), { force: true });
@@ -126,6 +131,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   const vectorsPath = join(path, MODEL_FILES.vectors);
   if (!existsSync(vectorsPath))
     throw new FormatError(`${path}: the model directory has no ${MODEL_FILES.vectors}.`);
+  checkFileSizes(path, config.files);
   const { vectors } = await readWord2Vec(vectorsPath, { format: 'binary' });
   let withCounts = vectors;
   const vocabularyPath = join(path, MODEL_FILES.vocabulary);
@@ -138,6 +144,20 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   if (!Array.isArray(history))
     throw new FormatError(`${historyPath}: expected a JSON array of per-epoch records.`);
   return { vectors: withCounts, config, history };
+}
+
+/** Refuses a directory whose data files do not have the sizes config.json recorded (an interrupted save). */
+function checkFileSizes(dir: string, files: unknown): void {
+  if (files === null || typeof files !== 'object') return;
+  for (const [name, size] of Object.entries(files as Record<string, unknown>)) {
+    const path = join(dir, name);
+    const actual = existsSync(path) ? statSync(path).size : undefined;
+    if (typeof size === 'number' && actual !== size) {
+      throw new FormatError(
+        `${dir}: ${name} is ${actual === undefined ? 'missing' : `${actual} bytes`} but config.json recorded ${size} bytes; the model directory is inconsistent (an interrupted save?). Save or train it again.`,
+      );
+    }
+  }
 }
 
 function bareFileConfig(format: Word2VecFormat, vectors: KeyedVectors): ModelConfig {

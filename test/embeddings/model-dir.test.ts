@@ -51,6 +51,13 @@ describe('model directory', () => {
       dim: 2,
       vocabSize: 3,
     });
+    const sizes = Object.fromEntries(
+      ['vectors.bin', 'vocab.txt', 'history.json'].map((name) => [
+        name,
+        readFileSync(join(dir, name)).length,
+      ]),
+    );
+    expect(loaded.config.files).toEqual(sizes);
     expect(loaded.history).toEqual([{ epoch: 1, loss: 2.5 }]);
   });
 
@@ -103,6 +110,14 @@ describe('model directory', () => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, version: 99 }));
     await expect(loadModel(dir)).rejects.toThrow(/model format version 99 is not supported/);
+    // A data file that is not the one config.json describes (a save interrupted between renames).
+    const other = join(root, 'm5');
+    await saveModel(other, { vectors: new KeyedVectors(['x'], Float32Array.from([1, 2]), 2), config: {} });
+    writeFileSync(join(other, 'vectors.bin'), readFileSync(join(dir, 'vectors.bin')));
+    await expect(loadModel(other)).rejects.toThrow(
+      /vectors.bin is \d+ bytes but config.json recorded \d+ bytes; the model directory is inconsistent/,
+    );
+    delete config.files; // without recorded sizes, the vocabulary check itself must catch the mismatch
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     writeFileSync(join(dir, 'vocab.txt'), 'the 100\nacao 7\n東京 5\n');
     const error = await loadModel(dir).catch((e) => e);
