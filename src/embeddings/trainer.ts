@@ -538,7 +538,8 @@ export async function trainWord2Vec(
       for (let w = 0; w < resolved.threads; w++)
         rngStates.push(seedRngState(resolved.seed, epoch + 1, w).toString());
       if (options.checkpointDir !== undefined) {
-        await saveCheckpoint(options.checkpointDir, snapshot());
+        // Workers are idle between epochs: the checkpoint reads the shared matrices in place.
+        await saveCheckpoint(options.checkpointDir, snapshot(false));
         emit({ type: 'checkpoint', epoch, dir: options.checkpointDir });
       }
       emit({ type: 'epoch-end', ...record });
@@ -547,13 +548,15 @@ export async function trainWord2Vec(
     await pool.close();
   }
 
-  function snapshot(): TrainingState {
+  /** The state now; `copy` false gives views of the shared memory (valid until the next chunk). */
+  function snapshot(copy: boolean): TrainingState {
+    const take = (view: Float32Array): Float32Array => (copy ? view.slice() : view);
     return {
       options: resolved,
       vocabulary,
-      inputEmbeddings: views.input.slice(),
-      outputWeights: views.output.slice(),
-      hsWeights: views.hs.slice(),
+      inputEmbeddings: take(views.input),
+      outputWeights: take(views.output),
+      hsWeights: take(views.hs),
       epochsDone: Math.min(epoch, epochs),
       wordsDone,
       wordsPerEpoch,
@@ -563,11 +566,12 @@ export async function trainWord2Vec(
     };
   }
   epoch = epochs;
-  const state = snapshot();
+  const state = snapshot(true);
   const seconds = (performance.now() - trainStart) / 1000;
+  // The vectors share the state's copy of the input matrix (no third copy).
   const keyedVectors = new KeyedVectors(
     vocabulary.words,
-    state.inputEmbeddings.slice(),
+    state.inputEmbeddings,
     dim,
     Float64Array.from(vocabulary.counts),
   );
