@@ -141,7 +141,14 @@ export class KeyedVectors {
   unitVectors(): Float32Array {
     if (this.unitCache !== undefined) return this.unitCache;
     const { dim, vectors } = this;
-    const unit = new Float32Array(vectors.length);
+    let unit: Float32Array;
+    if (vectors.length >= SCANNER_MIN_VALUES) {
+      // Large matrices live in the scan kernel's memory (no second copy); small ones in a plain array.
+      this.scannerCache = new SimilarityScanner(undefined, this.size, dim);
+      unit = this.scannerCache.matrix;
+    } else {
+      unit = new Float32Array(vectors.length);
+    }
     for (let row = 0, offset = 0; row < this.size; row++, offset += dim) {
       let sumSquares = 0;
       for (let j = 0; j < dim; j++) sumSquares += vectors[offset + j]! * vectors[offset + j]!;
@@ -295,9 +302,9 @@ export class KeyedVectors {
   ): { index: number; score: number }[] {
     const { dim } = this;
     const top = new TopK(topN);
-    if (this.vectors.length >= SCANNER_MIN_VALUES) {
+    const unit = this.unitVectors();
+    if (this.scannerCache !== undefined) {
       // Large matrices: all scores from the SIMD kernel, then a heap pass over them.
-      this.scannerCache ??= new SimilarityScanner(this.unitVectors(), this.size, dim);
       const scores = this.scannerCache.rowScores(query, limit);
       let threshold = -Infinity;
       for (let row = 0; row < limit; row++) {
@@ -308,7 +315,6 @@ export class KeyedVectors {
       }
       return top.sorted();
     }
-    const unit = this.unitVectors();
     let threshold = -Infinity;
     for (let row = 0, offset = 0; row < limit; row++, offset += dim) {
       let score = 0;

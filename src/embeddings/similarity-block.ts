@@ -82,13 +82,18 @@ export interface SimilarityScannerOptions {
   group?: Int32Array;
 }
 
-/** Scans one matrix many times; owns a copy of it in WebAssembly memory when the kernel is used. */
+/**
+ * Scans one matrix many times. With the kernel, the matrix lives in the kernel's memory: given a matrix,
+ * the scanner copies it there; given none, it allocates one there (`matrix`) for the caller to fill, so
+ * the caller keeps no second copy.
+ */
 export class SimilarityScanner {
   readonly rowCount: number;
   readonly dim: number;
   readonly blockCapacity: number;
   readonly usesWasm: boolean;
-  private readonly matrix: Float32Array;
+  /** The scanned [rowCount, dim] matrix (a view of the kernel's memory when `usesWasm`). */
+  readonly matrix: Float32Array;
   private readonly group: Int32Array;
   private kernel: KernelExports | undefined;
   private memory: WebAssembly.Memory | undefined;
@@ -96,8 +101,12 @@ export class SimilarityScanner {
   private readonly scoresJs: Float32Array;
   private readonly bestScoreJs: Float64Array;
 
-  constructor(matrix: Float32Array, rowCount: number, dim: number, options: SimilarityScannerOptions = {}) {
-    this.matrix = matrix;
+  constructor(
+    matrix: Float32Array | undefined,
+    rowCount: number,
+    dim: number,
+    options: SimilarityScannerOptions = {},
+  ) {
     this.rowCount = rowCount;
     this.dim = dim;
     this.blockCapacity = Math.max(1, options.blockCapacity ?? 256);
@@ -125,9 +134,10 @@ export class SimilarityScanner {
       });
       this.kernel = instance.exports as unknown as KernelExports;
       this.memory = memory;
-      new Float32Array(memory.buffer, this.at.matrix, rowCount * dim).set(matrix.subarray(0, rowCount * dim));
+      this.matrix = new Float32Array(memory.buffer, this.at.matrix, rowCount * dim);
+      if (matrix !== undefined) this.matrix.set(matrix.subarray(0, rowCount * dim));
       new Int32Array(memory.buffer, this.at.group, rowCount).set(this.group);
-    }
+    } else this.matrix = matrix ?? new Float32Array(rowCount * dim);
     this.scoresJs = this.usesWasm ? new Float32Array(0) : new Float32Array(rowCount);
     this.bestScoreJs = new Float64Array(this.usesWasm ? 0 : capacity);
   }

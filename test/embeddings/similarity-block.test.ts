@@ -113,4 +113,25 @@ describe('KeyedVectors on the kernel path', () => {
       );
     }
   });
+
+  it('setVector invalidates the kernel-held unit matrix', () => {
+    const dim = 32;
+    const rows = 2500;
+    const random = new Random(5);
+    const words = Array.from({ length: rows }, (_, i) => `w${i}`);
+    const kv = new KeyedVectors(
+      words,
+      Float32Array.from({ length: rows * dim }, () => random.normal()),
+      dim,
+    );
+    expect(kv.mostSimilar({ positive: ['w1'], topN: 1 })[0]!.word).not.toBe('w2000');
+    kv.setVector(
+      'w2000',
+      Array.from(kv.vector('w1'), (x) => 3 * x),
+    );
+    const [best] = kv.mostSimilar({ positive: ['w1'], topN: 1 });
+    expect(best!.word).toBe('w2000');
+    expect(best!.similarity).toBeAllClose(1, { atol: 1e-6 });
+    expect(kv.similarity('w1', 'w2000')).toBeAllClose(1, { atol: 1e-6 });
+  });
 });
