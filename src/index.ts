@@ -19,3 +19,4 @@ export {
 } from './embeddings/index.js';
 export * from './vocab/index.js';
 export * from './text/index.js';
+export * from './search/index.js';

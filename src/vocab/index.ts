@@ -11,8 +11,8 @@ export {
 } from './counting.js';
 export type { CountOptions } from './counting.js';
 export { keepProbabilities, noiseWeights, AliasSampler } from './sampling.js';
-export { Phrases } from './phrases.js';
-export type { PhrasesOptions, PhraseScoring } from './phrases.js';
+export { Phrases, FrozenPhrases, savePhrases, loadPhrases, PHRASES_JSON_FORMAT } from './phrases.js';
+export type { PhrasesOptions, PhraseScoring, PhrasesJson } from './phrases.js';
 export {
   saveVocabularyText,
   loadVocabularyText,

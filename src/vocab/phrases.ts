@@ -9,9 +9,12 @@
 //   tokens, in [−1, 1]; pairs seen fewer than minCount times score −∞.
 // A pair is glued when its score is strictly greater than the threshold. Applying goes left to right and
 // greedily: once "a b" is glued, b cannot start another pair.
+// `freeze()` keeps only the glued pairs (FrozenPhrases), which apply the same way and save as JSON.
 // Counting memory is bounded like the vocabulary's: above maxVocabSize entries, those counted ≤ level are
 // dropped and the level grows (see counting.ts).
-import { VerboError } from '../util/errors.js';
+import { readFileSync } from 'node:fs';
+import { FormatError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
 import { ownString } from './counting.js';
 
 export type PhraseScoring = 'default' | 'npmi';
@@ -28,7 +31,8 @@ export interface PhrasesOptions {
   maxVocabSize?: number;
 }
 
-const PAIR_JOINER = '\u0000';
+/** Pair counts as first word → second word → count: no joined keys to build and hash per token. */
+type PairTable = Map<string, Map<string, number>>;
 
 export class Phrases {
   readonly minCount: number;
@@ -40,17 +44,20 @@ export class Phrases {
   /** The pruning level reached while counting (0: exact counts). */
   readonly pruneLevel: number;
   private readonly wordCounts: Map<string, number>;
-  private readonly pairCounts: Map<string, number>;
+  private readonly pairCounts: PairTable;
+  private readonly distinctPairs: number;
 
   private constructor(
     wordCounts: Map<string, number>,
-    pairCounts: Map<string, number>,
+    pairCounts: PairTable,
+    distinctPairs: number,
     tokens: number,
     pruneLevel: number,
     options: Required<Omit<PhrasesOptions, 'maxVocabSize'>>,
   ) {
     this.wordCounts = wordCounts;
     this.pairCounts = pairCounts;
+    this.distinctPairs = distinctPairs;
     this.tokens = tokens;
     this.pruneLevel = pruneLevel;
     this.minCount = options.minCount;
@@ -82,14 +89,22 @@ export class Phrases {
     if (!(maxVocabSize >= 1)) throw new VerboError(`Phrases: maxVocabSize must be ≥ 1, got ${maxVocabSize}.`);
 
     const words = new Map<string, number>();
-    const pairs = new Map<string, number>();
+    const pairs: PairTable = new Map();
+    let distinctPairs = 0;
     let tokens = 0;
     let pruneLevel = 0;
     const prune = (): void => {
-      while (words.size + pairs.size > maxVocabSize) {
+      while (words.size + distinctPairs > maxVocabSize) {
         pruneLevel++;
-        for (const table of [words, pairs]) {
-          for (const [key, count] of table) if (count <= pruneLevel) table.delete(key);
+        for (const [word, count] of words) if (count <= pruneLevel) words.delete(word);
+        for (const [first, followers] of pairs) {
+          for (const [second, count] of followers) {
+            if (count <= pruneLevel) {
+              followers.delete(second);
+              distinctPairs--;
+            }
+          }
+          if (followers.size === 0) pairs.delete(first);
         }
       }
     };
@@ -101,22 +116,34 @@ export class Phrases {
         words.set(count === undefined ? ownString(word) : word, (count ?? 0) + 1);
         let grew = count === undefined;
         if (previous !== undefined) {
-          const key = previous + PAIR_JOINER + word;
-          const pairCount = pairs.get(key);
-          pairs.set(pairCount === undefined ? ownString(key) : key, (pairCount ?? 0) + 1);
-          if (pairCount === undefined) grew = true;
+          let followers = pairs.get(previous);
+          if (followers === undefined) {
+            followers = new Map();
+            pairs.set(ownString(previous), followers);
+          }
+          const pairCount = followers.get(word);
+          if (pairCount === undefined) {
+            followers.set(ownString(word), 1);
+            distinctPairs++;
+            grew = true;
+          } else followers.set(word, pairCount + 1);
         }
-        if (grew && words.size + pairs.size > maxVocabSize) prune();
+        if (grew && words.size + distinctPairs > maxVocabSize) prune();
         previous = word;
       }
       tokens += sentence.length;
     }
-    return new Phrases(words, pairs, tokens, pruneLevel, { minCount, threshold, scoring, delimiter });
+    return new Phrases(words, pairs, distinctPairs, tokens, pruneLevel, {
+      minCount,
+      threshold,
+      scoring,
+      delimiter,
+    });
   }
 
   /** Distinct words plus distinct pairs counted (the V of the default score). */
   get vocabSize(): number {
-    return this.wordCounts.size + this.pairCounts.size;
+    return this.wordCounts.size + this.distinctPairs;
   }
 
   wordCount(word: string): number {
@@ -124,14 +151,14 @@ export class Phrases {
   }
 
   pairCount(first: string, second: string): number {
-    return this.pairCounts.get(first + PAIR_JOINER + second) ?? 0;
+    return this.pairCounts.get(first)?.get(second) ?? 0;
   }
 
   /** The score of "first second", or -Infinity when a part was never counted. */
   score(first: string, second: string): number {
     const a = this.wordCounts.get(first);
     const b = this.wordCounts.get(second);
-    const ab = this.pairCounts.get(first + PAIR_JOINER + second);
+    const ab = this.pairCounts.get(first)?.get(second);
     if (a === undefined || b === undefined || ab === undefined) return Number.NEGATIVE_INFINITY;
     if (this.scoring === 'default') return ((ab - this.minCount) / (a * b)) * this.vocabSize;
     if (ab < this.minCount) return Number.NEGATIVE_INFINITY;
@@ -148,19 +175,19 @@ export class Phrases {
 
   /** The sentence with detected pairs glued, left to right, each word in at most one new pair. */
   apply(tokens: readonly string[]): string[] {
-    const out: string[] = [];
-    let i = 0;
-    while (i < tokens.length) {
-      const word = tokens[i]!;
-      if (i + 1 < tokens.length && this.isPhrase(word, tokens[i + 1]!)) {
-        out.push(word + this.delimiter + tokens[i + 1]!);
-        i += 2;
-      } else {
-        out.push(word);
-        i += 1;
+    return glue(tokens, this.delimiter, (first, second) => this.isPhrase(first, second));
+  }
+
+  /** Only the glued pairs, without the counts: small, fast to apply, and savable. */
+  freeze(): FrozenPhrases {
+    const glued: [string, string, number][] = [];
+    for (const [first, followers] of this.pairCounts) {
+      for (const second of followers.keys()) {
+        const score = this.score(first, second);
+        if (score > this.threshold) glued.push([first, second, score]);
       }
     }
-    return out;
+    return new FrozenPhrases(glued, this.delimiter);
   }
 
   /** Applies the model to every sentence of a stream. */
@@ -173,13 +200,136 @@ export class Phrases {
   /** Every glued pair with its score and count, best first. */
   phrases(): { phrase: string; score: number; count: number }[] {
     const found: { phrase: string; score: number; count: number }[] = [];
-    for (const [key, count] of this.pairCounts) {
-      const cut = key.indexOf(PAIR_JOINER);
-      const first = key.slice(0, cut);
-      const second = key.slice(cut + 1);
-      const score = this.score(first, second);
-      if (score > this.threshold) found.push({ phrase: first + this.delimiter + second, score, count });
+    for (const [first, followers] of this.pairCounts) {
+      for (const [second, count] of followers) {
+        const score = this.score(first, second);
+        if (score > this.threshold) found.push({ phrase: first + this.delimiter + second, score, count });
+      }
     }
     return found.sort((x, y) => y.score - x.score);
   }
+}
+
+/** Glues accepted pairs left to right; a word joins at most one new pair. */
+function glue(
+  tokens: readonly string[],
+  delimiter: string,
+  accept: (first: string, second: string) => boolean,
+): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const word = tokens[i]!;
+    if (i + 1 < tokens.length && accept(word, tokens[i + 1]!)) {
+      out.push(word + delimiter + tokens[i + 1]!);
+      i += 2;
+    } else {
+      out.push(word);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+export const PHRASES_JSON_FORMAT = 'verbo-phrases';
+
+/** The JSON document of a frozen phrase model. */
+export interface PhrasesJson {
+  format: typeof PHRASES_JSON_FORMAT;
+  version: 1;
+  delimiter: string;
+  /** [first, second, score] for every glued pair. */
+  phrases: [string, string, number][];
+}
+
+/** A phrase model reduced to its glued pairs (gensim's FrozenPhrases): apply, save and load. */
+export class FrozenPhrases {
+  readonly delimiter: string;
+  private readonly pairs: Map<string, Map<string, number>> = new Map();
+  private count = 0;
+
+  constructor(phrases: Iterable<readonly [string, string, number]>, delimiter = '_') {
+    this.delimiter = delimiter;
+    for (const [first, second, score] of phrases) {
+      let followers = this.pairs.get(first);
+      if (followers === undefined) this.pairs.set(first, (followers = new Map()));
+      if (!followers.has(second)) this.count++;
+      followers.set(second, score);
+    }
+  }
+
+  /** Number of glued pairs. */
+  get size(): number {
+    return this.count;
+  }
+
+  isPhrase(first: string, second: string): boolean {
+    return this.pairs.get(first)?.has(second) ?? false;
+  }
+
+  apply(tokens: readonly string[]): string[] {
+    return glue(tokens, this.delimiter, (first, second) => this.isPhrase(first, second));
+  }
+
+  toJSON(): PhrasesJson {
+    const phrases: [string, string, number][] = [];
+    for (const [first, followers] of this.pairs) {
+      for (const [second, score] of followers) phrases.push([first, second, score]);
+    }
+    return { format: PHRASES_JSON_FORMAT, version: 1, delimiter: this.delimiter, phrases };
+  }
+
+  static fromJSON(doc: unknown, source = 'phrases'): FrozenPhrases {
+    const d = doc as Partial<PhrasesJson> | null;
+    if (typeof d !== 'object' || d === null || d.format !== PHRASES_JSON_FORMAT) {
+      throw new FormatError(
+        `${source}: expected "format": "${PHRASES_JSON_FORMAT}"; is this a verbo phrase model?`,
+      );
+    }
+    if (d.version !== 1)
+      throw new FormatError(`${source}: unsupported phrase model version ${JSON.stringify(d.version)}.`);
+    if (typeof d.delimiter !== 'string' || !Array.isArray(d.phrases)) {
+      throw new FormatError(`${source}: "delimiter" must be a string and "phrases" an array.`);
+    }
+    d.phrases.forEach((entry, i) => {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 3 ||
+        typeof entry[0] !== 'string' ||
+        typeof entry[1] !== 'string' ||
+        typeof entry[2] !== 'number'
+      ) {
+        throw new FormatError(`${source}: phrase ${i} must be [first, second, score].`);
+      }
+    });
+    return new FrozenPhrases(d.phrases, d.delimiter);
+  }
+}
+
+/** Writes a frozen phrase model as JSON, atomically. */
+export function savePhrases(phrases: FrozenPhrases | Phrases, path: string): void {
+  const frozen = phrases instanceof Phrases ? phrases.freeze() : phrases;
+  writeFileAtomic(path, `${JSON.stringify(frozen.toJSON())}\n`);
+}
+
+/** Reads a phrase model written by savePhrases. */
+export function loadPhrases(path: string): FrozenPhrases {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VerboError(`${path}: no such phrase model file.`, 'ENOENT');
+    }
+    throw error;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(
+      `${path}: not valid JSON (${(error as Error).message}); expected a verbo phrase model.`,
+    );
+  }
+  return FrozenPhrases.fromJSON(doc, path);
 }

@@ -222,6 +222,32 @@ export class Vocabulary {
     });
   }
 
+  /**
+   * The ids of `tokens`. Words not in the vocabulary are skipped (as word2vec does) unless `unknown`
+   * gives an id to put in their place (e.g. `vocab.id('<unk>')` for a language model).
+   */
+  encode(tokens: readonly string[], options: { unknown?: number } = {}): Int32Array {
+    const unknown = options.unknown;
+    if (unknown !== undefined && !(Number.isInteger(unknown) && unknown >= 0 && unknown < this.size)) {
+      throw new VerboError(`encode: unknown must be an id in [0, ${this.size}), got ${unknown}.`);
+    }
+    const ids = new Int32Array(tokens.length);
+    let n = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const id = this.index.get(tokens[i]!);
+      if (id !== undefined) ids[n++] = id;
+      else if (unknown !== undefined) ids[n++] = unknown;
+    }
+    return n === ids.length ? ids : ids.slice(0, n);
+  }
+
+  /** The words of `ids`. */
+  decode(ids: ArrayLike<number>): string[] {
+    const words: string[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) words[i] = this.word(ids[i]!);
+    return words;
+  }
+
   /** [word, count] pairs in id order. */
   *entries(): IterableIterator<[string, number]> {
     for (let id = 0; id < this.size; id++) yield [this.words[id]!, this.counts[id]!];

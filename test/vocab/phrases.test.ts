@@ -1,8 +1,14 @@
 // Phrase detection on a hand-made corpus: "new york" must merge, a frequent random pair must not, and a
 // second model learned on merged text finds the trigram "new_york_times".
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/util/random.js';
-import { Phrases } from '../../src/vocab/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FormatError } from '../../src/util/errors.js';
+import { FrozenPhrases, Phrases, loadPhrases, savePhrases } from '../../src/vocab/index.js';
 
 const fillers = 'the a of and to in is was for on that with as by at from it his her be'.split(' ');
 
@@ -116,5 +122,53 @@ describe('Phrases', () => {
     await expect(Phrases.learn(corpus, { scoring: 'pmi' as 'npmi' })).rejects.toThrow(/scoring/);
     await expect(Phrases.learn(corpus, { scoring: 'npmi', threshold: 3 })).rejects.toThrow(/\[-1, 1\]/);
     await expect(Phrases.learn(corpus, { minCount: -1 })).rejects.toThrow(/minCount/);
+  });
+
+  it('counted words and pairs do not keep their (long) input lines alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    function* lines() {
+      for (let i = 0; i < 1000; i++) {
+        // Two distinct long words cut from a 100 KB line (V8 makes them views into the line unless copied).
+        yield `${'x'.repeat(100_000)} distinctleft${i}abcdef distinctright${i}abcdef`.split(' ').slice(1);
+      }
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const phrases = await Phrases.learn(lines(), { minCount: 1 });
+    gc();
+    expect(phrases.vocabSize).toBe(2000 + 1000); // 2000 words, 1000 pairs
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('freezes to the glued pairs, applies identically, and round-trips through JSON', async () => {
+    const phrases = await Phrases.learn(corpus, { minCount: 5, threshold: 1 });
+    const frozen = phrases.freeze();
+    expect(frozen.size).toBe(phrases.phrases().length);
+    expect(frozen.isPhrase('new', 'york')).toBe(true);
+    expect(frozen.isPhrase(first, second)).toBe(false);
+    for (const sentence of corpus.slice(0, 50))
+      expect(frozen.apply(sentence)).toEqual(phrases.apply(sentence));
+
+    const dir = mkdtempSync(join(tmpdir(), 'verbo-phrases-'));
+    try {
+      const path = join(dir, 'phrases.json');
+      savePhrases(phrases, path);
+      const loaded = loadPhrases(path);
+      expect(loaded).toBeInstanceOf(FrozenPhrases);
+      expect(loaded.size).toBe(frozen.size);
+      expect(loaded.apply(['new', 'york', 'times'])).toEqual(['new_york', 'times']);
+      writeFileSync(
+        path,
+        JSON.stringify({ format: 'verbo-phrases', version: 1, delimiter: '_', phrases: [['a', 1]] }),
+      );
+      expect(() => loadPhrases(path)).toThrow(FormatError);
+      expect(() => loadPhrases(path)).toThrow(/phrase 0 must be \[first, second, score\]/);
+      writeFileSync(path, '{"format": "verbo-vocab"}');
+      expect(() => loadPhrases(path)).toThrow(/verbo phrase model/);
+      expect(() => loadPhrases(join(dir, 'none.json'))).toThrow(/no such phrase model file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
