@@ -160,6 +160,8 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         });
         break;
       case 'epoch-end':
+        // On a terminal the bar shows the loss; a line printed under it would break the bar.
+        if (process.stderr.isTTY) break;
         note(
           `verbo: epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, ${formatRate(event.wordsPerSecond)}, ${event.seconds.toFixed(1)} s`,
         );
