@@ -11,6 +11,12 @@
 // function of its position in the corpus, not of timing, so with one thread a run is bit-for-bit
 // reproducible and a resumed run continues exactly where the interrupted one stopped.
 //
+// Streaming: every epoch reads the corpus chunk by chunk; memory is the two matrices plus small
+// buffers. By default the first epoch of a run also writes its chunks of ids to a temporary file that
+// later epochs stream back (same chunks, same results, no re-tokenizing); `cacheIds: false` turns it off.
+// With `update` and hierarchical softmax the Huffman tree is rebuilt from the grown counts, so the
+// old node weights no longer match their nodes (as in gensim); negative sampling carries over cleanly.
+//
 // The trainer owns the counts, the noise table and the output weights (gensim's split); it returns
 // KeyedVectors (words + input vectors) for queries, and the full TrainingState for checkpoints.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';

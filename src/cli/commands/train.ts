@@ -32,6 +32,7 @@ interface TrainFlags {
   resume?: string;
   update?: string;
   logJson?: string;
+  idCache: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -83,6 +84,10 @@ export function register(program: Command): void {
     )
     .option('--resume <dir>', 'continue an interrupted run from the checkpoint in DIR (same corpus)')
     .option('--update <dir>', 'train the model in DIR further on this corpus, adding its new words')
+    .option(
+      '--no-id-cache',
+      're-tokenize the text every epoch instead of replaying word ids from a temporary file',
+    )
     .option('--log-json <file>', 'write every progress event as a JSON line to FILE')
     .option('--json', 'print {"words", "epochs", "seconds", "wordsPerSecond", "vocabSize", "loss"} on stdout')
     .option('--quiet', 'no progress or notes on stderr')
@@ -180,6 +185,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         threads: flags.threads,
         seed: flags.seed,
         sigmoid: flags.sigmoid,
+        cacheIds: flags.idCache ? undefined : false,
         checkpointDir: checkpointDir(flags.out),
         resume,
         update,
