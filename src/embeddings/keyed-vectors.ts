@@ -208,9 +208,9 @@ export class KeyedVectors {
   }
 
   /**
-   * Searches with `index` from now on (e.g. an HNSW index loaded from files beside the model) until the
-   * vectors change. It must hold exactly this model's words with these vectors (loadIndexFiles checks
-   * the vectors by checksum); the caller keeps ownership.
+   * Searches with `index` from now on (e.g. an HNSW index loaded from files beside the model), until
+   * `useIndex` or `invalidateNorms` drops it (`setVector` updates it in place). It must hold exactly this
+   * model's words with these vectors (loadIndexFiles checks them by checksum); the caller keeps ownership.
    */
   attachIndex(index: KnnIndex): void {
     if (index.dim !== this.dim) {
