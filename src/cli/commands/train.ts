@@ -160,6 +160,8 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         });
         break;
       case 'epoch-end':
+        // On a terminal the bar shows the loss; a line printed under it would break the bar.
+        if (process.stderr.isTTY) break;
         note(
           `verbo: epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, ${formatRate(event.wordsPerSecond)}, ${event.seconds.toFixed(1)} s`,
         );
@@ -168,6 +170,10 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         break;
     }
   };
+  // Ctrl-C stops at the next chunk: the temporary files go, the last epoch's checkpoint stays.
+  const controller = new AbortController();
+  const interrupt = (): void => controller.abort();
+  process.once('SIGINT', interrupt);
   try {
     const result = await trainWord2Vec(
       corpus,
@@ -189,9 +195,22 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         checkpointDir: checkpointDir(flags.out),
         resume,
         update,
+        signal: controller.signal,
       },
       { onProgress },
-    );
+    ).catch((error: unknown) => {
+      if (
+        error instanceof VerboError &&
+        error.code === 'ABORTED' &&
+        hasCheckpoint(checkpointDir(flags.out))
+      ) {
+        throw new VerboError(
+          `${error.message} Continue with: verbo train ... --out ${flags.out} --resume ${flags.out}`,
+          'ABORTED',
+        );
+      }
+      throw error;
+    });
     const { state, summary } = result;
     await saveModel(flags.out, {
       vectors: result.keyedVectors,
@@ -220,6 +239,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       );
     }
   } finally {
+    process.removeListener('SIGINT', interrupt);
     progress.stop();
     lines.close();
     if (flags.logJson !== undefined)
