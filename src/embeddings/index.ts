@@ -1,6 +1,13 @@
 // The embeddings stage: word2vec training, the KeyedVectors query object, vector file formats, the
 // model directory and evaluation. Exports are named one by one.
-export { KeyedVectors, type Neighbor, type MostSimilarOptions, type QueryTerm } from './keyed-vectors.js';
+export {
+  KeyedVectors,
+  type Neighbor,
+  type MostSimilarOptions,
+  type NeighborOptions,
+  type QueryTerm,
+  type SearchIndexOptions,
+} from './keyed-vectors.js';
 export {
   readWord2Vec,
   writeWord2Vec,
@@ -13,6 +20,9 @@ export {
 export {
   saveModel,
   loadModel,
+  buildModelIndex,
+  loadModelIndex,
+  type LoadModelIndexOptions,
   MODEL_FILES,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,

@@ -3,12 +3,24 @@
 // cosine similarity on unit-normalised rows, most-similar on the normalised weighted mean of unit
 // vectors (+1 for positive, −1 for negative terms) with the query words excluded, 3CosMul as Levy &
 // Goldberg (2014) with cosines shifted to [0, 1], and doesnt-match as the word farthest from the mean.
-// All nearest-neighbour scans go through one private method (`nearestRows`) so an external index
-// (src/search's KnnIndex) can replace the plain scan in one place.
+// Every nearest-neighbour search goes through one private method (`nearestRows`), which asks a
+// src/search KnnIndex for candidates (exact below a size threshold, HNSW above, built lazily on the first
+// search) and rescores them in float64 against the unit matrix, so the exact path answers exactly as
+// a full float64 scan would. 3CosMul keeps its own scan (its score is not a cosine).
+import {
+  createIndex,
+  ExactIndex,
+  type ExactIndexOptions,
+  HnswIndex,
+  type HnswOptions,
+  type IndexKind,
+  type KnnIndex,
+  type NoticeCallback,
+} from '../search/index.js';
 import { ShapeError, UnknownWordError, VerboError } from '../util/errors.js';
 import { SimilarityScanner } from './similarity-block.js';
 import { suggestSpellings } from './suggest.js';
-import { TopK } from './top-k.js';
+import { type ScoredIndex, TopK } from './top-k.js';
 
 /** A word or a raw vector of length `dim`. */
 export type QueryTerm = string | ArrayLike<number>;
@@ -29,12 +41,42 @@ export interface MostSimilarOptions {
   restrictVocab?: number;
   /** More words to leave out of the results, besides the query words themselves. */
   exclude?: readonly string[];
+  /** Only words seen at least this many times in the corpus (needs the model's counts). */
+  minCount?: number;
+  /** Only words matching this regular expression (a string is compiled with the 'u' flag). */
+  match?: RegExp | string;
+}
+
+/** The options of a search from given words or a vector: everything but the query terms. */
+export type NeighborOptions = Omit<MostSimilarOptions, 'positive' | 'negative'>;
+
+/** Which nearest-neighbour index KeyedVectors searches with (see `useIndex`). */
+export interface SearchIndexOptions {
+  /** 'auto' (default): exact below `exactThreshold` words, HNSW from it on; or force 'exact' / 'hnsw'. */
+  kind?: IndexKind;
+  /** Where 'auto' switches to HNSW (default src/search's DEFAULT_EXACT_THRESHOLD, 100,000 words). */
+  exactThreshold?: number;
+  exact?: ExactIndexOptions;
+  hnsw?: HnswOptions;
+  /** Told about slow or surprising events (an HNSW rebuild). */
+  onNotice?: NoticeCallback;
 }
 
 /** The 3CosMul denominator guard, as in gensim (and Levy & Goldberg). */
 const COSMUL_EPSILON = 1e-6;
-/** Matrices with at least this many values are scanned by the WebAssembly kernel (when built). */
+/** Matrices with at least this many values are kept in the WebAssembly kernel's memory (when built). */
 const SCANNER_MIN_VALUES = 1 << 16;
+/**
+ * Extra candidates asked of the index beyond topN: its float32 scores may order near-ties (within
+ * ~1e-6) differently from float64, so a few more are rescored and the float64 top-N kept.
+ */
+const RESCORE_MARGIN = 8;
+
+/** A query for nearestRows: a unit float64 vector, and the row it is when it is one word (left out). */
+interface RowQuery {
+  vector: Float64Array;
+  selfRow?: number;
+}
 
 export class KeyedVectors {
   /** The words, row order of `vectors` (most frequent first when written by the trainer). */
@@ -47,6 +89,13 @@ export class KeyedVectors {
   private readonly keyToIndex: Map<string, number>;
   private unitCache: Float32Array | undefined;
   private scannerCache: SimilarityScanner | undefined;
+  private indexSettings: SearchIndexOptions = {};
+  /** The index searched, built on the first search (or attached); dropped when the vectors change. */
+  private knn: KnnIndex | undefined;
+  /** Whether this object built `knn` (and so closes it when dropping it). */
+  private ownsIndex = false;
+  /** Whether the index's ids are this object's rows (then filters test rows, not words). */
+  private indexAligned = false;
 
   constructor(words: readonly string[], vectors: Float32Array, dim: number, counts?: Float64Array) {
     if (!Number.isInteger(dim) || dim <= 0)
@@ -120,18 +169,88 @@ export class KeyedVectors {
     return this.counts?.[this.index(word)];
   }
 
-  /** Replaces the vector of `word` and invalidates the cached unit matrix. */
+  /**
+   * Replaces the vector of `word`: the cached unit matrix is dropped and the search index, when one was
+   * built or attached, is updated in place (one word re-added), not rebuilt.
+   */
   setVector(word: string, values: ArrayLike<number>): void {
     const row = this.index(word);
     this.checkLength(values, 'setVector');
     for (let j = 0; j < this.dim; j++) this.vectors[row * this.dim + j] = values[j]!;
-    this.invalidateNorms();
+    this.unitCache = undefined;
+    this.scannerCache = undefined;
+    this.knn?.add([word], this.vectors.subarray(row * this.dim, (row + 1) * this.dim));
   }
 
-  /** Drops the cached unit-normalised matrix; call after changing `vectors` in place. */
+  /**
+   * Drops the cached unit-normalised matrix and the search index (built or attached); call after
+   * changing `vectors` in place. The next search builds a new index.
+   */
   invalidateNorms(): void {
     this.unitCache = undefined;
     this.scannerCache = undefined;
+    this.dropIndex();
+  }
+
+  /**
+   * Chooses the nearest-neighbour index for searches: 'auto' (the default: exact below the threshold,
+   * HNSW above), 'exact' or 'hnsw', with their options. The current index is dropped; the next search
+   * builds the new one.
+   */
+  useIndex(options: SearchIndexOptions | IndexKind): void {
+    const settings = typeof options === 'string' ? { kind: options } : { ...options };
+    const kind = settings.kind ?? 'auto';
+    if (kind !== 'auto' && kind !== 'exact' && kind !== 'hnsw') {
+      throw new VerboError(`useIndex: kind must be 'auto', 'exact' or 'hnsw', got '${String(kind)}'.`);
+    }
+    this.indexSettings = settings;
+    this.dropIndex();
+  }
+
+  /**
+   * Searches with `index` from now on (e.g. an HNSW index loaded from files beside the model), until
+   * `useIndex` or `invalidateNorms` drops it (`setVector` updates it in place). It must hold exactly this
+   * model's words with these vectors (loadIndexFiles checks them by checksum); the caller keeps ownership.
+   */
+  attachIndex(index: KnnIndex): void {
+    if (index.dim !== this.dim) {
+      throw new ShapeError(
+        `attachIndex: the index holds vectors of dimension ${index.dim}, the model has dim ${this.dim}; build the index from this model.`,
+      );
+    }
+    const words = index.words();
+    const missing = words.find((word) => !this.keyToIndex.has(word));
+    if (words.length !== this.size || missing !== undefined) {
+      throw new VerboError(
+        `attachIndex: the index holds ${words.length} words${missing === undefined ? '' : ` (e.g. '${missing}', not in the model)`} but the model has ${this.size}; build the index from this model.`,
+      );
+    }
+    this.dropIndex();
+    this.knn = index;
+    this.ownsIndex = false;
+    this.indexAligned =
+      words.every((word, i) => word === this.words[i]) &&
+      !(index instanceof HnswIndex && index.deletedCount > 0);
+  }
+
+  /** The index searches go through, built now when there is none (kind chosen by `useIndex`). */
+  searchIndex(): KnnIndex {
+    if (this.knn === undefined) {
+      this.knn = createIndex(this.words, this.vectors, this.dim, {
+        ...this.indexSettings,
+        ...(this.counts === undefined ? {} : { counts: this.counts }),
+      });
+      this.ownsIndex = true;
+      this.indexAligned = true;
+    }
+    return this.knn;
+  }
+
+  private dropIndex(): void {
+    if (this.ownsIndex && this.knn instanceof ExactIndex) this.knn.close();
+    this.knn = undefined;
+    this.ownsIndex = false;
+    this.indexAligned = false;
   }
 
   /**
@@ -173,7 +292,7 @@ export class KeyedVectors {
   /**
    * The `topN` words closest by cosine to the normalised mean of the positive terms' unit vectors minus
    * the negative ones' (gensim's most_similar). Word terms are left out of the results; raw vector terms
-   * enter the mean as given.
+   * enter the mean as given. `minCount` and `match` filter the vocabulary searched.
    */
   mostSimilar(options: MostSimilarOptions): Neighbor[] {
     const positive = options.positive ?? [];
@@ -199,27 +318,39 @@ export class KeyedVectors {
     for (const term of positive) addTerm(term, 1);
     for (const term of negative) addTerm(term, -1);
     normalize(mean);
-    return this.toNeighbors(
-      this.nearestRows(mean, this.topN(options.topN), this.limit(options.restrictVocab), excluded),
-    );
+    return this.search([{ vector: mean }], options, excluded)[0]!;
+  }
+
+  /**
+   * mostSimilar({ positive: [word], ...options }) for each word, as one batched index search (faster
+   * than one call per word). Each word is left out of its own results only.
+   */
+  mostSimilarBatch(words: readonly string[], options: NeighborOptions = {}): Neighbor[][] {
+    const unit = this.unitVectors();
+    const { dim } = this;
+    const queries = words.map((word): RowQuery => {
+      const row = this.index(word);
+      const vector = Float64Array.from(unit.subarray(row * dim, (row + 1) * dim));
+      normalize(vector);
+      return { vector, selfRow: row };
+    });
+    return this.search(queries, options, this.excludedRows(options.exclude));
   }
 
   /** The `topN` words closest by cosine to a raw vector (nothing excluded unless asked). */
-  similarToVector(
-    vector: ArrayLike<number>,
-    options: { topN?: number; restrictVocab?: number; exclude?: readonly string[] } = {},
-  ): Neighbor[] {
+  similarToVector(vector: ArrayLike<number>, options: NeighborOptions = {}): Neighbor[] {
     this.checkLength(vector, 'similarToVector');
     const query = Float64Array.from(vector as ArrayLike<number>);
     normalize(query);
-    return this.toNeighbors(
-      this.nearestRows(
-        query,
-        this.topN(options.topN),
-        this.limit(options.restrictVocab),
-        this.excludedRows(options.exclude),
-      ),
-    );
+    return this.search([{ vector: query }], options, this.excludedRows(options.exclude))[0]!;
+  }
+
+  /** Validates the shared options, then nearestRows → neighbours. */
+  private search(queries: RowQuery[], options: NeighborOptions, excluded: Set<number>): Neighbor[][] {
+    const topN = this.topN(options.topN);
+    const limit = this.limit(options.restrictVocab);
+    const keep = this.rowFilter(options, 'mostSimilar');
+    return this.nearestRows(queries, topN, limit, excluded, keep).map((rows) => this.toNeighbors(rows));
   }
 
   /**
@@ -250,9 +381,10 @@ export class KeyedVectors {
     const positives = positive.map(termVector);
     const negatives = negative.map(termVector);
     const limit = this.limit(options.restrictVocab);
+    const keep = this.rowFilter(options, 'mostSimilarCosMul');
     const top = new TopK(this.topN(options.topN));
     for (let row = 0; row < limit; row++) {
-      if (excluded.has(row)) continue;
+      if (excluded.has(row) || (keep !== undefined && !keep(row))) continue;
       const offset = row * dim;
       let numerator = 1;
       for (const p of positives) numerator *= (1 + dot(unit, offset, p, dim)) / 2;
@@ -291,39 +423,91 @@ export class KeyedVectors {
   }
 
   /**
-   * The one nearest-neighbour scan: the `topN` rows among the first `limit` with the highest cosine to
-   * the unit query, skipping `excluded`. A plain scan with a bounded heap; the place to plug a KnnIndex.
+   * The one nearest-neighbour search: for each query, the `topN` rows among the first `limit` with the
+   * highest cosine to its unit vector, skipping `excluded`, the query's own row and rows failing `keep`.
+   * The index proposes topN + RESCORE_MARGIN candidates (one batched call); each is rescored in float64
+   * against the unit matrix and the best topN kept (ties to the lower row), so with the exact index the
+   * answer is that of a full float64 scan.
    */
   private nearestRows(
-    query: Float64Array,
+    queries: RowQuery[],
     topN: number,
     limit: number,
     excluded: Set<number>,
-  ): { index: number; score: number }[] {
-    const { dim } = this;
-    const top = new TopK(topN);
+    keep: ((row: number) => boolean) | undefined,
+  ): ScoredIndex[][] {
+    if (topN === 0 || limit === 0 || queries.length === 0) return queries.map(() => []);
+    const { dim, words } = this;
+    const index = this.searchIndex();
+    const aligned = this.indexAligned;
+    const restricted = limit < this.size;
+    const passes = (row: number) => (!restricted || row < limit) && (keep === undefined || keep(row));
+    const filter =
+      !restricted && keep === undefined
+        ? undefined
+        : aligned
+          ? (_word: string, id: number) => passes(id)
+          : (word: string) => {
+              const row = this.keyToIndex.get(word);
+              return row !== undefined && passes(row);
+            };
+    const exclude = Array.from(excluded, (row) => words[row]!);
+    const candidates = index.searchBatch(
+      queries.map(({ vector, selfRow }) =>
+        selfRow === undefined ? Float32Array.from(vector) : words[selfRow]!,
+      ),
+      Math.min(topN + RESCORE_MARGIN, this.size),
+      filter === undefined ? { exclude } : { exclude, filter },
+    );
     const unit = this.unitVectors();
-    if (this.scannerCache !== undefined) {
-      // Large matrices: all scores from the SIMD kernel, then a heap pass over them.
-      const scores = this.scannerCache.rowScores(query, limit);
-      let threshold = -Infinity;
-      for (let row = 0; row < limit; row++) {
-        const score = scores[row]!;
-        if (score < threshold || excluded.has(row)) continue;
-        top.push(row, score);
-        threshold = top.threshold;
+    return queries.map(({ vector, selfRow }, q) => {
+      const top = new TopK(topN);
+      for (const { word } of candidates[q]!) {
+        const row = this.keyToIndex.get(word);
+        if (row === undefined || row === selfRow || excluded.has(row) || !passes(row)) continue;
+        top.push(row, dot(unit, row * dim, vector, dim));
       }
       return top.sorted();
+    });
+  }
+
+  /** The rows a search may return under `minCount` / `match`, or undefined when neither is given. */
+  private rowFilter(options: NeighborOptions, where: string): ((row: number) => boolean) | undefined {
+    const { minCount, match } = options;
+    if (minCount === undefined && match === undefined) return undefined;
+    const { counts } = this;
+    if (minCount !== undefined) {
+      if (typeof minCount !== 'number' || Number.isNaN(minCount)) {
+        throw new VerboError(`${where}: minCount must be a number, got ${String(minCount)}.`);
+      }
+      if (counts === undefined) {
+        throw new VerboError(
+          `${where}: minCount needs word counts, and these vectors have none (a model directory with vocab.txt has them; a bare .bin/.txt file does not).`,
+        );
+      }
     }
-    let threshold = -Infinity;
-    for (let row = 0, offset = 0; row < limit; row++, offset += dim) {
-      let score = 0;
-      for (let j = 0; j < dim; j++) score += unit[offset + j]! * query[j]!;
-      if (score < threshold || excluded.has(row)) continue;
-      top.push(row, score);
-      threshold = top.threshold;
+    let pattern: RegExp | undefined;
+    if (typeof match === 'string') {
+      try {
+        pattern = new RegExp(match, 'u');
+      } catch (error) {
+        throw new VerboError(
+          `${where}: match is not a valid regular expression: ${(error as Error).message}.`,
+        );
+      }
+    } else if (match !== undefined) {
+      if (!(match instanceof RegExp)) throw new VerboError(`${where}: match must be a RegExp or a string.`);
+      pattern = match;
     }
-    return top.sorted();
+    const words = this.words;
+    return (row) => {
+      if (minCount !== undefined && counts![row]! < minCount) return false;
+      if (pattern !== undefined) {
+        pattern.lastIndex = 0;
+        if (!pattern.test(words[row]!)) return false;
+      }
+      return true;
+    };
   }
 
   private excludedRows(words: readonly string[] | undefined): Set<number> {
@@ -357,7 +541,7 @@ export class KeyedVectors {
     }
   }
 
-  private toNeighbors(scored: { index: number; score: number }[]): Neighbor[] {
+  private toNeighbors(scored: ScoredIndex[]): Neighbor[] {
     return scored.map(({ index, score }) => ({ word: this.words[index]!, similarity: score }));
   }
 }

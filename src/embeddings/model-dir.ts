@@ -8,9 +8,21 @@
 // previous model intact. config.json records the byte size of each data file, so a directory left
 // half-replaced by a crash during the renames is refused at load rather than silently mixed.
 // `loadModel` also accepts a bare word2vec .bin/.txt/.vec file.
+// Beside the model may live its HNSW search index (index.hnsw + index.hnsw.json, src/search's files):
+// `buildModelIndex` writes it, `loadModelIndex` attaches it to the vectors, rebuilding it when the
+// vectors changed since (checked by checksum) or when it is missing or unreadable.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import {
+  type BuildIndexFilesResult,
+  buildIndexFiles,
+  type HnswOptions,
+  indexFilePath,
+  type KnnIndex,
+  loadIndexFiles,
+  type NoticeCallback,
+} from '../search/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
 import { type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
 import { KeyedVectors } from './keyed-vectors.js';
@@ -23,6 +35,8 @@ export const MODEL_FILES = {
   vocabulary: 'vocab.txt',
   config: 'config.json',
   history: 'history.json',
+  /** The HNSW graph (hnswlib's file); its sidecar is `index.hnsw.json`. Written by `buildModelIndex`. */
+  index: 'index.hnsw',
 } as const;
 
 export interface SaveModelOptions {
@@ -205,4 +219,78 @@ function parseVocabulary(text: string, path: string, words: readonly string[]): 
     counts[i] = count;
   }
   return counts;
+}
+
+/** Refuses anything but a model directory (a saved index needs one to live in). */
+function checkModelDirectory(dir: string, where: string): void {
+  if (!existsSync(dir)) {
+    throw new VerboError(`${where}: model not found: ${dir}.`, 'ENOENT');
+  }
+  if (!statSync(dir).isDirectory() || !existsSync(join(dir, MODEL_FILES.config))) {
+    throw new VerboError(
+      `${where}: ${dir} is not a verbo model directory (no ${MODEL_FILES.config}); an index is saved beside a model written by \`verbo train\`.`,
+    );
+  }
+}
+
+/**
+ * Builds the HNSW index over `vectors` (loaded from the model directory `dir`) and saves it there as
+ * index.hnsw + index.hnsw.json, each file atomically; the previous index stays until the new one is
+ * complete. Counts go into the sidecar when the vectors have them.
+ */
+export function buildModelIndex(
+  dir: string,
+  vectors: KeyedVectors,
+  options: HnswOptions = {},
+): BuildIndexFilesResult {
+  checkModelDirectory(dir, 'index build');
+  return buildIndexFiles(join(dir, MODEL_FILES.index), vectors.words, vectors.vectors, vectors.dim, {
+    ...options,
+    ...(vectors.counts === undefined ? {} : { counts: vectors.counts }),
+  });
+}
+
+export interface LoadModelIndexOptions {
+  /** Search ef and the build parameters used when the index must be (re)built. */
+  hnsw?: HnswOptions;
+  /** Told (one line each) when the saved index is missing, stale or unreadable and is rebuilt. */
+  onNotice?: NoticeCallback;
+}
+
+/**
+ * The saved HNSW index of the model directory `dir`, attached to `vectors` (loaded from `dir`) for their
+ * searches. When the index is missing, was built from other vectors (checksum) or cannot be read, it is
+ * rebuilt, saved for next time and `onNotice` says so.
+ */
+export function loadModelIndex(
+  dir: string,
+  vectors: KeyedVectors,
+  options: LoadModelIndexOptions = {},
+): KnnIndex {
+  checkModelDirectory(dir, 'index');
+  const location = join(dir, MODEL_FILES.index);
+  const counts = vectors.counts === undefined ? {} : { counts: vectors.counts };
+  let index: KnnIndex;
+  try {
+    index = loadIndexFiles(location, vectors.words, vectors.vectors, vectors.dim, {
+      kind: 'hnsw',
+      ...(options.hnsw === undefined ? {} : { hnsw: options.hnsw }),
+      ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+      ...counts,
+    });
+  } catch (error) {
+    // A sidecar or graph that cannot be read (truncated, from another index) or of another dimension is
+    // rebuilt like a stale one.
+    if (!(error instanceof FormatError) && !(error instanceof VerboError && error.code === 'SHAPE'))
+      throw error;
+    options.onNotice?.(
+      `the HNSW index at ${indexFilePath(location)} cannot be used (${error.message}); rebuilding it`,
+    );
+    index = buildIndexFiles(location, vectors.words, vectors.vectors, vectors.dim, {
+      ...options.hnsw,
+      ...counts,
+    }).index;
+  }
+  vectors.attachIndex(index);
+  return index;
 }

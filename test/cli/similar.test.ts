@@ -53,7 +53,6 @@ describe('verbo similar', () => {
       ['similar', model, 'paris', '--top', 'x'],
       ['similar', model, 'paris', '--top', '0'],
       ['similar', model, 'paris', '--index', 'faiss'],
-      ['similar', model, 'paris', '--index', 'hnsw'],
       ['similar', packagePath('test', 'golden', 'w2v', 'no-such-model'), 'paris'],
       ['similar', packagePath('test', 'golden', 'w2v', 'pairs.tsv'), 'paris'],
     ]) {
@@ -63,6 +62,5 @@ describe('verbo similar', () => {
       expect(result.stderr).toMatch(/^verbo: /);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(run(['similar', model, 'paris', '--index', 'hnsw']).stderr).toMatch(/hnsw is not available yet/);
   });
 });

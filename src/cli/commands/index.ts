@@ -4,6 +4,7 @@ import { register as analogy } from './analogy.js';
 import { register as corpus } from './corpus.js';
 import { register as evaluate } from './eval.js';
 import { register as exportVectors } from './export.js';
+import { register as indexBuild } from './index-build.js';
 import { register as prep } from './prep.js';
 import { register as query } from './query.js';
 import { register as similar } from './similar.js';
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   evaluate,
   exportVectors,
   query,
+  indexBuild,
 ];

@@ -1,13 +1,17 @@
-// `verbo similar <model> <word...>`: the nearest neighbours of each word by cosine similarity.
+// `verbo similar <model> <word...>`: the nearest neighbours of each word by cosine similarity, found
+// by exact search (the default) or by the HNSW index kept beside a model directory (`--index hnsw`,
+// rebuilt and saved when missing or stale; built in memory for a bare .bin/.txt file).
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadModel } from '../../embeddings/index.js';
+import { loadModel, loadModelIndex } from '../../embeddings/index.js';
 import type { Neighbor } from '../../embeddings/index.js';
-import { VerboError } from '../../util/errors.js';
-import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
 
 export interface SimilarFlags {
   top: number;
   index: 'exact' | 'hnsw';
+  minCount?: number;
+  match?: string;
   json?: boolean;
 }
 
@@ -23,18 +27,29 @@ export function neighborLines(neighbors: Neighbor[]): string[] {
 }
 
 export async function runSimilar(model: string, words: string[], flags: SimilarFlags): Promise<void> {
-  if (flags.index === 'hnsw') {
-    throw new VerboError(
-      '--index hnsw is not available yet in this build (the search module is not merged); use --index exact.',
-    );
-  }
   const { vectors } = await loadModel(model);
-  // Look every word up first so an unknown word fails before anything is printed.
+  // Look every word up first so an unknown word fails before anything is printed (or built).
   for (const word of words) vectors.index(word);
-  const results = words.map((word) => ({
-    word,
-    neighbors: vectors.mostSimilar({ positive: [word], topN: flags.top }),
-  }));
+  const filters = {
+    ...(flags.minCount === undefined ? {} : { minCount: flags.minCount }),
+    ...(flags.match === undefined ? {} : { match: flags.match }),
+  };
+  // Check the filters too before a possibly long index build.
+  vectors.mostSimilar({ positive: [words[0]!], topN: 0, ...filters });
+  if (flags.index === 'hnsw') {
+    if (statSync(model).isDirectory()) {
+      loadModelIndex(model, vectors, { onNotice: printNote });
+    } else {
+      printNote(
+        `building an HNSW index in memory for ${vectors.size} words (a bare vector file has no model directory to keep it in)`,
+      );
+      vectors.useIndex('hnsw');
+    }
+  } else {
+    vectors.useIndex('exact');
+  }
+  const neighborLists = vectors.mostSimilarBatch(words, { topN: flags.top, ...filters });
+  const results = words.map((word, i) => ({ word, neighbors: neighborLists[i]! }));
   if (flags.json) {
     printJson({
       results: results.map(({ word, neighbors }) => ({ word, neighbors: neighborsJson(neighbors) })),
@@ -55,7 +70,18 @@ export function register(program: Command): void {
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
     .argument('<word...>', 'words to look up')
     .option('--top <n>', 'neighbours per word', parseInteger(1, 100_000), 10)
-    .option('--index <kind>', 'search index: exact | hnsw', parseChoice(['exact', 'hnsw'] as const), 'exact')
+    .option(
+      '--index <kind>',
+      'search index: exact, or hnsw (the index saved beside a model directory, built when missing or stale)',
+      parseChoice(['exact', 'hnsw'] as const),
+      'exact',
+    )
+    .option(
+      '--min-count <n>',
+      'only neighbours seen at least n times (needs the counts of a model directory)',
+      parseInteger(0),
+    )
+    .option('--match <regex>', 'only neighbours matching this regular expression')
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, words: string[], flags: SimilarFlags) => runSimilar(model, words, flags));
 }
