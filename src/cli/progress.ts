@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 export interface ProgressView {
   /** Updates the fraction done (0..1) and the fields shown after the bar, e.g. { loss: '2.31', rate: '410k w/s' }. */
   update(fraction: number, fields: Record<string, string>): void;
-  /** Ends the bar (prints a final line in plain mode). */
+  /** Ends the bar (on a TTY); safe to call more than once. */
   stop(): void;
 }
 
@@ -35,20 +35,17 @@ export function createProgress(
     };
   }
   const interval = options.intervalMs ?? 5000;
+  // Plain mode: a line every `interval` ms; nothing at stop, since the command prints its own summary.
   let last = 0;
-  let lastLine = '';
   return {
     update(fraction, fields) {
-      lastLine = `${label} ${(fraction * 100).toFixed(1)}% ${formatFields(fields)}`;
       const now = Date.now();
       if (now - last >= interval) {
         last = now;
-        process.stderr.write(`${lastLine}\n`);
+        process.stderr.write(`${label} ${(fraction * 100).toFixed(1)}% ${formatFields(fields)}\n`);
       }
     },
-    stop() {
-      if (lastLine) process.stderr.write(`${lastLine}\n`);
-    },
+    stop() {},
   };
 }
 

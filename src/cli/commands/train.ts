@@ -212,6 +212,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       throw error;
     });
     const { state, summary } = result;
+    progress.stop();
     await saveModel(flags.out, {
       vectors: result.keyedVectors,
       config: {
