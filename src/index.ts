@@ -1,3 +1,5 @@
 // verbo's public API: each stage's index names its exports; this file re-exports the stages.
 export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/errors.js';
 export { Random } from './util/random.js';
+export * from './vocab/index.js';
+export * from './text/index.js';

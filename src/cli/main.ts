@@ -19,7 +19,10 @@ export function buildProgram(): Command {
 
 /** Commander's usage errors as one line: "verbo: unknown option '--x' (see verbo --help)". */
 function oneLine(text: string): string {
-  const first = text.trim().split('\n')[0]!.replace(/^error: /, '');
+  const first = text
+    .trim()
+    .split('\n')[0]!
+    .replace(/^error: /, '');
   return `verbo: ${first} (see verbo --help)`;
 }
 

