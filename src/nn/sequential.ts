@@ -4,6 +4,7 @@
 import { input } from './layers/core.js';
 import type { Layer, LayerOptions } from './layers/layer.js';
 import { Model } from './model.js';
+import type { SymbolicTensor } from './symbolic.js';
 import { VerboError } from '../util/errors.js';
 
 export interface SequentialOptions extends LayerOptions {
@@ -51,6 +52,13 @@ export class Sequential extends Model {
     const shape = this.inputShape ?? shapes?.[0]?.slice(1);
     if (shape === undefined) return;
     this.buildFrom(shape, true);
+  }
+
+  /** @internal Takes an already applied chain of layers (loading a saved Sequential). */
+  adopt(inputs: SymbolicTensor[], outputs: SymbolicTensor[], layers: Layer[]): void {
+    this.pending.length = 0;
+    this.pending.push(...layers);
+    this.setGraph(inputs, outputs);
   }
 
   /** Builds the graph now for examples of this shape (without the batch axis). */
