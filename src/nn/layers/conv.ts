@@ -130,7 +130,6 @@ export interface Conv2DOptions extends LayerOptions {
   useBias?: boolean;
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
-  inputShape?: readonly number[];
 }
 
 export class Conv2D extends Layer {
