@@ -131,3 +131,4 @@ export {
 } from './model.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';
 export { loadModel, modelFromJSON } from './serialization.js';
+export * from './examples/index.js';

@@ -620,7 +620,11 @@ export class Model extends Layer {
       const shape = unique.length === 1 ? unique[0]! : unique.length === 0 ? '?' : 'multiple';
       const cells = [`${layer.name} (${layer.className})`, shape, String(layer.countParams())];
       if (!sequentialLike) {
-        const sources = nodes.flatMap((n) => n.inputs.map((x) => x.name));
+        const sources = nodes.flatMap((n) =>
+          n.inputs.map(
+            (x) => `${x.sourceLayer.name}[${this.nodesOf(x.sourceLayer).indexOf(x.node)}][${x.outputIndex}]`,
+          ),
+        );
         cells.push(sources.join(', '));
       }
       lines.push(row(cells));
