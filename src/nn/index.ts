@@ -59,6 +59,7 @@ export {
   type LossFn,
   type LossName,
   type CrossEntropyLossOptions,
+  type GetLossOptions,
 } from './losses.js';
 export {
   Optimizer,

@@ -153,6 +153,27 @@ describe('functional models', () => {
     expect(evaluated.loss).toBeCloseTo(evaluated.score_loss! + evaluated.kind_loss!, 5);
   });
 
+  it('reads cross-entropy names by the output layer: probabilities after softmax, logits after a linear layer', () => {
+    const x = normal([6, 3]);
+    const y = ids([6], 4);
+    const targets = Array.from(y.toFloat32Array());
+    for (const activation of ['softmax', 'linear'] as const) {
+      const m = sequential([dense({ units: 4, activation, inputShape: [3], seed: 5 })]);
+      m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const out = m.predict(x).toArray() as number[][];
+      // −mean log p(target), with p = the outputs themselves (softmax) or their softmax (linear)
+      const expected =
+        -out.reduce((sum, row, r) => {
+          const p =
+            activation === 'softmax'
+              ? row
+              : row.map((v) => Math.exp(v) / row.reduce((a, w) => a + Math.exp(w), 0));
+          return sum + Math.log(p[targets[r]!]!);
+        }, 0) / 6;
+      expect(m.evaluate(x, y).loss).toBeCloseTo(expected, 4);
+    }
+  });
+
   it('sends progress events: onEpochBegin / onBatchEnd / onEpochEnd', async () => {
     const m = sequential([dense({ units: 1, inputShape: [2] })]);
     m.compile({ optimizer: 'sgd', loss: 'mse' });
