@@ -10,7 +10,8 @@
 //
 // --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
 // matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
-// --elementwise times the WebAssembly SIMD exp / tanh / sigmoid / relu / row log-sum-exp (copies
+// --elementwise times the WebAssembly SIMD exp / tanh / sigmoid / relu / row log-sum-exp / sparse
+// softmax-cross-entropy gradient (copies
 // included) against the plain loops they replace, in ns per element over 1M values, and add / mul
 // through the same copy path (to show why those stay plain JS).
 // The kernel build is reported as `kernel`: gemm-fma (relaxed-SIMD fused multiply-add, ~20% faster)
@@ -199,9 +200,15 @@ if (args.elementwise) {
   const lse = new Float64Array(rows);
   const lseRun = () => logSumExpRows(x, 0, rows, cols, lse);
   elementwise.logSumExpRows = { plainNs: plainToo(lseRun), simdNs: perElement(lseRun) };
-  // add through a scratch copy, the way a SIMD add would have to run (simd.wasm's exported addInPlace).
+  const { sparseCrossEntropyBackward } = await import(join(kernelsPath, 'index.js'));
+  const targets = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % cols);
+  const rowGrad = new Float64Array(rows).fill(1 / rows);
+  const dx = new Float32Array(rows * cols);
+  const ceRun = () => sparseCrossEntropyBackward(x, 0, rows, cols, targets, lse, rowGrad, dx);
+  elementwise.sparseCrossEntropyBackward = { plainNs: plainToo(ceRun), simdNs: perElement(ceRun) };
+  // add through a scratch copy, the way a SIMD add would have to run (tensor-simd.wasm's exported addInPlace).
   const { wasmModule } = await import(join(root, 'dist', 'util', 'wasm.js'));
-  const simdExports = new WebAssembly.Instance(wasmModule('simd'), {}).exports;
+  const simdExports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports;
   const block = 4096;
   if (simdExports.memory.buffer.byteLength < 1024 + 2 * block * 4) simdExports.memory.grow(1);
   const scratch = new Float32Array(simdExports.memory.buffer);
