@@ -56,7 +56,8 @@ export function lstmStepForward(
   for (let b = 0; b < batch; b++) {
     const zRow = b * width + 3 * units;
     const sRow = b * units;
-    for (let j = 0; j < units; j++) hidden[hOffset + sRow + j] = z[zRow + j]! * tanhCells[tOffset + sRow + j]!;
+    for (let j = 0; j < units; j++)
+      hidden[hOffset + sRow + j] = z[zRow + j]! * tanhCells[tOffset + sRow + j]!;
   }
 }
 
@@ -127,21 +128,32 @@ export function gruStepForward(
   units: number,
 ): void {
   const width = 3 * units;
+  // z, r pre-activations and hn = hu_n + rb_n in place; then σ over each row's [z | r] (SIMD when
+  // available), n = tanh(x_n + r ⊙ hn) over the batch's n block, and the state update.
+  for (let b = 0; b < batch; b++) {
+    const uRow = b * width;
+    const xRow = xOffset + b * xStride;
+    for (let k = 0; k < 2 * units; k++) hu[uRow + k]! += x[xRow + k]! + recurrentBias[k]!;
+    for (let k = 2 * units; k < width; k++) hu[uRow + k]! += recurrentBias[k]!;
+    activation('sigmoid', hu, uRow, hu, uRow, 2 * units);
+  }
   for (let b = 0; b < batch; b++) {
     const uRow = b * width;
     const xRow = xOffset + b * xStride;
     const sRow = sOffset + b * 4 * units;
+    for (let j = 0; j < units; j++) {
+      const hn = hu[uRow + 2 * units + j]!;
+      saved[sRow + j] = hu[uRow + j]!;
+      saved[sRow + units + j] = hu[uRow + units + j]!;
+      saved[sRow + 2 * units + j] = x[xRow + 2 * units + j]! + hu[uRow + units + j]! * hn;
+      saved[sRow + 3 * units + j] = hn;
+    }
+    activation('tanh', saved, sRow + 2 * units, saved, sRow + 2 * units, units);
     const hRow = b * units;
     for (let j = 0; j < units; j++) {
-      const z = sigmoid(x[xRow + j]! + hu[uRow + j]! + recurrentBias[j]!);
-      const r = sigmoid(x[xRow + units + j]! + hu[uRow + units + j]! + recurrentBias[units + j]!);
-      const hn = hu[uRow + 2 * units + j]! + recurrentBias[2 * units + j]!;
-      const n = Math.tanh(x[xRow + 2 * units + j]! + r * hn);
-      saved[sRow + j] = z;
-      saved[sRow + units + j] = r;
-      saved[sRow + 2 * units + j] = n;
-      saved[sRow + 3 * units + j] = hn;
-      hidden[hOffset + hRow + j] = z * hidden[hPrevOffset + hRow + j]! + (1 - z) * n;
+      const z = saved[sRow + j]!;
+      hidden[hOffset + hRow + j] =
+        z * hidden[hPrevOffset + hRow + j]! + (1 - z) * saved[sRow + 2 * units + j]!;
     }
   }
 }
