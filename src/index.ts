@@ -20,4 +20,5 @@ export {
 export * from './vocab/index.js';
 export * from './text/index.js';
 export * from './search/index.js';
+export * as nn from './nn/index.js';
 export * as tensor from './tensor/index.js';
