@@ -1,2 +1,22 @@
 // The kernels the tensor core calls. Only this file is imported from outside kernels/.
-export { matmul, matmulReference, type MatmulOptions } from './matmul.js';
+export { matmul, matmulReference, matmulPath, type MatmulOptions } from './matmul.js';
+export { getMatmulThreads, setMatmulThreads, shutdownMatmulThreads } from './threads.js';
+export {
+  binary,
+  unary,
+  unaryBackward,
+  select,
+  type BinaryOp,
+  type UnaryOp,
+} from './elementwise.js';
+export { activation, activationBackward, type ActivationOp } from './activations.js';
+export { sumAxis, maxAxis, maxAxisBackward } from './reduce.js';
+export {
+  logSumExpRows,
+  sparseCrossEntropyRows,
+  sparseCrossEntropyBackward,
+  denseCrossEntropyRows,
+  denseCrossEntropyBackward,
+} from './softmax.js';
+export { gatherAxis, scatterAddAxis } from './gather.js';
+export { copyStrided } from './strided.js';
