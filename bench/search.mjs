@@ -1,0 +1,496 @@
+#!/usr/bin/env node
+// bench/search.mjs — nearest-neighbour search speed and recall (npm run bench:search; runs against dist/,
+// so `npm run build` first).
+//
+// Data sets (k = 10, 1,000 queries by default):
+//   random    --n (100,000) standard-normal vectors of --dim (100) and --queries query vectors, normalised;
+//             generated with the anchors' mulberry32 + Box–Muller (seed --seed, 42; base first, then
+//             queries) when ../shared/bench/anchors/common.mjs is present, so the numbers are directly
+//             comparable with ann_bench.mjs / ann_faiss.py; else with verbo's Random.
+//   word2vec  every vector of a word2vec binary file (--vectors, e.g. ann_vectors.bin written by
+//             ../shared/bench/anchors/make_ann_vectors.py) and the words of --query-words as queries;
+//             each query is a word of the index, left out of its own results (as the anchors do).
+//
+// Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for 1 and
+// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build seconds and, per ef in --efs, queries/s and recall@k against the exact
+// results, next to raw hnswlib-node searchKnn on the very same graph (the wrapper's overhead). The exact
+// results are checked against a float64 brute force on a few queries. With --repeat R every timing is
+// taken R times and min / median seconds are reported.
+//
+// Default run (short, ~1-2 min on 2 busy cores): random data, exact search on 100k, HNSW on the first
+// --hnsw-n (20,000) vectors. --full: both data sets when the word2vec files are given, HNSW on all
+// vectors, --repeat 3. --anchors additionally runs ann_bench.mjs (hnswlib-node and plain JS, with
+// --modules, default ../main/node_modules) and ann_faiss.py (Debian python3-faiss, --faiss-threads 1)
+// on the same data, one after the other, and puts their JSON beside ours.
+//
+// Usage:
+//   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
+//       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
+//       [--m 16] [--ef-construction 200] [--hnsw-n N] [--skip-exact] [--skip-hnsw]
+//       [--single-queries N] [--threads 1,2] [--skip-float-scan] [--repeat 1] [--full]
+//       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
+// Prints progress on stderr and one JSON object as the last line of stdout.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
+  console.error('bench/search.mjs: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+const { ExactIndex, HnswIndex } = await import(pathToFileURL(join(root, 'dist', 'search', 'index.js')).href);
+const { Random } = await import(pathToFileURL(join(root, 'dist', 'util', 'random.js')).href);
+const { wasmAvailable } = await import(pathToFileURL(join(root, 'dist', 'util', 'wasm.js')).href);
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    n: { type: 'string', default: '100000' },
+    dim: { type: 'string', default: '100' },
+    queries: { type: 'string', default: '1000' },
+    k: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '42' },
+    vectors: { type: 'string' },
+    'query-words': { type: 'string' },
+    efs: { type: 'string', default: '10,50,100,200,400' },
+    m: { type: 'string', default: '16' },
+    'ef-construction': { type: 'string', default: '200' },
+    'hnsw-n': { type: 'string' },
+    'skip-exact': { type: 'boolean', default: false },
+    'skip-hnsw': { type: 'boolean', default: false },
+    'skip-float-scan': { type: 'boolean', default: false },
+    'single-queries': { type: 'string' },
+    threads: { type: 'string', default: '1,2' },
+    repeat: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    anchors: { type: 'boolean', default: false },
+    'anchors-dir': { type: 'string', default: join(root, '..', 'shared', 'bench', 'anchors') },
+    modules: { type: 'string', default: join(root, '..', 'main', 'node_modules') },
+    'faiss-threads': { type: 'string', default: '1' },
+    scratch: { type: 'string' },
+  },
+});
+
+const K = Number(args.k);
+const haveWord2vec = Boolean(args.vectors && args['query-words']);
+const dataSets = (args.data ?? (args.full && haveWord2vec ? 'both' : haveWord2vec ? 'word2vec' : 'random'))
+  .split(',')
+  .flatMap((name) => (name === 'both' ? ['random', 'word2vec'] : [name]));
+if (dataSets.includes('word2vec') && !haveWord2vec) {
+  console.error(
+    'bench/search.mjs: the word2vec data set needs --vectors F.bin --query-words F.txt (make_ann_vectors.py)',
+  );
+  process.exit(1);
+}
+const repeat = Number(args.repeat ?? (args.full ? 3 : 1));
+const efs = args.efs.split(',').map(Number);
+const threadCounts = args.threads.split(',').map(Number);
+const log = (message) => process.stderr.write(`${message}\n`);
+
+// ---- data --------------------------------------------------------------------------------------------
+
+async function normalSource(seed) {
+  const common = join(args['anchors-dir'], 'common.mjs');
+  if (existsSync(common)) {
+    const { mulberry32, gaussian } = await import(pathToFileURL(common).href);
+    return { next: gaussian(mulberry32(seed)), generator: 'anchors mulberry32 + Box-Muller' };
+  }
+  const random = new Random(seed);
+  return { next: () => random.normal(), generator: 'verbo Random (xoshiro128**)' };
+}
+
+function unitRows(count, dim, next) {
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    for (let j = 0; j < dim; j++) {
+      const value = next();
+      out[i * dim + j] = value;
+      sum += value * value;
+    }
+    const scale = 1 / Math.sqrt(sum);
+    for (let j = 0; j < dim; j++) out[i * dim + j] *= scale;
+  }
+  return out;
+}
+
+/** word2vec binary: "N DIM\n", then per word: word, space, DIM float32 LE, optional newline. */
+function readWord2vecBinary(path) {
+  const buffer = readFileSync(path);
+  const newline = buffer.indexOf(0x0a);
+  const [n, dim] = buffer.toString('latin1', 0, newline).trim().split(/\s+/).map(Number);
+  const words = new Array(n);
+  const vectors = new Float32Array(n * dim);
+  let at = newline + 1;
+  for (let i = 0; i < n; i++) {
+    while (buffer[at] === 0x0a) at++;
+    const space = buffer.indexOf(0x20, at);
+    words[i] = buffer.toString('utf8', at, space);
+    at = space + 1;
+    for (let j = 0; j < dim; j++, at += 4) vectors[i * dim + j] = buffer.readFloatLE(at);
+  }
+  return { words, vectors, n, dim };
+}
+
+async function loadData(name) {
+  if (name === 'random') {
+    const n = Number(args.n);
+    const dim = Number(args.dim);
+    const count = Number(args.queries);
+    const source = await normalSource(Number(args.seed));
+    const vectors = unitRows(n, dim, source.next);
+    const queryVectors = unitRows(count, dim, source.next);
+    const queries = Array.from({ length: count }, (_, q) => queryVectors.subarray(q * dim, (q + 1) * dim));
+    const words = Array.from({ length: n }, (_, i) => `v${i}`);
+    return {
+      name,
+      n,
+      dim,
+      words,
+      vectors,
+      queries,
+      queryIds: null,
+      generator: source.generator,
+      seed: Number(args.seed),
+    };
+  }
+  const { words, vectors, n, dim } = readWord2vecBinary(args.vectors);
+  const rowOf = new Map();
+  for (let i = 0; i < words.length; i++) if (!rowOf.has(words[i])) rowOf.set(words[i], i);
+  const listed = readFileSync(args['query-words'], 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const queries = listed.filter((word) => rowOf.has(word));
+  return {
+    name,
+    n,
+    dim,
+    words,
+    vectors,
+    queries,
+    queryIds: queries.map((word) => rowOf.get(word)),
+    file: args.vectors,
+  };
+}
+
+// ---- timing helpers ------------------------------------------------------------------------------------
+
+function timed(fn) {
+  const seconds = [];
+  let value;
+  for (let r = 0; r < repeat; r++) {
+    const started = performance.now();
+    value = fn();
+    seconds.push((performance.now() - started) / 1000);
+  }
+  const sorted = seconds.slice().sort((a, b) => a - b);
+  return { value, min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], all: seconds };
+}
+
+const round = (x, digits = 3) => Number(x.toPrecision(digits + 1));
+
+function recallAt(found, truth) {
+  let hits = 0;
+  let total = 0;
+  found.forEach((list, q) => {
+    const expected = new Set(truth[q].map((n) => n.word));
+    total += expected.size;
+    for (const neighbor of list.slice(0, K)) if (expected.has(neighbor.word)) hits++;
+  });
+  return total === 0 ? 1 : hits / total;
+}
+
+/** float64 brute force for a few queries: the exact index must agree (top-k words, ties aside). */
+function checkExact(data, results, count) {
+  const { vectors, dim, n, words } = data;
+  let agree = 0;
+  for (let q = 0; q < count; q++) {
+    const query =
+      typeof data.queries[q] === 'string'
+        ? vectors.subarray(data.queryIds[q] * dim, (data.queryIds[q] + 1) * dim)
+        : data.queries[q];
+    const self = data.queryIds ? data.queryIds[q] : -1;
+    const scores = [];
+    let queryNorm = 0;
+    for (let j = 0; j < dim; j++) queryNorm += query[j] * query[j];
+    for (let i = 0; i < n; i++) {
+      if (i === self) continue;
+      let dot = 0;
+      let norm = 0;
+      for (let j = 0; j < dim; j++) {
+        dot += query[j] * vectors[i * dim + j];
+        norm += vectors[i * dim + j] * vectors[i * dim + j];
+      }
+      scores.push({ i, s: norm === 0 ? 0 : dot / Math.sqrt(norm * queryNorm) });
+    }
+    scores.sort((a, b) => b.s - a.s);
+    const truth = new Set(scores.slice(0, K).map((entry) => words[entry.i]));
+    agree += results[q].filter((neighbor) => truth.has(neighbor.word)).length / K;
+  }
+  return agree / count;
+}
+
+// ---- ExactIndex ------------------------------------------------------------------------------------------
+
+async function benchExact(data) {
+  const out = { backend: wasmAvailable('scan') ? 'wasm' : 'js', runs: [] };
+  let truth;
+  const singleCount = Math.min(data.queries.length, Number(args['single-queries'] ?? data.queries.length));
+  // every thread count with the bfloat16 filter for single queries, plus one thread without it
+  const configurations = threadCounts.map((threads) => ({ threads, halfPrecisionFilter: true }));
+  if (!args['skip-float-scan']) configurations.push({ threads: 1, halfPrecisionFilter: false });
+  for (const { threads, halfPrecisionFilter } of configurations) {
+    const build = timed(() => {
+      const index = new ExactIndex(data.dim, { threads, halfPrecisionFilter });
+      index.add(data.words, data.vectors);
+      return index;
+    });
+    const index = build.value;
+    await index.warmUp();
+    // let the kernels and the JS around them tier up
+    for (let q = 0; q < Math.min(20, data.queries.length); q++) index.search(data.queries[q], K);
+    index.searchBatch(data.queries.slice(0, 8), K);
+    const single = timed(() => {
+      const results = new Array(singleCount);
+      for (let q = 0; q < singleCount; q++) results[q] = index.search(data.queries[q], K);
+      return results;
+    });
+    const batch = timed(() => index.searchBatch(data.queries, K));
+    truth ??= batch.value;
+    const run = {
+      threads,
+      single_query_filter: halfPrecisionFilter ? 'bfloat16 + exact rescoring' : 'none (float scan)',
+      build_seconds: round(build.median),
+      single: {
+        queries: singleCount,
+        seconds_min: round(single.min),
+        seconds_median: round(single.median),
+        qps: round(singleCount / single.median),
+        qps_best: round(singleCount / single.min),
+      },
+      batch: {
+        queries: data.queries.length,
+        seconds_min: round(batch.min),
+        seconds_median: round(batch.median),
+        qps: round(data.queries.length / batch.median),
+        qps_best: round(data.queries.length / batch.min),
+      },
+      single_vs_batch_agreement: round(recallAt(single.value, batch.value.slice(0, singleCount))),
+    };
+    out.runs.push(run);
+    log(
+      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}${halfPrecisionFilter ? '' : ', float scan'}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s, batch ${run.batch.qps} q/s`,
+    );
+    index.close();
+  }
+  out.float64_check_recall = round(checkExact(data, truth, Math.min(10, data.queries.length)));
+  log(
+    `  exact vs float64 brute force on ${Math.min(10, data.queries.length)} queries: recall ${out.float64_check_recall}`,
+  );
+  return { out, truth };
+}
+
+// ---- HnswIndex -----------------------------------------------------------------------------------------
+
+function benchHnsw(data, truth) {
+  const n = Math.min(data.n, Number(args['hnsw-n'] ?? (args.full ? data.n : Math.min(20_000, data.n))));
+  const subset = n < data.n;
+  const words = subset ? data.words.slice(0, n) : data.words;
+  const vectors = subset ? data.vectors.subarray(0, n * data.dim) : data.vectors;
+  // on a subset the query words must lie in it, and the truth is recomputed on it
+  let queries = data.queries;
+  if (subset && data.queryIds) queries = data.queries.filter((_, q) => data.queryIds[q] < n);
+  if (subset) {
+    const exact = new ExactIndex(data.dim);
+    exact.add(words, vectors);
+    truth = exact.searchBatch(queries, K);
+    exact.close();
+  }
+  log(`  hnsw: building over ${n} vectors (M ${args.m}, efConstruction ${args['ef-construction']}) ...`);
+  let lastReport = performance.now();
+  const started = performance.now();
+  const index = new HnswIndex(data.dim, {
+    M: Number(args.m),
+    efConstruction: Number(args['ef-construction']),
+    capacity: n,
+    onProgress: (done, total) => {
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        log(`    ${done} / ${total}`);
+      }
+    },
+  });
+  index.add(words, vectors);
+  const buildSeconds = (performance.now() - started) / 1000;
+  log(`  hnsw: build ${round(buildSeconds)} s`);
+  // raw hnswlib-node on the same graph: the query as a plain array, k+1 when the query word must be dropped
+  const graph = index.graph;
+  const rawQueries = queries.map((query) =>
+    Array.from(typeof query === 'string' ? index.getVector(query) : query),
+  );
+  const rawK = data.queryIds ? K + 1 : K;
+  const searches = [];
+  for (const ef of efs) {
+    index.ef = ef;
+    // warm both paths up (JIT) before timing
+    for (let q = 0; q < Math.min(100, queries.length); q++) {
+      index.search(queries[q], K);
+      graph.searchKnn(rawQueries[q], rawK);
+    }
+    const wrapped = timed(() => queries.map((query) => index.search(query, K)));
+    const raw = timed(() => {
+      const found = new Array(rawQueries.length);
+      for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
+      return found;
+    });
+    const entry = {
+      ef,
+      qps: round(queries.length / wrapped.median),
+      qps_best: round(queries.length / wrapped.min),
+      recall_at_k: round(recallAt(wrapped.value, truth)),
+      raw_hnswlib_qps: round(queries.length / raw.median),
+      raw_hnswlib_qps_best: round(queries.length / raw.min),
+      wrapper_vs_raw: round(raw.median / wrapped.median),
+    };
+    searches.push(entry);
+    log(
+      `    ef ${ef}: ${entry.qps} q/s, recall@${K} ${entry.recall_at_k} (raw hnswlib-node ${entry.raw_hnswlib_qps} q/s, ratio ${entry.wrapper_vs_raw})`,
+    );
+  }
+  return {
+    n,
+    subset,
+    M: index.M,
+    ef_construction: index.efConstruction,
+    build_seconds: round(buildSeconds),
+    searches,
+  };
+}
+
+// ---- anchors ---------------------------------------------------------------------------------------------
+
+function runJson(command, commandArgs, label) {
+  log(`  anchor: ${label} ...`);
+  try {
+    const output = execFileSync(command, commandArgs, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
+    });
+    return JSON.parse(output.trim().split('\n').at(-1));
+  } catch (error) {
+    log(`  anchor ${label} failed: ${error.message}`);
+    return { error: error.message };
+  }
+}
+
+function runAnchors(data) {
+  const dir = args['anchors-dir'];
+  const scratch = args.scratch ?? mkdtempSync(join(tmpdir(), 'verbo-bench-search-'));
+  const files = {
+    base: join(scratch, `${data.name}_base.fvecs`),
+    queries: join(scratch, `${data.name}_q.fvecs`),
+    gt: join(scratch, `${data.name}_gt.ivecs`),
+    ids: join(scratch, `${data.name}_qids.ivecs`),
+  };
+  const common = [
+    '--modules',
+    args.modules,
+    '--efs',
+    args.efs,
+    '--k',
+    String(K),
+    '--m',
+    args.m,
+    '--ef-construction',
+    args['ef-construction'],
+    '--save-base',
+    files.base,
+    '--save-queries',
+    files.queries,
+    '--save-gt',
+    files.gt,
+  ];
+  const dataArgs =
+    data.name === 'random'
+      ? [
+          '--n',
+          String(data.n),
+          '--dim',
+          String(data.dim),
+          '--queries',
+          String(data.queries.length),
+          '--seed',
+          String(data.seed),
+        ]
+      : ['--vectors', args.vectors, '--query-words', args['query-words'], '--save-query-ids', files.ids];
+  const annBench = runJson(
+    process.execPath,
+    [join(dir, 'ann_bench.mjs'), ...common, ...dataArgs],
+    'ann_bench.mjs (plain JS exact + hnswlib-node)',
+  );
+  const faissArgs = [
+    '--m',
+    args.m,
+    '--ef-construction',
+    args['ef-construction'],
+    join(dir, 'ann_faiss.py'),
+    '--base',
+    files.base,
+    '--queries',
+    files.queries,
+    '--gt',
+    files.gt,
+    '--efs',
+    args.efs,
+    '--threads',
+    args['faiss-threads'],
+    '--k',
+    String(K),
+  ];
+  if (data.name === 'word2vec') faissArgs.push('--query-ids', files.ids);
+  const faiss = existsSync('/usr/bin/python3')
+    ? runJson('/usr/bin/python3', faissArgs, 'ann_faiss.py')
+    : { error: '/usr/bin/python3 missing' };
+  if (args.scratch === undefined) rmSync(scratch, { recursive: true, force: true });
+  return { ann_bench: annBench, ann_faiss: faiss };
+}
+
+// ---- main ------------------------------------------------------------------------------------------------
+
+const result = {
+  script: 'bench/search.mjs',
+  node: process.version,
+  cpus: cpus().length,
+  cpu_model: cpus()[0]?.model,
+  k: K,
+  repeat,
+  data_sets: [],
+};
+for (const name of dataSets) {
+  log(`data set ${name}: loading ...`);
+  const data = await loadData(name);
+  log(`data set ${name}: ${data.n} × ${data.dim}, ${data.queries.length} queries`);
+  const entry = { data: name, n: data.n, dim: data.dim, queries: data.queries.length };
+  if (data.generator) Object.assign(entry, { generator: data.generator, seed: data.seed });
+  if (data.file) Object.assign(entry, { vectors: data.file, exclude_self: true });
+  let truth;
+  if (!args['skip-exact'] || !args['skip-hnsw']) {
+    const exact = await benchExact(data);
+    if (!args['skip-exact']) entry.exact = exact.out;
+    truth = exact.truth;
+  }
+  if (!args['skip-hnsw']) entry.hnsw = benchHnsw(data, truth);
+  if (args.anchors) entry.anchors = runAnchors(data);
+  result.data_sets.push(entry);
+}
+const out = JSON.stringify(result);
+if (process.env.BENCH_SEARCH_OUT) writeFileSync(process.env.BENCH_SEARCH_OUT, `${out}\n`);
+console.log(out);
+process.exit(0); // the scan worker is unref'd, but leave no doubt

@@ -1,0 +1,577 @@
+// HnswIndex: approximate nearest neighbours over hnswlib-node's HNSW graph (space 'cosine'), behind the
+// same KnnIndex interface as ExactIndex. hnswlib's rough edges stay inside: words map to integer labels,
+// capacity grows by itself (resizeIndex), distances (1 − cos) come back as similarities, typed arrays
+// become the plain arrays hnswlib wants, deletions use markDelete and the graph is rebuilt once more
+// than a quarter of it is deleted. A saved index has a JSON sidecar (words by label, build parameters,
+// a checksum of the vectors); loading it against changed vectors rebuilds it and says so.
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import hnswlib from 'hnswlib-node';
+import { FormatError, UnknownWordError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { Random } from '../util/random.js';
+import { vectorsChecksum } from './checksum.js';
+import { ExactIndex } from './exact.js';
+import { suggestSpellings } from './suggest.js';
+import type {
+  AddOptions,
+  KnnIndex,
+  Neighbor,
+  NoticeCallback,
+  Query,
+  SearchOptions,
+  VectorsInput,
+} from './types.js';
+import { checkK, checkQueryVector, filterPredicate, normalizeRows, WordTable } from './words.js';
+
+export interface HnswOptions {
+  /** Graph degree (links per node and layer); default 16. Higher: better recall, more memory, slower build. */
+  M?: number;
+  /** Candidate list size while building; default 200. */
+  efConstruction?: number;
+  /** Candidate list size while searching (at least k is used); default 100. */
+  ef?: number;
+  /** Seed of hnswlib's level generator; default 100. */
+  seed?: number;
+  /** Initial capacity in words; grows by itself. */
+  capacity?: number;
+  /** Rebuild the graph when more than this fraction of its nodes is deleted; default 0.25 (1 = never). */
+  compactThreshold?: number;
+  /** Called with (done, total) while adding many words. */
+  onProgress?: (done: number, total: number) => void;
+  /** Told about rebuilds (stale saved index, compaction). */
+  onNotice?: NoticeCallback;
+}
+
+export interface RecallOptions {
+  /** Query words drawn from the index (seeded); default 200. */
+  sample?: number;
+  /** Neighbours compared; default 10. */
+  k?: number;
+  /** ef values tried; default [10, 20, 50, 100, 200, 400]. */
+  efs?: number[];
+  /** Recall@k wanted; default 0.95. */
+  target?: number;
+  /** Seed of the sample; default 1. */
+  seed?: number;
+}
+
+export interface RecallReport {
+  k: number;
+  sample: number;
+  target: number;
+  results: { ef: number; recall: number; queriesPerSecond: number }[];
+  /** The smallest ef tried whose recall reached the target; null when none did. */
+  suggestedEf: number | null;
+}
+
+/** What a saved index's sidecar (`<path>.json`) holds. */
+export interface HnswSidecar {
+  format: 'verbo-hnsw';
+  version: 1;
+  space: 'cosine';
+  dim: number;
+  M: number;
+  efConstruction: number;
+  ef: number;
+  seed: number;
+  /** Words by label; null for a deleted label. */
+  labels: (string | null)[];
+  counts?: number[];
+  /** sha256 of the live words and unit vectors in label order (see vectorsChecksum). */
+  checksum: string;
+  /** Byte size of the hnswlib file, to catch an index file that does not belong to this sidecar. */
+  indexBytes: number;
+}
+
+const DEFAULTS = { M: 16, efConstruction: 200, ef: 100, seed: 100, compactThreshold: 0.25 };
+const SIDECAR_VERSION = 1;
+
+export function sidecarPath(path: string): string {
+  return `${path}.json`;
+}
+
+export class HnswIndex implements KnnIndex {
+  readonly kind = 'hnsw' as const;
+  readonly dim: number;
+  readonly M: number;
+  readonly efConstruction: number;
+  readonly seed: number;
+  private efSearch: number;
+  private readonly compactThreshold: number;
+  private readonly onProgress: HnswOptions['onProgress'];
+  private readonly onNotice: NoticeCallback | undefined;
+  private graph: hnswlib.HierarchicalNSW;
+  private capacity: number;
+  /** Words by label (deleted labels keep their word until compaction). */
+  private table = new WordTable();
+  private deleted = new Set<number>();
+  /** Unit rows by label, row-major; undefined until needed after a load without vectors. */
+  private rows: Float32Array | undefined = new Float32Array(0);
+  /** The checksum while the contents are unchanged since it was computed or loaded. */
+  private knownChecksum: string | undefined;
+
+  constructor(dim: number, options: HnswOptions = {}) {
+    if (!Number.isInteger(dim) || dim < 1) {
+      throw new VerboError(`HnswIndex: dim must be a positive integer, got ${dim}`, 'ARGUMENT');
+    }
+    this.dim = dim;
+    this.M = positiveInteger('M', options.M ?? DEFAULTS.M);
+    this.efConstruction = positiveInteger(
+      'efConstruction',
+      options.efConstruction ?? DEFAULTS.efConstruction,
+    );
+    this.efSearch = positiveInteger('ef', options.ef ?? DEFAULTS.ef);
+    this.seed = options.seed ?? DEFAULTS.seed;
+    this.compactThreshold = options.compactThreshold ?? DEFAULTS.compactThreshold;
+    this.onProgress = options.onProgress;
+    this.onNotice = options.onNotice;
+    this.capacity = Math.max(16, options.capacity ?? 1024);
+    this.graph = this.newGraph(this.capacity);
+  }
+
+  private newGraph(capacity: number): hnswlib.HierarchicalNSW {
+    const graph = new hnswlib.HierarchicalNSW('cosine', this.dim);
+    graph.initIndex({
+      maxElements: capacity,
+      m: this.M,
+      efConstruction: this.efConstruction,
+      randomSeed: this.seed,
+    });
+    graph.setEf(this.efSearch);
+    return graph;
+  }
+
+  /** Words in the index (deleted ones not counted). */
+  get size(): number {
+    return this.table.size - this.deleted.size;
+  }
+
+  /** How many labels are deleted but still in the graph. */
+  get deletedCount(): number {
+    return this.deleted.size;
+  }
+
+  /** Current capacity of the graph (grows automatically). */
+  get maxElements(): number {
+    return this.capacity;
+  }
+
+  get ef(): number {
+    return this.efSearch;
+  }
+
+  set ef(value: number) {
+    this.efSearch = positiveInteger('ef', value);
+    this.graph.setEf(this.efSearch);
+  }
+
+  add(words: readonly string[], vectors: VectorsInput, options: AddOptions = {}): void {
+    const incoming = normalizeRows(words, vectors, this.dim);
+    const rows = this.ensureRows();
+    this.knownChecksum = undefined;
+    const ids = this.table.assign(words, options.counts);
+    const needed = this.table.size;
+    if (needed > this.capacity) {
+      this.capacity = Math.max(needed, Math.ceil(this.capacity * 2));
+      this.graph.resizeIndex(this.capacity);
+    }
+    if (needed * this.dim > rows.length) {
+      const grown = new Float32Array(Math.max(needed, this.capacity) * this.dim);
+      grown.set(rows);
+      this.rows = grown;
+    }
+    const dim = this.dim;
+    const total = ids.length;
+    for (let i = 0; i < total; i++) {
+      const label = ids[i]!;
+      const row = incoming.subarray(i * dim, (i + 1) * dim);
+      this.rows!.set(row, label * dim);
+      if (this.deleted.delete(label)) this.graph.unmarkDelete(label);
+      this.graph.addPoint(Array.from(row), label); // an existing label is updated in place
+      if (this.onProgress !== undefined && ((i + 1) % 1000 === 0 || i + 1 === total))
+        this.onProgress(i + 1, total);
+    }
+  }
+
+  remove(words: readonly string[]): number {
+    let removed = 0;
+    for (const word of words) {
+      const label = this.table.ids.get(word);
+      if (label === undefined || this.deleted.has(label)) continue;
+      this.graph.markDelete(label);
+      this.deleted.add(label);
+      this.knownChecksum = undefined;
+      removed++;
+    }
+    if (removed > 0 && this.deleted.size > this.compactThreshold * this.table.size) this.compact();
+    return removed;
+  }
+
+  /** Rebuilds the graph from the live words only (labels renumbered); done by remove() past the threshold. */
+  compact(): void {
+    if (this.deleted.size === 0) return;
+    const rows = this.ensureRows();
+    const dim = this.dim;
+    const deleted = this.deleted;
+    this.onNotice?.(
+      `HNSW index: ${deleted.size} of ${this.table.size} words deleted; rebuilding the graph with the ${this.size} left`,
+    );
+    const remap = this.table.compact((label) => !deleted.has(label));
+    const live = this.table.size;
+    const compacted = new Float32Array(Math.max(live, 1) * dim);
+    for (let label = 0; label < remap.length; label++) {
+      const target = remap[label]!;
+      if (target >= 0) compacted.set(rows.subarray(label * dim, (label + 1) * dim), target * dim);
+    }
+    this.deleted = new Set();
+    this.rows = compacted;
+    this.capacity = Math.max(16, live);
+    this.graph = this.newGraph(this.capacity);
+    for (let label = 0; label < live; label++) {
+      this.graph.addPoint(Array.from(compacted.subarray(label * dim, (label + 1) * dim)), label);
+    }
+  }
+
+  has(word: string): boolean {
+    const label = this.table.ids.get(word);
+    return label !== undefined && !this.deleted.has(label);
+  }
+
+  words(): string[] {
+    return this.table.words.filter((_, label) => !this.deleted.has(label));
+  }
+
+  getVector(word: string): Float32Array {
+    const label = this.labelOf(word);
+    return this.ensureRows().slice(label * this.dim, (label + 1) * this.dim);
+  }
+
+  private labelOf(word: string): number {
+    const label = this.table.ids.get(word);
+    if (label === undefined || this.deleted.has(label)) {
+      throw new UnknownWordError(word, suggestSpellings(word, this.words()));
+    }
+    return label;
+  }
+
+  /** The unit rows by label; after a load without vectors they are read back from the graph once. */
+  private ensureRows(): Float32Array {
+    if (this.rows === undefined) {
+      const rows = new Float32Array(Math.max(this.table.size, 1) * this.dim);
+      for (let label = 0; label < this.table.size; label++) {
+        // hnswlib refuses getPoint for a deleted label; its row is never read
+        if (!this.deleted.has(label)) rows.set(this.graph.getPoint(label), label * this.dim);
+      }
+      this.rows = rows;
+    }
+    return this.rows;
+  }
+
+  search(query: Query, k: number, options?: SearchOptions): Neighbor[] {
+    const prepared = this.prepare(k, options);
+    return this.searchOne(query, k, prepared.excluded, prepared.filter);
+  }
+
+  searchBatch(queries: readonly Query[], k: number, options?: SearchOptions): Neighbor[][] {
+    if (!Array.isArray(queries)) {
+      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'ARGUMENT');
+    }
+    const { excluded, filter } = this.prepare(k, options);
+    return queries.map((query) => this.searchOne(query, k, excluded, filter));
+  }
+
+  /** Checks k and the index, and turns exclude/filter into labels to drop and an hnswlib filter. */
+  private prepare(
+    k: number,
+    options: SearchOptions | undefined,
+  ): { excluded: Set<number> | undefined; filter: ((label: number) => boolean) | undefined } {
+    checkK(k);
+    if (this.size === 0) {
+      throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY_INDEX');
+    }
+    if (options === undefined) return { excluded: undefined, filter: undefined };
+    let excluded: Set<number> | undefined;
+    for (const word of options.exclude ?? []) {
+      const label = this.table.ids.get(word);
+      if (label !== undefined) (excluded ??= new Set()).add(label);
+    }
+    const keep = filterPredicate(this.table, options.filter);
+    if (keep === undefined) return { excluded, filter: undefined };
+    // hnswlib calls the filter for candidates; a mask makes each call one lookup
+    const mask = new Uint8Array(this.table.size);
+    for (let label = 0; label < mask.length; label++) {
+      mask[label] = !this.deleted.has(label) && !excluded?.has(label) && keep(label) ? 1 : 0;
+    }
+    return { excluded, filter: (label) => mask[label] === 1 };
+  }
+
+  private searchOne(
+    query: Query,
+    k: number,
+    excluded: Set<number> | undefined,
+    filter: ((label: number) => boolean) | undefined,
+  ): Neighbor[] {
+    const dim = this.dim;
+    // hnswlib wants a plain array; its cosine space normalises the query itself
+    const point: number[] = new Array(dim);
+    let selfId = -1;
+    if (typeof query === 'string') {
+      selfId = this.labelOf(query);
+      const rows = this.ensureRows();
+      for (let j = 0, at = selfId * dim; j < dim; j++, at++) point[j] = rows[at]!;
+    } else {
+      checkQueryVector(query, dim);
+      let sum = 0;
+      for (let j = 0; j < dim; j++) {
+        const value = query[j]!;
+        point[j] = value;
+        sum += value * value;
+      }
+      if (!Number.isFinite(sum)) {
+        throw new VerboError('the vector of the query holds a NaN or infinite value', 'VALUE');
+      }
+    }
+    // ask for the neighbours that will be dropped too (hnswlib's filter already drops excluded ones)
+    const extra =
+      (selfId >= 0 ? 1 : 0) + (filter === undefined && excluded !== undefined ? excluded.size : 0);
+    const wanted = Math.min(this.capacity, k + extra);
+    const found =
+      filter === undefined
+        ? this.graph.searchKnn(point, wanted)
+        : this.graph.searchKnn(point, wanted, filter);
+    const labels = found.neighbors;
+    const distances = found.distances;
+    const words = this.table.words;
+    const neighbors: Neighbor[] = [];
+    for (let i = 0; i < labels.length && neighbors.length < k; i++) {
+      const label = labels[i]!;
+      if (label === selfId || excluded?.has(label)) continue;
+      const similarity = 1 - distances[i]!;
+      neighbors.push({
+        word: words[label]!,
+        similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
+      });
+    }
+    return neighbors;
+  }
+
+  /**
+   * Measures recall@k against exact search on `sample` words of the index (each query word left out of
+   * its own results), for each ef in `efs`, and suggests the smallest ef reaching `target`.
+   */
+  recall(options: RecallOptions = {}): RecallReport {
+    const k = options.k ?? 10;
+    const target = options.target ?? 0.95;
+    const efs = [...(options.efs ?? [10, 20, 50, 100, 200, 400])].sort((a, b) => a - b);
+    checkK(k);
+    const liveWords = this.words();
+    if (liveWords.length < 2) throw new VerboError('recall: the index needs at least 2 words', 'EMPTY_INDEX');
+    const random = new Random(options.seed ?? 1);
+    const order = random.shuffle(Array.from(liveWords.keys())) as number[];
+    const sampleWords = order
+      .slice(0, Math.min(options.sample ?? 200, liveWords.length))
+      .map((i) => liveWords[i]!);
+    const exact = new ExactIndex(this.dim);
+    const rows = this.ensureRows();
+    const liveRows = new Float32Array(liveWords.length * this.dim);
+    liveWords.forEach((word, i) => {
+      const label = this.table.ids.get(word)!;
+      liveRows.set(rows.subarray(label * this.dim, (label + 1) * this.dim), i * this.dim);
+    });
+    exact.add(liveWords, liveRows);
+    const truth = exact.searchBatch(sampleWords, k).map((list) => new Set(list.map((n) => n.word)));
+    const previousEf = this.efSearch;
+    const results: RecallReport['results'] = [];
+    try {
+      for (const ef of efs) {
+        this.ef = ef;
+        const started = performance.now();
+        const found = this.searchBatch(sampleWords, k);
+        const seconds = (performance.now() - started) / 1000;
+        let hits = 0;
+        let expected = 0;
+        found.forEach((list, q) => {
+          expected += truth[q]!.size;
+          for (const neighbor of list) if (truth[q]!.has(neighbor.word)) hits++;
+        });
+        results.push({
+          ef,
+          recall: expected === 0 ? 1 : hits / expected,
+          queriesPerSecond: sampleWords.length / seconds,
+        });
+      }
+    } finally {
+      this.ef = previousEf;
+    }
+    const reached = results.find((result) => result.recall >= target);
+    return { k, sample: sampleWords.length, target, results, suggestedEf: reached?.ef ?? null };
+  }
+
+  /** Writes the hnswlib graph to `path` and the sidecar to `path.json`, each atomically. */
+  save(path: string): void {
+    const temporary = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    try {
+      this.graph.writeIndexSync(temporary);
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw new VerboError(`cannot write HNSW index ${path}: ${(error as Error).message}`, 'EIO');
+    }
+    const sidecar: HnswSidecar = {
+      format: 'verbo-hnsw',
+      version: SIDECAR_VERSION,
+      space: 'cosine',
+      dim: this.dim,
+      M: this.M,
+      efConstruction: this.efConstruction,
+      ef: this.efSearch,
+      seed: this.seed,
+      labels: this.table.words.map((word, label) => (this.deleted.has(label) ? null : word)),
+      checksum: this.checksum(),
+      indexBytes: statSync(path).size,
+    };
+    if (this.table.counts !== undefined) sidecar.counts = this.table.counts;
+    writeFileAtomic(sidecarPath(path), JSON.stringify(sidecar));
+  }
+
+  /** Checksum of the live words and unit vectors in label order. */
+  checksum(): string {
+    this.knownChecksum ??= this.computeChecksum();
+    return this.knownChecksum;
+  }
+
+  private computeChecksum(): string {
+    const rows = this.ensureRows();
+    if (this.deleted.size === 0) return vectorsChecksum(this.table.words, rows, this.dim);
+    const liveWords = this.words();
+    const live = new Float32Array(liveWords.length * this.dim);
+    liveWords.forEach((word, i) => {
+      const label = this.table.ids.get(word)!;
+      live.set(rows.subarray(label * this.dim, (label + 1) * this.dim), i * this.dim);
+    });
+    return vectorsChecksum(liveWords, live, this.dim);
+  }
+
+  /**
+   * Reads an index saved by save(). Given the model's `words` and `vectors`, checks them against the
+   * sidecar's checksum and, when they differ, rebuilds the index from them (same parameters) and says so
+   * through `onNotice`; the rebuilt index is not written (call save()).
+   */
+  static load(
+    path: string,
+    options: HnswOptions & {
+      words?: readonly string[];
+      vectors?: VectorsInput;
+      counts?: ArrayLike<number>;
+    } = {},
+  ): HnswIndex {
+    const sidecar = readSidecar(path);
+    // the graph's own build parameters; only ef and the callbacks come from the caller
+    const parameters: HnswOptions = {
+      M: sidecar.M,
+      efConstruction: sidecar.efConstruction,
+      seed: sidecar.seed,
+      ef: options.ef ?? sidecar.ef,
+      compactThreshold: options.compactThreshold,
+      onProgress: options.onProgress,
+      onNotice: options.onNotice,
+    };
+    let given: Float32Array | undefined;
+    if (options.words !== undefined && options.vectors !== undefined) {
+      given = normalizeRows(options.words, options.vectors, sidecar.dim);
+      if (vectorsChecksum(options.words, given, sidecar.dim) !== sidecar.checksum) {
+        options.onNotice?.(
+          `${path}: the vectors changed since this HNSW index was built (checksum differs); rebuilding it ` +
+            `(M ${parameters.M}, efConstruction ${parameters.efConstruction}, ${options.words.length} words)`,
+        );
+        const rebuilt = new HnswIndex(sidecar.dim, { ...parameters, capacity: options.words.length });
+        rebuilt.add(
+          options.words,
+          options.vectors,
+          options.counts === undefined ? {} : { counts: options.counts },
+        );
+        return rebuilt;
+      }
+    }
+    if (!existsSync(path))
+      throw new VerboError(`HNSW index file ${path} is missing; rebuild the index`, 'ENOENT');
+    const bytes = statSync(path).size;
+    if (bytes !== sidecar.indexBytes) {
+      throw new FormatError(
+        `${path} has ${bytes} bytes but its sidecar expects ${sidecar.indexBytes}; the index file does not belong to ${sidecarPath(path)}: rebuild the index`,
+      );
+    }
+    const index = new HnswIndex(sidecar.dim, {
+      ...parameters,
+      capacity: Math.max(16, sidecar.labels.length),
+    });
+    try {
+      index.graph = new hnswlib.HierarchicalNSW('cosine', sidecar.dim);
+      index.graph.readIndexSync(path);
+    } catch (error) {
+      throw new FormatError(
+        `${path}: hnswlib cannot read this index (${(error as Error).message}); rebuild it`,
+      );
+    }
+    if (index.graph.getNumDimensions() !== sidecar.dim) {
+      throw new FormatError(
+        `${path}: the graph has dimension ${index.graph.getNumDimensions()}, its sidecar says ${sidecar.dim}`,
+      );
+    }
+    index.capacity = index.graph.getMaxElements();
+    index.graph.setEf(index.efSearch);
+    const table = new WordTable();
+    sidecar.labels.forEach((word, label) => {
+      table.words.push(word ?? '');
+      if (word === null) index.deleted.add(label);
+      else table.ids.set(word, label);
+    });
+    if (sidecar.counts !== undefined) table.counts = sidecar.counts.slice();
+    index.table = table;
+    // hnswlib's stored copies may differ from our unit rows in the last bit: keep the built checksum
+    index.knownChecksum = sidecar.checksum;
+    if (given !== undefined && index.deleted.size === 0) {
+      const rows = new Float32Array(Math.max(index.capacity, table.size) * sidecar.dim);
+      rows.set(given);
+      index.rows = rows;
+    } else {
+      index.rows = undefined; // read back from the graph when needed
+    }
+    return index;
+  }
+}
+
+export function readSidecar(path: string): HnswSidecar {
+  const file = sidecarPath(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new VerboError(`HNSW index sidecar ${file} is missing; build the index again`, 'ENOENT');
+  }
+  let sidecar: HnswSidecar;
+  try {
+    sidecar = JSON.parse(text);
+  } catch {
+    throw new FormatError(`${file} is not valid JSON (truncated or corrupt); build the index again`);
+  }
+  if (
+    sidecar?.format !== 'verbo-hnsw' ||
+    sidecar.version !== SIDECAR_VERSION ||
+    !Array.isArray(sidecar.labels) ||
+    typeof sidecar.checksum !== 'string' ||
+    !Number.isInteger(sidecar.dim)
+  ) {
+    throw new FormatError(
+      `${file} is not a verbo HNSW sidecar (format 'verbo-hnsw', version ${SIDECAR_VERSION})`,
+    );
+  }
+  return sidecar;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new VerboError(`HnswIndex: ${name} must be a positive integer, got ${value}`, 'ARGUMENT');
+  }
+  return value;
+}
