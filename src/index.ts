@@ -1,6 +1,22 @@
 // verbo's public API: each stage's index names its exports; this file re-exports the stages.
 export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/errors.js';
 export { Random } from './util/random.js';
+export {
+  KeyedVectors,
+  readWord2Vec,
+  writeWord2Vec,
+  saveModel,
+  loadModel,
+  evaluateAnalogies,
+  evaluateAnalogiesFile,
+  evaluateWordPairs,
+  evaluateWordPairsFile,
+  trainWord2Vec,
+  loadCheckpoint,
+  type Word2VecOptions,
+  type TrainEvent,
+  type TrainingState,
+} from './embeddings/index.js';
 export * from './vocab/index.js';
 export * from './text/index.js';
 export * as tensor from './tensor/index.js';

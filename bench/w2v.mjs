@@ -1,0 +1,224 @@
+// Benchmark of `verbo train` (word2vec) against dist/: wall-clock, training seconds and raw words/s for
+// skip-gram and CBOW on the benchmark corpus with the issue's settings (dim 100, window 5, negative 5,
+// min-count 5, sample 1e-3, 5 epochs, 2 threads, --prep none), then analogy accuracy and WordSim-353
+// rho of the written vectors.bin scored by the anchors' eval_vectors.py (gensim's own evaluation), and,
+// with --gensim, the same settings through the anchors' gensim_w2v.py, side by side with ratios.
+//
+//   npm run build && npm run bench:w2v                      # verbo only, one run per model
+//   npm run bench:w2v -- --gensim --repeat 3                # verbo and gensim, min/median of 3
+//   npm run bench:w2v -- --models skipgram --epochs 1 --no-eval
+//
+// Flags: --corpus FILE, --models skipgram,cbow, --epochs N, --threads N, --repeat N, --gensim,
+// --no-eval, --python PATH (default /usr/bin/python3), --anchors DIR, --keep DIR (keep the models).
+// Progress on stderr; the last line of stdout is one JSON object. Timings on a shared machine are noisy.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = join(root, '..', 'shared');
+
+function parseArgs(argv) {
+  const args = {
+    corpus: join(shared, 'data', 'bench', 'sotu_moby.txt'),
+    models: 'skipgram,cbow',
+    epochs: 5,
+    threads: 2,
+    repeat: 1,
+    gensim: false,
+    eval: true,
+    python: '/usr/bin/python3',
+    anchors: join(shared, 'bench', 'anchors'),
+    keep: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    if (flag === '--corpus') args.corpus = value();
+    else if (flag === '--models') args.models = value();
+    else if (flag === '--epochs') args.epochs = Number(value());
+    else if (flag === '--threads') args.threads = Number(value());
+    else if (flag === '--repeat') args.repeat = Number(value());
+    else if (flag === '--gensim') args.gensim = true;
+    else if (flag === '--no-eval') args.eval = false;
+    else if (flag === '--python') args.python = value();
+    else if (flag === '--anchors') args.anchors = value();
+    else if (flag === '--keep') args.keep = value();
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  return args;
+}
+
+function summarize(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { runs: xs, min: sorted[0], median, max: sorted[sorted.length - 1] };
+}
+
+function lastJson(stdout, what) {
+  const line = stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${what}: no JSON on the last line of stdout:\n${stdout}`);
+  }
+}
+
+function run(command, args, what) {
+  const started = performance.now();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stderr}`);
+  return { stdout: result.stdout, seconds };
+}
+
+const args = parseArgs(process.argv.slice(2));
+const cli = join(root, 'dist', 'cli', 'main.js');
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+const analogies = join(shared, 'data', 'eval', 'questions-words.txt');
+const pairs = join(shared, 'data', 'eval', 'wordsim353.tsv');
+const evalScript = join(args.anchors, 'eval_vectors.py');
+const canEval = args.eval && existsSync(evalScript) && existsSync(args.python);
+if (args.eval && !canEval)
+  console.error(`bench/w2v: ${evalScript} or ${args.python} missing; skipping quality`);
+const scratch = args.keep ?? mkdtempSync(join(tmpdir(), 'verbo-bench-w2v-'));
+
+const settings = {
+  dim: 100,
+  window: 5,
+  negative: 5,
+  minCount: 5,
+  sample: 1e-3,
+  epochs: args.epochs,
+  threads: args.threads,
+};
+const results = {};
+for (const model of args.models.split(',')) {
+  const verbo = { wall: [], train: [], wordsPerSecond: [], analogy: [], spearman: [], loss: [] };
+  for (let r = 0; r < args.repeat; r++) {
+    const out = join(scratch, `${model}-${r}`);
+    console.error(`bench/w2v: verbo ${model} run ${r + 1}/${args.repeat}`);
+    const trained = run(
+      process.execPath,
+      [
+        cli,
+        'train',
+        args.corpus,
+        '--out',
+        out,
+        '--prep',
+        'none',
+        '--model',
+        model,
+        '--dim',
+        '100',
+        '--window',
+        '5',
+        '--negative',
+        '5',
+        '--min-count',
+        '5',
+        '--sample',
+        '1e-3',
+        '--epochs',
+        String(args.epochs),
+        '--threads',
+        String(args.threads),
+        '--seed',
+        String(r + 1),
+        '--json',
+        '--quiet',
+      ],
+      `verbo train ${model}`,
+    );
+    const summary = lastJson(trained.stdout, 'verbo train');
+    verbo.wall.push(trained.seconds);
+    verbo.train.push(summary.seconds);
+    verbo.wordsPerSecond.push(summary.wordsPerSecond);
+    verbo.loss.push(summary.loss);
+    console.error(
+      `  wall ${trained.seconds.toFixed(1)} s, train ${summary.seconds.toFixed(1)} s, ${Math.round(summary.wordsPerSecond)} words/s`,
+    );
+    if (canEval) {
+      const scored = lastJson(
+        run(
+          args.python,
+          [evalScript, join(out, 'vectors.bin'), '--binary', '--analogies', analogies, '--pairs', pairs],
+          'eval_vectors.py',
+        ).stdout,
+        'eval_vectors.py',
+      );
+      verbo.analogy.push(scored.analogy.accuracy);
+      verbo.spearman.push(scored.pairs.spearman);
+      console.error(
+        `  analogy ${scored.analogy.accuracy.toFixed(4)}, WordSim rho ${scored.pairs.spearman.toFixed(4)}`,
+      );
+    }
+  }
+  const entry = {
+    verbo: {
+      wallSeconds: summarize(verbo.wall),
+      trainSeconds: summarize(verbo.train),
+      rawWordsPerSecond: summarize(verbo.wordsPerSecond),
+      lossPerEpoch: verbo.loss,
+      ...(canEval
+        ? { analogyAccuracy: summarize(verbo.analogy), wordsimSpearman: summarize(verbo.spearman) }
+        : {}),
+    },
+  };
+  if (args.gensim) {
+    console.error(`bench/w2v: gensim ${model} (${args.repeat} run(s))`);
+    const gensim = lastJson(
+      run(
+        args.python,
+        [
+          join(args.anchors, 'gensim_w2v.py'),
+          '--corpus',
+          args.corpus,
+          '--sg',
+          model === 'cbow' ? '0' : '1',
+          '--epochs',
+          String(args.epochs),
+          '--workers',
+          String(args.threads),
+          '--repeat',
+          String(args.repeat),
+          ...(canEval ? ['--analogies', analogies, '--pairs', pairs] : []),
+        ],
+        'gensim_w2v.py',
+      ).stdout,
+      'gensim_w2v.py',
+    );
+    entry.gensim = {
+      trainSeconds: gensim.train_seconds,
+      totalSeconds: gensim.total_seconds,
+      rawWordsPerSecond: gensim.raw_words_per_s,
+      ...(gensim.analogy_accuracy
+        ? { analogyAccuracy: gensim.analogy_accuracy, wordsimSpearman: gensim.wordsim_spearman }
+        : {}),
+    };
+    entry.ratios = {
+      // > 1: verbo is faster. verbo's wall-clock includes process start and vocabulary counting.
+      wallVsGensimTotal: gensim.total_seconds.median / entry.verbo.wallSeconds.median,
+      trainVsGensimTrain: gensim.train_seconds.median / entry.verbo.trainSeconds.median,
+      wordsPerSecond: entry.verbo.rawWordsPerSecond.median / gensim.raw_words_per_s.median,
+      ...(canEval && gensim.analogy_accuracy
+        ? {
+            analogyDifference: entry.verbo.analogyAccuracy.median - gensim.analogy_accuracy.median,
+            spearmanDifference: entry.verbo.wordsimSpearman.median - gensim.wordsim_spearman.median,
+          }
+        : {}),
+    };
+  }
+  results[model] = entry;
+}
+if (args.keep === undefined) rmSync(scratch, { recursive: true, force: true });
+console.log(
+  JSON.stringify({ script: 'bench/w2v.mjs', corpus: args.corpus, settings, repeat: args.repeat, results }),
+);

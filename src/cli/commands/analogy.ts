@@ -1,0 +1,42 @@
+// `verbo analogy <model> <a> <b> <c>`: a is to b as c is to ? (3CosAdd, the query words excluded).
+import type { Command } from 'commander';
+import { loadModel } from '../../embeddings/index.js';
+import { parseInteger, printJson, printLine } from '../io.js';
+import { neighborLines, neighborsJson } from './similar.js';
+
+export interface AnalogyFlags {
+  top: number;
+  json?: boolean;
+}
+
+export async function runAnalogy(
+  model: string,
+  a: string,
+  b: string,
+  c: string,
+  flags: AnalogyFlags,
+): Promise<void> {
+  const { vectors } = await loadModel(model);
+  const neighbors = vectors.analogy(a, b, c, flags.top);
+  if (flags.json) {
+    printJson({ neighbors: neighborsJson(neighbors) });
+    return;
+  }
+  printLine(`${a} : ${b} :: ${c} : ?`);
+  for (const line of neighborLines(neighbors)) printLine(line);
+}
+
+export function register(program: Command): void {
+  program
+    .command('analogy')
+    .description('a is to b as c is to ? (most similar to b + c − a)')
+    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .argument('<a>')
+    .argument('<b>')
+    .argument('<c>')
+    .option('--top <n>', 'answers to show', parseInteger(1, 100_000), 5)
+    .option('--json', 'print one JSON object on stdout')
+    .action((model: string, a: string, b: string, c: string, flags: AnalogyFlags) =>
+      runAnalogy(model, a, b, c, flags),
+    );
+}

@@ -1,0 +1,114 @@
+// `verbo eval <model>`: analogy accuracy (questions-words format) and word-pair Spearman rho, with
+// gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs the shared
+// evaluation files are used when present.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  type AnalogyEvaluation,
+  type WordPairEvaluation,
+  evaluateAnalogiesFile,
+  evaluateWordPairsFile,
+  loadModel,
+} from '../../embeddings/index.js';
+import { VerboError } from '../../util/errors.js';
+import { sharedDataPath } from '../../util/paths.js';
+import { parseInteger, printJson, printLine } from '../io.js';
+
+export interface EvalFlags {
+  analogies?: string;
+  pairs?: string;
+  restrictVocab: number;
+  json?: boolean;
+}
+
+function round(x: number): number | null {
+  return Number.isFinite(x) ? Number(x.toFixed(6)) : null;
+}
+
+export async function runEval(model: string, flags: EvalFlags): Promise<void> {
+  let analogiesPath = flags.analogies;
+  let pairsPath = flags.pairs;
+  if (analogiesPath === undefined && pairsPath === undefined) {
+    const defaultAnalogies = sharedDataPath('eval', 'questions-words.txt');
+    const defaultPairs = sharedDataPath('eval', 'wordsim353.tsv');
+    if (existsSync(defaultAnalogies)) analogiesPath = defaultAnalogies;
+    if (existsSync(defaultPairs)) pairsPath = defaultPairs;
+    if (analogiesPath === undefined && pairsPath === undefined) {
+      throw new VerboError(
+        `no evaluation files: give --analogies FILE and/or --pairs FILE (the defaults ${defaultAnalogies} and ${defaultPairs} are absent).`,
+      );
+    }
+  }
+  for (const path of [analogiesPath, pairsPath]) {
+    if (path !== undefined && !existsSync(path))
+      throw new VerboError(`evaluation file not found: ${path}`, 'ENOENT');
+  }
+  const { vectors } = await loadModel(model);
+  const analogies: AnalogyEvaluation | undefined =
+    analogiesPath === undefined
+      ? undefined
+      : await evaluateAnalogiesFile(vectors, analogiesPath, { restrictVocab: flags.restrictVocab });
+  const pairs: WordPairEvaluation | undefined =
+    pairsPath === undefined ? undefined : await evaluateWordPairsFile(vectors, pairsPath);
+
+  if (flags.json) {
+    printJson({
+      analogies:
+        analogies === undefined
+          ? null
+          : {
+              correct: analogies.correct,
+              total: analogies.total,
+              skipped: analogies.skipped,
+              accuracy: round(analogies.accuracy),
+              sections: Object.fromEntries(
+                Object.entries(analogies.sections).map(([name, s]) => [
+                  name,
+                  { correct: s.correct, total: s.total, skipped: s.skipped },
+                ]),
+              ),
+              file: analogiesPath,
+              restrictVocab: flags.restrictVocab,
+            },
+      pairs:
+        pairs === undefined
+          ? null
+          : {
+              spearman: round(pairs.spearman),
+              pairs: pairs.pairs,
+              oov: pairs.oov,
+              pearson: round(pairs.pearson),
+              file: pairsPath,
+            },
+    });
+    return;
+  }
+  if (analogies !== undefined) {
+    printLine(`analogies: ${analogiesPath} (top ${flags.restrictVocab} words)`);
+    const width = Math.max(...Object.keys(analogies.sections).map((name) => name.length), 5);
+    for (const [name, s] of Object.entries(analogies.sections)) {
+      const accuracy = s.total > 0 ? (s.correct / s.total).toFixed(4) : '   -  ';
+      printLine(`  ${name.padEnd(width)}  ${accuracy}  ${s.correct}/${s.total}  (${s.skipped} skipped)`);
+    }
+    printLine(
+      `  ${'total'.padEnd(width)}  ${analogies.accuracy.toFixed(4)}  ${analogies.correct}/${analogies.total}  (${analogies.skipped} skipped)`,
+    );
+  }
+  if (pairs !== undefined) {
+    printLine(
+      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary)`,
+    );
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('analogy accuracy and word-pair Spearman rho (gensim conventions)')
+    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .option('--analogies <file>', 'questions-words format file (": section" lines, then "a b c d")')
+    .option('--pairs <file>', 'word pairs "w1<TAB>w2<TAB>score" (WordSim-353 format)')
+    .option('--restrict-vocab <n>', 'analogies over the n most frequent words', parseInteger(1), 30_000)
+    .option('--json', 'print one JSON object on stdout')
+    .action((model: string, flags: EvalFlags) => runEval(model, flags));
+}

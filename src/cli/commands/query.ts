@@ -1,0 +1,106 @@
+// `verbo query <model>`: a query loop for scripts. Reads stdin line by line and answers each line with
+// one JSON line on stdout. A line is either words ("king" → its neighbours; "king queen" → the neighbours
+// of their mean) or a JSON request:
+//   {"similar": "word", "top": 5}          → {"word": w, "neighbors": [...]}
+//   {"analogy": ["a", "b", "c"], "top": 5} → {"analogy": [...], "neighbors": [...]}
+//   {"similarity": ["a", "b"]}             → {"words": [...], "similarity": x}
+//   {"doesntMatch": ["a", "b", "c"]}        → {"words": [...], "doesntMatch": w}
+// A bad request answers {"error": "..."} (with "word" and "suggestions" for an unknown word) and the
+// loop goes on.
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { type KeyedVectors, loadModel } from '../../embeddings/index.js';
+import { UnknownWordError, VerboError } from '../../util/errors.js';
+import { parseInteger, printJson } from '../io.js';
+import { neighborsJson } from './similar.js';
+
+export interface QueryFlags {
+  top: number;
+}
+
+function wordList(value: unknown, key: string, length?: number): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.some((w) => typeof w !== 'string') ||
+    (length !== undefined && value.length !== length)
+  ) {
+    const expected = length === undefined ? 'a list of words' : `a list of ${length} words`;
+    throw new VerboError(`"${key}" must be ${expected}, got ${JSON.stringify(value)}.`);
+  }
+  return value as string[];
+}
+
+/** Answers one input line (already trimmed, non-empty). */
+export function answerQuery(vectors: KeyedVectors, line: string, defaultTop: number): object {
+  if (!line.startsWith('{')) {
+    const words = line.split(/\s+/);
+    const neighbors = neighborsJson(vectors.mostSimilar({ positive: words, topN: defaultTop }));
+    return words.length === 1 ? { word: words[0], neighbors } : { words, neighbors };
+  }
+  let request: Record<string, unknown>;
+  try {
+    request = JSON.parse(line);
+  } catch (error) {
+    throw new VerboError(`not valid JSON: ${(error as Error).message}`);
+  }
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new VerboError('a request must be a JSON object such as {"similar": "word", "top": 5}.');
+  }
+  const top = request.top ?? defaultTop;
+  if (typeof top !== 'number' || !Number.isInteger(top) || top < 1) {
+    throw new VerboError(`"top" must be a whole number ≥ 1, got ${JSON.stringify(request.top)}.`);
+  }
+  if ('similar' in request) {
+    const word = request.similar;
+    if (typeof word !== 'string')
+      throw new VerboError(`"similar" must be a word, got ${JSON.stringify(word)}.`);
+    return { word, neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })) };
+  }
+  if ('analogy' in request) {
+    const [a, b, c] = wordList(request.analogy, 'analogy', 3) as [string, string, string];
+    return { analogy: [a, b, c], neighbors: neighborsJson(vectors.analogy(a, b, c, top)) };
+  }
+  if ('similarity' in request) {
+    const [a, b] = wordList(request.similarity, 'similarity', 2) as [string, string];
+    return { words: [a, b], similarity: Number(vectors.similarity(a, b).toPrecision(7)) };
+  }
+  if ('doesntMatch' in request) {
+    const words = wordList(request.doesntMatch, 'doesntMatch');
+    return { words, doesntMatch: vectors.doesntMatch(words) };
+  }
+  throw new VerboError(
+    `unknown request ${JSON.stringify(Object.keys(request))}: use "similar", "analogy", "similarity" or "doesntMatch".`,
+  );
+}
+
+function errorAnswer(error: unknown): object {
+  if (error instanceof UnknownWordError)
+    return { error: error.message, word: error.word, suggestions: error.suggestions };
+  if (error instanceof VerboError) return { error: error.message };
+  throw error;
+}
+
+export async function runQuery(model: string, flags: QueryFlags): Promise<void> {
+  const { vectors } = await loadModel(model);
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const rawLine of lines) {
+    const line = rawLine.trim();
+    if (line === '') continue;
+    let answer: object;
+    try {
+      answer = answerQuery(vectors, line, flags.top);
+    } catch (error) {
+      answer = errorAnswer(error);
+    }
+    printJson(answer);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('query')
+    .description('answer words or JSON requests read line by line from stdin, one JSON line each')
+    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .option('--top <n>', 'neighbours when a request gives no "top"', parseInteger(1, 100_000), 10)
+    .action((model: string, flags: QueryFlags) => runQuery(model, flags));
+}

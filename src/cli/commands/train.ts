@@ -1,0 +1,222 @@
+// `verbo train`: trains word2vec vectors on a corpus and writes a model directory (vectors, vocabulary,
+// config, history) plus a checkpoint at every epoch end, so `--resume DIR` continues a crashed run and
+// `--update DIR` trains a finished model further on new text. Thin: flags → text pipeline →
+// trainWord2Vec → saveModel; progress is drawn from the trainer's events.
+import { type Command, Option } from 'commander';
+import { checkpointDir, hasCheckpoint, loadCheckpoint } from '../../embeddings/checkpoint.js';
+import { saveModel } from '../../embeddings/model-dir.js';
+import { type TrainEvent, type TrainingState, trainWord2Vec } from '../../embeddings/trainer.js';
+import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
+import { VerboError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
+import { createProgress } from '../progress.js';
+
+interface TrainFlags {
+  out: string;
+  model: 'skipgram' | 'cbow';
+  dim: number;
+  window: number;
+  negative: number;
+  hs?: boolean;
+  minCount: number;
+  sample: number;
+  epochs: number;
+  alpha: number;
+  minAlpha: number;
+  threads?: number;
+  seed: number;
+  sigmoid: 'table' | 'exact';
+  lang: 'en' | 'pt';
+  prep: 'none' | 'default';
+  resume?: string;
+  update?: string;
+  logJson?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train word2vec vectors (skip-gram or CBOW) and write a model directory')
+    .argument('<input...>', 'files, directories, globs, .gz files, or - for stdin')
+    .requiredOption(
+      '--out <dir>',
+      'model directory to write (vectors.bin, vocab.txt, config.json, checkpoint/)',
+    )
+    .addOption(
+      new Option('--model <model>', 'skipgram or cbow (mean of the context)')
+        .argParser(parseChoice(['skipgram', 'cbow'] as const))
+        .default('skipgram'),
+    )
+    .option('--dim <n>', 'vector size', parseInteger(1, 10_000), 100)
+    .option('--window <n>', 'largest distance between a word and its context', parseInteger(1, 1000), 5)
+    .option('--negative <n>', 'noise words per example (0: no negative sampling)', parseInteger(0, 1000), 5)
+    .option('--hs', 'hierarchical softmax (Huffman tree of the counts)')
+    .option('--min-count <n>', 'leave out words seen fewer times', parseInteger(1), 5)
+    .option('--sample <x>', 'subsampling threshold for frequent words (0: off)', parseNumber(0, 1), 1e-3)
+    .option('--epochs <n>', 'passes over the corpus', parseInteger(1, 10_000), 5)
+    .option('--alpha <x>', 'starting learning rate', parseNumber(0, 10), 0.025)
+    .option('--min-alpha <x>', 'final learning rate', parseNumber(0, 10), 1e-4)
+    .option('--threads <n>', 'worker threads (default: the number of cores)', parseInteger(1, 256))
+    .option(
+      '--seed <n>',
+      'random seed (with --threads 1 the same seed gives identical vectors)',
+      parseInteger(0, 2 ** 31 - 1),
+      1,
+    )
+    .addOption(
+      new Option('--sigmoid <mode>', "table: the C tool's EXP_TABLE; exact: 1/(1+e^-x)")
+        .argParser(parseChoice(['table', 'exact'] as const))
+        .default('table'),
+    )
+    .addOption(
+      new Option('--lang <lang>', 'language of the text')
+        .argParser(parseChoice(['en', 'pt'] as const))
+        .default('en'),
+    )
+    .addOption(
+      new Option('--prep <mode>', 'default: run the text pipeline; none: split on whitespace only')
+        .argParser(parseChoice(['none', 'default'] as const))
+        .default('default'),
+    )
+    .option('--resume <dir>', 'continue an interrupted run from the checkpoint in DIR (same corpus)')
+    .option('--update <dir>', 'train the model in DIR further on this corpus, adding its new words')
+    .option('--log-json <file>', 'write every progress event as a JSON line to FILE')
+    .option('--json', 'print {"words", "epochs", "seconds", "wordsPerSecond", "vocabSize", "loss"} on stdout')
+    .option('--quiet', 'no progress or notes on stderr')
+    .action(async (inputs: string[], flags: TrainFlags) => {
+      await runTrain(inputs, flags);
+    });
+}
+
+function loadState(dir: string, flag: string): Promise<TrainingState> {
+  const folder = checkpointDir(dir);
+  if (!hasCheckpoint(folder)) {
+    throw new VerboError(
+      `${flag} ${dir}: no training checkpoint there (expected ${folder}/state.json written by \`verbo train --out ${dir}\`).`,
+      'ENOENT',
+    );
+  }
+  return loadCheckpoint(folder);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+function formatRate(wordsPerSecond: number): string {
+  return wordsPerSecond >= 1e6
+    ? `${(wordsPerSecond / 1e6).toFixed(2)}M w/s`
+    : `${(wordsPerSecond / 1e3).toFixed(0)}k w/s`;
+}
+
+async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
+  if (flags.resume && flags.update) throw new VerboError('choose --resume or --update, not both.', 'USAGE');
+  if (flags.negative === 0 && !flags.hs) {
+    throw new VerboError(
+      '--negative 0 needs --hs (hierarchical softmax); otherwise nothing is trained.',
+      'USAGE',
+    );
+  }
+  const note = flags.quiet ? () => {} : printNote;
+  const resume = flags.resume ? await loadState(flags.resume, '--resume') : undefined;
+  const update = flags.update ? await loadState(flags.update, '--update') : undefined;
+
+  const pipeline = createPipeline({ lang: flags.lang, prep: flags.prep });
+  for (const notice of pipeline.notices) note(`verbo: note: ${notice}`);
+  const lines = openCorpus(inputs, { onWarning: (message) => note(`verbo: warning: ${message}`) });
+  const corpus = tokenCorpus(lines, pipeline);
+  const progress = createProgress('train', { quiet: flags.quiet });
+  const log: string[] = [];
+  const onProgress = (event: TrainEvent): void => {
+    if (flags.logJson !== undefined) log.push(JSON.stringify({ time: new Date().toISOString(), ...event }));
+    switch (event.type) {
+      case 'vocab':
+        note(
+          `verbo: ${event.vocabSize.toLocaleString('en')} words in the vocabulary (${event.rawWords.toLocaleString('en')} tokens per pass, counted in ${event.seconds.toFixed(1)} s)`,
+        );
+        break;
+      case 'start':
+        note(
+          `verbo: training epochs ${event.firstEpoch}–${event.epochs} on ${event.threads} thread(s); memory ${formatBytes(event.memory.totalBytes)} (weights ${formatBytes(event.memory.weightBytes)})`,
+        );
+        break;
+      case 'progress':
+        progress.update(event.wordsDone / Math.max(1, event.totalWords), {
+          epoch: String(event.epoch),
+          loss: event.loss.toFixed(4),
+          alpha: event.alpha.toFixed(5),
+          rate: formatRate(event.wordsPerSecond),
+          eta: `${Math.round(event.etaSeconds)} s`,
+        });
+        break;
+      case 'epoch-end':
+        note(
+          `verbo: epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, ${formatRate(event.wordsPerSecond)}, ${event.seconds.toFixed(1)} s`,
+        );
+        break;
+      default:
+        break;
+    }
+  };
+  try {
+    const result = await trainWord2Vec(
+      corpus,
+      {
+        model: flags.model,
+        dim: flags.dim,
+        window: flags.window,
+        negative: flags.negative,
+        hs: flags.hs ?? false,
+        minCount: flags.minCount,
+        sample: flags.sample,
+        epochs: flags.epochs,
+        alpha: flags.alpha,
+        minAlpha: flags.minAlpha,
+        threads: flags.threads,
+        seed: flags.seed,
+        sigmoid: flags.sigmoid,
+        checkpointDir: checkpointDir(flags.out),
+        resume,
+        update,
+      },
+      { onProgress },
+    );
+    const { state, summary } = result;
+    await saveModel(flags.out, {
+      vectors: result.keyedVectors,
+      config: {
+        ...state.options,
+        lang: flags.lang,
+        prep: flags.prep,
+        epochsDone: state.epochsDone,
+        corpusWords: state.rawWordsPerEpoch,
+      },
+      vocabularyCounts: state.vocabulary.counts,
+      history: state.history.map((record) => ({ ...record })),
+    });
+    if (flags.json) {
+      printJson({
+        words: summary.words,
+        epochs: summary.epochs,
+        seconds: summary.seconds,
+        wordsPerSecond: summary.wordsPerSecond,
+        vocabSize: summary.vocabSize,
+        loss: summary.loss,
+      });
+    } else {
+      printLine(
+        `trained ${summary.vocabSize.toLocaleString('en')} vectors of ${state.options.dim} dims on ${summary.words.toLocaleString('en')} words in ${summary.seconds.toFixed(1)} s (${formatRate(summary.wordsPerSecond)}); model in ${flags.out}`,
+      );
+    }
+  } finally {
+    progress.stop();
+    lines.close();
+    if (flags.logJson !== undefined)
+      writeFileAtomic(flags.logJson, log.length > 0 ? `${log.join('\n')}\n` : '');
+  }
+}

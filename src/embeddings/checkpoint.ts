@@ -1,0 +1,158 @@
+// Training checkpoints: the full word2vec TrainingState written at every epoch end, so that a crashed
+// run resumes from its last completed epoch (`verbo train --resume DIR`) and a finished model can be
+// trained further (`--update`). A checkpoint folder (normally MODEL_DIR/checkpoint/) holds
+//   weights-<epoch>.f32   input embeddings, output weights, HS weights: raw little-endian float32, in that order
+//   state.json            format + version, options, vocabulary (words and counts in id order),
+//                         epoch, learning-rate position, RNG states, per-epoch history, and the weights file name
+// Both are written atomically (temporary name + rename); state.json is written last and is the commit
+// point: it always names a complete weights file, and older weights files are removed after it.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
+import type { EpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
+
+export const CHECKPOINT_FORMAT = 'verbo-word2vec-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_STATE_FILE = 'state.json';
+
+interface CheckpointJson {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  weightsFile: string;
+  inputLength: number;
+  outputLength: number;
+  hsLength: number;
+  options: ResolvedWord2VecOptions;
+  vocabulary: unknown;
+  epochsDone: number;
+  wordsDone: number;
+  wordsPerEpoch: number;
+  rawWordsPerEpoch: number;
+  rngStates: string[];
+  history: EpochRecord[];
+}
+
+/** The checkpoint folder of a model directory. */
+export function checkpointDir(modelDir: string): string {
+  return join(modelDir, 'checkpoint');
+}
+
+/** Whether `dir` holds a checkpoint (a state.json). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_STATE_FILE));
+}
+
+/** Writes `state` into `dir` (see the header). */
+export async function saveCheckpoint(dir: string, state: TrainingState): Promise<void> {
+  const weightsFile = `weights-${state.epochsDone}.f32`;
+  const { inputEmbeddings: input, outputWeights: output, hsWeights: hs } = state;
+  const bytes = new Uint8Array((input.length + output.length + hs.length) * 4);
+  const floats = new Float32Array(bytes.buffer);
+  floats.set(input, 0);
+  floats.set(output, input.length);
+  floats.set(hs, input.length + output.length);
+  writeFileAtomic(join(dir, weightsFile), bytes);
+  const doc: CheckpointJson = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    weightsFile,
+    inputLength: input.length,
+    outputLength: output.length,
+    hsLength: hs.length,
+    options: state.options,
+    vocabulary: vocabularyToJson(state.vocabulary),
+    epochsDone: state.epochsDone,
+    wordsDone: state.wordsDone,
+    wordsPerEpoch: state.wordsPerEpoch,
+    rawWordsPerEpoch: state.rawWordsPerEpoch,
+    rngStates: state.rngStates,
+    history: state.history,
+  };
+  writeFileAtomic(join(dir, CHECKPOINT_STATE_FILE), `${JSON.stringify(doc)}\n`);
+  for (const name of readdirSync(dir)) {
+    if (/^weights-\d+\.f32$/.test(name) && name !== weightsFile) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Reads a checkpoint folder written by saveCheckpoint, checking every field and the weights' size. */
+export async function loadCheckpoint(dir: string): Promise<TrainingState> {
+  const statePath = join(dir, CHECKPOINT_STATE_FILE);
+  if (!existsSync(statePath)) {
+    throw new VerboError(
+      `no checkpoint in ${dir} (expected ${CHECKPOINT_STATE_FILE}); resume needs a folder written by \`verbo train --out\`.`,
+      'ENOENT',
+    );
+  }
+  const fail = (what: string): never => {
+    throw new FormatError(`${statePath}: ${what}`);
+  };
+  let doc: Partial<CheckpointJson>;
+  try {
+    doc = JSON.parse(readFileSync(statePath, 'utf8')) as Partial<CheckpointJson>;
+  } catch {
+    return fail('not valid JSON; the checkpoint is corrupt.');
+  }
+  if (doc === null || typeof doc !== 'object') fail('expected a JSON object.');
+  if (doc.format !== CHECKPOINT_FORMAT)
+    fail(`expected "format": "${CHECKPOINT_FORMAT}", got ${JSON.stringify(doc.format)}.`);
+  if (doc.version !== CHECKPOINT_VERSION) {
+    fail(
+      `checkpoint version ${JSON.stringify(doc.version)} is not supported (this verbo reads ${CHECKPOINT_VERSION}).`,
+    );
+  }
+  const counts = [
+    'inputLength',
+    'outputLength',
+    'hsLength',
+    'epochsDone',
+    'wordsDone',
+    'wordsPerEpoch',
+    'rawWordsPerEpoch',
+  ] as const;
+  for (const key of counts) {
+    const value = doc[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      fail(`"${key}" must be a whole number ≥ 0.`);
+  }
+  if (typeof doc.options !== 'object' || doc.options === null) fail('"options" is missing.');
+  if (
+    !Array.isArray(doc.rngStates) ||
+    !doc.rngStates.every((s) => typeof s === 'string' && /^\d+$/.test(s))
+  ) {
+    fail('"rngStates" must be an array of decimal strings.');
+  }
+  if (!Array.isArray(doc.history)) fail('"history" must be an array.');
+  if (typeof doc.weightsFile !== 'string' || !/^weights-\d+\.f32$/.test(doc.weightsFile))
+    fail('"weightsFile" is missing or malformed.');
+  const vocabulary = vocabularyFromJson(doc.vocabulary, `${statePath} (vocabulary)`);
+  const options = doc.options as ResolvedWord2VecOptions;
+  const inputLength = doc.inputLength!;
+  if (inputLength !== vocabulary.size * options.dim) {
+    fail(`${inputLength} input weights for ${vocabulary.size} words × dim ${options.dim}.`);
+  }
+  const weightsPath = join(dir, doc.weightsFile!);
+  if (!existsSync(weightsPath)) fail(`the weights file ${doc.weightsFile} is missing.`);
+  const raw = readFileSync(weightsPath);
+  const expectedBytes = (inputLength + doc.outputLength! + doc.hsLength!) * 4;
+  if (raw.length !== expectedBytes) {
+    fail(
+      `${doc.weightsFile} has ${raw.length} bytes, expected ${expectedBytes}; the checkpoint is truncated or corrupt.`,
+    );
+  }
+  const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  return {
+    options,
+    vocabulary,
+    inputEmbeddings: floats.slice(0, inputLength),
+    outputWeights: floats.slice(inputLength, inputLength + doc.outputLength!),
+    hsWeights: floats.slice(inputLength + doc.outputLength!),
+    epochsDone: doc.epochsDone!,
+    wordsDone: doc.wordsDone!,
+    wordsPerEpoch: doc.wordsPerEpoch!,
+    rawWordsPerEpoch: doc.rawWordsPerEpoch!,
+    rngStates: doc.rngStates!,
+    history: doc.history!,
+  };
+}

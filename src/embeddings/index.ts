@@ -1,0 +1,52 @@
+// The embeddings stage: word2vec training, the KeyedVectors query object, vector file formats, the
+// model directory and evaluation. Exports are named one by one.
+export { KeyedVectors, type Neighbor, type MostSimilarOptions, type QueryTerm } from './keyed-vectors.js';
+export {
+  readWord2Vec,
+  writeWord2Vec,
+  formatFloat32,
+  type Word2VecFormat,
+  type Word2VecFile,
+  type ReadWord2VecOptions,
+  type WriteWord2VecOptions,
+} from './formats.js';
+export {
+  saveModel,
+  loadModel,
+  MODEL_FILES,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type SaveModelOptions,
+  type LoadedModel,
+  type ModelConfig,
+} from './model-dir.js';
+export {
+  evaluateAnalogies,
+  evaluateAnalogiesFile,
+  evaluateWordPairs,
+  evaluateWordPairsFile,
+  type AnalogyEvaluation,
+  type AnalogyEvaluationOptions,
+  type AnalogySectionResult,
+  type WordPairEvaluation,
+  type WordPairEvaluationOptions,
+} from './evaluate.js';
+export { spearman, pearson, averageRanks } from './spearman.js';
+export {
+  trainWord2Vec,
+  learningRate,
+  resolveOptions as resolveWord2VecOptions,
+  type Word2VecOptions,
+  type Word2VecModel,
+  type ResolvedWord2VecOptions,
+  type TrainingState,
+  type TrainEvent,
+  type TrainHooks,
+  type TrainResult,
+  type TrainSummary,
+  type EpochRecord,
+  type MemoryEstimate,
+  type SentenceCorpus,
+} from './trainer.js';
+export { saveCheckpoint, loadCheckpoint, checkpointDir, hasCheckpoint } from './checkpoint.js';
+export { buildHuffmanTree, type HuffmanTree } from './huffman.js';

@@ -1,0 +1,591 @@
+// The word2vec trainer: skip-gram or CBOW (mean of the context) with negative sampling and/or
+// hierarchical softmax, frequent-word subsampling, the C tool's dynamic window, a linear learning
+// rate from `alpha` to `minAlpha` over all epochs, and several epochs over a restartable corpus.
+//
+// Division of work: this (main) thread streams the corpus, maps words to ids and cuts the stream
+// into chunks of at most `chunkWords` ids (sentences kept whole, longer ones split); worker threads
+// (worker.ts) run the whole per-chunk training loop in WebAssembly (kernels/word2vec.as.ts) on ONE
+// shared memory holding both weight matrices, updating them lock-free as the C tool and gensim do.
+// Subsampling, window shrinking and negative draws happen inside the kernel with each worker's own
+// RNG, reseeded at every epoch start from (seed, epoch, worker). The learning rate of a chunk is a
+// function of its position in the corpus, not of timing, so with one thread a run is bit-for-bit
+// reproducible and a resumed run continues exactly where the interrupted one stopped.
+//
+// The trainer owns the counts, the noise table and the output weights (gensim's split); it returns
+// KeyedVectors (words + input vectors) for queries, and the full TrainingState for checkpoints.
+import { availableParallelism } from 'node:os';
+import { Random } from '../util/random.js';
+import { VerboError } from '../util/errors.js';
+import { wasmModule } from '../util/wasm.js';
+import {
+  buildVocabulary,
+  keepProbabilities,
+  noiseWeights,
+  TokenCounter,
+  type Vocabulary,
+} from '../vocab/index.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { buildHuffmanTree } from './huffman.js';
+import { KeyedVectors } from './keyed-vectors.js';
+import {
+  createSharedMemory,
+  fillNoiseAlias,
+  fillSigmoidTables,
+  KERNEL_NAME,
+  type KernelConfig,
+  kernelViews,
+  planLayout,
+  readRngState,
+  seedRngState,
+  writeRngState,
+} from './kernels/word2vec-memory.js';
+import { type ChunkResult, WorkerPool } from './worker-pool.js';
+
+export type Word2VecModel = 'skipgram' | 'cbow';
+
+export interface Word2VecOptions {
+  /** 'skipgram' (default) or 'cbow' (mean of the context, gensim's cbow_mean=1). */
+  model?: Word2VecModel;
+  /** Vector size (default 100). */
+  dim?: number;
+  /** Largest distance between center and context (default 5); each center uses a random 1 … window. */
+  window?: number;
+  /** Noise words per example for negative sampling (default 5; 0 turns it off, then `hs` is needed). */
+  negative?: number;
+  /** Hierarchical softmax over a Huffman tree of the counts (default false). */
+  hs?: boolean;
+  /** Words seen fewer times are dropped (default 5). */
+  minCount?: number;
+  /** Keep at most this many words, most frequent first (default: no limit). */
+  maxVocabSize?: number;
+  /** Subsampling threshold for frequent words (default 1e-3; 0 turns it off). */
+  sample?: number;
+  /** Passes over the corpus (default 5). */
+  epochs?: number;
+  /** Starting learning rate (default 0.025, gensim's default for both models). */
+  alpha?: number;
+  /** Final learning rate (default 1e-4). */
+  minAlpha?: number;
+  /** Worker threads (default: the number of cores). */
+  threads?: number;
+  /** Seed of every random draw (default 1). */
+  seed?: number;
+  /** 'table' (default): the C tool's EXP_TABLE with clipping at ±6; 'exact': 1 / (1 + e^−x). */
+  sigmoid?: 'table' | 'exact';
+  /** Words per chunk handed to a worker (default 10,000, as gensim's batch). */
+  chunkWords?: number;
+  /** Use this vocabulary instead of counting the corpus (a fresh run only). */
+  vocabulary?: Vocabulary;
+  /** Write a checkpoint into this folder at every epoch end. */
+  checkpointDir?: string;
+  /** Continue an interrupted run from its checkpoint state (its settings win, except threads). */
+  resume?: TrainingState;
+  /** Train a finished model further on a new corpus, adding its new words (Vocabulary.extend). */
+  update?: TrainingState;
+  /** Stops training at the next chunk; the last checkpoint stays usable. */
+  signal?: AbortSignal;
+}
+
+/** The settings a run actually used (stored in checkpoints and the model's config). */
+export interface ResolvedWord2VecOptions {
+  model: Word2VecModel;
+  dim: number;
+  window: number;
+  negative: number;
+  hs: boolean;
+  minCount: number;
+  maxVocabSize: number | null;
+  sample: number;
+  epochs: number;
+  alpha: number;
+  minAlpha: number;
+  threads: number;
+  seed: number;
+  sigmoid: 'table' | 'exact';
+  chunkWords: number;
+}
+
+/** Everything needed to continue training: both matrices, counts, RNG and learning-rate position. */
+export interface TrainingState {
+  options: ResolvedWord2VecOptions;
+  vocabulary: Vocabulary;
+  /** [vocab, dim] input vectors (the word vectors), output weights (negative sampling), HS node weights. */
+  inputEmbeddings: Float32Array;
+  outputWeights: Float32Array;
+  hsWeights: Float32Array;
+  /** Epochs completed. */
+  epochsDone: number;
+  /** In-vocabulary words trained so far over all epochs: the learning-rate position. */
+  wordsDone: number;
+  /** In-vocabulary and raw (all) corpus words per epoch. */
+  wordsPerEpoch: number;
+  rawWordsPerEpoch: number;
+  /** Per worker, the RNG state (u64, decimal) the next epoch starts with. */
+  rngStates: string[];
+  /** Per completed epoch: average loss, seconds, raw words/s. */
+  history: EpochRecord[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  wordsPerSecond: number;
+  alpha: number;
+}
+
+export interface MemoryEstimate {
+  /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each. */
+  weightBytes: number;
+  /** Noise and sigmoid tables, keep probabilities, Huffman codes, per-worker buffers. */
+  tableBytes: number;
+  totalBytes: number;
+}
+
+export type TrainEvent =
+  | { type: 'vocab'; vocabSize: number; rawWords: number; words: number; seconds: number }
+  | {
+      type: 'start';
+      vocabSize: number;
+      dim: number;
+      epochs: number;
+      firstEpoch: number;
+      threads: number;
+      totalWords: number;
+      memory: MemoryEstimate;
+    }
+  | {
+      type: 'progress';
+      epoch: number;
+      /** Raw corpus words trained so far in this run (all epochs) and in all. */
+      wordsDone: number;
+      totalWords: number;
+      wordsPerSecond: number;
+      alpha: number;
+      etaSeconds: number;
+      /** Average loss per example so far in this epoch. */
+      loss: number;
+    }
+  | { type: 'epoch-end'; epoch: number; loss: number; seconds: number; wordsPerSecond: number; alpha: number }
+  | { type: 'checkpoint'; epoch: number; dir: string };
+
+export interface TrainHooks {
+  onProgress?: (event: TrainEvent) => void;
+}
+
+export interface TrainSummary {
+  /** Raw corpus words processed in this run (words × epochs), as gensim's raw-words figure. */
+  words: number;
+  epochs: number;
+  /** Seconds of training (counting excluded) and raw words per second. */
+  seconds: number;
+  vocabSeconds: number;
+  wordsPerSecond: number;
+  vocabSize: number;
+  /** Average loss per epoch, every epoch of the model (including those before a resume). */
+  loss: number[];
+}
+
+export interface TrainResult {
+  keyedVectors: KeyedVectors;
+  state: TrainingState;
+  summary: TrainSummary;
+}
+
+/** A sentence source read once per epoch (and once more to count, unless a vocabulary is given). */
+export type SentenceCorpus = AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/**
+ * The learning rate at a position of the run: linear from `alpha` (nothing trained) to `minAlpha`
+ * (all `totalWords` trained), as gensim and the C tool decay it; positions past the end stay at minAlpha.
+ */
+export function learningRate(wordsDone: number, totalWords: number, alpha: number, minAlpha: number): number {
+  const progress = totalWords > 0 ? Math.min(1, Math.max(0, wordsDone / totalWords)) : 0;
+  return alpha - (alpha - minAlpha) * progress;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new VerboError(message, 'BAD_OPTION');
+}
+
+/** Fills in defaults and validates; throws a VerboError naming the bad option. */
+export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
+  const model = options.model ?? 'skipgram';
+  const resolved: ResolvedWord2VecOptions = {
+    model,
+    dim: options.dim ?? 100,
+    window: options.window ?? 5,
+    negative: options.negative ?? 5,
+    hs: options.hs ?? false,
+    minCount: options.minCount ?? 5,
+    maxVocabSize: options.maxVocabSize ?? null,
+    sample: options.sample ?? 1e-3,
+    epochs: options.epochs ?? 5,
+    alpha: options.alpha ?? 0.025,
+    minAlpha: options.minAlpha ?? 1e-4,
+    threads: options.threads ?? Math.max(1, availableParallelism()),
+    seed: options.seed ?? 1,
+    sigmoid: options.sigmoid ?? 'table',
+    chunkWords: options.chunkWords ?? 10_000,
+  };
+  check(model === 'skipgram' || model === 'cbow', `model must be 'skipgram' or 'cbow', got '${model}'.`);
+  const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
+  check(isWhole(resolved.dim, 1), `dim must be a whole number ≥ 1, got ${resolved.dim}.`);
+  check(isWhole(resolved.window, 1), `window must be a whole number ≥ 1, got ${resolved.window}.`);
+  check(isWhole(resolved.negative, 0), `negative must be a whole number ≥ 0, got ${resolved.negative}.`);
+  check(
+    resolved.negative > 0 || resolved.hs,
+    'negative is 0 and hs is off: turn on one of them (e.g. --negative 5 or --hs).',
+  );
+  check(resolved.minCount >= 0, `minCount must be ≥ 0, got ${resolved.minCount}.`);
+  check(
+    resolved.sample >= 0 && Number.isFinite(resolved.sample),
+    `sample must be ≥ 0 (e.g. 1e-3; 0 turns subsampling off), got ${resolved.sample}.`,
+  );
+  check(isWhole(resolved.epochs, 1), `epochs must be a whole number ≥ 1, got ${resolved.epochs}.`);
+  check(
+    resolved.alpha > 0 && Number.isFinite(resolved.alpha),
+    `alpha must be a number > 0, got ${resolved.alpha}.`,
+  );
+  check(
+    resolved.minAlpha >= 0 && resolved.minAlpha <= resolved.alpha,
+    `minAlpha must be between 0 and alpha (${resolved.alpha}), got ${resolved.minAlpha}.`,
+  );
+  check(
+    isWhole(resolved.threads, 1) && resolved.threads <= 256,
+    `threads must be a whole number from 1 to 256, got ${resolved.threads}.`,
+  );
+  check(Number.isInteger(resolved.seed), `seed must be a whole number, got ${resolved.seed}.`);
+  check(
+    resolved.sigmoid === 'table' || resolved.sigmoid === 'exact',
+    `sigmoid must be 'table' or 'exact', got '${resolved.sigmoid}'.`,
+  );
+  check(
+    isWhole(resolved.chunkWords, 16),
+    `chunkWords must be a whole number ≥ 16, got ${resolved.chunkWords}.`,
+  );
+  check(
+    resolved.maxVocabSize === null || isWhole(resolved.maxVocabSize, 1),
+    `maxVocabSize must be a whole number ≥ 1, got ${resolved.maxVocabSize}.`,
+  );
+  return resolved;
+}
+
+/** Input rows as the C tool initialises them: uniform in (−0.5, 0.5) / dim, from a seeded stream. */
+function initialiseRows(
+  target: Float32Array,
+  fromRow: number,
+  toRow: number,
+  dim: number,
+  random: Random,
+): void {
+  for (let i = fromRow * dim; i < toRow * dim; i++) target[i] = (random.next() - 0.5) / dim;
+}
+
+async function countCorpus(corpus: SentenceCorpus): Promise<TokenCounter> {
+  const counter = new TokenCounter();
+  for await (const sentence of corpus) counter.add(sentence);
+  return counter;
+}
+
+function inVocabularyWords(vocabulary: Vocabulary, counts: Map<string, number>): number {
+  let total = 0;
+  for (const [word, count] of counts) if (vocabulary.has(word)) total += count;
+  return total;
+}
+
+/**
+ * Trains word vectors on `corpus` (a restartable iterable of token arrays, read once per epoch).
+ * Reports 'vocab', 'start' (with the memory estimate), 'progress', 'epoch-end' and 'checkpoint'
+ * events through `hooks.onProgress`. Returns the vectors, the full state and a summary.
+ */
+export async function trainWord2Vec(
+  corpus: SentenceCorpus,
+  options: Word2VecOptions = {},
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  const emit = hooks.onProgress ?? (() => {});
+  const previous = options.resume ?? options.update;
+  check(!(options.resume && options.update), 'give either resume or update, not both.');
+  let resolved = resolveOptions(options);
+  if (previous !== undefined) {
+    // The model's shape comes from the saved state; a resume also keeps its schedule settings.
+    const kept = previous.options;
+    const shape = {
+      model: kept.model,
+      dim: kept.dim,
+      window: kept.window,
+      negative: kept.negative,
+      hs: kept.hs,
+      sigmoid: kept.sigmoid,
+    };
+    resolved = options.resume
+      ? { ...kept, threads: resolved.threads }
+      : {
+          ...resolved,
+          ...shape,
+          minCount: options.minCount ?? kept.minCount,
+          sample: options.sample ?? kept.sample,
+        };
+  }
+  const { dim } = resolved;
+
+  // Vocabulary and the words per epoch (the learning-rate schedule's unit).
+  const vocabStart = performance.now();
+  let vocabulary: Vocabulary;
+  let wordsPerEpoch: number;
+  let rawWordsPerEpoch: number;
+  if (options.resume) {
+    vocabulary = options.resume.vocabulary;
+    wordsPerEpoch = options.resume.wordsPerEpoch;
+    rawWordsPerEpoch = options.resume.rawWordsPerEpoch;
+  } else if (options.update) {
+    const counter = await countCorpus(corpus);
+    vocabulary = options.update.vocabulary.extend(counter.counts, { minCount: resolved.minCount });
+    wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
+    rawWordsPerEpoch = counter.tokens;
+  } else if (options.vocabulary) {
+    vocabulary = options.vocabulary;
+    const counter = await countCorpus(corpus);
+    wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
+    rawWordsPerEpoch = counter.tokens;
+  } else {
+    vocabulary = await buildVocabulary(corpus, {
+      minCount: resolved.minCount,
+      maxSize: resolved.maxVocabSize ?? undefined,
+    });
+    wordsPerEpoch = vocabulary.totalCount;
+    rawWordsPerEpoch = vocabulary.tokensSeen;
+  }
+  const vocabSeconds = (performance.now() - vocabStart) / 1000;
+  if (vocabulary.size === 0 || wordsPerEpoch === 0) {
+    throw new VerboError(
+      `no word of the corpus occurs at least ${resolved.minCount} times (${rawWordsPerEpoch} words read); lower --min-count or give more text.`,
+      'EMPTY_VOCABULARY',
+    );
+  }
+  const vocabSize = vocabulary.size;
+  emit({ type: 'vocab', vocabSize, rawWords: rawWordsPerEpoch, words: wordsPerEpoch, seconds: vocabSeconds });
+
+  // Shared memory: weights, tables, per-worker buffers.
+  const tree = resolved.hs ? buildHuffmanTree(vocabulary.counts) : undefined;
+  const config: KernelConfig = {
+    vocabSize,
+    dim,
+    window: resolved.window,
+    negative: resolved.negative,
+    hs: resolved.hs,
+    cbow: resolved.model === 'cbow',
+    exactSigmoid: resolved.sigmoid === 'exact',
+    noiseTableSize: resolved.negative > 0 ? vocabSize : 0,
+    codeTotal: tree?.codes.length ?? 0,
+    workers: resolved.threads,
+    maxChunkWords: resolved.chunkWords,
+  };
+  const layout = planLayout(config);
+  const memory = createSharedMemory(layout);
+  const views = kernelViews(memory, layout, config);
+  fillSigmoidTables(memory, layout);
+  views.keep.set(keepProbabilities(vocabulary, resolved.sample));
+  if (resolved.negative > 0) fillNoiseAlias(views.noise, noiseWeights(vocabulary, 0.75));
+  if (tree) {
+    views.codeStart.set(tree.codeStart);
+    views.codeLength.set(tree.codeLength);
+    views.codes.set(tree.codes);
+    views.points.set(tree.points);
+  }
+  if (previous !== undefined) {
+    // Old rows keep their ids (Vocabulary.extend appends); new words start as fresh words do.
+    const oldRows = previous.vocabulary.size;
+    views.input.set(previous.inputEmbeddings.subarray(0, Math.min(oldRows, vocabSize) * dim));
+    if (views.output.length > 0)
+      views.output.set(previous.outputWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
+    if (views.hs.length > 0) views.hs.set(previous.hsWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
+    if (vocabSize > oldRows)
+      initialiseRows(views.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows));
+  } else {
+    initialiseRows(views.input, 0, vocabSize, dim, new Random(resolved.seed));
+  }
+
+  const weightBytes = (views.input.length + views.output.length + views.hs.length) * 4;
+  const memoryEstimate: MemoryEstimate = {
+    weightBytes,
+    tableBytes: layout.totalBytes - weightBytes,
+    totalBytes: layout.totalBytes,
+  };
+  const firstEpoch = options.resume ? options.resume.epochsDone + 1 : 1;
+  const { epochs } = resolved;
+  const history: EpochRecord[] = options.resume ? options.resume.history.slice() : [];
+  let wordsDone = options.resume ? options.resume.wordsDone : 0;
+  const scheduleWords = epochs * wordsPerEpoch;
+  const totalRawWords = (epochs - firstEpoch + 1) * rawWordsPerEpoch;
+  emit({
+    type: 'start',
+    vocabSize,
+    dim,
+    epochs,
+    firstEpoch,
+    threads: resolved.threads,
+    totalWords: totalRawWords,
+    memory: memoryEstimate,
+  });
+
+  // Per-epoch accumulators, fed by the workers' replies.
+  let epochLoss = 0;
+  let epochExamples = 0;
+  let runRawDone = 0;
+  let epoch = firstEpoch;
+  let currentAlpha = resolved.alpha;
+  let lastEmit = 0;
+  const trainStart = performance.now();
+  const onResult = (result: ChunkResult): void => {
+    epochLoss += result.lossSum;
+    epochExamples += result.examples;
+    runRawDone += result.rawWords;
+    const now = performance.now();
+    if (now - lastEmit >= PROGRESS_INTERVAL_MS) {
+      lastEmit = now;
+      const seconds = (now - trainStart) / 1000;
+      const rate = seconds > 0 ? runRawDone / seconds : 0;
+      emit({
+        type: 'progress',
+        epoch,
+        wordsDone: runRawDone,
+        totalWords: totalRawWords,
+        wordsPerSecond: rate,
+        alpha: currentAlpha,
+        etaSeconds: rate > 0 ? (totalRawWords - runRawDone) / rate : 0,
+        loss: epochExamples > 0 ? epochLoss / epochExamples : 0,
+      });
+    }
+  };
+
+  const pool = WorkerPool.start({
+    threads: resolved.threads,
+    module: wasmModule(KERNEL_NAME),
+    memory,
+    layout,
+    config,
+    onResult,
+  });
+  const stopped = (): boolean => options.signal?.aborted === true;
+  const stopError = (): VerboError =>
+    new VerboError(`training stopped after epoch ${epoch - 1} of ${epochs}.`, 'ABORTED');
+  let rngStates: string[] = [];
+  try {
+    for (; epoch <= epochs; epoch++) {
+      if (stopped()) throw stopError();
+      const epochStart = performance.now();
+      const epochRawStart = runRawDone;
+      epochLoss = 0;
+      epochExamples = 0;
+      for (let w = 0; w < resolved.threads; w++)
+        writeRngState(memory, layout, w, seedRngState(resolved.seed, epoch, w));
+
+      // Cut the corpus into chunks of ids; the learning rate of a chunk is set by its position.
+      const chunkWords = resolved.chunkWords;
+      let ids = new Int32Array(chunkWords);
+      let ends: number[] = [];
+      let filled = 0;
+      let chunkRaw = 0;
+      const flush = async (): Promise<void> => {
+        if (filled === 0 && chunkRaw === 0) return;
+        currentAlpha = learningRate(wordsDone, scheduleWords, resolved.alpha, resolved.minAlpha);
+        wordsDone += filled;
+        await pool.submit(ids.slice(0, filled), Int32Array.from(ends), currentAlpha, chunkRaw);
+        ids = new Int32Array(chunkWords);
+        ends = [];
+        filled = 0;
+        chunkRaw = 0;
+      };
+      let sentenceIds = new Int32Array(1024);
+      for await (const sentence of corpus) {
+        if (sentence.length > sentenceIds.length) sentenceIds = new Int32Array(sentence.length * 2);
+        let length = 0;
+        for (let k = 0; k < sentence.length; k++) {
+          const id = vocabulary.id(sentence[k]!);
+          if (id >= 0) sentenceIds[length++] = id;
+        }
+        // Sentences stay whole within a chunk; one longer than a chunk is cut into chunk-sized pieces.
+        if (filled + length > chunkWords && filled > 0) await flush();
+        chunkRaw += sentence.length;
+        for (let at = 0; at < length; ) {
+          const take = Math.min(length - at, chunkWords - filled);
+          ids.set(sentenceIds.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          ends.push(filled);
+          if (filled === chunkWords) await flush();
+        }
+        if (stopped()) break;
+      }
+      await flush();
+      await pool.drain();
+      if (stopped()) throw stopError();
+
+      const seconds = (performance.now() - epochStart) / 1000;
+      const record: EpochRecord = {
+        epoch,
+        loss: epochExamples > 0 ? epochLoss / epochExamples : 0,
+        seconds,
+        wordsPerSecond: seconds > 0 ? (runRawDone - epochRawStart) / seconds : 0,
+        alpha: currentAlpha,
+      };
+      history.push(record);
+      rngStates = [];
+      for (let w = 0; w < resolved.threads; w++)
+        rngStates.push(seedRngState(resolved.seed, epoch + 1, w).toString());
+      if (options.checkpointDir !== undefined) {
+        // Workers are idle between epochs: the checkpoint reads the shared matrices in place.
+        await saveCheckpoint(options.checkpointDir, snapshot(false));
+        emit({ type: 'checkpoint', epoch, dir: options.checkpointDir });
+      }
+      emit({ type: 'epoch-end', ...record });
+    }
+  } finally {
+    await pool.close();
+  }
+
+  /** The state now; `copy` false gives views of the shared memory (valid until the next chunk). */
+  function snapshot(copy: boolean): TrainingState {
+    const take = (view: Float32Array): Float32Array => (copy ? view.slice() : view);
+    return {
+      options: resolved,
+      vocabulary,
+      inputEmbeddings: take(views.input),
+      outputWeights: take(views.output),
+      hsWeights: take(views.hs),
+      epochsDone: Math.min(epoch, epochs),
+      wordsDone,
+      wordsPerEpoch,
+      rawWordsPerEpoch,
+      rngStates: rngStates.length > 0 ? rngStates : [readRngState(memory, layout, 0).toString()],
+      history: history.slice(),
+    };
+  }
+  epoch = epochs;
+  const state = snapshot(true);
+  const seconds = (performance.now() - trainStart) / 1000;
+  // The vectors share the state's copy of the input matrix (no third copy).
+  const keyedVectors = new KeyedVectors(
+    vocabulary.words,
+    state.inputEmbeddings,
+    dim,
+    Float64Array.from(vocabulary.counts),
+  );
+  return {
+    keyedVectors,
+    state,
+    summary: {
+      words: runRawDone,
+      epochs,
+      seconds,
+      vocabSeconds,
+      wordsPerSecond: seconds > 0 ? runRawDone / seconds : 0,
+      vocabSize,
+      loss: history.map((record) => record.loss),
+    },
+  };
+}

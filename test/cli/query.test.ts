@@ -1,0 +1,73 @@
+// `verbo query`: one JSON line per input line (words or JSON requests); errors as {"error"} lines.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { readWord2Vec } from '../../src/embeddings/index.js';
+import { packagePath } from '../../src/util/paths.js';
+
+const cli = packagePath('dist', 'cli', 'main.js');
+const model = packagePath('test', 'golden', 'w2v', 'gensim.bin');
+
+describe('verbo query', () => {
+  it('answers every line with one JSON line and keeps going after errors', async () => {
+    const input = [
+      'paris',
+      '',
+      '{"similar": "rome", "top": 2}',
+      '{"analogy": ["paris", "paris_s", "rome"], "top": 3}',
+      '{"similarity": ["paris", "rome"]}',
+      '{"doesntMatch": ["paris", "paris_s", "paris_x", "spain_y"]}',
+      '{"similar": "pariss"}',
+      '{"similar": ',
+      '{"translate": "x"}',
+      '{"analogy": ["a", "b"]}',
+      'rome italy',
+    ].join('\n');
+    const result = spawnSync(process.execPath, [cli, 'query', model, '--top', '4'], {
+      input,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const answers = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(answers).toHaveLength(10);
+    const { vectors } = await readWord2Vec(model);
+    const words = (neighbors: { word: string }[]) => neighbors.map((n) => n.word);
+
+    expect(answers[0].word).toBe('paris');
+    expect(words(answers[0].neighbors)).toEqual(words(vectors.mostSimilar({ positive: ['paris'], topN: 4 })));
+    expect(answers[1].word).toBe('rome');
+    expect(answers[1].neighbors).toHaveLength(2);
+    expect(answers[2].analogy).toEqual(['paris', 'paris_s', 'rome']);
+    expect(words(answers[2].neighbors)).toEqual(words(vectors.analogy('paris', 'paris_s', 'rome', 3)));
+    expect(answers[3].similarity).toBeAllClose(vectors.similarity('paris', 'rome'), { atol: 1e-6 });
+    expect(answers[4].doesntMatch).toBe(vectors.doesntMatch(['paris', 'paris_s', 'paris_x', 'spain_y']));
+    expect(answers[5]).toMatchObject({
+      word: 'pariss',
+      suggestions: ['paris', 'paris_s', 'PARIS', 'PARIS_s', 'paris_x'],
+    });
+    expect(answers[5].error).toMatch(/'pariss' is not in the vocabulary/);
+    expect(answers[6].error).toMatch(/not valid JSON/);
+    expect(answers[7].error).toMatch(/unknown request/);
+    expect(answers[8].error).toMatch(/"analogy" must be a list of 3 words/);
+    expect(answers[9].words).toEqual(['rome', 'italy']);
+    expect(words(answers[9].neighbors)).toEqual(
+      words(vectors.mostSimilar({ positive: ['rome', 'italy'], topN: 4 })),
+    );
+  });
+
+  it('a corrupt model: one line on stderr, exit 1', () => {
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'query', packagePath('test', 'golden', 'w2v', 'analogies.txt')],
+      {
+        input: 'paris\n',
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^verbo: .*not a word2vec file/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
