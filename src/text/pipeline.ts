@@ -172,6 +172,19 @@ export function memoize(transform: (word: string) => string, size: number): (wor
   };
 }
 
+/**
+ * The same text in a string of its own. Tokens are substrings of their line, and V8 keeps a substring
+ * of 13 or more characters as a view into its parent, so a token held in the memo would keep its whole
+ * line (up to megabytes) alive. Prepending a character and reading the result (Number() flattens it)
+ * makes a fresh flat string; cutting the character off again leaves a view into that small string only.
+ */
+function detachString(text: string): string {
+  if (text.length < 13) return text;
+  const padded = `_${text}`;
+  Number(padded);
+  return padded.slice(1);
+}
+
 /** Builds a pipeline from options. Throws a VerboError for a bad option or an unreadable stopword file. */
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const resolved = resolveOptions(options);
@@ -221,14 +234,30 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   let transform: ((word: string) => string) | undefined;
-  if (resolved.stem !== false) transform = memoize(createStemmer(resolved.stem), resolved.cacheSize);
+  if (resolved.stem !== false) transform = createStemmer(resolved.stem);
   else if (resolved.lemma) {
     const lemmatizer = createLemmatizer(lang);
     if (lemmatizer.notice !== undefined) notices.push(lemmatizer.notice);
-    transform = memoize((word) => lemmatizer.lemmatize(word), resolved.cacheSize);
+    transform = (word) => lemmatizer.lemmatize(word);
   }
-  const fold = resolved.foldAccents ? memoize(foldAccentsOf, resolved.cacheSize) : undefined;
+  const fold = resolved.foldAccents ? foldAccentsOf : undefined;
   const hasLengthLimits = minLength > 1 || maxLength !== Number.POSITIVE_INFINITY;
+  const hasTokenSteps =
+    hasLengthLimits || stopwords !== undefined || transform !== undefined || fold !== undefined;
+
+  // The token-level steps (length, stopwords, stem | lemma, foldAccents), in PIPELINE_STEPS order, for
+  // one word type; null drops the token. Memoised, so each distinct word is worked out once.
+  function finishToken(token: string): string | null {
+    if (hasLengthLimits && (token.length < minLength || token.length > maxLength)) return null;
+    if (stopwords !== undefined && (stopwords.has(token) || (!lower && stopwords.has(token.toLowerCase())))) {
+      return null;
+    }
+    let out = token;
+    if (transform !== undefined) out = transform(out);
+    if (fold !== undefined) out = fold(out);
+    return out === '' ? null : out;
+  }
+  let finished = new Map<string, string | null>();
 
   function tokens(line: string): string[] {
     let text = line;
@@ -242,26 +271,26 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           raw = tokenize(text);
           break;
         default:
-          // The token-level steps run fused in one loop below, in the same declared order.
+          // The token-level steps run fused in finishToken, in the same declared order.
           break;
       }
     }
-    if (!hasLengthLimits && stopwords === undefined && transform === undefined && fold === undefined)
-      return raw;
-    const out: string[] = [];
-    for (let token of raw) {
-      if (hasLengthLimits && (token.length < minLength || token.length > maxLength)) continue;
-      if (
-        stopwords !== undefined &&
-        (stopwords.has(token) || (!lower && stopwords.has(token.toLowerCase())))
-      ) {
-        continue;
+    if (!hasTokenSteps) return raw;
+    // Filter and map in place: no second array per line.
+    let kept = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const token = raw[i]!;
+      let result = finished.get(token);
+      if (result === undefined) {
+        const key = detachString(token);
+        result = finishToken(key);
+        if (finished.size >= resolved.cacheSize) finished = new Map();
+        finished.set(key, result);
       }
-      if (transform !== undefined) token = transform(token);
-      if (fold !== undefined) token = fold(token);
-      if (token !== '') out.push(token);
+      if (result !== null) raw[kept++] = result;
     }
-    return out;
+    raw.length = kept;
+    return raw;
   }
 
   return {

@@ -98,6 +98,11 @@ describe.skipIf(!built)('verbo vocab', () => {
       args: [corpus, '--prep', 'none', '--min-count', '99'],
       message: /lower --min-count/,
     },
+    {
+      name: 'an --out under a file',
+      args: [corpus, '--out', join(corpus, 'v.txt')],
+      message: /cannot write --out/,
+    },
     { name: 'empty specials', args: [corpus, '--specials', '<unk>,,<pad>'], message: /--specials/ },
   ];
   for (const row of bad) {

@@ -133,6 +133,14 @@ describe('openCorpus', () => {
     expect((error as Error).message).toMatch(/binary\.bin.*binary file/);
   });
 
+  it('names a corrupt gzip file', async () => {
+    const file = join(dir, 'corrupt.txt.gz');
+    writeFileSync(file, Buffer.concat([gzipSync('some text\n').subarray(0, 12), Buffer.from('garbage!')]));
+    const error = await failure(openCorpus([file]));
+    expect(error).toBeInstanceOf(VerboError);
+    expect((error as Error).message).toMatch(/corrupt\.txt\.gz' is not a valid gzip file/);
+  });
+
   it('calls an empty corpus an error', async () => {
     const error = await failure(openCorpus([join(dir, 'empty.txt'), join(dir, 'blank.txt')]));
     expect(error).toBeInstanceOf(VerboError);

@@ -51,6 +51,7 @@ const ENGLISH_EXAMPLES: ReadonlyArray<readonly [string, string]> = [
   ['news', 'news'],
   ['analysis', 'analysis'],
   ['as', 'as'],
+  ['us', 'us'], // not 'u' (uranium), which WordNet lists as a noun
   ['this', 'this'],
   ['run', 'run'],
 ];

@@ -93,7 +93,7 @@ describe('createPipeline', () => {
       ['as', 'meninas'].map((word) => portuguese.lemmatize(word)),
     );
     if (portuguese.notice !== undefined) expect(pipeline.notices).toEqual([portuguese.notice]);
-  });
+  }, 30_000); // loading WordNet takes a few seconds on a busy machine
 
   it('adds a stopword list file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbo-pipe-'));

@@ -1,4 +1,5 @@
 // Word, sentence and character tokenization for English and Portuguese, table-driven.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createNaturalTokenizer,
@@ -120,6 +121,24 @@ describe('tokenizeWords', () => {
     expect(fast).toEqual(slow);
     expect(fast).toContain('Ishmael');
     expect(fast).toContain('coração');
+  });
+});
+
+describe('fast path (property)', () => {
+  // The fast path skips the regular expression for plain chunks; with keepPunctuation every chunk goes
+  // through the regular expression, so dropping the punctuation tokens gives an independent oracle.
+  const alphabet = [...'aZé ç ã1 9.,;:!?\'"-()[]@/_ \u00a0\u0303’#%&ABzx'];
+  const fast = createWordTokenizer({ keepEmoji: false });
+  const slow = createWordTokenizer({ keepEmoji: false, keepPunctuation: true });
+  const punctuation = /^[^\s\p{L}\p{M}\p{N}_]$/u;
+  it('gives the same tokens as the regular expression on random text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), (chars) => {
+        const text = chars.join('');
+        expect(fast(text)).toEqual(slow(text).filter((token) => !punctuation.test(token)));
+      }),
+      { numRuns: 2000, seed: 20261122 },
+    );
   });
 });
 

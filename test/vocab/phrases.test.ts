@@ -1,5 +1,7 @@
 // Phrase detection on a hand-made corpus: "new york" must merge, a frequent random pair must not, and a
 // second model learned on merged text finds the trigram "new_york_times".
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/util/random.js';
 import { Phrases } from '../../src/vocab/index.js';
@@ -116,5 +118,22 @@ describe('Phrases', () => {
     await expect(Phrases.learn(corpus, { scoring: 'pmi' as 'npmi' })).rejects.toThrow(/scoring/);
     await expect(Phrases.learn(corpus, { scoring: 'npmi', threshold: 3 })).rejects.toThrow(/\[-1, 1\]/);
     await expect(Phrases.learn(corpus, { minCount: -1 })).rejects.toThrow(/minCount/);
+  });
+
+  it('counted words and pairs do not keep their (long) input lines alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    function* lines() {
+      for (let i = 0; i < 1000; i++) {
+        // Two distinct long words cut from a 100 KB line (V8 makes them views into the line unless copied).
+        yield `${'x'.repeat(100_000)} distinctleft${i}abcdef distinctright${i}abcdef`.split(' ').slice(1);
+      }
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const phrases = await Phrases.learn(lines(), { minCount: 1 });
+    gc();
+    expect(phrases.vocabSize).toBe(2000 + 1000); // 2000 words, 1000 pairs
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10 * 1024 * 1024);
   });
 });

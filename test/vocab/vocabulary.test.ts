@@ -1,4 +1,6 @@
 // Vocabulary building: counts, min-count, max-size, specials, ordering, extend, and pruning while counting.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/util/random.js';
 import {
@@ -253,5 +255,27 @@ describe('estimateVocabularyMemory', () => {
     expect(estimateVocabularyMemory(2000, 8)).toBe(2 * base);
     expect(estimateVocabularyMemory(1000, 20)).toBeGreaterThan(base);
     expect(() => estimateVocabularyMemory(-1)).toThrow();
+  });
+});
+
+describe('counting memory', () => {
+  it('a counted word does not keep its (long) input line alive', () => {
+    // gc() on demand, without a node flag: expose it to a fresh context.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const counter = new TokenCounter();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const lineLength = 50_000;
+    for (let i = 0; i < 1000; i++) {
+      // Each line holds one distinct long word (≥ 13 characters: V8 would make it a view into the line).
+      const line = `${'x'.repeat(lineLength)} distinctword${i}abcdef ${'y'.repeat(lineLength)}`;
+      counter.add(line.split(' '));
+    }
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    expect(counter.types).toBe(1002);
+    // 1000 lines of 100 KB would be ~100 MB if the words kept them; the words themselves need well under 1 MB.
+    expect(retained).toBeLessThan(10 * 1024 * 1024);
   });
 });

@@ -85,7 +85,6 @@ async function runVocab(inputs: string[], flags: VocabFlags): Promise<void> {
     stem: flags.stem ?? false,
     lemma: flags.lemma ?? false,
   });
-  for (const notice of pipeline.notices) note(`verbo: note: ${notice}`);
   const lines = openCorpus(inputs, { onWarning: (message) => note(`verbo: warning: ${message}`) });
   try {
     let lastReport = Date.now();
@@ -115,31 +114,46 @@ async function runVocab(inputs: string[], flags: VocabFlags): Promise<void> {
         'EMPTY',
       );
     }
-    note(
+    // Notes wait until the file is written, so a failed write prints just its one error line.
+    const notes = pipeline.notices.map((notice) => `verbo: note: ${notice}`);
+    notes.push(
       `verbo: note: ${vocab.size.toLocaleString('en')} words need about ${formatBytes(estimateVocabularyMemory(vocab.size, averageLength(vocab.words)))} in memory` +
         ` (${formatBytes(estimateVocabularyMemory(counter.types, averageLength(counter.counts.keys())))} while counting).`,
     );
     if (counter.pruneLevel > 0) {
-      note(
+      notes.push(
         `verbo: note: more than ${flags.maxTypes.toLocaleString('en')} distinct words: words seen up to ${counter.pruneLevel} times were pruned while counting ` +
           `(${counter.prunedTokens.toLocaleString('en')} occurrences dropped; rare counts may be low). Raise --max-types for exact counts.`,
       );
     }
 
     if (flags.out !== undefined) {
-      const format = flags.format ?? (flags.out.toLowerCase().endsWith('.json') ? 'json' : 'text');
-      if (format === 'json') {
-        saveVocabularyJson(vocab, flags.out, {
-          inputs,
-          lang: flags.lang,
-          prep: flags.prep,
-          stopwords: flags.stopwords ?? false,
-          stem: pipeline.options.stem,
-          lemma: flags.lemma ?? false,
-        });
-      } else saveVocabularyText(vocab, flags.out);
+      const out = flags.out;
+      const format = flags.format ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'text');
+      try {
+        if (format === 'json') {
+          saveVocabularyJson(vocab, out, {
+            inputs,
+            lang: flags.lang,
+            prep: flags.prep,
+            stopwords: flags.stopwords ?? false,
+            stem: pipeline.options.stem,
+            lemma: flags.lemma ?? false,
+          });
+        } else saveVocabularyText(vocab, out);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (error instanceof VerboError || typeof code !== 'string') throw error;
+        const reason =
+          code === 'EACCES' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code;
+        throw new VerboError(
+          `cannot write --out ${out}: ${reason}; check that its folder can be created and written.`,
+          code,
+        );
+      }
     }
 
+    for (const line of notes) note(line);
     if (flags.json) {
       const words = vocab.words.map((word, id) => ({ word, count: vocab.counts[id]! }));
       printJson({ size: vocab.size, tokens: vocab.tokensSeen, words });
