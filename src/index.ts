@@ -3,3 +3,4 @@ export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/er
 export { Random } from './util/random.js';
 export * from './vocab/index.js';
 export * from './text/index.js';
+export * as tensor from './tensor/index.js';

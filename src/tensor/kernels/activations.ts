@@ -5,6 +5,8 @@
 // Backward rules use the forward output where it is cheaper: sigmoid' = y(1 − y), tanh' = 1 − y²,
 // elu'(x ≤ 0) = y + alpha.
 
+import { SIMD_MIN_LENGTH, unarySimd } from './simd.js';
+
 export type ActivationOp = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu';
 
 /** out[i] = f(x[i]); `alpha` is the negative slope (leakyRelu) or scale (elu). */
@@ -17,6 +19,14 @@ export function activation(
   length: number,
   alpha = 0,
 ): void {
+  // Long runs of sigmoid, tanh and relu go to the WebAssembly SIMD kernels (simd.ts).
+  if (
+    length >= SIMD_MIN_LENGTH &&
+    (op === 'sigmoid' || op === 'tanh' || op === 'relu') &&
+    unarySimd(op, x, xOffset, out, outOffset, length)
+  ) {
+    return;
+  }
   const shift = xOffset - outOffset;
   const end = outOffset + length;
   switch (op) {

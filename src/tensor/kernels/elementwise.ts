@@ -4,6 +4,8 @@
 // which covers bias adds and scalar operands without materialising the broadcast. The op code is
 // switched on once per call, outside the loop. These loops are the oracle for the SIMD versions.
 
+import { SIMD_MIN_LENGTH, unarySimd } from './simd.js';
+
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
 
 /** out[i] = a[i·aStep] ∘ b[i·bStep] for i < length (offsets added); steps are 0 or 1. */
@@ -73,6 +75,9 @@ export function unary(
   low = 0,
   high = 0,
 ): void {
+  // Long runs of exp go to the WebAssembly SIMD kernel (simd.ts).
+  if (op === 'exp' && length >= SIMD_MIN_LENGTH && unarySimd('exp', x, xOffset, out, outOffset, length))
+    return;
   const shift = xOffset - outOffset;
   const end = outOffset + length;
   switch (op) {

@@ -1,5 +1,6 @@
 // The kernels the tensor core calls. Only this file is imported from outside kernels/.
-export { matmul, matmulReference, type MatmulOptions } from './matmul.js';
+export { matmul, matmulReference, matmulPath, type MatmulOptions } from './matmul.js';
+export { getMatmulThreads, setMatmulThreads, shutdownMatmulThreads } from './threads.js';
 export {
   binary,
   unary,

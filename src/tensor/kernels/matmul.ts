@@ -1,6 +1,9 @@
 // Matrix multiply kernels over row-major Float32Arrays. `matmulReference` is the plain loop kept as
 // the test oracle and fallback; `matmul` is what the tensor core calls and may dispatch to faster
 // (WebAssembly SIMD, multi-threaded) implementations that must agree with the reference.
+import { ShapeError } from '../../util/errors.js';
+import { matmulWasm, wasmGemmAvailable } from './matmul-wasm.js';
+import { getMatmulThreads } from './threads.js';
 
 export interface MatmulOptions {
   /** A is stored as [k, m] and used transposed (no copy). */
@@ -41,7 +44,31 @@ export function matmulReference(
   }
 }
 
-/** The tensor core's entry point; same contract as matmulReference. */
+/**
+ * Below this many multiply-adds (m·n·k) the plain loop wins: copying the operands into WebAssembly
+ * memory and packing them costs more than the loop itself. Measured with `bench/tensor.mjs --crossover`:
+ * 4³ took 1 µs in the loop and 2 µs in WebAssembly, 8³ 8 µs and 3 µs.
+ */
+export const WASM_MIN_WORK = 512;
+/**
+ * From this many multiply-adds on (128³), a matmul is split across threads. Waking the helper and
+ * waiting for it costs some tens of microseconds, about a quarter of a 128³ product on one thread.
+ * (On the busy shared machine two threads did not beat one at any size, so this is not yet measured.)
+ */
+export const THREADS_MIN_WORK = 1 << 21;
+
+/** Which implementation `matmul` uses for an m × k by k × n product with the current settings. */
+export function matmulPath(m: number, n: number, k: number): 'js' | 'wasm' | 'wasm-threads' {
+  const work = m * n * k;
+  if (work < WASM_MIN_WORK || !wasmGemmAvailable()) return 'js';
+  return work >= THREADS_MIN_WORK && getMatmulThreads() > 1 ? 'wasm-threads' : 'wasm';
+}
+
+/**
+ * The tensor core's entry point; same contract as matmulReference (out is overwritten, or added to
+ * with `accumulate`). Small products run the plain loop, larger ones the WebAssembly SIMD kernel, the
+ * largest on several threads (setMatmulThreads / VERBO_THREADS).
+ */
 export function matmul(
   a: Float32Array,
   b: Float32Array,
@@ -51,5 +78,23 @@ export function matmul(
   k: number,
   options: MatmulOptions = {},
 ): void {
+  if (a.length < m * k || b.length < k * n || out.length < m * n) {
+    throw new ShapeError(
+      `matmul: buffers too short for [${m}×${k}]·[${k}×${n}]: A has ${a.length} values (needs ${m * k}), ` +
+        `B ${b.length} (needs ${k * n}), out ${out.length} (needs ${m * n})`,
+    );
+  }
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!options.accumulate) out.fill(0, 0, m * n);
+    return;
+  }
+  const path = matmulPath(m, n, k);
+  if (
+    path !== 'js' &&
+    matmulWasm(a, b, out, m, n, k, options, path === 'wasm-threads' ? getMatmulThreads() : 1)
+  ) {
+    return;
+  }
   matmulReference(a, b, out, m, n, k, options);
 }

@@ -4,6 +4,8 @@
 // The forward stores one lse per row; the backward recomputes p from it instead of keeping a
 // [rows, cols] probability matrix alive until backward (that matters at a 10 000-word vocabulary).
 
+import { logSumExpRowsSimd, SIMD_MIN_LENGTH } from './simd.js';
+
 /** lse[r] = log Σ_c e^x[r, c], computed stably. */
 export function logSumExpRows(
   x: Float32Array,
@@ -12,6 +14,8 @@ export function logSumExpRows(
   cols: number,
   lse: Float64Array,
 ): void {
+  // Long rows go to the WebAssembly SIMD kernel (simd.ts).
+  if (cols >= SIMD_MIN_LENGTH && logSumExpRowsSimd(x, xOffset, rows, cols, lse)) return;
   for (let r = 0; r < rows; r++) {
     const base = xOffset + r * cols;
     let max = -Infinity;

@@ -1,6 +1,7 @@
 // Activations. Primitives (stable formulas and their derivatives in kernels/activations.ts):
 // sigmoid, tanh, relu, leakyRelu(alpha), elu(alpha). Built from primitives: softmax and logSoftmax
-// (shifted by the detached row maximum, so e^(x − max) ≤ 1 never overflows), and dropout (a
+// (shifted by the detached row maximum, so e^(x − max) ≤ 1 never overflows; the shift does not
+// change the value, so holding it constant leaves the gradient exact), and dropout (a
 // multiplication by a fixed mask scaled by 1 / (1 − rate), "inverted dropout", so evaluation needs
 // no rescaling).
 import { ShapeError } from '../../util/errors.js';
@@ -10,8 +11,8 @@ import { type ActivationOp, activation, activationBackward } from '../kernels/in
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { dense } from './broadcast.js';
-import { exp, mul, sub } from './elementwise.js';
-import { logsumexp } from './reduce.js';
+import { exp, log, mul, sub } from './elementwise.js';
+import { stableShift, sum } from './reduce.js';
 
 type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu';
 
@@ -90,10 +91,15 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, resolved));
 }
 
-/** x − logsumexp(x) along `axis` (default the last): log-probabilities, stable for large |x|. */
+/**
+ * x − logsumexp(x) along `axis` (default the last): log-probabilities, stable for large |x|.
+ * Written as (x − m) − log Σ e^(x − m) with m the detached maximum, so the large common part cancels
+ * exactly in x − m before anything is rounded (x − logsumexp(x) would lose float32 digits at |x| ~ 1000).
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const resolved = normalizeAxis('logSoftmax', axis, x.rank);
-  return sub(x, logsumexp(x, resolved, true));
+  const shifted = sub(x, stableShift(x, [resolved]));
+  return sub(shifted, log(sum(exp(shifted), resolved, true)));
 }
 
 /**

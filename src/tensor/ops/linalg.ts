@@ -228,10 +228,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         ? '; did you mean to transpose the second operand?'
         : a.shape[a.rank - 2] === kb
           ? '; did you mean to transpose the first operand?'
-          : '';
+          : "; the first operand's last dimension must equal the second's second-to-last";
     throw new ShapeError(
       `matmul: inner dimensions differ: ${formatShape(a.shape)} · ${formatShape(b.shape)} (${k} ≠ ${kb})${hint}`,
     );
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  for (let i = 1; i <= Math.min(aBatch.length, bBatch.length); i++) {
+    const da = aBatch[aBatch.length - i]!;
+    const db = bBatch[bBatch.length - i]!;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `matmul: batch dimensions ${formatShape(aBatch)} and ${formatShape(bBatch)} of ${formatShape(a.shape)} · ` +
+          `${formatShape(b.shape)} cannot be broadcast (${da} ≠ ${db}); they must match or be 1`,
+      );
+    }
   }
   return apply(matmulOp, [a, b], undefined);
 }

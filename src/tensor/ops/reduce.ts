@@ -136,17 +136,24 @@ export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
   return new Tensor(Float32Array.from(indices), outShape);
 }
 
-/** log Σ eˣ over `axes` (all by default), stable for large |x| (see the header). */
-export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  const resolved = normalizeAxes('logsumexp', axes, x.rank);
-  // The shift: a constant per reduced block; infinite maxima (all −∞ rows) shift by 0 instead.
-  const peak = dense(max(x, resolved, true).detach());
+/**
+ * The constant a stable log-sum-exp shifts by: max(x) over `axes` (kept as size 1), detached, with
+ * infinite maxima (rows of all −∞, or a +∞) replaced by 0 so x − shift stays meaningful.
+ */
+export function stableShift(x: Tensor, axes: readonly number[]): Tensor {
+  const peak = dense(max(x, axes, true).detach());
   const shift = new Float32Array(peak.size);
   for (let i = 0; i < shift.length; i++) {
     const v = peak.data[peak.offset + i]!;
     shift[i] = Number.isFinite(v) ? v : 0;
   }
-  const m = new Tensor(shift, peak.shape);
+  return new Tensor(shift, peak.shape);
+}
+
+/** log Σ eˣ over `axes` (all by default), stable for large |x| (see the header). */
+export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const resolved = normalizeAxes('logsumexp', axes, x.rank);
+  const m = stableShift(x, resolved);
   const result = add(log(sum(exp(sub(x, m)), resolved, true)), m);
   return keepdims ? result : reshape(result, reducedShape(x.shape, resolved, false));
 }

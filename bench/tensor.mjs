@@ -1,0 +1,222 @@
+// Tensor-core benchmark (`npm run bench:tensor`, runs against dist/: `npm run build` first).
+// Times verbo's matmul (WebAssembly SIMD GEMM, 1 and 2 threads) on square sizes and on the LSTM
+// language-model shapes, and reports GFLOP/s = 2·m·n·k / seconds as the best and the median of
+// --samples samples (each sample repeats the call for at least --min-time seconds). Progress goes to
+// stderr; the last stdout line is one JSON object. With --anchors it also runs
+// ../shared/bench/anchors/matmul_limits.py (numpy/OpenBLAS) and reports our fraction of it.
+//
+//   node bench/tensor.mjs [--sizes 128,256,512,1024] [--lstm] [--no-lstm] [--threads 1,2]
+//                         [--samples 3] [--min-time 0.25] [--crossover] [--anchors]
+//
+// --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
+// matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
+// `cpuGflops` (one thread only) divides by the process's CPU time instead of wall time: on a busy
+// machine it shows what the kernel does when it actually runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const kernelsPath = join(root, 'dist', 'tensor', 'kernels');
+if (!existsSync(join(kernelsPath, 'index.js'))) {
+  console.error('bench/tensor.mjs: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+const { matmul, matmulReference, matmulPath, setMatmulThreads, shutdownMatmulThreads } = await import(
+  join(kernelsPath, 'index.js')
+);
+const { matmulWasm } = await import(join(kernelsPath, 'matmul-wasm.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '128,256,512,1024' },
+    lstm: { type: 'boolean', default: true },
+    'no-lstm': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '1,2' },
+    samples: { type: 'string', default: '3' },
+    'min-time': { type: 'string', default: '0.25' },
+    crossover: { type: 'boolean', default: false },
+    anchors: { type: 'boolean', default: false },
+  },
+});
+const list = (text) => text.split(',').filter(Boolean).map(Number);
+const samples = Number(args.samples);
+const minTime = Number(args['min-time']) * 1000;
+
+// Seeded operands (mulberry32) so every run multiplies the same numbers.
+function randomArray(length, seed) {
+  const values = new Float32Array(length);
+  let state = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    values[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  }
+  return values;
+}
+
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+
+/** Times `run` (doing `flop` operations): `samples` samples of ≥ minTime each. */
+function measure(run, flop) {
+  // Warm up (V8 first runs WebAssembly in its baseline tier and optimises hot functions in the
+  // background), then size the samples from the fastest warm call.
+  const warmStart = performance.now();
+  let once = Number.POSITIVE_INFINITY;
+  for (let calls = 0; calls < 3 || performance.now() - warmStart < Math.min(minTime, 200); calls++) {
+    const t0 = performance.now();
+    run();
+    once = Math.min(once, Math.max(performance.now() - t0, 1e-3));
+  }
+  const reps = Math.max(1, Math.ceil(minTime / once));
+  const wall = [];
+  const cpu = [];
+  for (let s = 0; s < samples; s++) {
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    wall.push((performance.now() - start) / reps);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000 / reps);
+  }
+  const gflops = (ms) => Number((flop / ms / 1e6).toFixed(2));
+  return {
+    reps,
+    ms: { min: Number(Math.min(...wall).toFixed(3)), median: Number(median(wall).toFixed(3)) },
+    gflops: { best: gflops(Math.min(...wall)), median: gflops(median(wall)) },
+    cpuGflops: { best: gflops(Math.min(...cpu)), median: gflops(median(cpu)) },
+  };
+}
+
+function checkOnce(m, n, k) {
+  // One correctness check per shape, on a thin slice so the reference loop stays quick.
+  const rows = Math.min(m, 8);
+  const a = randomArray(rows * k, 1);
+  const b = randomArray(k * n, 2);
+  const fast = new Float32Array(rows * n);
+  const slow = new Float32Array(rows * n);
+  matmulWasm(a, b, fast, rows, n, k, {}, 1);
+  matmulReference(a, b, slow, rows, n, k);
+  let worst = 0;
+  for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - slow[i]));
+  if (worst > 1e-3 * Math.sqrt(k))
+    throw new Error(`bench: WASM matmul disagrees with the reference (${worst})`);
+}
+
+const shapes = list(args.sizes).map((size) => ({ name: `${size}`, m: size, n: size, k: size }));
+if (args.lstm && !args['no-lstm']) {
+  shapes.push({ name: 'lstm-gates [700x200]x[200x800]', m: 700, n: 800, k: 200 });
+  shapes.push({ name: 'lstm-softmax [700x200]x[200x10000]', m: 700, n: 10000, k: 200 });
+}
+const threadCounts = list(args.threads);
+const results = [];
+for (const { name, m, n, k } of shapes) {
+  checkOnce(m, n, k);
+  const a = randomArray(m * k, 3);
+  const b = randomArray(k * n, 4);
+  const out = new Float32Array(m * n);
+  const row = { shape: name, m, n, k };
+  for (const threads of threadCounts) {
+    setMatmulThreads(threads);
+    const path = matmulPath(m, n, k);
+    const timing = measure(() => matmul(a, b, out, m, n, k), 2 * m * n * k);
+    if (threads > 1) delete timing.cpuGflops;
+    row[`threads${threads}`] = { path, ...timing };
+    console.error(
+      `matmul ${name}: ${threads} thread(s) [${path}] ${timing.gflops.best} GFLOP/s best, ` +
+        `${timing.gflops.median} median (${timing.ms.min} ms, ${timing.reps} reps/sample)`,
+    );
+  }
+  if (row.threads1 && row.threads2) {
+    row.speedup2 = Number((row.threads2.gflops.best / row.threads1.gflops.best).toFixed(2));
+  }
+  results.push(row);
+}
+setMatmulThreads(undefined);
+
+let crossover;
+if (args.crossover) {
+  crossover = { jsVsWasm: [], oneVsTwoThreads: [] };
+  for (const size of [4, 8, 12, 16, 20, 24, 32, 48, 64]) {
+    const a = randomArray(size * size, 5);
+    const b = randomArray(size * size, 6);
+    const out = new Float32Array(size * size);
+    const flop = 2 * size ** 3;
+    const js = measure(() => matmulReference(a, b, out, size, size, size), flop);
+    const wasm = measure(() => matmulWasm(a, b, out, size, size, size, {}, 1), flop);
+    crossover.jsVsWasm.push({ size, work: size ** 3, jsMs: js.ms.min, wasmMs: wasm.ms.min });
+    console.error(`crossover ${size}³: js ${js.ms.min} ms, wasm ${wasm.ms.min} ms`);
+  }
+  for (const size of [48, 64, 96, 128, 160, 192, 256]) {
+    const a = randomArray(size * size, 7);
+    const b = randomArray(size * size, 8);
+    const out = new Float32Array(size * size);
+    const flop = 2 * size ** 3;
+    const one = measure(() => matmulWasm(a, b, out, size, size, size, {}, 1), flop);
+    const two = measure(() => matmulWasm(a, b, out, size, size, size, {}, 2), flop);
+    crossover.oneVsTwoThreads.push({ size, work: size ** 3, oneMs: one.ms.min, twoMs: two.ms.min });
+    console.error(`threads ${size}³: 1 thread ${one.ms.min} ms, 2 threads ${two.ms.min} ms`);
+  }
+}
+shutdownMatmulThreads();
+
+let anchors;
+if (args.anchors) {
+  const script = join(root, '..', 'shared', 'bench', 'anchors', 'matmul_limits.py');
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [script, '--sizes', list(args.sizes).join(','), '--threads', threadCounts.join(',')],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  const last = run.stdout?.trim().split('\n').at(-1);
+  try {
+    anchors = { openblas: JSON.parse(last) };
+    for (const row of results) {
+      for (const threads of threadCounts) {
+        const blas = anchors.openblas.results?.find(
+          (r) =>
+            r.impl === 'numpy' &&
+            r.n === row.m &&
+            row.m === row.n &&
+            row.n === row.k &&
+            r.threads === threads,
+        );
+        const gflops = blas?.best_gflops;
+        if (gflops && row[`threads${threads}`]) {
+          row[`threads${threads}`].fractionOfOpenblas = Number(
+            (row[`threads${threads}`].gflops.best / gflops).toFixed(3),
+          );
+        }
+      }
+    }
+  } catch {
+    anchors = { error: `matmul_limits.py failed: ${(run.stderr ?? '').trim().split('\n').at(-1)}` };
+  }
+}
+
+const targets = {
+  'gflops@512, 1 thread >= 25': results.find((r) => r.m === 512 && r.n === 512)?.threads1?.gflops.best,
+  'lstm shapes, 1 thread >= 15': results
+    .filter((r) => r.shape.startsWith('lstm'))
+    .map((r) => r.threads1?.gflops.best),
+  'speedup with 2 threads >= 1.8': results.map((r) => r.speedup2),
+};
+console.log(
+  JSON.stringify({
+    benchmark: 'tensor',
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: availableParallelism(),
+    samples,
+    minTimeSeconds: minTime / 1000,
+    matmul: results,
+    targets,
+    ...(crossover ? { crossover } : {}),
+    ...(anchors ? { anchors } : {}),
+  }),
+);
