@@ -56,6 +56,9 @@ export interface OpParams {
   // fused losses
   softmaxCrossEntropy: { reduction: Reduction };
   sparseSoftmaxCrossEntropy: { targets: Int32Array; reduction: Reduction };
+  // fused recurrent loops (ops/recurrent.ts)
+  lstmSequence: undefined;
+  gruSequence: undefined;
 }
 
 export type OpName = keyof OpParams;

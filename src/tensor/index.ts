@@ -57,6 +57,7 @@ export {
 } from './ops/movement.js';
 export { sum, mean, max, min, argmax, logsumexp, type Axes } from './ops/reduce.js';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, type CrossEntropyOptions } from './ops/loss.js';
+export { lstmSequence, lstmOutputs, gruSequence, lstmCell, gruCell } from './ops/recurrent.js';
 export {
   gradCheck,
   type GradCheckOptions,

@@ -8,6 +8,7 @@ import { elementwisePrimitives } from './ops/elementwise.js';
 import { linalgPrimitives } from './ops/linalg.js';
 import { lossPrimitives } from './ops/loss.js';
 import { movementPrimitives } from './ops/movement.js';
+import { recurrentPrimitives } from './ops/recurrent.js';
 import { reducePrimitives } from './ops/reduce.js';
 import { tensorPrimitives } from './tensor.js';
 
@@ -19,4 +20,5 @@ export const primitives: { readonly [K in OpName]: Primitive<K, unknown> } = {
   ...movementPrimitives,
   ...reducePrimitives,
   ...lossPrimitives,
+  ...recurrentPrimitives,
 };

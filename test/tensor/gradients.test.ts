@@ -17,10 +17,12 @@ import {
   gather,
   gradCheck,
   type GradCheckOptions,
+  gruSequence,
   leakyRelu,
   log,
   logSoftmax,
   logsumexp,
+  lstmSequence,
   matmul,
   max,
   maximum,
@@ -532,6 +534,19 @@ const rows: Row[] = [
     covers: ['softmaxCrossEntropy'],
     fn: (x, t) => add(softmaxCrossEntropy(x, t), softmaxCrossEntropy(x, t, { reduction: 'none' })),
     inputs: () => [normal([2, 5]), between([2, 5], 0, 0.4)],
+  },
+  // fused recurrent loops (more in recurrent.test.ts, against the composed recurrences)
+  {
+    name: 'lstmSequence 3 steps',
+    covers: ['lstmSequence'],
+    fn: lstmSequence,
+    inputs: () => [normal([2, 3, 8]), normal([2, 2]), normal([2, 2]), normal([2, 8])],
+  },
+  {
+    name: 'gruSequence 3 steps',
+    covers: ['gruSequence'],
+    fn: gruSequence,
+    inputs: () => [normal([2, 3, 6]), normal([2, 2]), normal([2, 6]), normal([6])],
   },
 ];
 

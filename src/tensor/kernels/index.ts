@@ -20,3 +20,4 @@ export {
 } from './softmax.js';
 export { gatherAxis, scatterAddAxis } from './gather.js';
 export { copyStrided } from './strided.js';
+export { lstmStepForward, lstmStepBackward, gruStepForward, gruStepBackward } from './recurrent.js';

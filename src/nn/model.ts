@@ -1,0 +1,756 @@
+// The functional Model (Keras `Model` / tfjs-layers `LayersModel`): a graph of layer nodes from
+// input symbols to output symbols, run on Tensors, with compile / fit / evaluate / predict /
+// summary and save/load. `sequential([...])` is sugar that builds the same graph from a list.
+//
+// Running: the nodes are ordered once (depth-first from the outputs back to the inputs); a run maps
+// each symbol to its Tensor and calls each node's layer on its inputs' values. A shared layer has
+// several nodes and one set of weights, so its gradients from every use add up.
+//
+// Training (fit): per batch, forward in training mode, the sum of the per-output losses, backward,
+// one optimizer step over the trainable weights. A NaN or infinite loss (or gradient) stops fit with
+// an error BEFORE the update, so the weights stay those of the last good step.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { add, mul, noGrad, Tensor } from '../tensor/index.js';
+import { FormatError, ShapeError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { Random } from '../util/random.js';
+import type { Callback, History, Logs } from './callbacks.js';
+import { InputLayer } from './layers/core.js';
+import { type CallContext, Layer, type LayerOptions, type Weight } from './layers/layer.js';
+import { getLoss, type LossFn, type LossName } from './losses.js';
+import { getMetric, type MetricFn, type MetricName } from './metrics.js';
+import { getOptimizer, type Optimizer, type OptimizerName } from './optimizers.js';
+import {
+  formatSymbolicShape,
+  type Node,
+  type SymbolicShape,
+  shapeMatches,
+  type SymbolicTensor,
+} from './symbolic.js';
+
+export type LossSpec = LossName | LossFn | ((yTrue: Tensor, yPred: Tensor) => Tensor);
+
+export interface CompileOptions {
+  optimizer: OptimizerName | Optimizer;
+  /** One loss for every output, a list (one per output), or a map from output (layer) name to loss. */
+  loss: LossSpec | LossSpec[] | Record<string, LossSpec>;
+  /** Metric names or functions, for every output (a list) or per output name (a map). */
+  metrics?: (MetricName | MetricFn)[] | Record<string, (MetricName | MetricFn)[]>;
+  /** Weights of the per-output losses in the total (default 1 each). */
+  lossWeights?: number[] | Record<string, number>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Hold out the LAST fraction of the examples (before shuffling) for validation, as Keras does. */
+  validationSplit?: number;
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
+  /** Shuffle the training examples every epoch (default true). */
+  shuffle?: boolean;
+  callbacks?: Callback | Callback[];
+  /** Seed for shuffling and dropout (default 0). */
+  seed?: number;
+  /** First epoch number (to resume). */
+  initialEpoch?: number;
+}
+
+export interface ModelOptions extends LayerOptions {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+}
+
+/** The saved architecture's format tag and version. */
+export const MODEL_FORMAT = 'verbo-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+interface CompiledOutput {
+  name: string;
+  loss: LossFn;
+  weight: number;
+  metrics: MetricFn[];
+}
+
+/** Rows `indices` of a tensor along axis 0 (a plain copy, no gradient). */
+export function takeRows(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
+  const rowSize = x.shape[0] === 0 ? 0 : x.size / x.shape[0]!;
+  const source = x.isContiguous ? x.data : x.toFloat32Array();
+  const base = x.isContiguous ? x.offset : 0;
+  const out = new Float32Array(indices.length * rowSize);
+  for (let i = 0; i < indices.length; i++) {
+    const start = base + indices[i]! * rowSize;
+    out.set(source.subarray(start, start + rowSize), i * rowSize);
+  }
+  return new Tensor(out, [indices.length, ...x.shape.slice(1)]);
+}
+
+function asList<T>(x: T | T[]): T[] {
+  return Array.isArray(x) ? x : [x];
+}
+
+export class Model extends Layer {
+  readonly className: string = 'Model';
+  inputs: SymbolicTensor[] = [];
+  outputs: SymbolicTensor[] = [];
+  /** Every layer once, inputs first, in the order their first node runs. */
+  layers: Layer[] = [];
+  /** The nodes to run, in order (InputLayer nodes excluded). */
+  protected nodes: Node[] = [];
+  optimizer: Optimizer | null = null;
+  protected compiled: CompiledOutput[] | null = null;
+  protected compileConfig: Record<string, unknown> | null = null;
+  /** Set by a callback (earlyStopping) to end fit after the current epoch. */
+  stopTraining = false;
+
+  constructor(options: ModelOptions | LayerOptions, prefix = 'model') {
+    super(options, prefix);
+    if ('inputs' in options && 'outputs' in options)
+      this.setGraph(asList(options.inputs), asList(options.outputs));
+  }
+
+  /** Orders the nodes between inputs and outputs and collects layers and weights. */
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
+    if (inputs.length === 0 || outputs.length === 0) {
+      throw new VerboError(`model '${this.name}': give at least one input and one output symbol`);
+    }
+    for (const x of inputs) {
+      if (!(x.sourceLayer instanceof InputLayer)) {
+        throw new VerboError(
+          `model '${this.name}': input '${x.name}' is not made by input(); pass the symbols that input({ shape }) returned`,
+        );
+      }
+    }
+    const inputIds = new Set(inputs.map((x) => x.id));
+    const order: Node[] = [];
+    const visited = new Set<Node>();
+    const visit = (symbol: SymbolicTensor, path: string[]): void => {
+      const node = symbol.node;
+      if (visited.has(node)) return;
+      if (node.layer instanceof InputLayer) {
+        if (!inputIds.has(symbol.id)) {
+          throw new VerboError(
+            `model '${this.name}': output depends on input '${symbol.name}' ${formatSymbolicShape(symbol.shape)}, which is not in inputs (via ${path.join(' ← ')}); add it to inputs`,
+          );
+        }
+        visited.add(node);
+        return;
+      }
+      for (const x of node.inputs) visit(x, [...path, node.layer.name]);
+      visited.add(node);
+      order.push(node);
+    };
+    for (const y of outputs) visit(y, [y.name]);
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.nodes = order;
+    const layers: Layer[] = inputs.map((x) => x.sourceLayer);
+    for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
+    this.layers = layers;
+    this.weights.length = 0;
+    for (const layer of layers) this.weights.push(...layer.weights);
+    this.built = true;
+    this.inputSpec = undefined;
+    if (this.options.seed !== undefined) this.reinitialize(new Random(this.options.seed));
+  }
+
+  override reinitialize(random: Random): void {
+    for (const layer of this.layers) layer.reinitialize(random);
+  }
+
+  override get trainable(): boolean {
+    return this._trainable;
+  }
+  override set trainable(value: boolean) {
+    this._trainable = value;
+    for (const layer of this.layers) layer.trainable = value;
+  }
+
+  override get trainableWeights(): Tensor[] {
+    if (!this._trainable) return [];
+    const out: Tensor[] = [];
+    for (const layer of this.layers)
+      for (const w of layer.trainableWeights) if (!out.includes(w)) out.push(w);
+    return out;
+  }
+
+  /** A layer by name. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer)
+      throw new VerboError(
+        `model '${this.name}' has no layer '${name}'; layers: ${this.layers.map((l) => l.name).join(', ')}`,
+      );
+    return layer;
+  }
+
+  computeOutputShape(): SymbolicShape[] {
+    return this.outputs.map((y) => y.shape);
+  }
+
+  protected override checkInputShapes(shapes: readonly SymbolicShape[]): void {
+    if (!this.built) return;
+    this.checkInputCount(shapes.length);
+    shapes.forEach((shape, i) => {
+      const expected = this.inputs[i]!.shape;
+      const fits =
+        shape.length === expected.length &&
+        expected.every((d, axis) => d === null || shape[axis] === null || d === shape[axis]);
+      if (!fits) {
+        throw new ShapeError(
+          `model '${this.name}': input '${this.inputs[i]!.name}' expects shape ${formatSymbolicShape(expected)}, got ${formatSymbolicShape(shape)}`,
+        );
+      }
+    });
+  }
+
+  private checkInputCount(count: number): void {
+    if (count !== this.inputs.length) {
+      throw new ShapeError(
+        `model '${this.name}' expects ${this.inputs.length} input(s) (${this.inputs
+          .map((x) => `${x.name} ${formatSymbolicShape(x.shape)}`)
+          .join(', ')}), got ${count}`,
+      );
+    }
+  }
+
+  /** Runs the graph on concrete inputs (one per model input). */
+  call(inputs: Tensor[], context: CallContext): Tensor[] {
+    this.checkInputCount(inputs.length);
+    const values = new Map<number, Tensor>();
+    this.inputs.forEach((x, i) => {
+      const value = inputs[i]!;
+      if (!shapeMatches(x.shape, value.shape)) {
+        throw new ShapeError(
+          `model '${this.name}': input '${x.name}' expects shape ${formatSymbolicShape(x.shape)}, got ${formatSymbolicShape(value.shape)}`,
+        );
+      }
+      values.set(x.id, value);
+    });
+    for (const node of this.nodes) {
+      const args = node.inputs.map((x) => values.get(x.id)!);
+      node.layer.checkConcrete(args);
+      const outs = node.layer.call(args, context);
+      node.outputs.forEach((y, i) => {
+        values.set(y.id, outs[i]!);
+      });
+    }
+    return this.outputs.map((y) => values.get(y.id)!);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
+
+  // ---- compile / fit / evaluate / predict ------------------------------------------------------
+
+  /** Sets the optimizer, the loss of each output and the metrics. */
+  compile(options: CompileOptions): void {
+    if (!options || options.optimizer === undefined || options.loss === undefined) {
+      throw new VerboError(
+        `model '${this.name}'.compile: give { optimizer, loss }, e.g. { optimizer: 'adam', loss: 'mse' }`,
+      );
+    }
+    this.ensureGraph();
+    const names = this.outputs.map((y) => y.name);
+    const pick = <T>(spec: T | T[] | Record<string, T>, what: string, fallback?: T): T[] => {
+      if (Array.isArray(spec)) {
+        if (spec.length !== names.length) {
+          throw new VerboError(
+            `model '${this.name}'.compile: ${spec.length} ${what} for ${names.length} outputs (${names.join(', ')}); give one per output`,
+          );
+        }
+        return spec;
+      }
+      if (spec !== null && typeof spec === 'object') {
+        const map = spec as Record<string, T>;
+        for (const key of Object.keys(map)) {
+          if (!names.includes(key)) {
+            throw new VerboError(
+              `model '${this.name}'.compile: ${what} for unknown output '${key}'; outputs are ${names.join(', ')}`,
+            );
+          }
+        }
+        return names.map((n) => {
+          const value = map[n] ?? fallback;
+          if (value === undefined)
+            throw new VerboError(`model '${this.name}'.compile: no ${what} for output '${n}'`);
+          return value;
+        });
+      }
+      return names.map(() => spec as T);
+    };
+    const losses = pick<LossSpec>(options.loss, 'losses').map((l) => getLoss(l));
+    const weights =
+      options.lossWeights === undefined
+        ? names.map(() => 1)
+        : pick<number>(options.lossWeights, 'loss weights', 1);
+    const metricSpecs: (MetricName | MetricFn)[][] =
+      options.metrics === undefined
+        ? names.map(() => [])
+        : Array.isArray(options.metrics)
+          ? names.map(() => options.metrics as (MetricName | MetricFn)[])
+          : pick<(MetricName | MetricFn)[]>(options.metrics, 'metric lists', []);
+    this.compiled = names.map((name, i) => ({
+      name,
+      loss: losses[i]!,
+      weight: weights[i]!,
+      metrics: metricSpecs[i]!.map((m) => getMetric(m, losses[i]!.lossName, isLogitsLoss(losses[i]!))),
+    }));
+    this.optimizer = getOptimizer(options.optimizer);
+    this.compileConfig = {
+      optimizer: { className: this.optimizer.className, config: this.optimizer.getConfig() },
+      loss: this.compiled.map((c) => c.loss.lossName ?? 'custom'),
+      metrics: this.compiled.map((c) => c.metrics.map((m) => m.metricName ?? 'custom')),
+    };
+  }
+
+  /** For Sequential: make sure the graph exists (a no-op for functional models). */
+  protected ensureGraph(_shapes?: readonly (readonly number[])[]): void {}
+
+  private requireCompiled(what: string): CompiledOutput[] {
+    if (this.compiled === null || this.optimizer === null) {
+      throw new VerboError(`model '${this.name}'.${what}: call compile({ optimizer, loss }) first`);
+    }
+    return this.compiled;
+  }
+
+  /** Validates inputs and targets: counts, shapes, one batch size. */
+  private checkData(x: Tensor[], y: Tensor[] | null, what: string): number {
+    this.checkInputCount(x.length);
+    const batch = x[0]!.shape[0];
+    x.forEach((t, i) => {
+      const expected = this.inputs[i]!.shape;
+      if (!shapeMatches(expected, t.shape)) {
+        throw new ShapeError(
+          `model '${this.name}'.${what}: input '${this.inputs[i]!.name}' expects shape ${formatSymbolicShape(expected)}, got ${formatSymbolicShape(t.shape)}`,
+        );
+      }
+    });
+    const all = [...x, ...(y ?? [])];
+    for (const t of all) {
+      if (t.rank === 0 || t.shape[0] !== batch) {
+        throw new ShapeError(
+          `model '${this.name}'.${what}: every input and target needs the same number of examples on axis 0; got ${all
+            .map((u) => formatSymbolicShape(u.shape))
+            .join(', ')}`,
+        );
+      }
+    }
+    if (y !== null) {
+      if (y.length !== this.outputs.length) {
+        throw new ShapeError(
+          `model '${this.name}'.${what}: ${y.length} target array(s) for ${this.outputs.length} output(s) (${this.outputs.map((o) => o.name).join(', ')})`,
+        );
+      }
+      const compiled = this.requireCompiled(what);
+      y.forEach((t, i) => {
+        const out = this.outputs[i]!;
+        const loss = compiled[i]!.loss;
+        const expected: SymbolicShape = loss.sparse ? out.shape.slice(0, -1) : out.shape;
+        const withTrailingOne = loss.sparse && shapeMatches([...expected, 1], t.shape);
+        if (!shapeMatches(expected, t.shape) && !withTrailingOne) {
+          throw new ShapeError(
+            `model '${this.name}'.${what}: loss '${loss.lossName ?? 'custom'}' on output '${out.name}' ${formatSymbolicShape(out.shape)} ` +
+              `needs targets of shape ${formatSymbolicShape(expected)}, got ${formatSymbolicShape(t.shape)}` +
+              (loss.sparse ? ' (class ids, one per row)' : ''),
+          );
+        }
+      });
+    }
+    return batch!;
+  }
+
+  /** Forward pass on a batch, the weighted loss sum and the per-output losses. */
+  private batchLoss(
+    x: Tensor[],
+    y: Tensor[],
+    context: CallContext,
+  ): { total: Tensor; outputs: Tensor[]; parts: number[] } {
+    const compiled = this.compiled!;
+    const outputs = this.call(x, context);
+    let total: Tensor | null = null;
+    const parts: number[] = [];
+    compiled.forEach((c, i) => {
+      const lossValue = c.loss(y[i]!, outputs[i]!);
+      parts.push(lossValue.item());
+      const weighted = c.weight === 1 ? lossValue : mul(lossValue, c.weight);
+      total = total === null ? weighted : add(total, weighted);
+    });
+    return { total: total!, outputs, parts };
+  }
+
+  private logNames(): { loss: string[]; metrics: string[][] } {
+    const compiled = this.compiled!;
+    const multi = compiled.length > 1;
+    return {
+      loss: compiled.map((c) => (multi ? `${c.name}_loss` : 'loss')),
+      metrics: compiled.map((c) =>
+        c.metrics.map((m) => (multi ? `${c.name}_${m.metricName ?? 'metric'}` : (m.metricName ?? 'metric'))),
+      ),
+    };
+  }
+
+  /** Trains for `epochs` passes over the data; returns the per-epoch History. */
+  async fit(x: Tensor | Tensor[], y: Tensor | Tensor[], options: FitOptions = {}): Promise<History> {
+    let inputs = asList(x);
+    let targets = asList(y);
+    this.ensureGraph(inputs.map((t) => t.shape));
+    const compiled = this.requireCompiled('fit');
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 32;
+    if (!(Number.isInteger(epochs) && epochs > 0))
+      throw new VerboError(`fit: epochs must be a positive integer, got ${epochs}`);
+    if (!(Number.isInteger(batchSize) && batchSize > 0))
+      throw new VerboError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+    let count = this.checkData(inputs, targets, 'fit');
+    let validation: [Tensor[], Tensor[]] | null = null;
+    if (options.validationData !== undefined) {
+      validation = [asList(options.validationData[0]), asList(options.validationData[1])];
+      this.checkData(validation[0], validation[1], 'fit (validationData)');
+    } else if (options.validationSplit !== undefined) {
+      const split = options.validationSplit;
+      if (!(split > 0 && split < 1))
+        throw new VerboError(`fit: validationSplit must be in (0, 1), got ${split}`);
+      const trainCount = Math.floor(count * (1 - split));
+      if (trainCount === 0 || trainCount === count) {
+        throw new VerboError(
+          `fit: validationSplit ${split} of ${count} examples leaves an empty training or validation set`,
+        );
+      }
+      const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
+      const head = range(0, trainCount);
+      const tail = range(trainCount, count);
+      validation = [inputs.map((t) => takeRows(t, tail)), targets.map((t) => takeRows(t, tail))];
+      inputs = inputs.map((t) => takeRows(t, head));
+      targets = targets.map((t) => takeRows(t, head));
+      count = trainCount;
+    }
+    const random = new Random(options.seed ?? 0);
+    const callbacks = options.callbacks === undefined ? [] : asList(options.callbacks);
+    for (const cb of callbacks) cb.setModel?.(this);
+    const names = this.logNames();
+    const history: History = { epoch: [], history: {} };
+    const params = this.trainableWeights;
+    const order = Int32Array.from({ length: count }, (_, i) => i);
+    this.stopTraining = false;
+    for (const cb of callbacks) await cb.onTrainBegin?.({});
+    const initialEpoch = options.initialEpoch ?? 0;
+    for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+      if (options.shuffle ?? true) random.shuffle(order);
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      const batches = Math.ceil(count / batchSize);
+      for (let b = 0; b < batches; b++) {
+        const indices = order.subarray(b * batchSize, Math.min(count, (b + 1) * batchSize));
+        const xb = inputs.map((t) => takeRows(t, indices));
+        const yb = targets.map((t) => takeRows(t, indices));
+        for (const cb of callbacks) await cb.onBatchBegin?.(b, { batch: b, size: indices.length });
+        const { total, outputs, parts } = this.batchLoss(xb, yb, { training: true, random });
+        const lossValue = total.item();
+        if (!Number.isFinite(lossValue)) {
+          throw new VerboError(
+            `model '${this.name}'.fit: the loss is ${lossValue} at epoch ${epoch + 1}, batch ${b + 1} ` +
+              `(${compiled.map((c, i) => `${c.name}: ${parts[i]}`).join(', ')}); training stopped before updating, ` +
+              'so the weights are those of the last good step. Lower the learning rate, clip gradients (clipNorm) or check the data for NaN',
+          );
+        }
+        if (total.requiresGrad) {
+          total.backward();
+          this.optimizer!.step(params);
+        }
+        const logs: Logs = { batch: b, size: indices.length, loss: lossValue };
+        noGrad(() => {
+          compiled.forEach((c, i) => {
+            if (compiled.length > 1) logs[names.loss[i]!] = parts[i]!;
+            c.metrics.forEach((m, j) => {
+              logs[names.metrics[i]![j]!] = m(yb[i]!, outputs[i]!.detach());
+            });
+          });
+        });
+        for (const [key, value] of Object.entries(logs)) {
+          if (key === 'batch' || key === 'size') continue;
+          sums[key] = (sums[key] ?? 0) + value * indices.length;
+        }
+        seen += indices.length;
+        for (const cb of callbacks) await cb.onBatchEnd?.(b, logs);
+      }
+      const epochLogs: Logs = {};
+      for (const [key, value] of Object.entries(sums)) epochLogs[key] = value / seen;
+      if (validation !== null) {
+        const v = this.evaluate(validation[0], validation[1], { batchSize });
+        for (const [key, value] of Object.entries(v)) epochLogs[`val_${key}`] = value;
+      }
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, epochLogs);
+      history.epoch.push(epoch);
+      for (const [key, value] of Object.entries(epochLogs)) (history.history[key] ??= []).push(value);
+      // Let timers and I/O run between epochs (progress output, signals).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopTraining) break;
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.({});
+    return history;
+  }
+
+  /** Mean loss and metrics over the data (inference mode), as { loss, accuracy, … }. */
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], options: { batchSize?: number } = {}): Logs {
+    const inputs = asList(x);
+    const targets = asList(y);
+    this.ensureGraph(inputs.map((t) => t.shape));
+    const compiled = this.requireCompiled('evaluate');
+    const count = this.checkData(inputs, targets, 'evaluate');
+    const batchSize = options.batchSize ?? 32;
+    const names = this.logNames();
+    const sums: Record<string, number> = {};
+    const random = new Random(0);
+    noGrad(() => {
+      for (let start = 0; start < count; start += batchSize) {
+        const indices = Int32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+        const xb = inputs.map((t) => takeRows(t, indices));
+        const yb = targets.map((t) => takeRows(t, indices));
+        const { total, outputs, parts } = this.batchLoss(xb, yb, { training: false, random });
+        const n = indices.length;
+        sums.loss = (sums.loss ?? 0) + total.item() * n;
+        compiled.forEach((c, i) => {
+          if (compiled.length > 1) sums[names.loss[i]!] = (sums[names.loss[i]!] ?? 0) + parts[i]! * n;
+          c.metrics.forEach((m, j) => {
+            const key = names.metrics[i]![j]!;
+            sums[key] = (sums[key] ?? 0) + m(yb[i]!, outputs[i]!) * n;
+          });
+        });
+      }
+    });
+    const logs: Logs = {};
+    for (const [key, value] of Object.entries(sums)) logs[key] = value / count;
+    return logs;
+  }
+
+  /** Outputs for the inputs (inference mode, batched), one Tensor per model output. */
+  predictAll(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor[] {
+    const inputs = asList(x);
+    this.ensureGraph(inputs.map((t) => t.shape));
+    const count = this.checkData(inputs, null, 'predict');
+    const batchSize = options.batchSize ?? 32;
+    const random = new Random(0);
+    const pieces: Float32Array[][] = this.outputs.map(() => []);
+    const shapes: number[][] = [];
+    noGrad(() => {
+      for (let start = 0; start < count; start += batchSize) {
+        const indices = Int32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+        const outs = this.call(
+          inputs.map((t) => takeRows(t, indices)),
+          { training: false, random },
+        );
+        outs.forEach((o, i) => {
+          pieces[i]!.push(o.toFloat32Array());
+          shapes[i] = [...o.shape.slice(1)];
+        });
+      }
+    });
+    return pieces.map((parts, i) => {
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      const data = new Float32Array(total);
+      let offset = 0;
+      for (const p of parts) {
+        data.set(p, offset);
+        offset += p.length;
+      }
+      return new Tensor(data, [count, ...(shapes[i] ?? [])]);
+    });
+  }
+
+  /** Outputs for the inputs (inference mode). For a model with several outputs use predictAll. */
+  predict(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor {
+    if (this.built && this.outputs.length !== 1) {
+      throw new VerboError(
+        `model '${this.name}' has ${this.outputs.length} outputs; use predictAll(x), which returns one Tensor per output`,
+      );
+    }
+    return this.predictAll(x, options)[0]!;
+  }
+
+  // ---- weights as plain arrays (callbacks, save/load) ----------------------------------------------
+
+  /** Copies of every weight's values (model order). */
+  getWeightValues(): Float32Array[] {
+    return this.weights.map((w) => w.value.toFloat32Array());
+  }
+
+  /** Writes values back into the weights (same order and sizes as getWeightValues). */
+  setWeightValues(values: readonly Float32Array[]): void {
+    this.setWeights(values);
+  }
+
+  override resetStates(): void {
+    for (const layer of this.layers) layer.resetStates();
+  }
+
+  // ---- summary ---------------------------------------------------------------------------------------
+
+  /** The layer table (name, type, output shape, parameters; inputs for functional models) and totals, like Keras. */
+  summary(lineLength = 98): string {
+    this.ensureGraph();
+    if (!this.built) {
+      throw new VerboError(
+        `model '${this.name}' is not built yet; give the first layer an inputShape or call fit/predict first`,
+      );
+    }
+    const sequentialLike = this.className === 'Sequential';
+    const columns = sequentialLike ? [0.45, 0.8, 1] : [0.33, 0.55, 0.67, 1];
+    const positions = columns.map((c) => Math.floor(c * lineLength));
+    const row = (cells: string[]): string => {
+      let line = '';
+      cells.forEach((cell, i) => {
+        const width = positions[i]! - line.length;
+        line += ` ${cell}`.padEnd(Math.max(width, cell.length + 2));
+      });
+      return line.trimEnd();
+    };
+    const headers = sequentialLike
+      ? ['Layer (type)', 'Output Shape', 'Param #']
+      : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
+    const lines = [`Model: "${this.name}"`, '_'.repeat(lineLength), row(headers), '='.repeat(lineLength)];
+    const ownNodes = (layer: Layer) => this.nodesOf(layer);
+    this.layers.forEach((layer, index) => {
+      if (sequentialLike && layer instanceof InputLayer) return;
+      const nodes = ownNodes(layer);
+      const shapes = nodes.flatMap((n) => n.outputs.map((o) => formatSymbolicShape(o.shape)));
+      const unique = [...new Set(shapes)];
+      const shape = unique.length === 1 ? unique[0]! : unique.length === 0 ? '?' : 'multiple';
+      const cells = [`${layer.name} (${layer.className})`, shape, String(layer.countParams())];
+      if (!sequentialLike) {
+        const sources = nodes.flatMap((n) => n.inputs.map((x) => x.name));
+        cells.push(sources.join(', '));
+      }
+      lines.push(row(cells));
+      if (index < this.layers.length - 1) lines.push('');
+    });
+    const total = this.countParams();
+    const trainable = this.trainableWeights.reduce((n, w) => n + w.size, 0);
+    lines.push('='.repeat(lineLength));
+    lines.push(`Total params: ${total.toLocaleString('en-US')}`);
+    lines.push(`Trainable params: ${trainable.toLocaleString('en-US')}`);
+    lines.push(`Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`);
+    lines.push('_'.repeat(lineLength));
+    return `${lines.join('\n')}\n`;
+  }
+
+  override countParams(): number {
+    return this.layers.reduce((n, layer) => n + layer.countParams(), 0);
+  }
+
+  /** The nodes of `layer` that belong to this model. */
+  protected nodesOf(layer: Layer): Node[] {
+    if (layer instanceof InputLayer)
+      return layer.inboundNodes.filter((n) => this.inputs.some((x) => x.node === n));
+    return this.nodes.filter((n) => n.layer === layer);
+  }
+
+  // ---- save / load ------------------------------------------------------------------------------------
+
+  /** The architecture as versioned JSON (layers with configs, nodes in run order, inputs, outputs). */
+  toJSON(): Record<string, unknown> {
+    this.ensureGraph();
+    const nodeRef = (symbol: SymbolicTensor): [string, number, number] => [
+      symbol.sourceLayer.name,
+      this.nodesOf(symbol.sourceLayer).indexOf(symbol.node),
+      symbol.outputIndex,
+    ];
+    return {
+      format: MODEL_FORMAT,
+      version: MODEL_FORMAT_VERSION,
+      className: this.className,
+      name: this.name,
+      layers: this.layers.map((layer) => ({
+        className: layer.className,
+        name: layer.name,
+        config: layer.getConfig(),
+      })),
+      nodes: this.nodes.map((node) => ({ layer: node.layer.name, inputs: node.inputs.map(nodeRef) })),
+      inputs: this.inputs.map(nodeRef),
+      outputs: this.outputs.map(nodeRef),
+      ...(this.compileConfig ? { training: this.compileConfig } : {}),
+    };
+  }
+
+  /** Writes weights.bin (little-endian float32, weights back to back) and weights.json (the manifest). */
+  saveWeights(dir: string): void {
+    this.ensureGraph();
+    const manifest: { name: string; shape: number[]; offset: number; length: number }[] = [];
+    let total = 0;
+    for (const w of this.weights) {
+      manifest.push({ name: w.name, shape: [...w.value.shape], offset: total, length: w.value.size });
+      total += w.value.size;
+    }
+    const data = new Float32Array(total);
+    this.weights.forEach((w, i) => {
+      data.set(w.value.toFloat32Array(), manifest[i]!.offset);
+    });
+    const bytes = new Uint8Array(data.buffer);
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+      throw new VerboError('saveWeights: big-endian hosts are not supported');
+    writeFileAtomic(join(dir, 'weights.bin'), bytes);
+    writeFileAtomic(
+      join(dir, 'weights.json'),
+      `${JSON.stringify({ format: 'verbo-weights', version: 1, dtype: 'float32', byteOrder: 'little', weights: manifest }, null, 1)}\n`,
+    );
+  }
+
+  /** Reads weights saved by saveWeights into this model (matched by name; shapes must agree). */
+  loadWeights(dir: string): void {
+    this.ensureGraph();
+    let manifest: {
+      format?: string;
+      weights: { name: string; shape: number[]; offset: number; length: number }[];
+    };
+    let bytes: Buffer;
+    try {
+      manifest = JSON.parse(readFileSync(join(dir, 'weights.json'), 'utf8'));
+      bytes = readFileSync(join(dir, 'weights.bin'));
+    } catch (error) {
+      throw new VerboError(
+        `loadWeights: cannot read ${join(dir, 'weights.json')} / weights.bin: ${(error as Error).message}`,
+      );
+    }
+    if (manifest.format !== 'verbo-weights' || !Array.isArray(manifest.weights)) {
+      throw new FormatError(`loadWeights: ${join(dir, 'weights.json')} is not a verbo weights manifest`);
+    }
+    const floats = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+    const byName = new Map(manifest.weights.map((entry) => [entry.name, entry]));
+    for (const w of this.weights as Weight[]) {
+      const entry = byName.get(w.name);
+      if (!entry) {
+        throw new FormatError(
+          `loadWeights: ${join(dir, 'weights.json')} has no weight '${w.name}' (it has ${[...byName.keys()].join(', ')})`,
+        );
+      }
+      if (entry.length !== w.value.size || entry.shape.join(',') !== w.value.shape.join(',')) {
+        throw new ShapeError(
+          `loadWeights: weight '${w.name}' has shape ${formatSymbolicShape(w.value.shape)} in the model but ${formatSymbolicShape(entry.shape)} in the file`,
+        );
+      }
+      if (entry.offset + entry.length > floats.length) {
+        throw new FormatError(`loadWeights: ${join(dir, 'weights.bin')} is truncated (weight '${w.name}')`);
+      }
+      w.value.data.set(floats.subarray(entry.offset, entry.offset + entry.length));
+    }
+  }
+
+  /** Saves the architecture (model.json) and the weights (weights.json + weights.bin) into `dir`. */
+  save(dir: string): void {
+    this.saveWeights(dir);
+    writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(this.toJSON(), null, 1)}\n`);
+  }
+}
+
+function isLogitsLoss(loss: LossFn): boolean {
+  return loss.lossName === 'categoricalCrossentropy' || loss.lossName === 'sparseCategoricalCrossentropy';
+}
+
+/** A functional model from input symbols to output symbols (Keras `tf.keras.Model(inputs, outputs)`). */
+export function model(options: ModelOptions): Model {
+  return new Model(options);
+}

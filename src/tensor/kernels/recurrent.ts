@@ -1,0 +1,188 @@
+// Pointwise kernels of the fused recurrent steps (ops/recurrent.ts): the gate nonlinearities and
+// state updates of one time step for a whole batch, forward and backward. The matrix products
+// around them (h·U, dz·Uᵀ) are matmul kernel calls made by the op. Plain loops, no allocation.
+//
+// Layouts: gate blocks are laid side by side in each row, Keras order — LSTM [i | f | g | o]
+// (4·units per row), GRU [z | r | n] (3·units). Input projections are read with a row stride so that
+// step t of a batch-major [batch, time, gates] tensor is used without copying.
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/**
+ * LSTM step, forward. On entry z[b, ·] = h_{t−1}·U (from matmul); adds the input projection
+ * x[xOffset + b·xStride + ·] and turns z into the activated gates in place:
+ *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+ * writing c_t, tanh(c_t) and h_t at cOffset / tOffset / hOffset (rows of `units`).
+ */
+export function lstmStepForward(
+  z: Float32Array,
+  x: Float32Array,
+  xOffset: number,
+  xStride: number,
+  cells: Float32Array,
+  cPrevOffset: number,
+  cOffset: number,
+  tanhCells: Float32Array,
+  tOffset: number,
+  hidden: Float32Array,
+  hOffset: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  for (let b = 0; b < batch; b++) {
+    const zRow = b * width;
+    const xRow = xOffset + b * xStride;
+    const sRow = b * units;
+    for (let j = 0; j < units; j++) {
+      const i = sigmoid(z[zRow + j]! + x[xRow + j]!);
+      const f = sigmoid(z[zRow + units + j]! + x[xRow + units + j]!);
+      const g = Math.tanh(z[zRow + 2 * units + j]! + x[xRow + 2 * units + j]!);
+      const o = sigmoid(z[zRow + 3 * units + j]! + x[xRow + 3 * units + j]!);
+      z[zRow + j] = i;
+      z[zRow + units + j] = f;
+      z[zRow + 2 * units + j] = g;
+      z[zRow + 3 * units + j] = o;
+      const c = f * cells[cPrevOffset + sRow + j]! + i * g;
+      const tc = Math.tanh(c);
+      cells[cOffset + sRow + j] = c;
+      tanhCells[tOffset + sRow + j] = tc;
+      hidden[hOffset + sRow + j] = o * tc;
+    }
+  }
+}
+
+/**
+ * LSTM step, backward. Given the activated gates of the step, c_{t−1}, tanh(c_t), dh (total gradient
+ * of h_t) and dc (gradient of c_t from later steps and outputs), writes the pre-activation gradients
+ * dz [batch, 4·units] and replaces dc with the gradient of c_{t−1}:
+ *   dc_t' = dc + dh ⊙ o ⊙ (1 − tanh²c)
+ *   dz_i = dc_t' ⊙ g ⊙ i(1 − i)     dz_f = dc_t' ⊙ c_{t−1} ⊙ f(1 − f)
+ *   dz_g = dc_t' ⊙ i ⊙ (1 − g²)     dz_o = dh ⊙ tanh c ⊙ o(1 − o)
+ *   dc_{t−1} = dc_t' ⊙ f
+ */
+export function lstmStepBackward(
+  gates: Float32Array,
+  gOffset: number,
+  cells: Float32Array,
+  cPrevOffset: number,
+  tanhCells: Float32Array,
+  tOffset: number,
+  dh: Float32Array,
+  dc: Float32Array,
+  dz: Float32Array,
+  dzOffset: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  for (let b = 0; b < batch; b++) {
+    const gRow = gOffset + b * width;
+    const zRow = dzOffset + b * width;
+    const sRow = b * units;
+    for (let j = 0; j < units; j++) {
+      const i = gates[gRow + j]!;
+      const f = gates[gRow + units + j]!;
+      const g = gates[gRow + 2 * units + j]!;
+      const o = gates[gRow + 3 * units + j]!;
+      const tc = tanhCells[tOffset + sRow + j]!;
+      const dhj = dh[sRow + j]!;
+      const dct = dc[sRow + j]! + dhj * o * (1 - tc * tc);
+      dz[zRow + j] = dct * g * i * (1 - i);
+      dz[zRow + units + j] = dct * cells[cPrevOffset + sRow + j]! * f * (1 - f);
+      dz[zRow + 2 * units + j] = dct * i * (1 - g * g);
+      dz[zRow + 3 * units + j] = dhj * tc * o * (1 - o);
+      dc[sRow + j] = dct * f;
+    }
+  }
+}
+
+/**
+ * GRU step (reset gate after the recurrent product, Keras' reset_after = true), forward. On entry
+ * hu[b, ·] = h_{t−1}·U; with the recurrent bias rb and the input projection x (input bias included):
+ *   z = σ(x_z + hu_z + rb_z),  r = σ(x_r + hu_r + rb_r),  n = tanh(x_n + r ⊙ (hu_n + rb_n))
+ *   h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n
+ * Saves [z | r | n | hu_n + rb_n] per row (4·units) at sOffset and writes h_t at hOffset.
+ */
+export function gruStepForward(
+  hu: Float32Array,
+  recurrentBias: Float32Array,
+  x: Float32Array,
+  xOffset: number,
+  xStride: number,
+  hidden: Float32Array,
+  hPrevOffset: number,
+  hOffset: number,
+  saved: Float32Array,
+  sOffset: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const uRow = b * width;
+    const xRow = xOffset + b * xStride;
+    const sRow = sOffset + b * 4 * units;
+    const hRow = b * units;
+    for (let j = 0; j < units; j++) {
+      const z = sigmoid(x[xRow + j]! + hu[uRow + j]! + recurrentBias[j]!);
+      const r = sigmoid(x[xRow + units + j]! + hu[uRow + units + j]! + recurrentBias[units + j]!);
+      const hn = hu[uRow + 2 * units + j]! + recurrentBias[2 * units + j]!;
+      const n = Math.tanh(x[xRow + 2 * units + j]! + r * hn);
+      saved[sRow + j] = z;
+      saved[sRow + units + j] = r;
+      saved[sRow + 2 * units + j] = n;
+      saved[sRow + 3 * units + j] = hn;
+      hidden[hOffset + hRow + j] = z * hidden[hPrevOffset + hRow + j]! + (1 - z) * n;
+    }
+  }
+}
+
+/**
+ * GRU step, backward. Given the saved [z | r | n | hn], h_{t−1} and dh (total gradient of h_t), writes
+ *   dx = [dz·z(1 − z) | dr·r(1 − r) | dn·(1 − n²)]           (the input projection's gradient)
+ *   dhu = [dx_z | dx_r | dx_n ⊙ r]                            (the gradient of h_{t−1}·U + rb)
+ * and replaces dh with its direct part dh ⊙ z (the op adds dhu·Uᵀ), where dz = dh ⊙ (h_{t−1} − n),
+ * dn = dh ⊙ (1 − z), dr = dx_n ⊙ hn.
+ */
+export function gruStepBackward(
+  saved: Float32Array,
+  sOffset: number,
+  hidden: Float32Array,
+  hPrevOffset: number,
+  dh: Float32Array,
+  dx: Float32Array,
+  dxOffset: number,
+  dhu: Float32Array,
+  dhuOffset: number,
+  batch: number,
+  units: number,
+): void {
+  const width = 3 * units;
+  for (let b = 0; b < batch; b++) {
+    const sRow = sOffset + b * 4 * units;
+    const xRow = dxOffset + b * width;
+    const uRow = dhuOffset + b * width;
+    const hRow = b * units;
+    for (let j = 0; j < units; j++) {
+      const z = saved[sRow + j]!;
+      const r = saved[sRow + units + j]!;
+      const n = saved[sRow + 2 * units + j]!;
+      const hn = saved[sRow + 3 * units + j]!;
+      const d = dh[hRow + j]!;
+      const dzPre = d * (hidden[hPrevOffset + hRow + j]! - n) * z * (1 - z);
+      const dnPre = d * (1 - z) * (1 - n * n);
+      const drPre = dnPre * hn * r * (1 - r);
+      dx[xRow + j] = dzPre;
+      dx[xRow + units + j] = drPre;
+      dx[xRow + 2 * units + j] = dnPre;
+      dhu[uRow + j] = dzPre;
+      dhu[uRow + units + j] = drPre;
+      dhu[uRow + 2 * units + j] = dnPre * r;
+      dh[hRow + j] = d * z;
+    }
+  }
+}
