@@ -21,3 +21,4 @@ export * from './vocab/index.js';
 export * from './text/index.js';
 export * as tensor from './tensor/index.js';
 export * from './search/index.js';
+export * as nn from './nn/index.js';

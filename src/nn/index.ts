@@ -18,6 +18,15 @@ export {
   type EmbeddingOptions,
   type DropoutOptions,
 } from './layers/core.js';
+export {
+  RNN,
+  lstm,
+  gru,
+  simpleRNN,
+  type RecurrentOptions,
+  type SimpleRNNOptions,
+} from './layers/recurrent.js';
+export { RNNCell, LSTMCell, GRUCell, SimpleRNNCell, type CellOptions } from './layers/cells.js';
 export { add, concatenate, Add, Concatenate, type ConcatenateOptions } from './layers/merge.js';
 export { getActivation, type ActivationName } from './activations.js';
 export {

@@ -219,7 +219,7 @@ export abstract class Layer {
     const shapes: SymbolicShape[] = symbolic
       ? (list as SymbolicTensor[]).map((x) => x.shape)
       : (list as Tensor[]).map((x) => [null, ...x.shape.slice(1)]);
-    this.ensureBuilt(shapes);
+    if (symbolic || !this.built) this.ensureBuilt(shapes);
     if (symbolic) {
       const node = new Node(this, list as SymbolicTensor[]);
       const outShapes = this.computeOutputShape(shapes);
