@@ -6,6 +6,7 @@ import { register as evaluate } from './eval.js';
 import { register as exportVectors } from './export.js';
 import { register as prep } from './prep.js';
 import { register as query } from './query.js';
+import { register as serve } from './serve.js';
 import { register as similar } from './similar.js';
 import { register as train } from './train.js';
 import { register as vocab } from './vocab.js';
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   evaluate,
   exportVectors,
   query,
+  serve,
 ];

@@ -1,0 +1,15 @@
+// The web stage: `verbo serve` (a JSON API and a small page over a trained model) and the pictures and
+// report shared with `verbo plot` and `verbo report`.
+export {
+  createWebApp,
+  handleRequest,
+  embeddingMap,
+  HttpError,
+  LIMITS,
+  type WebApp,
+  type ApiRequest,
+  type ApiResponse,
+  type MapResponse,
+} from './api.js';
+export { serveStatic, resolveStaticPath, defaultStaticDir } from './static.js';
+export { loadWebApp, createWebServer, listen, readLmHistory, type LoadWebAppOptions } from './server.js';
