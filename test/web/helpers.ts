@@ -55,7 +55,9 @@ export function structuredVectors(seed = 7): KeyedVectors {
   }
   const words = rows.map(([word]) => word);
   const vectors = new Float32Array(rows.length * DIM);
-  rows.forEach(([, v], i) => vectors.set(v, i * DIM));
+  rows.forEach(([, v], i) => {
+    vectors.set(v, i * DIM);
+  });
   const counts = Float64Array.from(rows, (_, i) => 1000 - i * 10);
   return new KeyedVectors(words, vectors, DIM, counts);
 }
