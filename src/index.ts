@@ -4,3 +4,4 @@ export { Random } from './util/random.js';
 export * from './vocab/index.js';
 export * from './text/index.js';
 export * as tensor from './tensor/index.js';
+export * from './seq/index.js';
