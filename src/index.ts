@@ -22,3 +22,4 @@ export * from './text/index.js';
 export * as tensor from './tensor/index.js';
 export * from './search/index.js';
 export * as nn from './nn/index.js';
+export * from './seq/index.js';

@@ -11,7 +11,6 @@
 //
 // Memory: the id stream is 4 bytes per token (PTB's 930k training tokens are 3.7 MB); the model,
 // not the corpus, dominates.
-import type { LineCorpus } from '../text/index.js';
 import { createPipeline, tokenizeCharacters } from '../text/index.js';
 import { VerboError } from '../util/errors.js';
 import { Vocabulary } from '../vocab/index.js';

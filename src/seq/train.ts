@@ -266,7 +266,9 @@ export async function trainLanguageModel(
     if (resumed.slots.length > 0) {
       const slots = optimizerSlots(optimizer);
       const perParam = resumed.slots.length / params.length;
-      params.forEach((p, i) => slots.set(p, resumed.slots.slice(i * perParam, (i + 1) * perParam)));
+      params.forEach((p, i) => {
+        slots.set(p, resumed.slots.slice(i * perParam, (i + 1) * perParam));
+      });
     }
     if (
       bestValid !== undefined &&
@@ -408,7 +410,9 @@ export async function trainLanguageModel(
 
   // Keep the best weights (by validation perplexity) in the returned model.
   if (bestWeights !== undefined) {
-    model.parameters().forEach((p, i) => p.tensor.data.set(bestWeights![i]!));
+    model.parameters().forEach((p, i) => {
+      p.tensor.data.set(bestWeights![i]!);
+    });
   }
   const seconds = (performance.now() - start) / 1000;
   const last = history[history.length - 1];
@@ -484,7 +488,9 @@ function readCheckpoint(
       'BAD_OPTION',
     );
   }
-  mine.forEach((p, i) => p.tensor.data.set(theirs[i]!.tensor.data.subarray(0, p.tensor.size)));
+  mine.forEach((p, i) => {
+    p.tensor.data.set(theirs[i]!.tensor.data.subarray(0, p.tensor.size));
+  });
   const slots: Float32Array[] = [];
   if (state.optimizer.slots > 0) {
     const bytes = readFileSync(join(dir, 'optimizer.bin'));

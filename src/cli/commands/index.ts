@@ -4,6 +4,7 @@ import { register as analogy } from './analogy.js';
 import { register as corpus } from './corpus.js';
 import { register as evaluate } from './eval.js';
 import { register as exportVectors } from './export.js';
+import { register as lm } from './lm.js';
 import { register as prep } from './prep.js';
 import { register as query } from './query.js';
 import { register as serve } from './serve.js';
@@ -23,5 +24,6 @@ export const commands: RegisterCommand[] = [
   evaluate,
   exportVectors,
   query,
+  lm,
   serve,
 ];
