@@ -13,3 +13,23 @@ export {
 } from './api.js';
 export { serveStatic, resolveStaticPath, defaultStaticDir } from './static.js';
 export { loadWebApp, createWebServer, listen, readLmHistory, type LoadWebAppOptions } from './server.js';
+export {
+  mapSvg,
+  curvesSvg,
+  historySeries,
+  niceTicks,
+  escapeXml,
+  type CurveSeries,
+  type MapSvgOptions,
+  type CurvesSvgOptions,
+} from './svg.js';
+export {
+  collectReport,
+  renderReport,
+  nextWordAccuracy,
+  defaultEvalFiles,
+  type ReportData,
+  type CollectReportOptions,
+  type NextWordAccuracy,
+  type ReportLanguage,
+} from './report.js';

@@ -5,8 +5,10 @@ import { register as corpus } from './corpus.js';
 import { register as evaluate } from './eval.js';
 import { register as exportVectors } from './export.js';
 import { register as lm } from './lm.js';
+import { register as plot } from './plot.js';
 import { register as prep } from './prep.js';
 import { register as query } from './query.js';
+import { register as report } from './report.js';
 import { register as serve } from './serve.js';
 import { register as similar } from './similar.js';
 import { register as train } from './train.js';
@@ -26,4 +28,6 @@ export const commands: RegisterCommand[] = [
   query,
   lm,
   serve,
+  plot,
+  report,
 ];
