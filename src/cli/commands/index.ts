@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as analogy } from './analogy.js';
 import { register as corpus } from './corpus.js';
+import { register as demo } from './demo.js';
 import { register as evaluate } from './eval.js';
 import { register as exportVectors } from './export.js';
 import { register as lm } from './lm.js';
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   serve,
   plot,
   report,
+  demo,
 ];
