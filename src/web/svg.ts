@@ -92,7 +92,11 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
   const raw = (high - low) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  // The 1-2-5 step closest (in ratio) to the raw step.
+  let step = power;
+  for (const m of [2, 5, 10]) {
+    if (Math.abs(Math.log((m * power) / raw)) < Math.abs(Math.log(step / raw))) step = m * power;
+  }
   const ticks: number[] = [];
   for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step)
     ticks.push(Number(t.toPrecision(12)));
