@@ -80,6 +80,7 @@ if (flags.lm) {
   const prompts = ['the king', 'to be or not to', 'my lord', 'i will', 'what is'];
   requests.push({
     method: 'POST',
+    path: '/api/predict',
     headers: { 'content-type': 'application/json' },
     setupRequest: (request) => ({
       ...request,
