@@ -333,3 +333,24 @@ describe('helpers', () => {
     expect(topIndices([3, 1], 5)).toEqual([0, 1]);
   });
 });
+
+describe('the output loss at vocabulary sizes (SIMD exp path of the fused cross-entropy backward)', () => {
+  it('matches p − onehot computed in float64', () => {
+    const random = new Random(4);
+    const rows = 3;
+    const classes = 300;
+    const logits = uniform([rows, classes], random, { low: -4, high: 4, requiresGrad: true });
+    const targets = Int32Array.of(5, 299, 0);
+    mul(sparseSoftmaxCrossEntropy(logits, targets, { reduction: 'sum' }), 0.5).backward();
+    const x = logits.toFloat32Array();
+    const expected = new Float64Array(rows * classes);
+    for (let r = 0; r < rows; r++) {
+      let total = 0;
+      for (let c = 0; c < classes; c++) total += Math.exp(x[r * classes + c]!);
+      for (let c = 0; c < classes; c++) {
+        expected[r * classes + c] = 0.5 * (Math.exp(x[r * classes + c]!) / total - (c === targets[r] ? 1 : 0));
+      }
+    }
+    expect(logits.grad!.toFloat32Array()).toBeAllClose(expected, { rtol: 1e-5, atol: 1e-8 });
+  });
+});
