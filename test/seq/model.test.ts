@@ -348,9 +348,41 @@ describe('the output loss at vocabulary sizes (SIMD exp path of the fused cross-
       let total = 0;
       for (let c = 0; c < classes; c++) total += Math.exp(x[r * classes + c]!);
       for (let c = 0; c < classes; c++) {
-        expected[r * classes + c] = 0.5 * (Math.exp(x[r * classes + c]!) / total - (c === targets[r] ? 1 : 0));
+        expected[r * classes + c] =
+          0.5 * (Math.exp(x[r * classes + c]!) / total - (c === targets[r] ? 1 : 0));
       }
     }
     expect(logits.grad!.toFloat32Array()).toBeAllClose(expected, { rtol: 1e-5, atol: 1e-8 });
+  });
+});
+
+describe('character level', () => {
+  it('learns lines of characters and writes them back (greedy generation, save → load)', async () => {
+    const lines = ['hello world', 'hello there'];
+    const { buildLmVocabulary, createLmTokenizer, encodeLines } = await import('../../src/seq/index.js');
+    async function* corpus() {
+      for (let i = 0; i < 40; i++) yield lines[i % 2]!;
+    }
+    const tokenize = createLmTokenizer({ level: 'char' });
+    const vocab = await buildLmVocabulary(corpus(), tokenize);
+    expect(vocab.has(' ')).toBe(true);
+    const { ids } = await encodeLines(corpus(), tokenize, vocab);
+    const model = new LanguageModel(vocab, { level: 'char', embed: 16, hidden: 48, layers: 1, seed: 3 });
+    await trainLanguageModel(model, ids, {
+      optimizer: 'adam',
+      learningRate: 0.02,
+      epochs: 15,
+      batch: 4,
+      bptt: 12,
+    });
+    const path = join(dir, 'chars');
+    saveLanguageModel(model, path);
+    const loaded = loadLanguageModel(path);
+    // After "hello world" + line end comes "hello there": greedy decoding writes it back.
+    const generation = loaded.generate('hello world', { tokens: 13, topK: 1 });
+    expect(generation.text).toBe('\nhello there\n');
+    expect(loaded.generate('hello world', { tokens: 13, topK: 1 })).toEqual(
+      model.generate('hello world', { tokens: 13, topK: 1 }),
+    );
   });
 });
