@@ -70,7 +70,9 @@ const vocab = await seq.vocabularyOfFiles([args.train], text);
 const train = await seq.encodeFiles([args.train], text, vocab);
 const valid = await seq.encodeFiles([args.valid], text, vocab);
 const loadSeconds = (performance.now() - t0) / 1000;
-log(`vocab ${vocab.size}, train ${train.ids.length} tokens, valid ${valid.ids.length} (${loadSeconds.toFixed(1)} s)`);
+log(
+  `vocab ${vocab.size}, train ${train.ids.length} tokens, valid ${valid.ids.length} (${loadSeconds.toFixed(1)} s)`,
+);
 
 const model = new seq.LanguageModel(vocab, {
   ...text,
@@ -80,22 +82,38 @@ const model = new seq.LanguageModel(vocab, {
   layers: args.layers,
   seed: 1,
 });
-const trainOptions = { bptt: args.bptt, batch: args.batch, learningRate: args.lr, clip: args.clip, epochs: 100 };
+const trainOptions = {
+  bptt: args.bptt,
+  batch: args.batch,
+  learningRate: args.lr,
+  clip: args.clip,
+  epochs: 100,
+};
 const tokensPerWindow = args.bptt * args.batch;
 
 // ---- 1. throughput ------------------------------------------------------------------------------
 await seq.trainLanguageModel(model, train.ids, { ...trainOptions, maxTokens: args.warmup * tokensPerWindow });
 t0 = performance.now();
-const measured = await seq.trainLanguageModel(model, train.ids, {
+await seq.trainLanguageModel(model, train.ids, {
   ...trainOptions,
   maxTokens: args.measure * tokensPerWindow,
-  onProgress: (e) => log(`  window ${e.batch}: ${Math.round(e.tokensPerSecond)} tokens/s, perplexity ${e.perplexity.toFixed(1)}`),
+  onProgress: (e) =>
+    log(
+      `  window ${e.batch}: ${Math.round(e.tokensPerSecond)} tokens/s, perplexity ${e.perplexity.toFixed(1)}`,
+    ),
   progressEvery: 5000,
 });
 const measureSeconds = (performance.now() - t0) / 1000;
 const result = {
   script: 'bench/lm.mjs',
-  config: { ...trainOptions, cell: args.cell, embed: args.embed, hidden: args.hidden, layers: args.layers, epochs: undefined },
+  config: {
+    ...trainOptions,
+    cell: args.cell,
+    embed: args.embed,
+    hidden: args.hidden,
+    layers: args.layers,
+    epochs: undefined,
+  },
   vocab: vocab.size,
   parameters: model.countParameters(),
   matmulThreads: kernels.getMatmulThreads(),
@@ -105,7 +123,9 @@ const result = {
   trainTokensPerSecond: (args.measure * tokensPerWindow) / measureSeconds,
   msPerWindow: (1000 * measureSeconds) / args.measure,
 };
-log(`throughput: ${result.trainTokensPerSecond.toFixed(0)} tokens/s (${result.msPerWindow.toFixed(1)} ms per window)`);
+log(
+  `throughput: ${result.trainTokensPerSecond.toFixed(0)} tokens/s (${result.msPerWindow.toFixed(1)} ms per window)`,
+);
 
 // ---- 2. validation perplexity after N training tokens (fresh model, same seed) -------------------
 if (args['valid-after'] > 0) {
@@ -115,7 +135,9 @@ if (args['valid-after'] > 0) {
     ...trainOptions,
     maxTokens: args['valid-after'],
     onProgress: (e) =>
-      log(`  ${e.tokens} tokens: train perplexity ${e.perplexity.toFixed(1)}, ${Math.round(e.tokensPerSecond)} tokens/s`),
+      log(
+        `  ${e.tokens} tokens: train perplexity ${e.perplexity.toFixed(1)}, ${Math.round(e.tokensPerSecond)} tokens/s`,
+      ),
     progressEvery: 30000,
   });
   const evaluation = seq.evaluatePerplexity(fresh, valid.ids, { batch: args.batch, bptt: args.bptt });
@@ -157,7 +179,18 @@ if (args.torch) {
   log('running the PyTorch anchor (--threads 1 --skip-eval) …');
   const run = spawnSync(
     '/usr/bin/python3',
-    [script, '--threads', '1', '--skip-eval', '--measure', String(args['torch-measure']), '--train', args.train, '--valid', args.valid],
+    [
+      script,
+      '--threads',
+      '1',
+      '--skip-eval',
+      '--measure',
+      String(args['torch-measure']),
+      '--train',
+      args.train,
+      '--valid',
+      args.valid,
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const last = run.stdout.trim().split('\n').pop();
