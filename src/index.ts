@@ -3,5 +3,6 @@ export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/er
 export { Random } from './util/random.js';
 export * from './vocab/index.js';
 export * from './text/index.js';
+export * as nn from './nn/index.js';
 export * as tensor from './tensor/index.js';
 export * from './seq/index.js';

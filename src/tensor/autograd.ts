@@ -16,7 +16,7 @@
 // referenced can be collected even while the caller still holds the loss. `retainGraph: true` keeps
 // it for a second backward. Rules run under noGrad (no higher-order gradients).
 import { ShapeError, VerboError } from '../util/errors.js';
-import { copyStrided } from './kernels/index.js';
+import { binary, copyStrided } from './kernels/index.js';
 import { contiguousStrides, formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -82,9 +82,36 @@ export interface Primitive<K extends OpName, S = undefined> {
   forward(inputs: readonly Tensor[], params: OpParams[K]): { output: Tensor; saved: S };
   /**
    * Given the gradient of the output (same shape as the output, maybe a strided view), returns
-   * the gradient of each input (its shape exactly), or null where an input gets none.
+   * the gradient of each input (its shape exactly, or a RegionGrad), or null where an input gets none.
    */
-  backward(grad: Tensor, node: GraphNode<K, S>): (Tensor | null)[];
+  backward(
+    grad: Tensor,
+    node: GraphNode<K, S>,
+    accumulators: readonly (Float32Array | null)[],
+  ): (Tensor | RegionGrad | typeof ACCUMULATED | null)[];
+  /**
+   * Set when backward can add an input's gradient straight into `accumulators[i]` — a contiguous
+   * buffer of the input's shape already holding its gradient from other uses — and then returns
+   * ACCUMULATED for it. matmul does, so a weight used at every step of an unrolled RNN gets one
+   * gradient buffer instead of one per step. Other rules get nulls and may ignore the argument.
+   */
+  readonly acceptsAccumulators?: boolean;
+}
+
+/** Returned by a backward rule for an input whose gradient it added into the given accumulator. */
+export const ACCUMULATED: unique symbol = Symbol('accumulated');
+
+/**
+ * A gradient that is zero outside one block: `values` placed at `starts` in a tensor of `shape`.
+ * Slicing returns this, so that T slices of one tensor (an RNN unrolled over time) add their
+ * gradients into one buffer in O(slice) each instead of materialising T full-size tensors.
+ */
+export class RegionGrad {
+  constructor(
+    readonly shape: readonly number[],
+    readonly starts: readonly number[],
+    readonly values: Tensor,
+  ) {}
 }
 
 let gradEnabled = true;
@@ -94,7 +121,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording the graph (inference, optimizer updates, metrics). */
+/**
+ * Runs `fn` without recording the graph (inference, optimizer updates, metrics). `fn` must be
+ * synchronous: the mode is restored as soon as it returns, before any promise it made settles.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
@@ -126,9 +156,6 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-// Marks tensors whose node was freed by an earlier backward, to refuse a second pass clearly.
-const freed = new WeakSet<Tensor>();
-
 /** See the file header. `seed` is dL/d(root); it may be omitted only for a one-element root. */
 export function backward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
@@ -153,6 +180,9 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  // Gradient buffers the pass allocated itself, which later contributions may add into in place
+  // (a rule may hand back its incoming gradient, or a view of it, so other buffers are never written).
+  const owned = new Set<Tensor>();
   const retainGraph = options.retainGraph ?? false;
   const previous = gradEnabled;
   gradEnabled = false;
@@ -161,9 +191,10 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
       const tensor = order[i]!;
       const grad = grads.get(tensor);
       grads.delete(tensor);
+      if (grad !== undefined) owned.delete(grad);
       const node = tensor.node;
       if (node === null) {
-        if (freed.has(tensor)) {
+        if (tensor.graphFreed) {
           throw new VerboError(
             'backward: part of this graph was already freed by an earlier backward(); pass { retainGraph: true } ' +
               'to the first call to backpropagate through it twice, or recompute the forward pass',
@@ -174,23 +205,30 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
       }
       if (grad !== undefined) {
         if (tensor.retainsGrad) accumulateGrad(tensor, grad);
-        const inputGrads = node.primitive.backward(grad, node);
+        const accumulators = node.inputs.map((input) =>
+          node.primitive.acceptsAccumulators && input.requiresGrad ? ownedBuffer(grads, owned, input) : null,
+        );
+        const inputGrads = node.primitive.backward(grad, node, accumulators);
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j]!;
           const inputGrad = inputGrads[j];
           if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) continue;
+          if (inputGrad === ACCUMULATED) {
+            if (accumulators[j] === null)
+              throw new Error(`${node.primitive.name} backward: accumulated without a buffer`);
+            continue;
+          }
           if (!sameShape(inputGrad.shape, input.shape)) {
             throw new Error(
               `${node.primitive.name} backward: gradient shape ${formatShape(inputGrad.shape)} ≠ input shape ${formatShape(input.shape)}`,
             );
           }
-          const existing = grads.get(input);
-          grads.set(input, existing === undefined ? inputGrad : sumOf(existing, inputGrad));
+          addGradient(grads, owned, input, inputGrad);
         }
       }
       if (!retainGraph) {
         tensor.node = null;
-        freed.add(tensor);
+        tensor.graphFreed = true;
       }
     }
   } finally {
@@ -221,13 +259,75 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** A fresh contiguous tensor holding a + b (same shapes, any layouts). */
-function sumOf(a: Tensor, b: Tensor): Tensor {
-  const out = new Float32Array(a.size);
-  const strides = contiguousStrides(a.shape);
-  copyStrided(a.data, a.offset, a.strides, out, 0, strides, a.shape);
-  copyStrided(b.data, b.offset, b.strides, out, 0, strides, b.shape, true);
-  return new Tensor(out, a.shape);
+/** The owned buffer holding input's gradient so far (copied into one if needed), or null if none yet. */
+function ownedBuffer(grads: Map<Tensor, Tensor>, owned: Set<Tensor>, input: Tensor): Float32Array | null {
+  let target = grads.get(input);
+  if (target === undefined) return null;
+  if (!owned.has(target)) {
+    target = new Tensor(target.toFloat32Array(), input.shape);
+    owned.add(target);
+    grads.set(input, target);
+  }
+  return target.data;
+}
+
+/** grads[input] += contribution, adding in place into a buffer this pass owns. */
+function addGradient(
+  grads: Map<Tensor, Tensor>,
+  owned: Set<Tensor>,
+  input: Tensor,
+  contribution: Tensor | RegionGrad,
+): void {
+  let target = grads.get(input);
+  if (target === undefined && !(contribution instanceof RegionGrad)) {
+    grads.set(input, contribution);
+    return;
+  }
+  if (target === undefined) {
+    target = new Tensor(new Float32Array(input.size), input.shape);
+    owned.add(target);
+    grads.set(input, target);
+  } else if (!owned.has(target)) {
+    target = new Tensor(target.toFloat32Array(), input.shape);
+    owned.add(target);
+    grads.set(input, target);
+  }
+  const strides = target.strides;
+  if (contribution instanceof RegionGrad) {
+    const values = contribution.values;
+    let offset = 0;
+    for (let axis = 0; axis < strides.length; axis++) offset += contribution.starts[axis]! * strides[axis]!;
+    copyStrided(values.data, values.offset, values.strides, target.data, offset, strides, values.shape, true);
+  } else addInto(target, contribution);
+}
+
+/** target += source for same-shaped tensors; the common (contiguous) case is one kernel call. */
+function addInto(target: Tensor, source: Tensor): void {
+  if (source.isContiguous && target.isContiguous) {
+    binary(
+      'add',
+      target.data,
+      target.offset,
+      1,
+      source.data,
+      source.offset,
+      1,
+      target.data,
+      target.offset,
+      target.size,
+    );
+  } else {
+    copyStrided(
+      source.data,
+      source.offset,
+      source.strides,
+      target.data,
+      target.offset,
+      target.strides,
+      source.shape,
+      true,
+    );
+  }
 }
 
 /** tensor.grad += grad, into storage owned by `.grad` (copied the first time, in place after). */
@@ -237,17 +337,5 @@ function accumulateGrad(tensor: Tensor, grad: Tensor): void {
     const out = new Float32Array(tensor.size);
     copyStrided(grad.data, grad.offset, grad.strides, out, 0, strides, grad.shape);
     tensor.grad = new Tensor(out, tensor.shape);
-  } else {
-    const target = tensor.grad;
-    copyStrided(
-      grad.data,
-      grad.offset,
-      grad.strides,
-      target.data,
-      target.offset,
-      target.strides,
-      grad.shape,
-      true,
-    );
-  }
+  } else addInto(tensor.grad, grad);
 }

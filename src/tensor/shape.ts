@@ -49,6 +49,7 @@ export function checkShape(op: string, shape: Shape): void {
  * dimension must be equal or 1. Throws a ShapeError naming the op and every shape otherwise.
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  if (shapes.length === 2 && sameShape(shapes[0]!, shapes[1]!)) return shapes[0]!.slice();
   const rank = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (const shape of shapes) {

@@ -48,12 +48,15 @@ export class Tensor {
   node: GraphNode | null = null;
   /** @internal Keep `.grad` on this non-leaf too. */
   retainsGrad = false;
+  /** @internal Its node was dropped by a backward pass (backpropagating through it again is an error). */
+  graphFreed = false;
 
   constructor(data: Float32Array, shape: Shape, strides?: Shape, offset = 0, options: TensorOptions = {}) {
     checkShape('tensor', shape);
     this.data = data;
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    // Copied, so a caller's array can change afterwards; typed readonly rather than frozen (cheaper).
+    this.shape = shape.slice();
+    this.strides = strides ? strides.slice() : contiguousStrides(shape);
     this.offset = offset;
     this.size = sizeOf(shape);
     this.requiresGrad = options.requiresGrad ?? false;
@@ -81,7 +84,7 @@ export class Tensor {
 
   /** A leaf was made by the user (creation functions, detach), not by an op. */
   get isLeaf(): boolean {
-    return this.node === null;
+    return this.node === null && !this.graphFreed;
   }
 
   /** The single value of a one-element tensor. */

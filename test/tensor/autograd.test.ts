@@ -9,6 +9,7 @@ import {
   matmul,
   mean,
   mul,
+  narrow,
   noGrad,
   ones,
   pow,
@@ -109,6 +110,42 @@ describe('backward', () => {
     sum(mul(h, h)).backward();
     expect(h.grad!.toArray()).toEqual([6, -6]);
     expect(x.grad!.toArray()).toEqual([18, -18]);
+  });
+
+  it('adds gradient contributions without writing into shared buffers (the seed, a gradient passed twice)', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = add(add(x, x), mul(x, x)); // dy/dx = 2 + 2x
+    const seed = tensor([1, 1, 1]);
+    y.backward(seed);
+    expect(x.grad!.toArray()).toEqual([4, 6, 8]);
+    expect(seed.toArray()).toEqual([1, 1, 1]);
+  });
+
+  it('accumulates many slices of one tensor (an unrolled sequence) together with a whole-tensor use', () => {
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { requiresGrad: true },
+    );
+    let total = sum(mul(x, 0.5));
+    for (let t = 0; t < 3; t++) total = add(total, sum(mul(narrow(x, 0, t, 1), t + 1)));
+    total = add(total, sum(narrow(x, 1, 1, 1))); // overlaps the row slices
+    total.backward();
+    expect(x.grad!.toArray()).toEqual([
+      [1.5, 2.5],
+      [2.5, 3.5],
+      [3.5, 4.5],
+    ]);
+  });
+
+  it('gives a zero exponent gradient at base 0 (the limit of 0^b · ln 0), not NaN', () => {
+    const base = tensor([0, 2]);
+    const exponent = tensor([2, 3], { requiresGrad: true });
+    sum(pow(base, exponent)).backward();
+    expect(exponent.grad!.toArray()).toBeAllClose([0, 8 * Math.LN2]);
   });
 
   it('handles a deep chain without overflowing the stack', () => {

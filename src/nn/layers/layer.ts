@@ -19,6 +19,8 @@ export interface LayerOptions {
   trainable?: boolean;
   /** Seed for the initial weights (default: derived from the name). */
   seed?: number;
+  /** For the first layer of sequential(): the shape of one example, without the batch axis. */
+  inputShape?: readonly (number | null)[];
 }
 
 /** What a layer sees while it runs. */
@@ -219,7 +221,7 @@ export abstract class Layer {
     const shapes: SymbolicShape[] = symbolic
       ? (list as SymbolicTensor[]).map((x) => x.shape)
       : (list as Tensor[]).map((x) => [null, ...x.shape.slice(1)]);
-    this.ensureBuilt(shapes);
+    if (symbolic || !this.built) this.ensureBuilt(shapes);
     if (symbolic) {
       const node = new Node(this, list as SymbolicTensor[]);
       const outShapes = this.computeOutputShape(shapes);

@@ -4,7 +4,7 @@
 // The forward stores one lse per row; the backward recomputes p from it instead of keeping a
 // [rows, cols] probability matrix alive until backward (that matters at a 10 000-word vocabulary).
 
-import { logSumExpRowsSimd, SIMD_MIN_LENGTH, unarySimd } from './simd.js';
+import { logSumExpRowsSimd, SIMD_MIN_LENGTH, sparseCrossEntropyBackwardSimd } from './simd.js';
 
 /** lse[r] = log Σ_c e^x[r, c], computed stably. */
 export function logSumExpRows(
@@ -54,22 +54,18 @@ export function sparseCrossEntropyBackward(
   rowGrad: Float64Array,
   dx: Float32Array,
 ): void {
-  // Long rows (a language model's vocabulary) take e^(x − lse) from the SIMD exp: x − lse is formed
-  // in dx (float64 difference rounded once to float32), exponentiated in place, then scaled.
-  const simd = cols >= SIMD_MIN_LENGTH;
+  // Long rows go to the WebAssembly SIMD kernel (simd.ts).
+  if (
+    cols >= SIMD_MIN_LENGTH &&
+    sparseCrossEntropyBackwardSimd(x, xOffset, rows, cols, targets, lse, rowGrad, dx)
+  ) {
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const base = xOffset + r * cols;
     const out = r * cols;
     const g = rowGrad[r]!;
     const shift = lse[r]!;
-    if (simd && Number.isFinite(shift)) {
-      for (let c = 0; c < cols; c++) dx[out + c] = x[base + c]! - shift;
-      if (unarySimd('exp', dx, out, dx, out, cols)) {
-        if (g !== 1) for (let c = 0; c < cols; c++) dx[out + c]! *= g;
-        dx[out + targets[r]!]! -= g;
-        continue;
-      }
-    }
     for (let c = 0; c < cols; c++) dx[out + c] = g * Math.exp(x[base + c]! - shift);
     dx[out + targets[r]!]! -= g;
   }

@@ -5,11 +5,12 @@
 // unsqueeze, flatten.
 //
 // Backward rules: reshape → reshape back; permute → inverse permutation; expand → sum over the
-// broadcast axes; slice → the gradient placed in a zero tensor; concat → slices of the gradient;
+// broadcast axes; slice → the gradient placed in a zero tensor (a RegionGrad, which backward adds
+// into one buffer in place); concat → slices of the gradient;
 // gather → scatter-add of the gradient (repeated indices accumulate); scatterAdd → the gradient to
 // the target, and its gather to the source.
 import { ShapeError } from '../../util/errors.js';
-import { apply, type Primitive } from '../autograd.js';
+import { apply, type Primitive, RegionGrad } from '../autograd.js';
 import { copyStrided, gatherAxis, scatterAddAxis } from '../kernels/index.js';
 import {
   broadcastShapes,
@@ -69,14 +70,7 @@ const sliceOp: Primitive<'slice'> = {
     const shape = starts.map((s, axis) => ends[axis]! - s);
     return { output: new Tensor(x!.data, shape, x!.strides, offset), saved: undefined };
   },
-  backward: (g, { inputs: [x], params: { starts } }) => {
-    const dx = new Float32Array(x!.size);
-    const strides = contiguousStrides(x!.shape);
-    let offset = 0;
-    for (let axis = 0; axis < starts.length; axis++) offset += starts[axis]! * strides[axis]!;
-    copyStrided(g.data, g.offset, g.strides, dx, offset, strides, g.shape);
-    return [new Tensor(dx, x!.shape)];
-  },
+  backward: (g, { inputs: [x], params: { starts } }) => [new RegionGrad(x!.shape, starts, g)],
 };
 
 const concatOp: Primitive<'concat'> = {

@@ -8,10 +8,18 @@ import {
   matmulReference,
   type MatmulOptions,
 } from '../../../src/tensor/kernels/matmul.js';
-import { matmulWasm, overrideWasmGemm } from '../../../src/tensor/kernels/matmul-wasm.js';
+import {
+  type GemmKernelName,
+  matmulWasm,
+  overrideWasmGemm,
+  useWasmGemmKernel,
+  wasmGemmKernelName,
+  wasmGemmKernelSupported,
+} from '../../../src/tensor/kernels/matmul-wasm.js';
 import {
   getMatmulThreads,
   liveHelperCount,
+  setHelpersUnavailable,
   setMatmulThreads,
   shutdownMatmulThreads,
 } from '../../../src/tensor/kernels/threads.js';
@@ -76,31 +84,59 @@ const oddSizes = [1, 3, 17, 129];
 const oddShapes: [number, number, number][] = [];
 for (const m of oddSizes) for (const n of oddSizes) for (const k of oddSizes) oddShapes.push([m, n, k]);
 
-describe('WebAssembly GEMM, one thread', () => {
-  it.skipIf(!haveWasm)('matches the reference on every combination of sizes 1, 3, 17, 129', () => {
-    const random = new Random(3);
-    for (const testCase of cases(oddShapes)) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
-      });
-    }
-  });
+const builds: GemmKernelName[] = ['gemm', 'gemm-fma'];
+const fmaSupported = wasmGemmKernelSupported('gemm-fma');
+if (haveWasm && !fmaSupported) {
+  console.warn(
+    'gemm-fma.wasm not tested: this runtime lacks relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
+  );
+}
 
-  it.skipIf(!haveWasm)('matches the reference on seeded random shapes, across block boundaries', () => {
-    const random = new Random(11);
-    const shapes: [number, number, number][] = [
-      [300, 9, 260],
-      [5, 4100, 7],
-      [70, 33, 513],
-    ];
-    for (let i = 0; i < 6; i++) shapes.push([1 + random.int(90), 1 + random.int(90), 1 + random.int(300)]);
-    for (const testCase of cases(shapes)) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
-      });
-    }
+describe('WebAssembly GEMM, one thread', () => {
+  afterAll(() => useWasmGemmKernel(undefined));
+
+  for (const build of builds) {
+    const runnable = haveWasm && wasmGemmKernelSupported(build);
+    it.skipIf(!runnable)(
+      `${build}: matches the reference on every combination of sizes 1, 3, 17, 129`,
+      () => {
+        useWasmGemmKernel(build);
+        expect(wasmGemmKernelName()).toBe(build);
+        const random = new Random(3);
+        for (const testCase of cases(oddShapes)) {
+          const { m, n, k, options } = testCase;
+          checkAgainstReference(random, testCase, (a, b, out) => {
+            expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
+          });
+        }
+      },
+    );
+
+    it.skipIf(!runnable)(
+      `${build}: matches the reference on seeded random shapes, across block boundaries`,
+      () => {
+        useWasmGemmKernel(build);
+        const random = new Random(11);
+        const shapes: [number, number, number][] = [
+          [300, 9, 260],
+          [5, 4100, 7],
+          [70, 33, 513],
+        ];
+        for (let i = 0; i < 6; i++)
+          shapes.push([1 + random.int(90), 1 + random.int(90), 1 + random.int(300)]);
+        for (const testCase of cases(shapes)) {
+          const { m, n, k, options } = testCase;
+          checkAgainstReference(random, testCase, (a, b, out) => {
+            expect(matmulWasm(a, b, out, m, n, k, options, 1)).toBe(true);
+          });
+        }
+      },
+    );
+  }
+
+  it.skipIf(!haveWasm)('uses the fused build when the runtime accepts it', () => {
+    useWasmGemmKernel(undefined);
+    expect(wasmGemmKernelName()).toBe(fmaSupported ? 'gemm-fma' : 'gemm');
   });
 
   it.skipIf(!haveWasm)('reads only the first m·k, k·n values and writes only the first m·n', () => {
@@ -120,20 +156,26 @@ describe('WebAssembly GEMM, one thread', () => {
 describe('WebAssembly GEMM, two threads', () => {
   afterAll(() => shutdownMatmulThreads());
 
-  it.skipIf(!haveWasm || !haveWorker)('matches the reference when rows (m ≥ n) or columns are split', () => {
-    const random = new Random(7);
-    for (const testCase of cases([
-      [133, 41, 67],
-      [6, 151, 45],
-      [9, 1, 3],
-    ])) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 2)).toBe(true);
-      });
-    }
-    expect(liveHelperCount()).toBe(1);
-  });
+  it.skipIf(!haveWasm || !haveWorker)(
+    'matches the reference when chunks of rows (m ≥ n) or columns are shared',
+    () => {
+      const random = new Random(7);
+      for (const testCase of cases([
+        [133, 41, 67],
+        [6, 151, 45],
+        [9, 1, 3],
+        // Several chunks of 128 rows / 256 columns taken from the shared counter.
+        [700, 37, 20],
+        [5, 1100, 9],
+      ])) {
+        const { m, n, k, options } = testCase;
+        checkAgainstReference(random, testCase, (a, b, out) => {
+          expect(matmulWasm(a, b, out, m, n, k, options, 2)).toBe(true);
+        });
+      }
+      expect(liveHelperCount()).toBe(1);
+    },
+  );
 
   it.skipIf(!haveWasm || !haveWorker)('matmul uses the threads above the threshold and agrees', () => {
     setMatmulThreads(2);
@@ -145,6 +187,22 @@ describe('WebAssembly GEMM, two threads', () => {
       );
     } finally {
       setMatmulThreads(undefined);
+    }
+  });
+
+  it.skipIf(!haveWasm)('computes alone when helper threads cannot start', () => {
+    setHelpersUnavailable(true);
+    try {
+      checkAgainstReference(
+        new Random(10),
+        { m: 90, n: 70, k: 50, options: { accumulate: true } },
+        (a, b, out) => {
+          expect(matmulWasm(a, b, out, 90, 70, 50, { accumulate: true }, 2)).toBe(true);
+        },
+      );
+      expect(liveHelperCount()).toBe(0);
+    } finally {
+      setHelpersUnavailable(false);
     }
   });
 

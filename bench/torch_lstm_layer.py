@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""torch_lstm_layer.py -- the PyTorch anchor for bench/nn.mjs: one LSTM layer forward + backward.
+
+Same work as bench/nn.mjs's LSTM figure: batch 20, 35 time steps, 200 inputs -> 200 units, one layer,
+zero initial state, loss = sum(output * fixed random projection), backward to the input and all
+weights. torch.set_num_threads(1) (Debian's OpenBLAS oversubscribes with 2 on 2 cores; see
+/work/shared/bench/anchors/torch_lstm_lm.py). Reports min / median ms per fwd+bwd over 3 rounds of
+--iters iterations each (after warm-up). Last stdout line: one JSON object.
+
+Usage: /usr/bin/python3 bench/torch_lstm_layer.py [--iters 20] [--batch 20] [--steps 35] [--units 200]
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--iters", type=int, default=20)
+parser.add_argument("--batch", type=int, default=20)
+parser.add_argument("--steps", type=int, default=35)
+parser.add_argument("--units", type=int, default=200)
+parser.add_argument("--threads", type=int, default=1)
+args = parser.parse_args()
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(1)
+lstm = torch.nn.LSTM(args.units, args.units, num_layers=1, batch_first=True)
+x = torch.randn(args.batch, args.steps, args.units, requires_grad=True)
+projection = torch.randn(args.batch, args.steps, args.units)
+
+
+def once():
+    out, _ = lstm(x)
+    loss = (out * projection).sum()
+    loss.backward()
+    lstm.zero_grad(set_to_none=True)
+    x.grad = None
+
+
+for _ in range(3):
+    once()
+rounds = []
+for _ in range(3):
+    start = time.perf_counter()
+    for _ in range(args.iters):
+        once()
+    rounds.append((time.perf_counter() - start) * 1000 / args.iters)
+result = {
+    "anchor": "torch",
+    "torch": torch.__version__,
+    "threads": args.threads,
+    "shape": [args.batch, args.steps, args.units, args.units],
+    "lstmFwdBwdMs": {"min": min(rounds), "median": statistics.median(rounds)},
+}
+print(json.dumps(result))
