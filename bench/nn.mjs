@@ -74,7 +74,9 @@ else {
   console.log(`LSTM layer 20×35, 200→200, fwd+bwd: ${ms(result.lstmFwdBwdMs)}`);
   console.log(`GRU  layer 20×35, 200→200, fwd+bwd: ${ms(result.gruFwdBwdMs)}`);
   if (result.torch?.median) {
-    console.log(`PyTorch (1 thread) LSTM fwd+bwd:    ${ms(result.torch)}  → ours / torch = ${result.lstmVsTorch.toFixed(2)}×`);
+    console.log(
+      `PyTorch (1 thread) LSTM fwd+bwd:    ${ms(result.torch)}  → ours / torch = ${result.lstmVsTorch.toFixed(2)}×`,
+    );
   }
   for (const [name, e] of Object.entries(result.examples ?? {})) {
     console.log(`example ${name}: ${e.seconds.toFixed(2)} s ${JSON.stringify(e)}`);

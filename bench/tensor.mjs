@@ -6,10 +6,14 @@
 // ../shared/bench/anchors/matmul_limits.py (numpy/OpenBLAS) and reports our fraction of it.
 //
 //   node bench/tensor.mjs [--sizes 128,256,512,1024] [--lstm] [--no-lstm] [--threads 1,2]
-//                         [--samples 3] [--min-time 0.25] [--crossover] [--anchors]
+//                         [--samples 3] [--min-time 0.25] [--crossover] [--elementwise] [--anchors]
 //
 // --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
 // matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
+// --elementwise times the WebAssembly SIMD exp / tanh / sigmoid / relu / row log-sum-exp / sparse
+// softmax-cross-entropy gradient (copies
+// included) against the plain loops they replace, in ns per element over 1M values, and add / mul
+// through the same copy path (to show why those stay plain JS).
 // The kernel build is reported as `kernel`: gemm-fma (relaxed-SIMD fused multiply-add, ~20% faster)
 // when the runtime accepts it, else gemm; on Node 20 run `node --experimental-wasm-relaxed-simd
 // bench/tensor.mjs` to time the fused build.
@@ -42,6 +46,7 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: '3' },
     'min-time': { type: 'string', default: '0.25' },
     crossover: { type: 'boolean', default: false },
+    elementwise: { type: 'boolean', default: false },
     anchors: { type: 'boolean', default: false },
   },
 });
@@ -168,6 +173,61 @@ if (args.crossover) {
 }
 shutdownMatmulThreads();
 
+let elementwise;
+if (args.elementwise) {
+  const { activation, unary, logSumExpRows } = await import(join(kernelsPath, 'index.js'));
+  const { overrideSimdKernels } = await import(join(kernelsPath, 'simd.js'));
+  const size = 1 << 20;
+  const x = randomArray(size, 9).map((v) => v * 16);
+  const y = randomArray(size, 10);
+  const out = new Float32Array(size);
+  const perElement = (run) => Number(((measure(run, 1).ms.min * 1e6) / size).toFixed(2));
+  const plainToo = (run) => {
+    overrideSimdKernels(false);
+    try {
+      return perElement(run);
+    } finally {
+      overrideSimdKernels(undefined);
+    }
+  };
+  elementwise = {};
+  for (const op of ['exp', 'tanh', 'sigmoid', 'relu']) {
+    const run = () => (op === 'exp' ? unary('exp', x, 0, out, 0, size) : activation(op, x, 0, out, 0, size));
+    elementwise[op] = { plainNs: plainToo(run), simdNs: perElement(run) };
+  }
+  const cols = 10_000;
+  const rows = Math.floor(size / cols);
+  const lse = new Float64Array(rows);
+  const lseRun = () => logSumExpRows(x, 0, rows, cols, lse);
+  elementwise.logSumExpRows = { plainNs: plainToo(lseRun), simdNs: perElement(lseRun) };
+  const { sparseCrossEntropyBackward } = await import(join(kernelsPath, 'index.js'));
+  const targets = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % cols);
+  const rowGrad = new Float64Array(rows).fill(1 / rows);
+  const dx = new Float32Array(rows * cols);
+  const ceRun = () => sparseCrossEntropyBackward(x, 0, rows, cols, targets, lse, rowGrad, dx);
+  elementwise.sparseCrossEntropyBackward = { plainNs: plainToo(ceRun), simdNs: perElement(ceRun) };
+  // add through a scratch copy, the way a SIMD add would have to run (tensor-simd.wasm's exported addInPlace).
+  const { wasmModule } = await import(join(root, 'dist', 'util', 'wasm.js'));
+  const simdExports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports;
+  const block = 4096;
+  if (simdExports.memory.buffer.byteLength < 1024 + 2 * block * 4) simdExports.memory.grow(1);
+  const scratch = new Float32Array(simdExports.memory.buffer);
+  const plainAdd = () => {
+    for (let i = 0; i < size; i++) out[i] = x[i] + y[i];
+  };
+  const wasmAdd = () => {
+    for (let start = 0; start < size; start += block) {
+      scratch.set(x.subarray(start, start + block), 256);
+      scratch.set(y.subarray(start, start + block), 256 + block);
+      simdExports.addInPlace(1024, 1024 + block * 4, block);
+      out.set(scratch.subarray(256, 256 + block), start);
+    }
+  };
+  elementwise.add = { plainNs: perElement(plainAdd), simdWithCopiesNs: perElement(wasmAdd) };
+  for (const [name, row] of Object.entries(elementwise))
+    console.error(`elementwise ${name}: ${JSON.stringify(row)}`);
+}
+
 let anchors;
 if (args.anchors) {
   const script = join(root, '..', 'shared', 'bench', 'anchors', 'matmul_limits.py');
@@ -222,6 +282,7 @@ console.log(
     matmul: results,
     targets,
     ...(crossover ? { crossover } : {}),
+    ...(elementwise ? { elementwiseNsPerElement: elementwise } : {}),
     ...(anchors ? { anchors } : {}),
   }),
 );

@@ -27,6 +27,15 @@ export {
   type SimpleRNNOptions,
 } from './layers/recurrent.js';
 export { RNNCell, LSTMCell, GRUCell, SimpleRNNCell, type CellOptions } from './layers/cells.js';
+export {
+  conv2d,
+  maxPooling2d,
+  Conv2D,
+  MaxPooling2D,
+  type Conv2DOptions,
+  type MaxPooling2DOptions,
+  type Padding,
+} from './layers/conv.js';
 export { add, concatenate, Add, Concatenate, type ConcatenateOptions } from './layers/merge.js';
 export { getActivation, type ActivationName } from './activations.js';
 export {
@@ -50,6 +59,7 @@ export {
   type LossFn,
   type LossName,
   type CrossEntropyLossOptions,
+  type GetLossOptions,
 } from './losses.js';
 export {
   Optimizer,
@@ -121,3 +131,5 @@ export {
   type LossSpec,
 } from './model.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';
+export { loadModel, modelFromJSON } from './serialization.js';
+export * from './examples/index.js';

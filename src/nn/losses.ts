@@ -5,9 +5,11 @@
 //   categoricalCrossEntropy (fromLogits): −mean Σ_c y_c · log softmax(z)_c  (fused op of the tensor core)
 //     from probabilities: −mean Σ_c y_c · log clip(p_c)
 //   sparseCategoricalCrossEntropy: integer class targets; the fused sparse op on logits
-// The string aliases follow Keras ('mse', 'meanSquaredError', 'binaryCrossentropy', …). The
-// probability forms exist because Keras models often end in sigmoid/softmax; from logits is the
-// stable choice and the default here for the categorical losses when the model ends in a linear layer.
+// The string aliases follow Keras ('mse', 'meanSquaredError', 'binaryCrossentropy', …). In a model,
+// compile reads a cross-entropy name by the output layer: after a sigmoid / softmax activation the
+// predictions are probabilities (as Keras assumes), after a linear layer they are logits (the stable,
+// fused path — end a classifier in a linear layer to use it). As functions, the categorical losses
+// default to logits and binaryCrossEntropy to probabilities.
 import {
   abs,
   add,
@@ -30,7 +32,13 @@ import { ShapeError, VerboError } from '../util/errors.js';
 import { formatSymbolicShape } from './symbolic.js';
 
 /** A loss: targets and predictions in, a scalar tensor out (mean over the batch). */
-export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & { lossName?: string; sparse?: boolean };
+export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & {
+  lossName?: string;
+  /** Targets are class ids (one per row of predictions). */
+  sparse?: boolean;
+  /** The predictions are read as logits (cross-entropies). */
+  fromLogits?: boolean;
+};
 
 export interface CrossEntropyLossOptions {
   /** Whether yPred holds logits (default) or probabilities. */
@@ -143,45 +151,71 @@ export type LossName =
   | 'sparseCategoricalCrossentropy'
   | 'sparseCategoricalCrossEntropy';
 
-function named(fn: (yTrue: Tensor, yPred: Tensor) => Tensor, lossName: string, sparse = false): LossFn {
+function named(
+  fn: (yTrue: Tensor, yPred: Tensor) => Tensor,
+  lossName: string,
+  extra: { sparse?: boolean; fromLogits?: boolean } = {},
+): LossFn {
   const loss = ((yTrue: Tensor, yPred: Tensor) => fn(yTrue, yPred)) as LossFn;
   loss.lossName = lossName;
-  loss.sparse = sparse;
+  loss.sparse = extra.sparse ?? false;
+  if (extra.fromLogits !== undefined) loss.fromLogits = extra.fromLogits;
   return loss;
 }
 
-// Aliases. The string forms of the cross-entropies assume what Keras' strings assume, except that the
-// categorical ones read logits (our models end in a linear layer; add fromLogits: false through
-// the function form for softmax outputs). 'binaryCrossentropy' reads probabilities, as in Keras.
-const aliases: Record<LossName, LossFn> = {
-  mse: named(meanSquaredError, 'meanSquaredError'),
-  meanSquaredError: named(meanSquaredError, 'meanSquaredError'),
-  mae: named(meanAbsoluteError, 'meanAbsoluteError'),
-  meanAbsoluteError: named(meanAbsoluteError, 'meanAbsoluteError'),
-  binaryCrossentropy: named((t, p) => binaryCrossEntropy(t, p), 'binaryCrossentropy'),
-  binaryCrossEntropy: named((t, p) => binaryCrossEntropy(t, p), 'binaryCrossentropy'),
-  categoricalCrossentropy: named((t, p) => categoricalCrossEntropy(t, p), 'categoricalCrossentropy'),
-  categoricalCrossEntropy: named((t, p) => categoricalCrossEntropy(t, p), 'categoricalCrossentropy'),
-  sparseCategoricalCrossentropy: named(
-    (t, p) => sparseCategoricalCrossEntropy(t, p),
-    'sparseCategoricalCrossentropy',
-    true,
-  ),
-  sparseCategoricalCrossEntropy: named(
-    (t, p) => sparseCategoricalCrossEntropy(t, p),
-    'sparseCategoricalCrossentropy',
-    true,
-  ),
+const canonical: Record<LossName, string> = {
+  mse: 'meanSquaredError',
+  meanSquaredError: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  meanAbsoluteError: 'meanAbsoluteError',
+  binaryCrossentropy: 'binaryCrossentropy',
+  binaryCrossEntropy: 'binaryCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  categoricalCrossEntropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  sparseCategoricalCrossEntropy: 'sparseCategoricalCrossentropy',
 };
 
-/** A loss by name or function (functions are returned as they are). */
-export function getLoss(loss: LossName | LossFn | ((yTrue: Tensor, yPred: Tensor) => Tensor)): LossFn {
+export interface GetLossOptions {
+  /**
+   * For the cross-entropy names: whether predictions are logits. Default: probabilities for
+   * 'binaryCrossentropy' (as Keras), logits for the categorical ones. Model.compile decides from the
+   * output layer instead: a sigmoid or softmax output means probabilities, anything else logits.
+   */
+  fromLogits?: boolean;
+}
+
+/** A loss by name (Keras aliases) or function (functions are returned as they are). */
+export function getLoss(
+  loss: LossName | LossFn | ((yTrue: Tensor, yPred: Tensor) => Tensor),
+  options: GetLossOptions = {},
+): LossFn {
   if (typeof loss === 'function') return loss as LossFn;
-  const fn = aliases[loss];
-  if (fn === undefined) {
+  const name = canonical[loss];
+  if (name === undefined) {
     throw new VerboError(
-      `unknown loss '${String(loss)}'; use one of ${Object.keys(aliases).join(', ')} or a function`,
+      `unknown loss '${String(loss)}'; use one of ${Object.keys(canonical).join(', ')} or a function`,
     );
   }
-  return fn;
+  switch (name) {
+    case 'meanSquaredError':
+      return named(meanSquaredError, name);
+    case 'meanAbsoluteError':
+      return named(meanAbsoluteError, name);
+    case 'binaryCrossentropy': {
+      const fromLogits = options.fromLogits ?? false;
+      return named((t, p) => binaryCrossEntropy(t, p, { fromLogits }), name, { fromLogits });
+    }
+    case 'categoricalCrossentropy': {
+      const fromLogits = options.fromLogits ?? true;
+      return named((t, p) => categoricalCrossEntropy(t, p, { fromLogits }), name, { fromLogits });
+    }
+    default: {
+      const fromLogits = options.fromLogits ?? true;
+      return named((t, p) => sparseCategoricalCrossEntropy(t, p, { fromLogits }), name, {
+        sparse: true,
+        fromLogits,
+      });
+    }
+  }
 }

@@ -280,7 +280,11 @@ export class Model extends Layer {
       }
       return names.map(() => spec as T);
     };
-    const losses = pick<LossSpec>(options.loss, 'losses').map((l) => getLoss(l));
+    const losses = pick<LossSpec>(options.loss, 'losses').map((l, i) => {
+      const activation = (this.outputs[i]!.sourceLayer as { activation?: unknown }).activation;
+      if (typeof l !== 'string' || typeof activation !== 'string') return getLoss(l);
+      return getLoss(l, { fromLogits: activation !== 'sigmoid' && activation !== 'softmax' });
+    });
     const weights =
       options.lossWeights === undefined
         ? names.map(() => 1)
@@ -295,7 +299,7 @@ export class Model extends Layer {
       name,
       loss: losses[i]!,
       weight: weights[i]!,
-      metrics: metricSpecs[i]!.map((m) => getMetric(m, losses[i]!.lossName, isLogitsLoss(losses[i]!))),
+      metrics: metricSpecs[i]!.map((m) => getMetric(m, losses[i]!.lossName, losses[i]!.fromLogits ?? false)),
     }));
     this.optimizer = getOptimizer(options.optimizer);
     this.compileConfig = {
@@ -620,7 +624,11 @@ export class Model extends Layer {
       const shape = unique.length === 1 ? unique[0]! : unique.length === 0 ? '?' : 'multiple';
       const cells = [`${layer.name} (${layer.className})`, shape, String(layer.countParams())];
       if (!sequentialLike) {
-        const sources = nodes.flatMap((n) => n.inputs.map((x) => x.name));
+        const sources = nodes.flatMap((n) =>
+          n.inputs.map(
+            (x) => `${x.sourceLayer.name}[${this.nodesOf(x.sourceLayer).indexOf(x.node)}][${x.outputIndex}]`,
+          ),
+        );
         cells.push(sources.join(', '));
       }
       lines.push(row(cells));
@@ -744,10 +752,6 @@ export class Model extends Layer {
     this.saveWeights(dir);
     writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(this.toJSON(), null, 1)}\n`);
   }
-}
-
-function isLogitsLoss(loss: LossFn): boolean {
-  return loss.lossName === 'categoricalCrossentropy' || loss.lossName === 'sparseCategoricalCrossentropy';
 }
 
 /** A functional model from input symbols to output symbols (Keras `tf.keras.Model(inputs, outputs)`). */

@@ -4,17 +4,18 @@
 import { input } from './layers/core.js';
 import type { Layer, LayerOptions } from './layers/layer.js';
 import { Model } from './model.js';
+import type { SymbolicTensor } from './symbolic.js';
 import { VerboError } from '../util/errors.js';
 
 export interface SequentialOptions extends LayerOptions {
   /** The shape of one example (without the batch axis), if the first layer does not give it. */
-  inputShape?: readonly number[];
+  inputShape?: readonly (number | null)[];
 }
 
 export class Sequential extends Model {
   override readonly className = 'Sequential';
   private readonly pending: Layer[] = [];
-  private inputShape: readonly number[] | undefined;
+  private inputShape: readonly (number | null)[] | undefined;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     super(options, 'sequential');
@@ -27,14 +28,14 @@ export class Sequential extends Model {
     if (this.built)
       throw new VerboError(`sequential '${this.name}': cannot add layers after the model is built`);
     if (this.pending.length === 0 && this.inputShape === undefined) {
-      const declared = (layer.options as { inputShape?: readonly number[] }).inputShape;
+      const declared = layer.options.inputShape;
       if (declared !== undefined) this.inputShape = declared;
     }
     this.pending.push(layer);
     if (this.inputShape !== undefined) this.buildFrom(this.inputShape, false);
   }
 
-  private buildFrom(shape: readonly number[], final: boolean): void {
+  private buildFrom(shape: readonly (number | null)[], final: boolean): void {
     if (this.pending.length === 0) {
       if (final) throw new VerboError(`sequential '${this.name}' has no layers`);
       return;
@@ -53,8 +54,15 @@ export class Sequential extends Model {
     this.buildFrom(shape, true);
   }
 
+  /** @internal Takes an already applied chain of layers (loading a saved Sequential). */
+  adopt(inputs: SymbolicTensor[], outputs: SymbolicTensor[], layers: Layer[]): void {
+    this.pending.length = 0;
+    this.pending.push(...layers);
+    this.setGraph(inputs, outputs);
+  }
+
   /** Builds the graph now for examples of this shape (without the batch axis). */
-  buildWith(inputShape: readonly number[]): void {
+  buildWith(inputShape: readonly (number | null)[]): void {
     this.inputShape = inputShape;
     this.ensureGraph();
   }

@@ -20,8 +20,9 @@ export {
   type BatchedStream,
   type Window,
 } from './data.js';
-export { CELL_TYPES, type CellType, type RecurrentWeights } from './recurrent.js';
 export {
+  CELL_TYPES,
+  type CellType,
   LanguageModel,
   resolveConfig,
   softmax64,

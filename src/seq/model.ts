@@ -1,6 +1,8 @@
 // The language model: Embedding → (SimpleRNN | LSTM | GRU) × layers, dropout between → Dense over the
-// vocabulary (optionally tied to the embedding: logits = h · Eᵀ + b, Press & Wolf 2017), and the
-// inference built on it: next-word probabilities, sampling, perplexity.
+// vocabulary (optionally tied to the embedding: logits = h · Eᵀ + b, Press & Wolf 2017), built from
+// src/nn's layers (the LSTM and GRU run the tensor core's fused sequence ops), and the inference built
+// on it: next-word probabilities, sampling, perplexity. The state is passed in and returned explicitly
+// (not the layers' `stateful` mode) so that training, evaluation and prediction keep separate states.
 //
 // Shapes. A window is batch-major: ids [batch·steps] (row b·steps + t), embedded to [batch, steps, embed],
 // run through the recurrent layers (one fused op per layer, recurrent.ts) to [batch, steps, hidden], and
@@ -8,29 +10,36 @@
 // ([batch·steps, hidden] · [hidden, vocab]) followed by the fused sparse softmax cross-entropy.
 // All weights start uniform in ±initScale (0.1, Zaremba et al.).
 import {
+  dense as denseLayer,
+  type Dense,
+  type Embedding,
+  embedding as embeddingLayer,
+  gru,
+  type InitializerFn,
+  lstm,
+  type RNN,
+  simpleRNN,
+  Weight,
+} from '../nn/index.js';
+import {
   add,
   dropout,
-  gather,
+  fromArray,
   matmul,
   narrow,
   noGrad,
   reshape,
   type Tensor,
   transpose,
-  uniform,
+  zeros,
 } from '../tensor/index.js';
 import { VerboError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import type { Vocabulary } from '../vocab/index.js';
 import { createLmTokenizer, EOS, type LmLevel, type LmTokenizer, UNK } from './data.js';
-import {
-  type CellType,
-  CELL_TYPES,
-  gateCount,
-  type RecurrentWeights,
-  runLayer,
-  zeroState,
-} from './recurrent.js';
+
+export type CellType = 'lstm' | 'gru' | 'rnn';
+export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'rnn'];
 
 export interface LanguageModelOptions {
   /** 'word' (default) or 'char'. */
@@ -59,10 +68,11 @@ export interface LanguageModelOptions {
 /** The resolved architecture, as saved in config.json. */
 export type LanguageModelConfig = Required<Omit<LanguageModelOptions, 'seed'>>;
 
-/** A named parameter, in the fixed order used by save/load. */
+/** A named parameter, in the fixed order used by save/load; `weight.value` is the tensor. */
 export interface NamedParameter {
   name: string;
   tensor: Tensor;
+  weight: Weight;
 }
 
 export interface Prediction {
@@ -150,15 +160,13 @@ export function resolveConfig(options: LanguageModelOptions): LanguageModelConfi
 export class LanguageModel {
   readonly vocab: Vocabulary;
   readonly config: LanguageModelConfig;
-  /** [vocab, embed] */
-  readonly embedding: Tensor;
-  readonly layers: RecurrentWeights[];
-  /** [hidden, vocab], or null when tied to the embedding. */
-  readonly outputKernel: Tensor | null;
-  /** [vocab] */
-  readonly outputBias: Tensor;
-  /** A frozen embedding is not updated by training (e.g. word2vec vectors kept as they are). */
-  embeddingFrozen = false;
+  /** src/nn layers: the embedding, the recurrent layers (sequences and final states), the output. */
+  readonly embeddingLayer: Embedding;
+  readonly recurrentLayers: RNN[];
+  /** The output Dense layer, or null when tied to the embedding. */
+  readonly outputLayer: Dense | null;
+  /** The output bias of a tied model (a Dense layer's own bias otherwise). */
+  private readonly tiedBias: Weight | null;
   private tokenizer: LmTokenizer | undefined;
 
   constructor(vocab: Vocabulary, options: LanguageModelOptions = {}) {
@@ -168,37 +176,92 @@ export class LanguageModel {
     this.vocab = vocab;
     this.config = resolveConfig(options);
     const { embed, hidden, layers, cell, initScale } = this.config;
+    // Every weight uniform in ±initScale from one seeded Random, drawn in construction order.
     const random = new Random(options.seed ?? 1);
-    const init = (shape: number[]): Tensor =>
-      uniform(shape, random, { low: -initScale, high: initScale, requiresGrad: true });
+    const init: InitializerFn = (shape) => {
+      const out = new Float32Array(shape.reduce((n, d) => n * d, 1));
+      for (let i = 0; i < out.length; i++) out[i] = random.uniform(-initScale, initScale);
+      return out;
+    };
     const V = vocab.size;
-    this.embedding = init([V, embed]);
-    const gates = gateCount(cell) * hidden;
-    this.layers = [];
+    this.embeddingLayer = embeddingLayer({
+      name: 'embedding',
+      inputDim: V,
+      outputDim: embed,
+      embeddingsInitializer: init,
+    });
+    this.embeddingLayer.build();
+    this.embeddingLayer.built = true;
+    const factory = cell === 'lstm' ? lstm : cell === 'gru' ? gru : simpleRNN;
+    this.recurrentLayers = [];
     for (let l = 0; l < layers; l++) {
-      const weights: RecurrentWeights = {
-        kernel: init([l === 0 ? embed : hidden, gates]),
-        recurrentKernel: init([hidden, gates]),
-        bias: init([gates]),
-      };
-      if (cell === 'gru') weights.recurrentBias = init([gates]);
-      this.layers.push(weights);
+      const layer = factory({
+        name: `rnn${l}`,
+        units: hidden,
+        returnSequences: true,
+        returnState: true,
+        kernelInitializer: init,
+        recurrentInitializer: init,
+        biasInitializer: init,
+      });
+      layer.build([[null, null, l === 0 ? embed : hidden]]);
+      layer.built = true;
+      this.recurrentLayers.push(layer);
     }
-    this.outputKernel = this.config.tieWeights ? null : init([hidden, V]);
-    this.outputBias = init([V]);
+    if (this.config.tieWeights) {
+      this.outputLayer = null;
+      this.tiedBias = new Weight(
+        'output/bias',
+        fromArray(init([V], random), [V], { requiresGrad: true }),
+        init,
+        true,
+      );
+    } else {
+      this.outputLayer = denseLayer({
+        name: 'output',
+        units: V,
+        kernelInitializer: init,
+        biasInitializer: init,
+      });
+      this.outputLayer.build([[null, hidden]]);
+      this.outputLayer.built = true;
+      this.tiedBias = null;
+    }
+  }
+
+  /** [vocab, embed] */
+  get embedding(): Tensor {
+    return this.embeddingLayer.embeddings.value;
+  }
+
+  /** [hidden, vocab], or null when tied to the embedding. */
+  get outputKernel(): Tensor | null {
+    return this.outputLayer?.kernel.value ?? null;
+  }
+
+  /** [vocab] */
+  get outputBias(): Tensor {
+    return (this.outputLayer?.bias ?? this.tiedBias)!.value;
+  }
+
+  /** Whether the embedding is frozen (not updated by training). */
+  get embeddingFrozen(): boolean {
+    return !this.embeddingLayer.trainable;
   }
 
   /** Every parameter with its name, in save order. */
   parameters(): NamedParameter[] {
-    const out: NamedParameter[] = [{ name: 'embedding', tensor: this.embedding }];
-    this.layers.forEach((w, l) => {
-      out.push({ name: `rnn${l}/kernel`, tensor: w.kernel });
-      out.push({ name: `rnn${l}/recurrentKernel`, tensor: w.recurrentKernel });
-      out.push({ name: `rnn${l}/bias`, tensor: w.bias });
-      if (w.recurrentBias) out.push({ name: `rnn${l}/recurrentBias`, tensor: w.recurrentBias });
+    const named = (name: string, weight: Weight): NamedParameter => ({ name, tensor: weight.value, weight });
+    const out: NamedParameter[] = [named('embedding', this.embeddingLayer.embeddings)];
+    this.recurrentLayers.forEach((layer, l) => {
+      out.push(named(`rnn${l}/kernel`, layer.cell.kernel));
+      out.push(named(`rnn${l}/recurrentKernel`, layer.cell.recurrentKernel));
+      out.push(named(`rnn${l}/bias`, layer.cell.bias));
     });
-    if (this.outputKernel) out.push({ name: 'output/kernel', tensor: this.outputKernel });
-    out.push({ name: 'output/bias', tensor: this.outputBias });
+    if (this.outputLayer) {
+      out.push(named('output/kernel', this.outputLayer.kernel));
+      out.push(named('output/bias', this.outputLayer.bias!));
+    } else out.push(named('output/bias', this.tiedBias!));
     return out;
   }
 
@@ -217,8 +280,7 @@ export class LanguageModel {
         'BAD_OPTION',
       );
     }
-    this.embeddingFrozen = frozen;
-    this.embedding.requiresGrad = !frozen;
+    this.embeddingLayer.trainable = !frozen;
   }
 
   /** Number of scalars in all parameters. */
@@ -228,7 +290,10 @@ export class LanguageModel {
 
   /** Zero state for `batch` rows. */
   initialState(batch: number): Tensor[][] {
-    return this.layers.map(() => zeroState(this.config.cell, batch, this.config.hidden));
+    const count = this.config.cell === 'lstm' ? 2 : 1;
+    return this.recurrentLayers.map(() =>
+      Array.from({ length: count }, () => zeros([batch, this.config.hidden])),
+    );
   }
 
   /**
@@ -246,14 +311,18 @@ export class LanguageModel {
     const rate = this.config.dropout;
     const random = options.random ?? new Random(1);
     const drop = (x: Tensor): Tensor => (training && rate > 0 ? dropout(x, rate, random, true) : x);
-    // [batch·steps, embed] → [batch, steps, embed]
-    let x = drop(reshape(gather(this.embedding, ids, 0), [batch, steps, this.config.embed]));
+    // ids → [batch, steps, embed] (the nn Embedding takes ids as values of a tensor)
+    const idTensor = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) idTensor[i] = ids[i]!;
+    const context = { training, random };
+    let x = drop(this.embeddingLayer.apply(fromArray(idTensor, [batch, steps]), context));
     const nextState: Tensor[][] = [];
-    this.layers.forEach((weights, l) => {
+    this.recurrentLayers.forEach((layer, l) => {
       if (l > 0) x = drop(x);
-      const result = runLayer(this.config.cell, weights, x, state[l]!);
-      x = result.outputs; // [batch, steps, hidden]
-      nextState.push(result.state);
+      // [output [batch, steps, hidden], ...final states]
+      const [sequence, ...final] = layer.applyAll([x, ...state[l]!], context);
+      x = sequence!;
+      nextState.push(final);
     });
     const hidden = drop(reshape(x, [batch * steps, this.config.hidden])); // [batch·steps, hidden]
     return { hidden, state: nextState };
@@ -261,8 +330,8 @@ export class LanguageModel {
 
   /** Logits over the vocabulary for rows of top-layer outputs: [rows, hidden] → [rows, vocab]. */
   logits(hidden: Tensor): Tensor {
-    const kernel = this.outputKernel ?? transpose(this.embedding);
-    return add(matmul(hidden, kernel), this.outputBias);
+    if (this.outputLayer) return this.outputLayer.apply(hidden);
+    return add(matmul(hidden, transpose(this.embedding)), this.outputBias);
   }
 
   /** Line → tokens, as in training. */

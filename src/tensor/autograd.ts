@@ -84,8 +84,22 @@ export interface Primitive<K extends OpName, S = undefined> {
    * Given the gradient of the output (same shape as the output, maybe a strided view), returns
    * the gradient of each input (its shape exactly, or a RegionGrad), or null where an input gets none.
    */
-  backward(grad: Tensor, node: GraphNode<K, S>): (Tensor | RegionGrad | null)[];
+  backward(
+    grad: Tensor,
+    node: GraphNode<K, S>,
+    accumulators: readonly (Float32Array | null)[],
+  ): (Tensor | RegionGrad | typeof ACCUMULATED | null)[];
+  /**
+   * Set when backward can add an input's gradient straight into `accumulators[i]` — a contiguous
+   * buffer of the input's shape already holding its gradient from other uses — and then returns
+   * ACCUMULATED for it. matmul does, so a weight used at every step of an unrolled RNN gets one
+   * gradient buffer instead of one per step. Other rules get nulls and may ignore the argument.
+   */
+  readonly acceptsAccumulators?: boolean;
 }
+
+/** Returned by a backward rule for an input whose gradient it added into the given accumulator. */
+export const ACCUMULATED: unique symbol = Symbol('accumulated');
 
 /**
  * A gradient that is zero outside one block: `values` placed at `starts` in a tensor of `shape`.
@@ -107,7 +121,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording the graph (inference, optimizer updates, metrics). */
+/**
+ * Runs `fn` without recording the graph (inference, optimizer updates, metrics). `fn` must be
+ * synchronous: the mode is restored as soon as it returns, before any promise it made settles.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
@@ -188,11 +205,19 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
       }
       if (grad !== undefined) {
         if (tensor.retainsGrad) accumulateGrad(tensor, grad);
-        const inputGrads = node.primitive.backward(grad, node);
+        const accumulators = node.inputs.map((input) =>
+          node.primitive.acceptsAccumulators && input.requiresGrad ? ownedBuffer(grads, owned, input) : null,
+        );
+        const inputGrads = node.primitive.backward(grad, node, accumulators);
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j]!;
           const inputGrad = inputGrads[j];
           if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) continue;
+          if (inputGrad === ACCUMULATED) {
+            if (accumulators[j] === null)
+              throw new Error(`${node.primitive.name} backward: accumulated without a buffer`);
+            continue;
+          }
           if (!sameShape(inputGrad.shape, input.shape)) {
             throw new Error(
               `${node.primitive.name} backward: gradient shape ${formatShape(inputGrad.shape)} ≠ input shape ${formatShape(input.shape)}`,
@@ -232,6 +257,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/** The owned buffer holding input's gradient so far (copied into one if needed), or null if none yet. */
+function ownedBuffer(grads: Map<Tensor, Tensor>, owned: Set<Tensor>, input: Tensor): Float32Array | null {
+  let target = grads.get(input);
+  if (target === undefined) return null;
+  if (!owned.has(target)) {
+    target = new Tensor(target.toFloat32Array(), input.shape);
+    owned.add(target);
+    grads.set(input, target);
+  }
+  return target.data;
 }
 
 /** grads[input] += contribution, adding in place into a buffer this pass owns. */

@@ -31,7 +31,9 @@ function writeBinary(path: string): void {
   const parts: Buffer[] = [Buffer.from('3 3\n')];
   for (const [word, values] of entries) {
     const floats = Buffer.alloc(12);
-    values.forEach((v, i) => floats.writeFloatLE(v, i * 4));
+    values.forEach((v, i) => {
+      floats.writeFloatLE(v, i * 4);
+    });
     parts.push(Buffer.from(`${word} `), floats, Buffer.from('\n'));
   }
   writeFileSync(path, Buffer.concat(parts));

@@ -141,6 +141,13 @@ describe('backward', () => {
     ]);
   });
 
+  it('gives a zero exponent gradient at base 0 (the limit of 0^b · ln 0), not NaN', () => {
+    const base = tensor([0, 2]);
+    const exponent = tensor([2, 3], { requiresGrad: true });
+    sum(pow(base, exponent)).backward();
+    expect(exponent.grad!.toArray()).toBeAllClose([0, 8 * Math.LN2]);
+  });
+
   it('handles a deep chain without overflowing the stack', () => {
     const x = tensor([1], { requiresGrad: true });
     let y = x;

@@ -16,8 +16,8 @@ import {
   flatten,
   gather,
   gradCheck,
-  type GradCheckOptions,
   gruSequence,
+  type GradCheckOptions,
   leakyRelu,
   log,
   logSoftmax,
@@ -357,6 +357,24 @@ const rows: Row[] = [
     fn: (a, b) => matmul(slice(a, [0, 1], [3, 4]), b),
     inputs: () => [normal([3, 5]), normal([3, 2])],
   },
+  {
+    name: 'matmul reusing a weight over 5 uses (RNN-style accumulation, plain and folded)',
+    tolerance: smooth,
+    covers: ['matmul', 'tanh'],
+    fn: (x, w) => {
+      let h = x;
+      for (let step = 0; step < 4; step++) h = tanh(add(matmul(h, w), x));
+      return matmul(stack([h, x]), w); // [2, 2, 3] · [3, 3]: the folded path, accumulating too
+    },
+    inputs: () => [normal([2, 3]), normal([3, 3], 0.5)],
+  },
+  {
+    name: 'matmul with the same tensor on both sides, used twice',
+    tolerance: piecewiseLinear,
+    covers: ['matmul'],
+    fn: (x) => add(matmul(x, x), matmul(x, transpose(x))),
+    inputs: () => [normal([3, 3])],
+  },
   // movement
   {
     name: 'contiguous of a transposed view',
@@ -538,12 +556,14 @@ const rows: Row[] = [
   // fused recurrent loops (more in recurrent.test.ts, against the composed recurrences)
   {
     name: 'lstmSequence 3 steps',
+    tolerance: smooth,
     covers: ['lstmSequence'],
     fn: lstmSequence,
     inputs: () => [normal([2, 3, 8]), normal([2, 2]), normal([2, 2]), normal([2, 8])],
   },
   {
     name: 'gruSequence 3 steps',
+    tolerance: smooth,
     covers: ['gruSequence'],
     fn: gruSequence,
     inputs: () => [normal([2, 3, 6]), normal([2, 2]), normal([2, 6]), normal([6])],

@@ -397,3 +397,15 @@ describe('reductions', () => {
     expect(new Tensor(new Float32Array(6), [2, 3]).isContiguous).toBe(true);
   });
 });
+
+describe('reductions over no axes', () => {
+  it('return a fresh copy', () => {
+    const x = tensor([1, 2]);
+    const s = sum(x, []);
+    const m = max(x, []);
+    expect(s.toArray()).toEqual([1, 2]);
+    expect(m.toArray()).toEqual([1, 2]);
+    expect(s.data).not.toBe(x.data);
+    expect(m.data).not.toBe(x.data);
+  });
+});

@@ -26,7 +26,7 @@ interface TrainFlags {
   layers: number;
   bptt: number;
   batch: number;
-  epochs: number;
+  epochs?: number;
   maxTokens?: number;
   lr?: number;
   lrDecay?: number;
@@ -66,7 +66,11 @@ export function register(program: Command): void {
     .option('--layers <n>', 'recurrent layers', parseInteger(1, 16), 2)
     .option('--bptt <n>', 'time steps per window (truncated BPTT)', parseInteger(1), 35)
     .option('--batch <n>', 'parallel streams', parseInteger(1), 20)
-    .option('--epochs <n>', 'passes over the training text', parseInteger(1), 1)
+    .option(
+      '--epochs <n>',
+      'passes over the training text (default 1, or as many as --max-tokens needs)',
+      parseInteger(1),
+    )
     .option('--max-tokens <n>', 'stop after this many training tokens', parseInteger(1))
     .option('--lr <x>', 'initial learning rate (default 1 for sgd, 0.001 for adam)', parseNumber(0))
     .option(
@@ -257,7 +261,10 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
     result = await trainLanguageModel(model, train.ids, {
       bptt: flags.bptt,
       batch: flags.batch,
-      epochs: flags.epochs,
+      // --max-tokens alone trains until that many tokens, over as many epochs as it takes.
+      epochs:
+        flags.epochs ??
+        (flags.maxTokens !== undefined ? Math.max(1, Math.ceil(flags.maxTokens / train.ids.length) + 1) : 1),
       maxTokens: flags.maxTokens,
       optimizer: flags.optimizer,
       learningRate: flags.lr,

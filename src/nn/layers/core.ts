@@ -65,8 +65,6 @@ export interface DenseOptions extends LayerOptions {
   useBias?: boolean;
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
-  /** Optional, for a first layer in sequential(): the shape of one example. */
-  inputShape?: readonly number[];
 }
 
 export class Dense extends Layer {

@@ -19,6 +19,8 @@ export interface LayerOptions {
   trainable?: boolean;
   /** Seed for the initial weights (default: derived from the name). */
   seed?: number;
+  /** For the first layer of sequential(): the shape of one example, without the batch axis. */
+  inputShape?: readonly (number | null)[];
 }
 
 /** What a layer sees while it runs. */

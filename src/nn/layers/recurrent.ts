@@ -29,8 +29,6 @@ export interface RecurrentOptions extends LayerOptions {
   kernelInitializer?: Initializer;
   recurrentInitializer?: Initializer;
   biasInitializer?: Initializer;
-  /** Optional, for a first layer in sequential(): [time, features]. */
-  inputShape?: readonly (number | null)[];
 }
 
 export interface SimpleRNNOptions extends RecurrentOptions {

@@ -1,8 +1,25 @@
-// A persistent helper thread for the WebAssembly GEMM: it instantiates gemm.wasm over the shared memory
-// it was given and then sleeps in Atomics.wait until the main thread posts a block of rows (or
-// columns) to multiply. No messages, no event loop: the main thread stays synchronous.
+// A persistent helper thread for the WebAssembly GEMM: it instantiates the kernel over the shared memory
+// it was given and then sleeps in Atomics.wait until the main thread posts a product; it then takes
+// chunks of it (threads-protocol.ts) until none are left. No messages, no event loop: the main thread
+// stays synchronous.
 import { workerData } from 'node:worker_threads';
-import { ARGS, COMMAND, DONE, GEMM_ARG_COUNT, READY, REQUEST, STATUS, STOP } from './threads-protocol.js';
+import {
+  ARGS,
+  COMMAND,
+  COUNTER,
+  type ChunkPlan,
+  DONE,
+  EXTENT,
+  GEMM_ARG_COUNT,
+  READY,
+  REQUEST,
+  runChunks,
+  SPLIT_ROWS,
+  STATUS,
+  STEP,
+  STOP,
+  WORKSPACE,
+} from './threads-protocol.js';
 
 interface GemmWorkerData {
   module: WebAssembly.Module;
@@ -15,7 +32,11 @@ type Gemm = (...args: number[]) => void;
 const { module, memory, control } = workerData as GemmWorkerData;
 const slots = new Int32Array(control);
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm as Gemm;
-const args = new Array<number>(GEMM_ARG_COUNT);
+// The counter sits in the first page, which every view of the (only growing) memory covers.
+const words = new Int32Array(memory.buffer, 0, 16384);
+const args = new Array<number>(GEMM_ARG_COUNT).fill(0);
+const scratch = new Array<number>(GEMM_ARG_COUNT).fill(0);
+const plan: ChunkPlan = { args, splitRows: true, step: 1, extent: 0 };
 
 Atomics.store(slots, READY, 1);
 Atomics.notify(slots, READY);
@@ -29,9 +50,12 @@ for (;;) {
   seen = request;
   if (Atomics.load(slots, COMMAND) === STOP) break;
   for (let i = 0; i < GEMM_ARG_COUNT; i++) args[i] = slots[ARGS + i]!;
+  plan.splitRows = slots[SPLIT_ROWS] === 1;
+  plan.step = slots[STEP]!;
+  plan.extent = slots[EXTENT]!;
   let status = 0;
   try {
-    gemm(...args);
+    runChunks(gemm, plan, words, slots[COUNTER]! >> 2, slots[WORKSPACE]!, scratch);
   } catch {
     status = 1;
   }

@@ -22,6 +22,7 @@ const NR: i32 = 8; // columns of the register tile (two f32x4 per row)
 const KC: i32 = 256;
 const MC: i32 = 128; // multiple of MR
 const NC: i32 = 4096; // multiple of NR
+const DIRECT_B_MAX_ROWS: i32 = 32;
 
 /** Bytes of scratch one thread needs at `work` (edge tile + packed A block + packed B block). */
 export function workspaceBytes(): i32 {
@@ -33,7 +34,27 @@ export function workspaceBytes(): i32 {
 function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void {
   for (let i = 0; i < mc; i += MR) {
     const rows = min(MR, mc - i);
-    if (csA == 1) {
+    if (csA == 1 && rows == MR && MR == 4) {
+      // A row-major: take 4 values of p from each of the 4 rows and transpose them in registers.
+      const row = a + (<usize>(i * rsA) << 2);
+      const rowStride = <usize>rsA << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const src = row + (<usize>p << 2);
+        transposeStore(
+          v128.load(src),
+          v128.load(src + rowStride),
+          v128.load(src + 2 * rowStride),
+          v128.load(src + 3 * rowStride),
+          dst + (<usize>(p * MR) << 2),
+          MR << 2,
+        );
+      }
+      for (; p < kc; p++) {
+        const d = dst + (<usize>(p * MR) << 2);
+        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(row + <usize>r * rowStride + (<usize>p << 2)));
+      }
+    } else if (csA == 1) {
       // A row-major: read each row contiguously, write with stride MR.
       for (let r = 0; r < rows; r++) {
         let src = a + (<usize>((i + r) * rsA) << 2);
@@ -66,6 +87,22 @@ function packA(a: usize, rsA: i32, csA: i32, mc: i32, kc: i32, dst: usize): void
   }
 }
 
+// Given four vectors c0..c3 (each 4 consecutive values along p of one row of A or column of B), stores
+// the four vectors of p, p+1, p+2, p+3 (each the 4 lines' values) at d, d + stride, d + 2·stride,
+// d + 3·stride: a 4 × 4 transpose in two rounds of shuffles.
+// @ts-ignore: decorator
+@inline
+function transposeStore(c0: v128, c1: v128, c2: v128, c3: v128, d: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs op(B)[0:kc, 0:nc] (starting at b) into NR-wide slivers: sliver s holds, for each p, the NR
 // values B(p, s·NR + c) contiguously. Columns past nc are zero.
 function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void {
@@ -87,8 +124,38 @@ function packB(b: usize, rsB: i32, csB: i32, kc: i32, nc: i32, dst: usize): void
         for (let c = 0; c < cols; c++) store<f32>(d + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
         for (let c = cols; c < NR; c++) store<f32>(d + (<usize>c << 2), 0);
       }
+    } else if (rsB == 1 && cols == NR) {
+      // B stored transposed ([n, k]): each column of op(B) is contiguous along p. Take 4 values of p from
+      // each of the 8 columns and transpose the two 4 × 4 blocks in registers.
+      const col = b + (<usize>(j * csB) << 2);
+      const colStride = <usize>csB << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const src = col + (<usize>p << 2);
+        const d = dst + (<usize>(p * NR) << 2);
+        transposeStore(
+          v128.load(src),
+          v128.load(src + colStride),
+          v128.load(src + 2 * colStride),
+          v128.load(src + 3 * colStride),
+          d,
+          NR << 2,
+        );
+        transposeStore(
+          v128.load(src + 4 * colStride),
+          v128.load(src + 5 * colStride),
+          v128.load(src + 6 * colStride),
+          v128.load(src + 7 * colStride),
+          d + 16,
+          NR << 2,
+        );
+      }
+      for (; p < kc; p++) {
+        const d = dst + (<usize>(p * NR) << 2);
+        for (let c = 0; c < NR; c++) store<f32>(d + (<usize>c << 2), load<f32>(col + <usize>c * colStride + (<usize>p << 2)));
+      }
     } else {
-      // B stored transposed (or strided): read each column contiguously along p.
+      // B strided otherwise (or a partial sliver): read each column contiguously along p.
       for (let c = 0; c < cols; c++) {
         let src = b + (<usize>((j + c) * csB) << 2);
         let d = dst + (<usize>c << 2);
@@ -124,7 +191,7 @@ function madd(a: v128, b: v128, c: v128): v128 {
 // multiply-add 3 × 12 would fit too, but measured no faster than 4 × 8.
 // @ts-ignore: decorator
 @inline
-function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+function kernel(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -133,8 +200,8 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool):
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  const pbEnd = pb + (<usize>(kc * NR) << 2);
-  while (pb < pbEnd) {
+  const paEnd = pa + (<usize>(kc * MR) << 2);
+  while (pa < paEnd) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -150,7 +217,7 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool):
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
     pa += MR << 2;
-    pb += NR << 2;
+    pb += bStep;
   }
   if (add) {
     c00 = f32x4.add(c00, v128.load(c));
@@ -196,26 +263,40 @@ export function gemm(
   const packedA = work + (<usize>(MR * NR) << 2);
   const packedB = packedA + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
+  // With few rows of A, each sliver of B serves only a few register tiles, so packing B (a full pass
+  // over it) costs more than it saves: a row-major B is then read where it lies.
+  const direct = csB == 1 && m <= DIRECT_B_MAX_ROWS;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
+      if (!direct) packB(b + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, kc, nc, packedB);
       const add = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
+          let pb = packedB + (<usize>(jr * kc) << 2);
+          let bStep: usize = NR << 2;
+          if (direct) {
+            // Read the sliver in place (rows of B, rsB apart); only a partial last sliver is packed.
+            pb = b + (<usize>(pc * rsB + jc + jr) << 2);
+            if (cols == NR) {
+              bStep = <usize>rsB << 2;
+            } else {
+              packB(pb, rsB, csB, kc, cols, packedB);
+              pb = packedB;
+            }
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             const cTile = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
             if (rows == MR && cols == NR) {
-              kernel(kc, pa, pb, cTile, ldcBytes, add);
+              kernel(kc, pa, pb, bStep, cTile, ldcBytes, add);
             } else {
-              kernel(kc, pa, pb, edge, NR << 2, false);
+              kernel(kc, pa, pb, bStep, edge, NR << 2, false);
               for (let r = 0; r < rows; r++) {
                 const cRow = cTile + (<usize>r * ldcBytes);
                 const eRow = edge + (<usize>(r * NR) << 2);

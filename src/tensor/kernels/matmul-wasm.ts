@@ -9,6 +9,7 @@
 import { wasmAvailable, wasmModule } from '../../util/wasm.js';
 import type { MatmulOptions } from './matmul.js';
 import { gemmHelpers, MAX_THREADS, postGemm, waitGemm } from './threads.js';
+import { type ChunkPlan, runChunks } from './threads-protocol.js';
 
 type Gemm = (...args: number[]) => void;
 
@@ -22,6 +23,8 @@ interface GemmKernel {
   /** Bytes of scratch per thread, rounded up to a cache line. */
   workspace: number;
   floats: Float32Array;
+  /** The shared chunk counter (in the first page, so this view stays valid as the memory grows). */
+  counter: Int32Array;
 }
 
 const PAGE_BYTES = 65536;
@@ -96,6 +99,7 @@ function loadKernel(): GemmKernel | undefined {
       gemm: exports.gemm as Gemm,
       workspace: Math.ceil(workspaceBytes / 64) * 64,
       floats: new Float32Array(memory.buffer),
+      counter: new Int32Array(memory.buffer, COUNTER_ADDRESS, 1),
     };
   } catch {
     kernelFailed = true;
@@ -104,6 +108,27 @@ function loadKernel(): GemmKernel | undefined {
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+
+/** Byte address of the shared chunk counter, in the reserved first page. */
+const COUNTER_ADDRESS = 64;
+/** gemm arguments of the chunk being run on this thread (reused). */
+const chunkArgs = new Array<number>(13).fill(0);
+
+/**
+ * How to cut a product among `threads` threads: along the longer of M and N (each chunk packs the
+ * whole of the other operand again, which costs least that way), in about three chunks per thread so
+ * a thread slowed by a busy core takes fewer, but no chunk under 128 rows or 256 columns (re-packing
+ * the other operand per chunk costs about 8/size of the chunk's arithmetic), and whole register tiles.
+ */
+function chunkPlan(args: number[], m: number, n: number, threads: number): ChunkPlan {
+  const splitRows = m >= n;
+  const extent = splitRows ? m : n;
+  const unit = splitRows ? MR : NR;
+  const smallest = splitRows ? 128 : 256;
+  const even = Math.ceil(extent / threads / unit) * unit;
+  const step = Math.min(even, Math.max(smallest, Math.ceil(extent / (3 * threads) / unit) * unit));
+  return { args, splitRows, step, extent };
+}
 
 /** Grows the memory to at least `bytes`; false when that exceeds the kernel's maximum. */
 function reserve(gemmKernel: GemmKernel, bytes: number): boolean {
@@ -158,85 +183,38 @@ export function matmulWasm(
   const flag = accumulate ? 1 : 0;
   const workspace = (thread: number): number => RESERVED_BYTES + thread * gemmKernel.workspace;
 
-  // Split the longer of M and N (its duplicated packing of the other operand costs least).
-  const splitRows = m >= n;
-  const unit = splitRows ? MR : NR;
-  const extent = splitRows ? m : n;
-  const parts = Math.min(threads, Math.ceil(extent / unit));
-  const helpers = parts > 1 ? gemmHelpers(parts - 1, gemmKernel.module, gemmKernel.memory) : undefined;
+  const args = [
+    m,
+    n,
+    k,
+    aOffset,
+    rowStrideA,
+    colStrideA,
+    bOffset,
+    rowStrideB,
+    colStrideB,
+    cOffset,
+    n,
+    flag,
+    0,
+  ];
+  const helperCount = Math.min(threads, Math.ceil((m >= n ? m : n) / (m >= n ? MR : NR))) - 1;
+  const helpers =
+    helperCount > 0 ? gemmHelpers(helperCount, gemmKernel.module, gemmKernel.memory) : undefined;
   if (helpers === undefined) {
-    gemmKernel.gemm(
-      m,
-      n,
-      k,
-      aOffset,
-      rowStrideA,
-      colStrideA,
-      bOffset,
-      rowStrideB,
-      colStrideB,
-      cOffset,
-      n,
-      flag,
-      workspace(0),
-    );
+    args[12] = workspace(0);
+    gemmKernel.gemm(...args);
   } else {
-    const step = Math.ceil(extent / parts / unit) * unit;
-    const partArgs: number[][] = [];
-    for (let part = 0; part < parts; part++) {
-      const start = Math.min(part * step, extent);
-      const size = Math.min(step, extent - start);
-      partArgs.push(
-        splitRows
-          ? [
-              size,
-              n,
-              k,
-              aOffset + start * rowStrideA * 4,
-              rowStrideA,
-              colStrideA,
-              bOffset,
-              rowStrideB,
-              colStrideB,
-              cOffset + start * n * 4,
-              n,
-              flag,
-              workspace(part),
-            ]
-          : [
-              m,
-              size,
-              k,
-              aOffset,
-              rowStrideA,
-              colStrideA,
-              bOffset + start * colStrideB * 4,
-              rowStrideB,
-              colStrideB,
-              cOffset + start * 4,
-              n,
-              flag,
-              workspace(part),
-            ],
-      );
-    }
-    for (let part = 1; part < parts; part++) {
-      if (partArgs[part]![splitRows ? 0 : 1]! > 0) postGemm(helpers[part - 1]!, partArgs[part]!);
-    }
-    gemmKernel.gemm(...partArgs[0]!);
-    for (let part = 1; part < parts; part++) {
-      const args = partArgs[part]!;
-      if (args[splitRows ? 0 : 1]! === 0 || waitGemm(helpers[part - 1]!)) continue;
-      // The helper failed: restore its block of C (for accumulate) and compute it here.
-      if (accumulate) {
-        const rows = args[0]!;
-        const cols = args[1]!;
-        const first = (args[9]! - cOffset) >> 2;
-        for (let r = 0; r < rows; r++) {
-          const at = first + r * n;
-          floats.set(out.subarray(at, at + cols), (cOffset >> 2) + at);
-        }
-      }
+    const plan = chunkPlan(args, m, n, helperCount + 1);
+    const counter = gemmKernel.counter;
+    Atomics.store(counter, 0, 0);
+    for (let h = 0; h < helperCount; h++) postGemm(helpers[h]!, plan, COUNTER_ADDRESS, workspace(h + 1));
+    runChunks(gemmKernel.gemm, plan, counter, 0, workspace(0), chunkArgs);
+    let failed = false;
+    for (let h = 0; h < helperCount; h++) if (!waitGemm(helpers[h]!)) failed = true;
+    if (failed) {
+      // A helper's kernel threw (it never should): redo the whole product here.
+      if (accumulate) floats.set(out.length === m * n ? out : out.subarray(0, m * n), cOffset >> 2);
       args[12] = workspace(0);
       gemmKernel.gemm(...args);
     }

@@ -1,6 +1,6 @@
 // WebAssembly SIMD versions of the transcendental elementwise kernels (exp, tanh, sigmoid), relu and the
 // row log-sum-exp, for the plain loops in elementwise.ts, activations.ts and softmax.ts to call on long
-// runs. Data moves through a small scratch block of simd.wasm's own memory (one `set` in, one out), which
+// runs. Data moves through a small scratch block of tensor-simd.wasm's own memory (one `set` in, one out), which
 // grows only to the longest row seen, so a call allocates nothing once warm.
 //
 // Measured (ns per element, 1M elements, copies included, on the busy 2-core machine, CPU time):
@@ -18,6 +18,7 @@ interface SimdKernels {
   reluInPlace(ptr: number, n: number): void;
   maxOf(ptr: number, n: number): number;
   sumExpShifted(ptr: number, n: number, shift: number): number;
+  scaledExpInPlace(ptr: number, n: number, shift: number, scale: number): void;
 }
 
 /** Runs shorter than this stay in the plain loop (the call and copies cost more). */
@@ -39,12 +40,12 @@ export function overrideSimdKernels(available: boolean | undefined): void {
 function load(): SimdKernels | undefined {
   if (availabilityOverride === false) return undefined;
   if (kernels !== undefined || failed) return kernels;
-  if (!wasmAvailable('simd')) {
+  if (!wasmAvailable('tensor-simd')) {
     failed = true;
     return undefined;
   }
   try {
-    const exports = new WebAssembly.Instance(wasmModule('simd'), {}).exports as unknown as Omit<
+    const exports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports as unknown as Omit<
       SimdKernels,
       'floats'
     >;
@@ -125,6 +126,46 @@ export function logSumExpRowsSimd(
       continue;
     }
     lse[r] = max + Math.log(simd.sumExpShifted(at << 2, cols, max));
+  }
+  return true;
+}
+
+/**
+ * The sparse softmax-cross-entropy gradient, dx[r, c] = rowGrad[r] · (e^(x[r, c] − lse[r]) − [c = target[r]]),
+ * as sparseCrossEntropyBackward computes it; false when the kernels are unavailable. lse is split into
+ * a float32 part, subtracted in the kernel (exactly where x is near it, which is where p is large), and
+ * a small remainder folded into the row's scale in float64.
+ */
+export function sparseCrossEntropyBackwardSimd(
+  x: Float32Array,
+  xOffset: number,
+  rows: number,
+  cols: number,
+  targets: Int32Array,
+  lse: Float64Array,
+  rowGrad: Float64Array,
+  dx: Float32Array,
+): boolean {
+  const simd = load();
+  if (simd === undefined) return false;
+  const at = scratch(simd, cols);
+  const floats = simd.floats;
+  const padded = (cols + 3) & ~3;
+  for (let r = 0; r < rows; r++) {
+    const base = xOffset + r * cols;
+    const out = r * cols;
+    const g = rowGrad[r]!;
+    if (!Number.isFinite(lse[r]!)) {
+      // A row holding ±∞ (or NaN): keep the plain loop's exact IEEE behaviour.
+      for (let c = 0; c < cols; c++) dx[out + c] = g * Math.exp(x[base + c]! - lse[r]!);
+      dx[out + targets[r]!]! -= g;
+      continue;
+    }
+    const shift = Math.fround(lse[r]!);
+    floats.set(x.subarray(base, base + cols), at);
+    simd.scaledExpInPlace(at << 2, padded, shift, g * Math.exp(shift - lse[r]!));
+    dx.set(floats.subarray(at, at + cols), out);
+    dx[out + targets[r]!]! -= g;
   }
   return true;
 }

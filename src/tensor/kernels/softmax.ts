@@ -4,7 +4,7 @@
 // The forward stores one lse per row; the backward recomputes p from it instead of keeping a
 // [rows, cols] probability matrix alive until backward (that matters at a 10 000-word vocabulary).
 
-import { logSumExpRowsSimd, SIMD_MIN_LENGTH } from './simd.js';
+import { logSumExpRowsSimd, SIMD_MIN_LENGTH, sparseCrossEntropyBackwardSimd } from './simd.js';
 
 /** lse[r] = log Σ_c e^x[r, c], computed stably. */
 export function logSumExpRows(
@@ -54,6 +54,13 @@ export function sparseCrossEntropyBackward(
   rowGrad: Float64Array,
   dx: Float32Array,
 ): void {
+  // Long rows go to the WebAssembly SIMD kernel (simd.ts).
+  if (
+    cols >= SIMD_MIN_LENGTH &&
+    sparseCrossEntropyBackwardSimd(x, xOffset, rows, cols, targets, lse, rowGrad, dx)
+  ) {
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const base = xOffset + r * cols;
     const out = r * cols;

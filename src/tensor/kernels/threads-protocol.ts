@@ -1,6 +1,9 @@
-// The shared control block between the main thread and a GEMM helper worker: one Int32Array over a
-// SharedArrayBuffer. The main thread writes the arguments, bumps REQUEST and notifies; the worker runs
-// the kernel on the shared WebAssembly memory, copies REQUEST into DONE and notifies back.
+// The shared control block between the main thread and a GEMM helper worker (one Int32Array over a
+// SharedArrayBuffer), and the chunk loop both sides run. The main thread writes the whole problem's
+// gemm arguments and how to cut it into chunks, bumps REQUEST and notifies; every thread then takes
+// chunks (blocks of rows of C, or of columns) from one counter in the shared WebAssembly memory with
+// Atomics.add until none are left, so a thread that runs slower (a busy core) simply takes fewer. The
+// worker copies REQUEST into DONE and notifies when it found the counter exhausted.
 
 /** Sequence number of the latest request (written by the main thread). */
 export const REQUEST = 0;
@@ -8,15 +11,66 @@ export const REQUEST = 0;
 export const DONE = 1;
 /** 1 once the worker has instantiated its kernel and waits for requests. */
 export const READY = 2;
-/** 0 = the last request succeeded, 1 = it threw (the main thread then recomputes that part itself). */
+/** 0 = the last request succeeded, 1 = the kernel threw (the main thread then redoes the product). */
 export const STATUS = 3;
 /** What to do: RUN_GEMM or STOP. */
 export const COMMAND = 4;
-/** First of the 13 integer arguments of gemm (see gemm.as.ts). */
-export const ARGS = 5;
+/** 1 = chunks are blocks of rows (split M), 0 = blocks of columns (split N). */
+export const SPLIT_ROWS = 5;
+/** Rows (or columns) per chunk, and the total to cover. */
+export const STEP = 6;
+export const EXTENT = 7;
+/** Byte address, in the WebAssembly memory, of this thread's scratch workspace. */
+export const WORKSPACE = 8;
+/** Byte address of the chunk counter (an Int32 in the WebAssembly memory). */
+export const COUNTER = 9;
+/** First of the 13 integer arguments of gemm for the whole product (see gemm.as-lib.ts). */
+export const ARGS = 10;
 export const GEMM_ARG_COUNT = 13;
 /** Int32 slots in a control block. */
 export const CONTROL_SLOTS = ARGS + GEMM_ARG_COUNT;
 
 export const RUN_GEMM = 1;
 export const STOP = 2;
+
+/** The part of a product a set of threads shares: whole-problem gemm arguments and the chunking. */
+export interface ChunkPlan {
+  /** gemm's 13 arguments for the whole product (the workspace argument is replaced per thread). */
+  args: ArrayLike<number>;
+  splitRows: boolean;
+  step: number;
+  extent: number;
+}
+
+/**
+ * Takes chunks from `counter[counterIndex]` until none are left and runs gemm on each with this
+ * thread's workspace. `scratch` (13 numbers) avoids an allocation per chunk.
+ */
+export function runChunks(
+  gemm: (...args: number[]) => void,
+  plan: ChunkPlan,
+  counter: Int32Array,
+  counterIndex: number,
+  workspace: number,
+  scratch: number[],
+): void {
+  const base = plan.args;
+  for (;;) {
+    const start = Atomics.add(counter, counterIndex, 1) * plan.step;
+    if (start >= plan.extent) return;
+    const size = Math.min(plan.step, plan.extent - start);
+    for (let i = 0; i < GEMM_ARG_COUNT; i++) scratch[i] = base[i]!;
+    // gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, work): offsets in bytes, strides in floats.
+    if (plan.splitRows) {
+      scratch[0] = size;
+      scratch[3] = base[3]! + start * base[4]! * 4;
+      scratch[9] = base[9]! + start * base[10]! * 4;
+    } else {
+      scratch[1] = size;
+      scratch[6] = base[6]! + start * base[8]! * 4;
+      scratch[9] = base[9]! + start * 4;
+    }
+    scratch[12] = workspace;
+    gemm(...scratch);
+  }
+}

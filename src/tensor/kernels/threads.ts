@@ -8,15 +8,21 @@ import { VerboError } from '../../util/errors.js';
 import { distModule } from '../../util/paths.js';
 import {
   ARGS,
+  type ChunkPlan,
   COMMAND,
   CONTROL_SLOTS,
+  COUNTER,
   DONE,
+  EXTENT,
   GEMM_ARG_COUNT,
   READY,
   REQUEST,
   RUN_GEMM,
+  SPLIT_ROWS,
   STATUS,
+  STEP,
   STOP,
+  WORKSPACE,
 } from './threads-protocol.js';
 
 /** The most threads a matmul will use (one workspace each in the kernel memory). */
@@ -119,10 +125,17 @@ export function gemmHelpers(
   return helpers;
 }
 
-/** Hands one gemm call (its 13 integer arguments) to a helper; returns at once. */
-export function postGemm(helper: Helper, args: readonly number[]): void {
-  if (args.length !== GEMM_ARG_COUNT) throw new Error(`postGemm: expected ${GEMM_ARG_COUNT} arguments`);
-  for (let i = 0; i < GEMM_ARG_COUNT; i++) helper.slots[ARGS + i] = args[i]!;
+/**
+ * Asks a helper to take chunks of `plan` (from the counter at byte `counterAddress` of the kernel
+ * memory) with its own workspace at byte `workspace`; returns at once.
+ */
+export function postGemm(helper: Helper, plan: ChunkPlan, counterAddress: number, workspace: number): void {
+  for (let i = 0; i < GEMM_ARG_COUNT; i++) helper.slots[ARGS + i] = plan.args[i]!;
+  helper.slots[SPLIT_ROWS] = plan.splitRows ? 1 : 0;
+  helper.slots[STEP] = plan.step;
+  helper.slots[EXTENT] = plan.extent;
+  helper.slots[WORKSPACE] = workspace;
+  helper.slots[COUNTER] = counterAddress;
   helper.slots[COMMAND] = RUN_GEMM;
   helper.sequence++;
   Atomics.store(helper.slots, REQUEST, helper.sequence);

@@ -37,7 +37,8 @@ const powOp: Primitive<'pow', Tensor> = {
   },
   backward: (g, { inputs: [a, b], saved: y }) => [
     a!.requiresGrad ? sumToShape(mul(g, mul(b!, pow(a!, add(b!, -1)))), a!.shape) : null,
-    b!.requiresGrad ? sumToShape(mul(g, mul(y, log(a!))), b!.shape) : null,
+    // At a = 0 the term y·ln a is 0·(−∞); its limit (for b > 0) is 0, as in PyTorch.
+    b!.requiresGrad ? sumToShape(mul(g, where(eq(a!, 0), 0, mul(y, log(a!)))), b!.shape) : null,
   ],
 };
 

@@ -6,9 +6,10 @@
 //
 // Backward (per batch entry, summed over broadcast batch axes):
 //   dA = dC · Bᵀ    dB = Aᵀ · dC
-// both again as kernel calls with transposed operands, accumulating into the gradient buffers.
+// both again as kernel calls with transposed operands, accumulating into the gradient buffers —
+// including the engine's buffer for a weight used several times (every step of an unrolled RNN).
 import { ShapeError } from '../../util/errors.js';
-import { apply, type Primitive } from '../autograd.js';
+import { ACCUMULATED, apply, type Primitive } from '../autograd.js';
 import { matmul as matmulKernel } from '../kernels/index.js';
 import { broadcastShapes, contiguousStrides, formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -135,22 +136,25 @@ const matmulOp: Primitive<'matmul', Saved> = {
     }
     return { output: new Tensor(out, [...batchShape, m, n]), saved: { a, b, batchShape } };
   },
-  backward: (grad, { inputs: [x, y], saved: { a, b, batchShape } }) => {
+  acceptsAccumulators: true,
+  backward: (grad, { inputs: [x, y], saved: { a, b, batchShape } }, [intoA, intoB]) => {
     const g = dense(grad);
     const m = a.rows;
     const k = a.cols;
     const n = b.cols;
     const A = a.tensor;
     const B = b.tensor;
-    const dA = x!.requiresGrad ? new Float32Array(x!.size) : null;
-    const dB = y!.requiresGrad ? new Float32Array(y!.size) : null;
+    // Gradient buffers: the engine's accumulator when this input already has a gradient from another
+    // use (added into in place), a fresh one otherwise.
+    const dA = x!.requiresGrad ? (intoA ?? new Float32Array(x!.size)) : null;
+    const dB = y!.requiresGrad ? (intoB ?? new Float32Array(y!.size)) : null;
     const G = g.data.subarray(g.offset, g.offset + g.size);
     if (canFold(a, b)) {
       const rows = (A.size / k) | 0;
       const aData = A.data.subarray(A.offset, A.offset + rows * k);
       const bData = B.data.subarray(B.offset, B.offset + k * n);
-      if (dA) matmulKernel(G, bData, dA, rows, k, n, { transB: !b.transposed });
-      if (dB) matmulKernel(aData, G, dB, k, n, rows, { transA: true });
+      if (dA) matmulKernel(G, bData, dA, rows, k, n, { transB: !b.transposed, accumulate: dA === intoA });
+      if (dB) matmulKernel(aData, G, dB, k, n, rows, { transA: true, accumulate: dB === intoB });
     } else {
       // The gradients are contiguous in the operands' own shapes; broadcast batch axes map to
       // stride 0 there, so repeated uses accumulate into the same block.
@@ -183,7 +187,10 @@ const matmulOp: Primitive<'matmul', Saved> = {
         }
       });
     }
-    return [dA ? new Tensor(dA, x!.shape) : null, dB ? new Tensor(dB, y!.shape) : null];
+    return [
+      dA === null ? null : dA === intoA ? ACCUMULATED : new Tensor(dA, x!.shape),
+      dB === null ? null : dB === intoB ? ACCUMULATED : new Tensor(dB, y!.shape),
+    ];
   },
 };
 

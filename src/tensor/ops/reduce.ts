@@ -18,7 +18,8 @@ import { expand, reshape } from './movement.js';
 const sumOp: Primitive<'sum'> = {
   name: 'sum',
   forward: ([input], { axes, keepdims }) => {
-    let x = dense(input!);
+    // Reducing no axes still returns fresh storage, like every reduction.
+    let x = axes.length === 0 ? new Tensor(input!.toFloat32Array(), input!.shape) : dense(input!);
     const shape = [...x.shape];
     // Reduce runs of adjacent axes, last run first, each as one [outer, size, inner] pass.
     let end = axes.length - 1;
@@ -103,7 +104,7 @@ export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   for (let i = resolved.length - 1; i >= 0; i--) {
     result = apply(maxOp, [result], { axis: resolved[i]!, keepdims: true });
   }
-  if (resolved.length === 0) result = reshape(x, x.shape);
+  if (resolved.length === 0) result = add(x, 0); // nothing to reduce: still fresh storage
   return keepdims ? result : reshape(result, reducedShape(x.shape, resolved, false));
 }
 

@@ -19,6 +19,7 @@ import {
 import {
   getMatmulThreads,
   liveHelperCount,
+  setHelpersUnavailable,
   setMatmulThreads,
   shutdownMatmulThreads,
 } from '../../../src/tensor/kernels/threads.js';
@@ -155,20 +156,26 @@ describe('WebAssembly GEMM, one thread', () => {
 describe('WebAssembly GEMM, two threads', () => {
   afterAll(() => shutdownMatmulThreads());
 
-  it.skipIf(!haveWasm || !haveWorker)('matches the reference when rows (m ≥ n) or columns are split', () => {
-    const random = new Random(7);
-    for (const testCase of cases([
-      [133, 41, 67],
-      [6, 151, 45],
-      [9, 1, 3],
-    ])) {
-      const { m, n, k, options } = testCase;
-      checkAgainstReference(random, testCase, (a, b, out) => {
-        expect(matmulWasm(a, b, out, m, n, k, options, 2)).toBe(true);
-      });
-    }
-    expect(liveHelperCount()).toBe(1);
-  });
+  it.skipIf(!haveWasm || !haveWorker)(
+    'matches the reference when chunks of rows (m ≥ n) or columns are shared',
+    () => {
+      const random = new Random(7);
+      for (const testCase of cases([
+        [133, 41, 67],
+        [6, 151, 45],
+        [9, 1, 3],
+        // Several chunks of 128 rows / 256 columns taken from the shared counter.
+        [700, 37, 20],
+        [5, 1100, 9],
+      ])) {
+        const { m, n, k, options } = testCase;
+        checkAgainstReference(random, testCase, (a, b, out) => {
+          expect(matmulWasm(a, b, out, m, n, k, options, 2)).toBe(true);
+        });
+      }
+      expect(liveHelperCount()).toBe(1);
+    },
+  );
 
   it.skipIf(!haveWasm || !haveWorker)('matmul uses the threads above the threshold and agrees', () => {
     setMatmulThreads(2);
@@ -180,6 +187,22 @@ describe('WebAssembly GEMM, two threads', () => {
       );
     } finally {
       setMatmulThreads(undefined);
+    }
+  });
+
+  it.skipIf(!haveWasm)('computes alone when helper threads cannot start', () => {
+    setHelpersUnavailable(true);
+    try {
+      checkAgainstReference(
+        new Random(10),
+        { m: 90, n: 70, k: 50, options: { accumulate: true } },
+        (a, b, out) => {
+          expect(matmulWasm(a, b, out, 90, 70, 50, { accumulate: true }, 2)).toBe(true);
+        },
+      );
+      expect(liveHelperCount()).toBe(0);
+    } finally {
+      setHelpersUnavailable(false);
     }
   });
 

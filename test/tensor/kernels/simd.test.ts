@@ -7,17 +7,18 @@ import { unary } from '../../../src/tensor/kernels/elementwise.js';
 import {
   overrideSimdKernels,
   SIMD_MIN_LENGTH,
+  sparseCrossEntropyBackwardSimd,
   unarySimd,
   logSumExpRowsSimd,
 } from '../../../src/tensor/kernels/simd.js';
-import { logSumExpRows } from '../../../src/tensor/kernels/softmax.js';
+import { logSumExpRows, sparseCrossEntropyBackward } from '../../../src/tensor/kernels/softmax.js';
 import { Random } from '../../../src/util/random.js';
 import { wasmAvailable } from '../../../src/util/wasm.js';
 
-const haveWasm = wasmAvailable('simd');
+const haveWasm = wasmAvailable('tensor-simd');
 if (!haveWasm)
   console.warn(
-    'SKIPPING WebAssembly SIMD elementwise tests: dist/wasm/simd.wasm is missing; run `npm run build`',
+    'SKIPPING WebAssembly SIMD elementwise tests: dist/wasm/tensor-simd.wasm is missing; run `npm run build`',
   );
 
 const special = [
@@ -58,7 +59,7 @@ function plain<T>(run: () => T): T {
 }
 
 /** Non-finite expectations must match exactly (NaN to NaN, ±∞ to ±∞); finite ones within about one ulp. */
-function expectClose(received: Float32Array, expected: Float32Array): void {
+function expectClose(received: Float32Array, expected: Float32Array, rtol = 3e-7, atol = 1e-37): void {
   expect(received.length).toBe(expected.length);
   const finiteReceived: number[] = [];
   const finiteExpected: number[] = [];
@@ -71,7 +72,7 @@ function expectClose(received: Float32Array, expected: Float32Array): void {
     }
   }
   // Subnormal results of exp get an absolute allowance.
-  expect(finiteReceived).toBeAllClose(finiteExpected, { rtol: 3e-7, atol: 1e-37 });
+  expect(finiteReceived).toBeAllClose(finiteExpected, { rtol, atol });
 }
 
 const lengths = [1, 3, 17, 129, 4096 + 5, 10_000];
@@ -127,6 +128,33 @@ describe('SIMD row log-sum-exp', () => {
       expect(received[1]).toBe(Infinity);
       expect(received[2]).toBeNaN();
       expect(received[3]).toBe(-Infinity);
+    }
+  });
+
+  it.skipIf(!haveWasm)('sparse softmax-cross-entropy gradient matches the plain loop', () => {
+    const random = new Random(12);
+    for (const cols of [SIMD_MIN_LENGTH, 67, 10_001]) {
+      const rows = 5;
+      const x = new Float32Array(rows * cols + 2);
+      for (let i = 0; i < x.length; i++) x[i] = random.normal(0, 4);
+      x[2 + 4 * cols + 1] = Infinity;
+      const targets = Int32Array.from({ length: rows }, () => random.int(cols));
+      const rowGrad = Float64Array.from({ length: rows }, () => random.uniform(-2, 2));
+      const lse = new Float64Array(rows);
+      plain(() => logSumExpRows(x, 2, rows, cols, lse));
+      const expected = new Float32Array(rows * cols);
+      plain(() => sparseCrossEntropyBackward(x, 2, rows, cols, targets, lse, rowGrad, expected));
+      const received = new Float32Array(rows * cols);
+      expect(sparseCrossEntropyBackwardSimd(x, 2, rows, cols, targets, lse, rowGrad, received)).toBe(true);
+      // e^(x − lse) to a few ulp where p is large; where it is tiny, x − lse rounded to float32 costs
+      // up to |x − lse|·6e-8 relative, far below anything a gradient step notices (|rowGrad| ≤ 2).
+      expectClose(received, expected, 1e-6, 1e-10);
+      // Each finite row of probabilities sums to one, so each row of the gradient sums to zero.
+      for (let r = 0; r < 4; r++) {
+        let total = 0;
+        for (let c = 0; c < cols; c++) total += received[r * cols + c]!;
+        expect(Math.abs(total)).toBeLessThan(1e-4);
+      }
     }
   });
 

@@ -122,3 +122,11 @@ export function sumExpShifted(ptr: usize, n: i32, shift: f32): f64 {
   for (; p < end; p += 4) total += <f64>f32x4.extract_lane(expVector(f32x4.splat(load<f32>(p) - shift)), 0);
   return total;
 }
+
+/** x[i] = scale · e^(x[i] − shift) in place over n floats (n a multiple of 4): softmax-CE gradients. */
+export function scaledExpInPlace(ptr: usize, n: i32, shift: f32, scale: f32): void {
+  const s = f32x4.splat(shift);
+  const g = f32x4.splat(scale);
+  const end = ptr + (<usize>n << 2);
+  for (let p = ptr; p < end; p += 16) v128.store(p, f32x4.mul(g, expVector(f32x4.sub(v128.load(p), s))));
+}

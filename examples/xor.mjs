@@ -1,0 +1,5 @@
+// Runs the 'xor' worked example (src/nn/examples/) against dist/ and prints its results.
+// npm run build first. Usage: node examples/xor.mjs [--seed N] [--epochs N]
+import { runExample } from './run.mjs';
+
+await runExample('xor');
