@@ -58,9 +58,16 @@ const { values: args } = parseArgs({
 const repeat = Number(args.repeat);
 const copies = Number(args.copies);
 const rssRepeat = Number(args['rss-repeat']);
-// Node flags for the `verbo vocab` children, e.g. --child-flags=--max-semi-space-size=2 (V8's young
-// generation grows to 2 × 16 MB on long runs, which is most of the difference between 1× and 10×).
-const childFlags = args['child-flags'].split(' ').filter(Boolean);
+// Node flags for the `verbo vocab` children. By default, those of the `verbo` command's shebang
+// (`#!/usr/bin/env -S node FLAGS`), so the children run as a user's `verbo vocab` does; override with
+// e.g. --child-flags=--max-semi-space-size=2 (V8's young generation grows to 2 × 16 MB on long runs
+// without a cap, which is most of the difference between 1× and 10×).
+const shebangFlags = () => {
+  const firstLine = readFileSync(new URL('../dist/cli/main.js', import.meta.url), 'utf8').split('\n')[0];
+  const match = firstLine.match(/^#!.*\bnode\b(.*)$/);
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+};
+const childFlags = args['child-flags'] ? args['child-flags'].split(' ').filter(Boolean) : shebangFlags();
 const corpusPath = args.text ?? sharedDataPath('bench', 'sotu_moby.txt');
 if (!existsSync(corpusPath)) {
   process.stderr.write(`bench/prep.mjs: ${corpusPath} is missing; pass --text FILE\n`);

@@ -12,7 +12,7 @@
 // --no-eval, --python PATH (default /usr/bin/python3), --anchors DIR, --keep DIR (keep the models).
 // Progress on stderr; the last line of stdout is one JSON object. Timings on a shared machine are noisy.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,11 @@ function run(command, args, what) {
 const args = parseArgs(process.argv.slice(2));
 const cli = join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+// Run `verbo train` with the Node flags of the command's shebang (`#!/usr/bin/env -S node FLAGS`), as a user's would.
+const shebang = readFileSync(cli, 'utf8')
+  .split('\n')[0]
+  .match(/^#!.*\bnode\b(.*)$/);
+const nodeFlags = shebang ? shebang[1].trim().split(/\s+/).filter(Boolean) : [];
 const analogies = join(shared, 'data', 'eval', 'questions-words.txt');
 const pairs = join(shared, 'data', 'eval', 'wordsim353.tsv');
 const evalScript = join(args.anchors, 'eval_vectors.py');
@@ -107,6 +112,7 @@ for (const model of args.models.split(',')) {
     const trained = run(
       process.execPath,
       [
+        ...nodeFlags,
         cli,
         'train',
         args.corpus,

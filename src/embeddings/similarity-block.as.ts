@@ -52,8 +52,11 @@ export function bestRowsExcluding(
   const rowBytes = <usize>dim << 2;
   const vectorEnd = dim & ~3;
   const blockEnd = count & ~3;
-  for (let r = 0; r < rowCount; r++) {
-    const row = matrix + <usize>r * rowBytes;
+  // Two rows × four queries per step: each loaded row vector feeds four products, each query vector two.
+  let r = 0;
+  for (; r + 2 <= rowCount; r += 2) {
+    const rowA = matrix + <usize>r * rowBytes;
+    const rowB = rowA + rowBytes;
     let q = 0;
     for (; q < blockEnd; q += 4) {
       const q0 = queries + <usize>q * rowBytes;
@@ -64,33 +67,72 @@ export function bestRowsExcluding(
       let a1 = f32x4.splat(0);
       let a2 = f32x4.splat(0);
       let a3 = f32x4.splat(0);
+      let b0 = f32x4.splat(0);
+      let b1 = f32x4.splat(0);
+      let b2 = f32x4.splat(0);
+      let b3 = f32x4.splat(0);
       let j = 0;
       for (; j < vectorEnd; j += 4) {
         const offset = <usize>j << 2;
-        const m = v128.load(row + offset);
-        a0 = f32x4.add(a0, f32x4.mul(m, v128.load(q0 + offset)));
-        a1 = f32x4.add(a1, f32x4.mul(m, v128.load(q1 + offset)));
-        a2 = f32x4.add(a2, f32x4.mul(m, v128.load(q2 + offset)));
-        a3 = f32x4.add(a3, f32x4.mul(m, v128.load(q3 + offset)));
+        const ma = v128.load(rowA + offset);
+        const mb = v128.load(rowB + offset);
+        const v0 = v128.load(q0 + offset);
+        const v1 = v128.load(q1 + offset);
+        const v2 = v128.load(q2 + offset);
+        const v3 = v128.load(q3 + offset);
+        a0 = f32x4.add(a0, f32x4.mul(ma, v0));
+        a1 = f32x4.add(a1, f32x4.mul(ma, v1));
+        a2 = f32x4.add(a2, f32x4.mul(ma, v2));
+        a3 = f32x4.add(a3, f32x4.mul(ma, v3));
+        b0 = f32x4.add(b0, f32x4.mul(mb, v0));
+        b1 = f32x4.add(b1, f32x4.mul(mb, v1));
+        b2 = f32x4.add(b2, f32x4.mul(mb, v2));
+        b3 = f32x4.add(b3, f32x4.mul(mb, v3));
       }
-      let s0 = sumLanes(a0);
-      let s1 = sumLanes(a1);
-      let s2 = sumLanes(a2);
-      let s3 = sumLanes(a3);
+      let sa0 = sumLanes(a0);
+      let sa1 = sumLanes(a1);
+      let sa2 = sumLanes(a2);
+      let sa3 = sumLanes(a3);
+      let sb0 = sumLanes(b0);
+      let sb1 = sumLanes(b1);
+      let sb2 = sumLanes(b2);
+      let sb3 = sumLanes(b3);
       for (; j < dim; j++) {
         const offset = <usize>j << 2;
-        const m = load<f32>(row + offset);
-        s0 += m * load<f32>(q0 + offset);
-        s1 += m * load<f32>(q1 + offset);
-        s2 += m * load<f32>(q2 + offset);
-        s3 += m * load<f32>(q3 + offset);
+        const ma = load<f32>(rowA + offset);
+        const mb = load<f32>(rowB + offset);
+        const v0 = load<f32>(q0 + offset);
+        const v1 = load<f32>(q1 + offset);
+        const v2 = load<f32>(q2 + offset);
+        const v3 = load<f32>(q3 + offset);
+        sa0 += ma * v0;
+        sa1 += ma * v1;
+        sa2 += ma * v2;
+        sa3 += ma * v3;
+        sb0 += mb * v0;
+        sb1 += mb * v1;
+        sb2 += mb * v2;
+        sb3 += mb * v3;
       }
-      consider(q, r, s0, group, excluded, bestRow, bestScore);
-      consider(q + 1, r, s1, group, excluded, bestRow, bestScore);
-      consider(q + 2, r, s2, group, excluded, bestRow, bestScore);
-      consider(q + 3, r, s3, group, excluded, bestRow, bestScore);
+      // Row r before row r + 1, so ties keep the lower row.
+      consider(q, r, sa0, group, excluded, bestRow, bestScore);
+      consider(q + 1, r, sa1, group, excluded, bestRow, bestScore);
+      consider(q + 2, r, sa2, group, excluded, bestRow, bestScore);
+      consider(q + 3, r, sa3, group, excluded, bestRow, bestScore);
+      consider(q, r + 1, sb0, group, excluded, bestRow, bestScore);
+      consider(q + 1, r + 1, sb1, group, excluded, bestRow, bestScore);
+      consider(q + 2, r + 1, sb2, group, excluded, bestRow, bestScore);
+      consider(q + 3, r + 1, sb3, group, excluded, bestRow, bestScore);
     }
     for (; q < count; q++) {
+      const query = queries + <usize>q * rowBytes;
+      consider(q, r, dotF32(rowA, query, dim), group, excluded, bestRow, bestScore);
+      consider(q, r + 1, dotF32(rowB, query, dim), group, excluded, bestRow, bestScore);
+    }
+  }
+  for (; r < rowCount; r++) {
+    const row = matrix + <usize>r * rowBytes;
+    for (let q = 0; q < count; q++) {
       consider(q, r, dotF32(row, queries + <usize>q * rowBytes, dim), group, excluded, bestRow, bestScore);
     }
   }

@@ -11,9 +11,17 @@
 // function of its position in the corpus, not of timing, so with one thread a run is bit-for-bit
 // reproducible and a resumed run continues exactly where the interrupted one stopped.
 //
+// Streaming: every epoch reads the corpus chunk by chunk; memory is the two matrices plus small
+// buffers. By default the first epoch of a run also writes its chunks of ids to a temporary file that
+// later epochs stream back (same chunks, same results, no re-tokenizing); `cacheIds: false` turns it off.
+// With `update` and hierarchical softmax the Huffman tree is rebuilt from the grown counts, so the
+// old node weights no longer match their nodes (as in gensim); negative sampling carries over cleanly.
+//
 // The trainer owns the counts, the noise table and the output weights (gensim's split); it returns
 // KeyedVectors (words + input vectors) for queries, and the full TrainingState for checkpoints.
-import { availableParallelism } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Random } from '../util/random.js';
 import { VerboError } from '../util/errors.js';
 import { wasmModule } from '../util/wasm.js';
@@ -74,6 +82,12 @@ export interface Word2VecOptions {
   sigmoid?: 'table' | 'exact';
   /** Words per chunk handed to a worker (default 10,000, as gensim's batch). */
   chunkWords?: number;
+  /**
+   * Keep the first epoch's chunks of word ids in a temporary file (4 bytes per word) and replay them
+   * in later epochs instead of tokenizing the text again; chunks and results are identical either
+   * way. Default: on when the file stays under 2 GB.
+   */
+  cacheIds?: boolean;
   /** Use this vocabulary instead of counting the corpus (a fresh run only). */
   vocabulary?: Vocabulary;
   /** Write a checkpoint into this folder at every epoch end. */
@@ -196,6 +210,55 @@ export interface TrainResult {
 export type SentenceCorpus = AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
 
 const PROGRESS_INTERVAL_MS = 250;
+
+/**
+ * Chunks of word ids (with sentence ends and raw-word counts) written while the first epoch of a run
+ * tokenizes the corpus, then streamed back chunk by chunk by the later epochs: the main thread stops
+ * re-tokenizing and looking up words, which on two cores competes with the training threads.
+ */
+class ChunkCache {
+  private readonly dir: string;
+  private readonly fd: number;
+  private size = 0;
+  complete = false;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'verbo-w2v-'));
+    this.fd = openSync(join(this.dir, 'chunks.i32'), 'w+');
+  }
+
+  append(ids: Int32Array, ends: Int32Array, rawWords: number): void {
+    const header = Int32Array.of(ids.length, ends.length, rawWords);
+    for (const part of [header, ids, ends]) {
+      writeSync(this.fd, part, 0, part.byteLength, this.size);
+      this.size += part.byteLength;
+    }
+  }
+
+  *chunks(): Generator<{ ids: Int32Array; ends: Int32Array; rawWords: number }> {
+    const header = new Int32Array(3);
+    let position = 0;
+    const read = (target: Int32Array): void => {
+      if (readSync(this.fd, target, 0, target.byteLength, position) !== target.byteLength) {
+        throw new Error('word2vec: the temporary id cache was truncated');
+      }
+      position += target.byteLength;
+    };
+    while (position < this.size) {
+      read(header);
+      const ids = new Int32Array(header[0]!);
+      const ends = new Int32Array(header[1]!);
+      read(ids);
+      read(ends);
+      yield { ids, ends, rawWords: header[2]! };
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The learning rate at a position of the run: linear from `alpha` (nothing trained) to `minAlpha`
@@ -474,6 +537,8 @@ export async function trainWord2Vec(
   const stopError = (): VerboError =>
     new VerboError(`training stopped after epoch ${epoch - 1} of ${epochs}.`, 'ABORTED');
   let rngStates: string[] = [];
+  const useCache = options.cacheIds ?? (epochs > firstEpoch && wordsPerEpoch * 4 < 2 ** 31);
+  const cache = useCache ? new ChunkCache() : undefined;
   try {
     for (; epoch <= epochs; epoch++) {
       if (stopped()) throw stopError();
@@ -494,14 +559,24 @@ export async function trainWord2Vec(
         if (filled === 0 && chunkRaw === 0) return;
         currentAlpha = learningRate(wordsDone, scheduleWords, resolved.alpha, resolved.minAlpha);
         wordsDone += filled;
-        await pool.submit(ids.slice(0, filled), Int32Array.from(ends), currentAlpha, chunkRaw);
+        const chunkIds = ids.slice(0, filled);
+        const chunkEnds = Int32Array.from(ends);
+        cache?.append(chunkIds, chunkEnds, chunkRaw); // before submit, which hands the buffers over
+        await pool.submit(chunkIds, chunkEnds, currentAlpha, chunkRaw);
         ids = new Int32Array(chunkWords);
         ends = [];
         filled = 0;
         chunkRaw = 0;
       };
       let sentenceIds = new Int32Array(1024);
-      for await (const sentence of corpus) {
+      const replay = cache?.complete === true ? cache.chunks() : undefined;
+      for (const chunk of replay ?? []) {
+        currentAlpha = learningRate(wordsDone, scheduleWords, resolved.alpha, resolved.minAlpha);
+        wordsDone += chunk.ids.length;
+        await pool.submit(chunk.ids, chunk.ends, currentAlpha, chunk.rawWords);
+        if (stopped()) break;
+      }
+      for await (const sentence of replay ? [] : corpus) {
         if (sentence.length > sentenceIds.length) sentenceIds = new Int32Array(sentence.length * 2);
         let length = 0;
         for (let k = 0; k < sentence.length; k++) {
@@ -524,6 +599,7 @@ export async function trainWord2Vec(
       await flush();
       await pool.drain();
       if (stopped()) throw stopError();
+      if (cache) cache.complete = true;
 
       const seconds = (performance.now() - epochStart) / 1000;
       const record: EpochRecord = {
@@ -545,6 +621,7 @@ export async function trainWord2Vec(
       emit({ type: 'epoch-end', ...record });
     }
   } finally {
+    cache?.close();
     await pool.close();
   }
 

@@ -138,6 +138,20 @@ describe.skipIf(!built)('trainWord2Vec', () => {
     ).toBe(false);
   });
 
+  it('replaying the id chunks of the first epoch from the temporary cache changes nothing', async () => {
+    const corpus = clusterCorpus(8);
+    const options = { ...small, epochs: 3, sample: 1e-2, chunkWords: 128 };
+    const cached = await trainWord2Vec(corpus, { ...options, cacheIds: true });
+    const uncached = await trainWord2Vec(corpus, { ...options, cacheIds: false });
+    expect(cached.summary.words).toBe(uncached.summary.words);
+    expect(cached.summary.loss).toEqual(uncached.summary.loss);
+    expect(
+      Buffer.from(cached.keyedVectors.vectors.buffer).equals(
+        Buffer.from(uncached.keyedVectors.vectors.buffer),
+      ),
+    ).toBe(true);
+  });
+
   it('reports vocab, start (memory estimate), progress and epoch-end events', async () => {
     const events: TrainEvent[] = [];
     await trainWord2Vec(

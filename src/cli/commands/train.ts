@@ -32,6 +32,7 @@ interface TrainFlags {
   resume?: string;
   update?: string;
   logJson?: string;
+  idCache: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -83,6 +84,10 @@ export function register(program: Command): void {
     )
     .option('--resume <dir>', 'continue an interrupted run from the checkpoint in DIR (same corpus)')
     .option('--update <dir>', 'train the model in DIR further on this corpus, adding its new words')
+    .option(
+      '--no-id-cache',
+      're-tokenize the text every epoch instead of replaying word ids from a temporary file',
+    )
     .option('--log-json <file>', 'write every progress event as a JSON line to FILE')
     .option('--json', 'print {"words", "epochs", "seconds", "wordsPerSecond", "vocabSize", "loss"} on stdout')
     .option('--quiet', 'no progress or notes on stderr')
@@ -155,6 +160,8 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         });
         break;
       case 'epoch-end':
+        // On a terminal the bar shows the loss; a line printed under it would break the bar.
+        if (process.stderr.isTTY) break;
         note(
           `verbo: epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, ${formatRate(event.wordsPerSecond)}, ${event.seconds.toFixed(1)} s`,
         );
@@ -163,6 +170,10 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         break;
     }
   };
+  // Ctrl-C stops at the next chunk: the temporary files go, the last epoch's checkpoint stays.
+  const controller = new AbortController();
+  const interrupt = (): void => controller.abort();
+  process.once('SIGINT', interrupt);
   try {
     const result = await trainWord2Vec(
       corpus,
@@ -180,12 +191,26 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         threads: flags.threads,
         seed: flags.seed,
         sigmoid: flags.sigmoid,
+        cacheIds: flags.idCache ? undefined : false,
         checkpointDir: checkpointDir(flags.out),
         resume,
         update,
+        signal: controller.signal,
       },
       { onProgress },
-    );
+    ).catch((error: unknown) => {
+      if (
+        error instanceof VerboError &&
+        error.code === 'ABORTED' &&
+        hasCheckpoint(checkpointDir(flags.out))
+      ) {
+        throw new VerboError(
+          `${error.message} Continue with: verbo train ... --out ${flags.out} --resume ${flags.out}`,
+          'ABORTED',
+        );
+      }
+      throw error;
+    });
     const { state, summary } = result;
     await saveModel(flags.out, {
       vectors: result.keyedVectors,
@@ -214,6 +239,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       );
     }
   } finally {
+    process.removeListener('SIGINT', interrupt);
     progress.stop();
     lines.close();
     if (flags.logJson !== undefined)

@@ -3,6 +3,7 @@
 // (negative-sampling) alias table, the keep probabilities, the Huffman codes and one work region per
 // worker; fills the tables; and instantiates the kernel on that memory (in a worker or, for tests,
 // in the calling thread). Everything here runs once per training run; the hot loop is in the kernel.
+import { VerboError } from '../../util/errors.js';
 import { wasmModule } from '../../util/wasm.js';
 import { AliasSampler } from '../../vocab/index.js';
 
@@ -121,11 +122,19 @@ export function planLayout(config: KernelConfig): KernelLayout {
 export function createSharedMemory(layout: KernelLayout): WebAssembly.Memory {
   const pages = Math.ceil(layout.totalBytes / PAGE);
   if (pages > MAX_PAGES) {
-    throw new RangeError(
+    throw new VerboError(
       `word2vec needs ${(layout.totalBytes / 2 ** 30).toFixed(2)} GiB of weights and tables, more than WebAssembly's 4 GiB; lower --dim or raise --min-count.`,
+      'TOO_LARGE',
     );
   }
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch (error) {
+    throw new VerboError(
+      `could not allocate ${(layout.totalBytes / 2 ** 20).toFixed(0)} MiB of shared memory for word2vec (${(error as Error).message}); lower --dim or raise --min-count.`,
+      'TOO_LARGE',
+    );
+  }
 }
 
 /** Fills σ and log σ on the C tool's grid: entry i is at x = (2i / EXP_TABLE_SIZE − 1)·MAX_EXP. */

@@ -497,19 +497,21 @@ export class WasmScanner {
     const cut = this.floats[at.scoresAt >>> 2]! - HALF_MARGIN;
     this.floats.fill(Number.NEGATIVE_INFINITY, at.scoresAt >>> 2, (at.scoresAt >>> 2) + k);
     this.ints.fill(-1, at.idsAt >>> 2, (at.idsAt >>> 2) + k);
+    const floats = this.floats;
+    const ints = this.ints;
     const query = at.queriesAt >>> 2;
     const panels = PANELS >> 2;
-    for (const [list, length] of [
-      [mineScores, mine],
-      [theirScores, theirs],
-    ] as const) {
+    for (let list = 0; list < 2; list++) {
+      const scoresAt = (list === 0 ? mineScores : theirScores) >>> 2;
+      const idsAt = (list === 0 ? mineIds : theirIds) >>> 2;
+      const length = list === 0 ? mine : theirs;
       for (let i = 0; i < length; i++) {
-        if (!(this.floats[(list >>> 2) + i]! >= cut)) continue;
-        const id = this.ints[((list + capacity * 4) >>> 2) + i]!;
+        if (!(floats[scoresAt + i]! >= cut)) continue;
+        const id = ints[idsAt + i]!;
         const row = panels + (id >> 3) * dim * 8 + (id & 7);
         let dot = 0;
-        for (let d = 0; d < dim; d++) dot += this.floats[query + d]! * this.floats[row + d * 8]!;
-        heapPush(this.floats, this.ints, at.scoresAt >>> 2, k, dot, id, at.idsAt >>> 2);
+        for (let d = 0; d < dim; d++) dot += floats[query + d]! * floats[row + d * 8]!;
+        heapPush(floats, ints, at.scoresAt >>> 2, k, dot, id, at.idsAt >>> 2);
       }
     }
     return true;
