@@ -23,3 +23,4 @@ export * as tensor from './tensor/index.js';
 export * from './search/index.js';
 export * as nn from './nn/index.js';
 export * from './seq/index.js';
+export * as web from './web/index.js';

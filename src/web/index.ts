@@ -33,3 +33,4 @@ export {
   type NextWordAccuracy,
   type ReportLanguage,
 } from './report.js';
+export { pca2d, type Projection2D, type PcaOptions } from '../embeddings/projection.js';
