@@ -21,10 +21,20 @@ export interface WebApp {
   lm?: LanguageModel;
   /** The language model's per-epoch history (history.json beside it, or its config's training summary). */
   lmHistory: object[];
+  /** Finer training curves when recorded (progress.json beside a model, written by `verbo demo`). */
+  progress: TrainingCurves;
   /** Folder of index.html, app.js, style.css. */
   staticDir: string;
   /** Projections already computed, by number of words. */
   mapCache: Map<number, MapResponse>;
+}
+
+/** Loss measured during training, finer than per epoch: [words or tokens seen, value] points. */
+export interface TrainingCurves {
+  /** [words trained, mean loss so far in the epoch]. */
+  word2vec: [number, number][];
+  /** [tokens trained, perplexity so far in the epoch]. */
+  lm: [number, number][];
 }
 
 export interface ApiRequest {
@@ -89,6 +99,7 @@ export function createWebApp(options: {
   history?: object[];
   lm?: LanguageModel;
   lmHistory?: object[];
+  progress?: Partial<TrainingCurves>;
   staticDir: string;
 }): WebApp {
   return {
@@ -96,6 +107,7 @@ export function createWebApp(options: {
     history: options.history ?? [],
     lm: options.lm,
     lmHistory: options.lmHistory ?? [],
+    progress: { word2vec: options.progress?.word2vec ?? [], lm: options.progress?.lm ?? [] },
     staticDir: options.staticDir,
     mapCache: new Map(),
   };
@@ -383,5 +395,5 @@ export function embeddingMap(vectors: KeyedVectors, n: number, seed = 1): MapRes
 }
 
 function history(app: WebApp): unknown {
-  return { word2vec: app.history, lm: app.lmHistory };
+  return { word2vec: app.history, lm: app.lmHistory, progress: app.progress };
 }

@@ -10,9 +10,17 @@ export {
   type ApiRequest,
   type ApiResponse,
   type MapResponse,
+  type TrainingCurves,
 } from './api.js';
 export { serveStatic, resolveStaticPath, defaultStaticDir } from './static.js';
-export { loadWebApp, createWebServer, listen, readLmHistory, type LoadWebAppOptions } from './server.js';
+export {
+  loadWebApp,
+  createWebServer,
+  listen,
+  readLmHistory,
+  readProgress,
+  type LoadWebAppOptions,
+} from './server.js';
 export {
   mapSvg,
   curvesSvg,

@@ -49,6 +49,25 @@ export function readLmHistory(dir: string): object[] {
   return config.training !== null && typeof config.training === 'object' ? [config.training as object] : [];
 }
 
+/** progress.json in a model folder ([x, value] pairs, written by `verbo demo`), or [] when absent or malformed. */
+export function readProgress(dir: string | undefined): [number, number][] {
+  if (dir === undefined) return [];
+  const path = join(dir, 'progress.json');
+  if (!existsSync(path)) return [];
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!Array.isArray(value)) return [];
+    return value.filter(
+      (point): point is [number, number] =>
+        Array.isArray(point) &&
+        point.length === 2 &&
+        point.every((x) => typeof x === 'number' && Number.isFinite(x)),
+    );
+  } catch {
+    return [];
+  }
+}
+
 export async function loadWebApp(options: LoadWebAppOptions): Promise<WebApp> {
   const loaded = options.model === undefined ? undefined : await loadModel(options.model);
   const lm = options.lm === undefined ? undefined : loadLanguageModel(options.lm);
@@ -57,6 +76,13 @@ export async function loadWebApp(options: LoadWebAppOptions): Promise<WebApp> {
     history: loaded?.history ?? [],
     lm,
     lmHistory: options.lm === undefined ? [] : readLmHistory(options.lm),
+    progress: {
+      word2vec:
+        options.model !== undefined && existsSync(join(options.model, 'config.json'))
+          ? readProgress(options.model)
+          : [],
+      lm: readProgress(options.lm),
+    },
     staticDir: options.staticDir ?? defaultStaticDir(),
   });
 }

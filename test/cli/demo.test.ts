@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/embeddings/index.js';
 import { loadLanguageModel } from '../../src/seq/index.js';
 import { packagePath } from '../../src/util/paths.js';
+import { loadWebApp, readProgress } from '../../src/web/index.js';
 import { checkWellFormed } from '../web/xml.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
@@ -31,6 +32,9 @@ describe('verbo demo --quick', () => {
       'lm/config.json',
       'lm/weights.bin',
       'lm/history.json',
+      'w2v/progress.json',
+      'lm/progress.json',
+      'plots/lm-perplexity.svg',
       'valid.txt',
       'plots/map.svg',
       'plots/loss.svg',
@@ -62,6 +66,15 @@ describe('verbo demo --quick', () => {
     expect(Number.isFinite(summary.lm.validPerplexity)).toBe(true);
     const lmHistory = JSON.parse(readFileSync(join(out, 'lm', 'history.json'), 'utf8'));
     expect(lmHistory[0].validPerplexity).toBeCloseTo(summary.lm.validPerplexity, 6);
+    // The finer curves: words / tokens increase, values are finite; the server reads them back.
+    for (const name of ['w2v', 'lm']) {
+      const curve = readProgress(join(out, name));
+      expect(curve.length).toBeGreaterThan(0);
+      for (let i = 1; i < curve.length; i++) expect(curve[i]![0]).toBeGreaterThanOrEqual(curve[i - 1]![0]);
+    }
+    const app = await loadWebApp({ model: join(out, 'w2v'), lm: join(out, 'lm') });
+    expect(app.progress.lm).toEqual(readProgress(join(out, 'lm')));
+    expect(app.lmHistory).toEqual(lmHistory);
     expect(checkWellFormed(readFileSync(join(out, 'plots', 'map.svg'), 'utf8'))).toEqual([]);
     expect(checkWellFormed(readFileSync(join(out, 'report.html'), 'utf8'), { html: true })).toEqual([]);
   }, 120_000);

@@ -33,6 +33,12 @@ beforeAll(async () => {
     ],
     lm,
     lmHistory: [{ epoch: 1, trainPerplexity: 12.5, validPerplexity: 14 }],
+    progress: {
+      word2vec: [
+        [100, 4],
+        [200, 3.5],
+      ],
+    },
     staticDir: defaultStaticDir(),
   });
   bare = createWebApp({ staticDir: defaultStaticDir() });
@@ -230,7 +236,7 @@ describe('GET /api/map', () => {
 });
 
 describe('GET /api/history', () => {
-  it('returns both histories', async () => {
+  it('returns both histories and the finer progress curves', async () => {
     const body = json(await get('/api/history'));
     expect(body).toEqual({
       word2vec: [
@@ -238,6 +244,18 @@ describe('GET /api/history', () => {
         { epoch: 2, loss: 2.9 },
       ],
       lm: [{ epoch: 1, trainPerplexity: 12.5, validPerplexity: 14 }],
+      progress: {
+        word2vec: [
+          [100, 4],
+          [200, 3.5],
+        ],
+        lm: [],
+      },
+    });
+    expect(json(await get('/api/history', bare))).toEqual({
+      word2vec: [],
+      lm: [],
+      progress: { word2vec: [], lm: [] },
     });
   });
 });

@@ -168,9 +168,11 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     // ---- 2. word2vec ----
     say('\n1. word2vec (skip-gram, negative sampling)');
     const w2vProgress = createProgress('  word2vec', { quiet: flags.quiet });
+    const w2vCurve: [number, number][] = [];
     const onProgress = (event: TrainEvent) => {
       if (event.type === 'vocab') note(`  vocabulary: ${event.vocabSize.toLocaleString('en')} words`);
       if (event.type === 'progress') {
+        w2vCurve.push([event.wordsDone, Number(event.loss.toFixed(5))]);
         w2vProgress.update(event.wordsDone / Math.max(1, event.totalWords), {
           epoch: String(event.epoch),
           loss: event.loss.toFixed(4),
@@ -192,6 +194,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       vocabularyCounts: w2v.state.vocabulary.counts,
       history: w2v.state.history.map((record) => ({ ...record })),
     });
+    writeFileAtomic(join(w2vDir, 'progress.json'), `${JSON.stringify(w2vCurve)}\n`);
     say(
       `  ${vectors.size.toLocaleString('en')} vectors of ${vectors.dim} dims in ${w2v.summary.seconds.toFixed(1)} s; loss per epoch ${w2v.summary.loss.map((x) => x.toFixed(3)).join(' → ')}`,
     );
@@ -243,6 +246,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       `  vocabulary: ${lmVocab.size.toLocaleString('en')} tokens; training on ${trainIds.length.toLocaleString('en')} tokens, validating on ${validIds.length.toLocaleString('en')}`,
     );
     const lmProgress = createProgress('  LSTM', { quiet: flags.quiet });
+    const lmCurve: [number, number][] = [];
     let lmResult: Awaited<ReturnType<typeof trainLanguageModel>>;
     try {
       lmResult = await trainLanguageModel(lm, trainIds, {
@@ -252,8 +256,12 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         optimizer: 'adam',
         learningRate: settings.lm.learningRate,
         validIds: validIds.length >= 2 ? validIds : undefined,
+        progressEvery: 100,
         seed: 1,
         onProgress: (event: TrainProgress) => {
+          if (event.phase === 'train' && Number.isFinite(event.perplexity)) {
+            lmCurve.push([event.tokens, Number(event.perplexity.toFixed(3))]);
+          }
           lmProgress.update(event.fraction, {
             ppl: event.perplexity.toFixed(1),
             rate: formatRate(event.tokensPerSecond, 'tok'),
@@ -267,6 +275,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     const lmDir = join(staging, 'lm');
     saveLanguageModel(lm, lmDir, { training: { ...lmResult.history[lmResult.history.length - 1] } });
     writeFileAtomic(join(lmDir, 'history.json'), `${JSON.stringify(lmResult.history, null, 2)}\n`);
+    writeFileAtomic(join(lmDir, 'progress.json'), `${JSON.stringify(lmCurve)}\n`);
     say(
       `  ${lm.countParameters().toLocaleString('en')} parameters, ${lmResult.tokens.toLocaleString('en')} tokens in ${lmResult.seconds.toFixed(1)} s; perplexity: train ${lmResult.trainPerplexity.toFixed(1)}${lmResult.validPerplexity !== undefined ? `, held-out ${lmResult.validPerplexity.toFixed(1)}` : ''}`,
     );
@@ -295,6 +304,14 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         title: 'word2vec training loss',
         xLabel: 'epoch',
         yLabel: 'mean loss',
+      }),
+    );
+    writeFileAtomic(
+      join(staging, 'plots', 'lm-perplexity.svg'),
+      curvesSvg([{ name: 'train', points: lmCurve }], {
+        title: 'LSTM training perplexity',
+        xLabel: 'tokens',
+        yLabel: 'perplexity (mean so far)',
       }),
     );
     const report = await collectReport({

@@ -274,7 +274,7 @@ function svgElement(name, attributes, text) {
   return element;
 }
 
-function lossChart(title, series) {
+function lossChart(title, series, xLabel = 'epoch') {
   const width = 420;
   const height = 240;
   const left = 56;
@@ -327,7 +327,7 @@ function lossChart(title, series) {
     svgElement(
       'text',
       { x: (left + width) / 2, y: height - 6, 'text-anchor': 'middle', 'font-size': 11 },
-      'epoch',
+      xLabel,
     ),
   );
   const colors = ['#2f6fde', '#f79009', '#12b76a'];
@@ -360,15 +360,33 @@ async function loadHistory() {
   const box = $('history-charts');
   try {
     const history = await api('/api/history');
+    const progress = history.progress || { word2vec: [], lm: [] };
     box.replaceChildren();
-    if (history.word2vec.length > 0) {
+    if (progress.word2vec.length > 1) {
+      box.append(
+        lossChart(
+          'word2vec loss during training (mean so far in each epoch)',
+          [{ name: 'loss', points: progress.word2vec }],
+          'words trained',
+        ),
+      );
+    } else if (history.word2vec.length > 0) {
       box.append(
         lossChart('word2vec loss per epoch', [{ name: 'loss', points: seriesOf(history.word2vec, 'loss') }]),
       );
     }
-    if (history.lm.length > 0) {
+    if (progress.lm.length > 1) {
       box.append(
-        lossChart('language model perplexity', [
+        lossChart(
+          'language model perplexity during training',
+          [{ name: 'train', points: progress.lm }],
+          'tokens trained',
+        ),
+      );
+    }
+    if (history.lm.length > 1 || (history.lm.length > 0 && progress.lm.length <= 1)) {
+      box.append(
+        lossChart('language model perplexity per epoch', [
           { name: 'train', points: seriesOf(history.lm, 'trainPerplexity') },
           { name: 'valid', points: seriesOf(history.lm, 'validPerplexity') },
         ]),
