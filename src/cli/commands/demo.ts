@@ -64,8 +64,8 @@ const FULL: DemoSettings = {
   lm: {
     vocabulary: 3000,
     embed: 64,
-    hidden: 96,
-    maxTokens: 45_000,
+    hidden: 128,
+    maxTokens: 80_000,
     validTokens: 4000,
     bptt: 25,
     batch: 16,
