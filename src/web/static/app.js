@@ -376,10 +376,20 @@ async function loadHistory() {
       );
     }
     if (progress.lm.length > 1) {
+      // Validation perplexity at each epoch's end, placed at the tokens trained by then.
+      let tokens = 0;
+      const valid = [];
+      for (const record of history.lm) {
+        tokens += typeof record.tokens === 'number' ? record.tokens : 0;
+        if (typeof record.validPerplexity === 'number') valid.push([tokens, record.validPerplexity]);
+      }
       box.append(
         lossChart(
           'language model perplexity during training',
-          [{ name: 'train', points: progress.lm }],
+          [
+            { name: 'train', points: progress.lm },
+            { name: 'valid', points: valid },
+          ],
           'tokens trained',
         ),
       );
