@@ -109,6 +109,27 @@ describe.skipIf(!built)('verbo lm', () => {
     expect(a.stdout.startsWith('the ')).toBe(true);
   });
 
+  it('--vectors starts the embedding from word2vec vectors and reports the coverage', () => {
+    const vectors = join(dir, 'vectors.txt');
+    const rows = ['cat', 'dog', 'zebra'].map(
+      (w, i) => `${w} ${Array.from({ length: 8 }, (_, d) => ((i + d) % 5) / 10).join(' ')}`,
+    );
+    writeFileSync(vectors, `3 8\n${rows.join('\n')}\n`);
+    const result = run([
+      'train',
+      train,
+      '--out',
+      join(dir, 'with-vectors'),
+      '--vectors',
+      vectors,
+      '--freeze-vectors',
+      ...small,
+    ]);
+    expect(result.status).toBe(0);
+    // 9 words besides <unk> and <eos> (the cat sat on mat dog log a and); cat and dog have vectors.
+    expect(result.stderr).toMatch(/vectors: 2 of 9 vocabulary words \(22\.2%\).*\(frozen\)/);
+  });
+
   it('character level trains and generates', () => {
     const charModel = join(dir, 'chars');
     const result = run([
