@@ -238,6 +238,14 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   );
   const progress = createProgress('lm train', { quiet: flags.quiet });
   const onProgress = (event: TrainProgress): void => {
+    const fields = {
+      epoch: `${event.epoch}/${event.epochs}`,
+      ppl: event.perplexity.toFixed(1),
+      loss: event.loss.toFixed(3),
+      rate: `${Math.round(event.tokensPerSecond)} tok/s`,
+      eta: formatSeconds(event.etaSeconds),
+    };
+    progress.update(event.fraction, fields);
     if (event.phase === 'epoch') {
       const valid =
         event.validPerplexity === undefined
@@ -246,15 +254,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       note(
         `epoch ${event.epoch}: train perplexity ${event.perplexity.toFixed(2)}${valid} · lr ${event.learningRate}`,
       );
-      return;
     }
-    progress.update(event.fraction, {
-      epoch: `${event.epoch}/${event.epochs}`,
-      ppl: event.perplexity.toFixed(1),
-      loss: event.loss.toFixed(3),
-      rate: `${Math.round(event.tokensPerSecond)} tok/s`,
-      eta: formatSeconds(event.etaSeconds),
-    });
   };
   let result: Awaited<ReturnType<typeof trainLanguageModel>>;
   try {
