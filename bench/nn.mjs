@@ -3,7 +3,7 @@
 // example. Runs against dist/ (npm run build first). The PyTorch anchor for the LSTM figure is
 // bench/torch_lstm_layer.py (run it with /usr/bin/python3; --torch runs it from here).
 //
-// Usage: node bench/nn.mjs [--iters 5] [--no-examples] [--torch] [--json]
+// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-examples] [--torch] [--json]
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,9 @@ const value = (name, fallback) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const iters = value('--iters', 5);
+// Matmul threads (read lazily by the tensor core): 1 by default, to compare with PyTorch on one thread.
+const threads = value('--threads', 1);
+process.env.VERBO_THREADS = String(threads);
 const here = dirname(fileURLToPath(import.meta.url));
 
 function median(xs) {
@@ -46,7 +49,7 @@ function timeRecurrent(factory, batch, steps, units) {
   return { min: Math.min(...rounds), median: median(rounds) };
 }
 
-const result = { shape: [20, 35, 200, 200], iters };
+const result = { shape: [20, 35, 200, 200], iters, threads };
 result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
 result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
 

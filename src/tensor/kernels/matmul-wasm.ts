@@ -1,4 +1,4 @@
-// The WebAssembly SIMD matmul (gemm.as.ts) seen from TypeScript: one persistent shared
+// The WebAssembly SIMD matmul (gemm.as-lib.ts) seen from TypeScript: one persistent shared
 // WebAssembly.Memory holds a scratch workspace per thread (packed panels of A and B) followed by the
 // operands, which are copied in with one typed-array `set` each and the result copied out. The memory
 // only grows, to the largest problem seen, so a call allocates nothing once warm. Large problems are
@@ -111,7 +111,8 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /** Byte address of the shared chunk counter, in the reserved first page. */
 const COUNTER_ADDRESS = 64;
-/** gemm arguments of the chunk being run on this thread (reused). */
+/** gemm arguments of the whole product, and of the chunk being run on this thread (both reused). */
+const callArgs = new Array<number>(13).fill(0);
 const chunkArgs = new Array<number>(13).fill(0);
 
 /**
@@ -180,42 +181,40 @@ export function matmulWasm(
   const colStrideA = transA ? m : 1;
   const rowStrideB = transB ? 1 : n;
   const colStrideB = transB ? k : 1;
-  const flag = accumulate ? 1 : 0;
-  const workspace = (thread: number): number => RESERVED_BYTES + thread * gemmKernel.workspace;
-
-  const args = [
-    m,
-    n,
-    k,
-    aOffset,
-    rowStrideA,
-    colStrideA,
-    bOffset,
-    rowStrideB,
-    colStrideB,
-    cOffset,
-    n,
-    flag,
-    0,
-  ];
+  // gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, workspace), in a reused array.
+  const args = callArgs;
+  args[0] = m;
+  args[1] = n;
+  args[2] = k;
+  args[3] = aOffset;
+  args[4] = rowStrideA;
+  args[5] = colStrideA;
+  args[6] = bOffset;
+  args[7] = rowStrideB;
+  args[8] = colStrideB;
+  args[9] = cOffset;
+  args[10] = n;
+  args[11] = accumulate ? 1 : 0;
+  args[12] = RESERVED_BYTES;
+  const workspaceBytes = gemmKernel.workspace;
   const helperCount = Math.min(threads, Math.ceil((m >= n ? m : n) / (m >= n ? MR : NR))) - 1;
   const helpers =
     helperCount > 0 ? gemmHelpers(helperCount, gemmKernel.module, gemmKernel.memory) : undefined;
   if (helpers === undefined) {
-    args[12] = workspace(0);
     gemmKernel.gemm(...args);
   } else {
     const plan = chunkPlan(args, m, n, helperCount + 1);
     const counter = gemmKernel.counter;
     Atomics.store(counter, 0, 0);
-    for (let h = 0; h < helperCount; h++) postGemm(helpers[h]!, plan, COUNTER_ADDRESS, workspace(h + 1));
-    runChunks(gemmKernel.gemm, plan, counter, 0, workspace(0), chunkArgs);
+    for (let h = 0; h < helperCount; h++) {
+      postGemm(helpers[h]!, plan, COUNTER_ADDRESS, RESERVED_BYTES + (h + 1) * workspaceBytes);
+    }
+    runChunks(gemmKernel.gemm, plan, counter, 0, RESERVED_BYTES, chunkArgs);
     let failed = false;
     for (let h = 0; h < helperCount; h++) if (!waitGemm(helpers[h]!)) failed = true;
     if (failed) {
       // A helper's kernel threw (it never should): redo the whole product here.
       if (accumulate) floats.set(out.length === m * n ? out : out.subarray(0, m * n), cOffset >> 2);
-      args[12] = workspace(0);
       gemmKernel.gemm(...args);
     }
   }

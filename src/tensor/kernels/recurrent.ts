@@ -5,6 +5,7 @@
 // Layouts: gate blocks are laid side by side in each row, Keras order — LSTM [i | f | g | o]
 // (4·units per row), GRU [z | r | n] (3·units). Input projections are read with a row stride so that
 // step t of a batch-major [batch, time, gates] tensor is used without copying.
+import { activation } from './activations.js';
 
 function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -16,6 +17,8 @@ function sigmoid(x: number): number {
  *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
  * writing c_t, tanh(c_t) and h_t at cOffset / tOffset / hOffset (rows of `units`).
+ * The transcendental work runs as two long activation calls (SIMD when available): one sigmoid
+ * over all gates, with the g block pre-doubled so that tanh(z) = 2σ(2z) − 1, and one tanh over c_t.
  */
 export function lstmStepForward(
   z: Float32Array,
@@ -36,22 +39,25 @@ export function lstmStepForward(
   for (let b = 0; b < batch; b++) {
     const zRow = b * width;
     const xRow = xOffset + b * xStride;
+    for (let k = 0; k < width; k++) z[zRow + k]! += x[xRow + k]!;
+    for (let k = 2 * units; k < 3 * units; k++) z[zRow + k]! *= 2;
+  }
+  activation('sigmoid', z, 0, z, 0, batch * width);
+  for (let b = 0; b < batch; b++) {
+    const zRow = b * width;
     const sRow = b * units;
     for (let j = 0; j < units; j++) {
-      const i = sigmoid(z[zRow + j]! + x[xRow + j]!);
-      const f = sigmoid(z[zRow + units + j]! + x[xRow + units + j]!);
-      const g = Math.tanh(z[zRow + 2 * units + j]! + x[xRow + 2 * units + j]!);
-      const o = sigmoid(z[zRow + 3 * units + j]! + x[xRow + 3 * units + j]!);
-      z[zRow + j] = i;
-      z[zRow + units + j] = f;
+      const g = 2 * z[zRow + 2 * units + j]! - 1;
       z[zRow + 2 * units + j] = g;
-      z[zRow + 3 * units + j] = o;
-      const c = f * cells[cPrevOffset + sRow + j]! + i * g;
-      const tc = Math.tanh(c);
-      cells[cOffset + sRow + j] = c;
-      tanhCells[tOffset + sRow + j] = tc;
-      hidden[hOffset + sRow + j] = o * tc;
+      cells[cOffset + sRow + j] = z[zRow + units + j]! * cells[cPrevOffset + sRow + j]! + z[zRow + j]! * g;
     }
+  }
+  activation('tanh', cells, cOffset, tanhCells, tOffset, batch * units);
+  for (let b = 0; b < batch; b++) {
+    const zRow = b * width + 3 * units;
+    const sRow = b * units;
+    for (let j = 0; j < units; j++)
+      hidden[hOffset + sRow + j] = z[zRow + j]! * tanhCells[tOffset + sRow + j]!;
   }
 }
 
@@ -122,21 +128,32 @@ export function gruStepForward(
   units: number,
 ): void {
   const width = 3 * units;
+  // z, r pre-activations and hn = hu_n + rb_n in place; then σ over each row's [z | r] (SIMD when
+  // available), n = tanh(x_n + r ⊙ hn) over the batch's n block, and the state update.
+  for (let b = 0; b < batch; b++) {
+    const uRow = b * width;
+    const xRow = xOffset + b * xStride;
+    for (let k = 0; k < 2 * units; k++) hu[uRow + k]! += x[xRow + k]! + recurrentBias[k]!;
+    for (let k = 2 * units; k < width; k++) hu[uRow + k]! += recurrentBias[k]!;
+    activation('sigmoid', hu, uRow, hu, uRow, 2 * units);
+  }
   for (let b = 0; b < batch; b++) {
     const uRow = b * width;
     const xRow = xOffset + b * xStride;
     const sRow = sOffset + b * 4 * units;
+    for (let j = 0; j < units; j++) {
+      const hn = hu[uRow + 2 * units + j]!;
+      saved[sRow + j] = hu[uRow + j]!;
+      saved[sRow + units + j] = hu[uRow + units + j]!;
+      saved[sRow + 2 * units + j] = x[xRow + 2 * units + j]! + hu[uRow + units + j]! * hn;
+      saved[sRow + 3 * units + j] = hn;
+    }
+    activation('tanh', saved, sRow + 2 * units, saved, sRow + 2 * units, units);
     const hRow = b * units;
     for (let j = 0; j < units; j++) {
-      const z = sigmoid(x[xRow + j]! + hu[uRow + j]! + recurrentBias[j]!);
-      const r = sigmoid(x[xRow + units + j]! + hu[uRow + units + j]! + recurrentBias[units + j]!);
-      const hn = hu[uRow + 2 * units + j]! + recurrentBias[2 * units + j]!;
-      const n = Math.tanh(x[xRow + 2 * units + j]! + r * hn);
-      saved[sRow + j] = z;
-      saved[sRow + units + j] = r;
-      saved[sRow + 2 * units + j] = n;
-      saved[sRow + 3 * units + j] = hn;
-      hidden[hOffset + hRow + j] = z * hidden[hPrevOffset + hRow + j]! + (1 - z) * n;
+      const z = saved[sRow + j]!;
+      hidden[hOffset + hRow + j] =
+        z * hidden[hPrevOffset + hRow + j]! + (1 - z) * saved[sRow + 2 * units + j]!;
     }
   }
 }
