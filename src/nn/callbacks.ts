@@ -87,6 +87,12 @@ export class EarlyStopping implements Callback {
     this.stoppedEpoch = -1;
     this.bestWeights = null;
   }
+  /** Without an early stop, restoreBestWeights still ends training on the best epoch's weights. */
+  onTrainEnd(): void {
+    if (this.restoreBestWeights && this.bestWeights && this.model && this.stoppedEpoch < 0) {
+      this.model.setWeightValues(this.bestWeights);
+    }
+  }
   onEpochEnd(epoch: number, logs: Logs): void {
     const value = monitored(this.monitor, logs, 'earlyStopping')!;
     const better = maximises(this.monitor, this.mode)

@@ -146,6 +146,15 @@ export class Model extends Layer {
     this.nodes = order;
     const layers: Layer[] = inputs.map((x) => x.sourceLayer);
     for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
+    const seen = new Set<string>();
+    for (const layer of layers) {
+      if (seen.has(layer.name)) {
+        throw new VerboError(
+          `model '${this.name}': two different layers are named '${layer.name}'; give them distinct names (weights are saved and loaded by name)`,
+        );
+      }
+      seen.add(layer.name);
+    }
     this.layers = layers;
     this.weights.length = 0;
     for (const layer of layers) this.weights.push(...layer.weights);

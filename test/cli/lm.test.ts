@@ -109,6 +109,51 @@ describe.skipIf(!built)('verbo lm', () => {
     expect(a.stdout.startsWith('the ')).toBe(true);
   });
 
+  it('--vectors starts the embedding from word2vec vectors and reports the coverage', () => {
+    const vectors = join(dir, 'vectors.txt');
+    const rows = ['cat', 'dog', 'zebra'].map(
+      (w, i) => `${w} ${Array.from({ length: 8 }, (_, d) => ((i + d) % 5) / 10).join(' ')}`,
+    );
+    writeFileSync(vectors, `3 8\n${rows.join('\n')}\n`);
+    const result = run([
+      'train',
+      train,
+      '--out',
+      join(dir, 'with-vectors'),
+      '--vectors',
+      vectors,
+      '--freeze-vectors',
+      ...small,
+    ]);
+    expect(result.status).toBe(0);
+    // 9 words besides <unk> and <eos> (the cat sat on mat dog log a and); cat and dog have vectors.
+    expect(result.stderr).toMatch(/vectors: 2 of 9 vocabulary words \(22\.2%\).*\(frozen\)/);
+  });
+
+  it('--resume continues from the checkpoint in --out', () => {
+    const out = join(dir, 'resumable');
+    const first = run(['train', train, '--out', out, '--epochs', '1', ...small, '--json', '--quiet']);
+    expect(first.status).toBe(0);
+    const resumed = run([
+      'train',
+      train,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--resume',
+      ...small,
+      '--json',
+      '--quiet',
+    ]);
+    expect(resumed.status).toBe(0);
+    // Only the second epoch is trained in the resumed run.
+    expect(JSON.parse(resumed.stdout).tokens).toBe(JSON.parse(first.stdout).tokens);
+    const nothing = run(['train', train, '--out', join(dir, 'never-trained'), '--resume', ...small]);
+    expect(nothing.status).toBe(1);
+    expect(nothing.stderr).toMatch(/nothing to resume: .* holds no checkpoint; train without --resume first/);
+  });
+
   it('character level trains and generates', () => {
     const charModel = join(dir, 'chars');
     const result = run([

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   conv2d,
   dense,
+  dropout,
   embedding,
   flatten,
   getInitializer,
@@ -269,5 +270,18 @@ describe('initializers', () => {
         expect(dot).toBeCloseTo(a === b ? 1 : 0, 5);
       }
     }
+  });
+});
+
+describe('Dropout', () => {
+  it('zeroes about `rate` of the inputs and scales the rest while training; identity otherwise', () => {
+    const layer = dropout({ rate: 0.25 });
+    const x = new Tensor(new Float32Array(4000).fill(1), [40, 100]);
+    const trained = layer.apply(x, { training: true, random: new Random(5) }).toFloat32Array();
+    const zeros = trained.filter((v) => v === 0).length;
+    expect(zeros / 4000).toBeGreaterThan(0.22);
+    expect(zeros / 4000).toBeLessThan(0.28);
+    expect(trained.filter((v) => v !== 0).every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
+    expect(Array.from(layer.apply(x).toFloat32Array()).every((v) => v === 1)).toBe(true);
   });
 });

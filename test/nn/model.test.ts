@@ -320,6 +320,12 @@ describe('bad input', () => {
     );
   });
 
+  it('two layers with the same name are refused (weights are stored by name)', () => {
+    const x = input({ shape: [2] });
+    const y = dense({ units: 2, name: 'twin' }).apply(dense({ units: 2, name: 'twin' }).apply(x));
+    expect(() => model({ inputs: x, outputs: y })).toThrow(/two different layers are named 'twin'/);
+  });
+
   it('fit stops on a NaN loss before updating the weights', async () => {
     const m = sequential([dense({ units: 1, inputShape: [2], seed: 9 })]);
     m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse' });

@@ -1,5 +1,7 @@
 // `verbo lm train | eval | predict | generate`: next-word language models. Thin: flags → src/seq → print
 // (text, or one JSON object with --json); progress bars on stderr from the trainer's events.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   encodeFiles,
@@ -200,8 +202,15 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   let model: LanguageModel;
   if (flags.resume) {
     // The checkpoint fixes the architecture and the vocabulary (ids must not move).
-    model = loadLanguageModel(`${flags.out}/checkpoint`);
-    note(`resuming from ${flags.out}/checkpoint`);
+    const checkpoint = join(flags.out, 'checkpoint');
+    if (!existsSync(join(checkpoint, 'state.json'))) {
+      throw new VerboError(
+        `nothing to resume: ${checkpoint} holds no checkpoint; train without --resume first.`,
+        'ENOENT',
+      );
+    }
+    model = loadLanguageModel(checkpoint);
+    note(`resuming from ${checkpoint}`);
   } else {
     const vocab = await vocabularyOfFiles(inputs, text, {
       maxSize: flags.maxSize,
@@ -238,6 +247,14 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   );
   const progress = createProgress('lm train', { quiet: flags.quiet });
   const onProgress = (event: TrainProgress): void => {
+    const fields = {
+      epoch: `${event.epoch}/${event.epochs}`,
+      ppl: event.perplexity.toFixed(1),
+      loss: event.loss.toFixed(3),
+      rate: `${Math.round(event.tokensPerSecond)} tok/s`,
+      eta: formatSeconds(event.etaSeconds),
+    };
+    progress.update(event.fraction, fields);
     if (event.phase === 'epoch') {
       const valid =
         event.validPerplexity === undefined
@@ -246,15 +263,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       note(
         `epoch ${event.epoch}: train perplexity ${event.perplexity.toFixed(2)}${valid} · lr ${event.learningRate}`,
       );
-      return;
     }
-    progress.update(event.fraction, {
-      epoch: `${event.epoch}/${event.epochs}`,
-      ppl: event.perplexity.toFixed(1),
-      loss: event.loss.toFixed(3),
-      rate: `${Math.round(event.tokensPerSecond)} tok/s`,
-      eta: formatSeconds(event.etaSeconds),
-    });
   };
   let result: Awaited<ReturnType<typeof trainLanguageModel>>;
   try {

@@ -172,7 +172,8 @@ export class LSTMCell extends RNNCell {
   }
   override sequence(xProj: Tensor, [h, c]: Tensor[]): { sequence: Tensor; states: Tensor[] } {
     const out = lstmOutputs(lstmSequence(xProj, h!, c!, this.recurrentKernel.value));
-    return { sequence: out.sequence, states: [out.h, out.c] };
+    // A row-major copy of the sequence, so the next layer's projection is one folded matmul.
+    return { sequence: out.sequence.contiguous(), states: [out.h, out.c] };
   }
 }
 
