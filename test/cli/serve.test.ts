@@ -100,6 +100,26 @@ describe('verbo serve', () => {
     expect(health.status).toBe(200);
   });
 
+  it('refuses a chunked body (no content-length) once it passes the limit', async () => {
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: base.hostname, port: base.port, method: 'POST', path: '/api/predict' },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"text": "');
+      req.write('x'.repeat(20_000));
+      req.end('"}');
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).code).toBe('TOO_LARGE');
+    expect((await fetch(new URL('/api/health', base))).status).toBe(200);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
