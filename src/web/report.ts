@@ -94,11 +94,15 @@ export interface ReportData {
   neighbors: { word: string; neighbors: { word: string; similarity: number }[] }[];
   map: MapResponse;
   history: object[];
+  /** word2vec loss while training ([words, loss]), when recorded. */
+  progress: [number, number][];
   lm?: {
     path: string;
     vocabulary: number;
     cell: string;
     history: object[];
+    /** Training perplexity while training ([tokens, perplexity]), when recorded. */
+    progress: [number, number][];
     validation?: {
       file: string;
       tokens: number;
@@ -112,6 +116,8 @@ export interface ReportData {
 export interface CollectReportOptions {
   vectors: KeyedVectors;
   history: object[];
+  /** word2vec loss while training ([words, loss]; progress.json), when recorded. */
+  progress?: [number, number][];
   modelPath: string;
   lang?: ReportLanguage;
   /** Analogy / pair files; default: the shared evaluation sets of `lang`. */
@@ -121,7 +127,14 @@ export interface CollectReportOptions {
   mapWords?: number;
   /** Words whose neighbours are listed (default: a few common ones found in the vocabulary). */
   sampleWords?: string[];
-  lm?: { model: LanguageModel; path: string; history: object[]; validFile?: string; maxTokens?: number };
+  lm?: {
+    model: LanguageModel;
+    path: string;
+    history: object[];
+    progress?: [number, number][];
+    validFile?: string;
+    maxTokens?: number;
+  };
   /** Analogies over the n most frequent words (default 30,000). */
   restrictVocab?: number;
 }
@@ -178,10 +191,17 @@ export async function collectReport(options: CollectReportOptions): Promise<Repo
     neighbors,
     map: embeddingMap(vectors, Math.min(options.mapWords ?? 300, vectors.size)),
     history: options.history,
+    progress: options.progress ?? [],
   };
   if (options.lm !== undefined) {
     const { model, path, history, validFile } = options.lm;
-    data.lm = { path, vocabulary: model.vocab.size, cell: model.config.cell, history };
+    data.lm = {
+      path,
+      vocabulary: model.vocab.size,
+      cell: model.config.cell,
+      history,
+      progress: options.lm.progress ?? [],
+    };
     if (validFile !== undefined) {
       const maxTokens = options.lm.maxTokens ?? 20_000;
       const perplexity = await perplexityOfFiles(model, [validFile], { maxTokens });
@@ -268,7 +288,15 @@ export function renderReport(data: ReportData): string {
     `<section id="map"><h2>Embedding map</h2>${mapSvg(data.map, { title: `PCA of the ${data.map.words.length} most frequent words` })}</section>`,
   );
   sections.push(
-    `<section id="loss"><h2>Training loss</h2>${curvesSvg([{ name: 'loss', points: historySeries(data.history, 'loss') }], { title: 'word2vec loss per epoch', xLabel: 'epoch', yLabel: 'mean loss' })}</section>`,
+    `<section id="loss"><h2>Training loss</h2>${curvesSvg([{ name: 'loss', points: historySeries(data.history, 'loss') }], { title: 'word2vec loss per epoch', xLabel: 'epoch', yLabel: 'mean loss' })}${
+      data.progress.length > 1
+        ? curvesSvg([{ name: 'loss', points: data.progress }], {
+            title: 'word2vec loss during training (mean so far in each epoch)',
+            xLabel: 'words trained',
+            yLabel: 'mean loss',
+          })
+        : ''
+    }</section>`,
   );
   if (data.lm !== undefined) {
     const lm = data.lm;
@@ -294,7 +322,15 @@ ${curvesSvg(
     { name: 'valid', points: historySeries(lm.history, 'validPerplexity') },
   ],
   { title: 'perplexity per epoch', xLabel: 'epoch', yLabel: 'perplexity' },
-)}</section>`);
+)}${
+  lm.progress.length > 1
+    ? curvesSvg([{ name: 'train', points: lm.progress }], {
+        title: 'training perplexity while training',
+        xLabel: 'tokens trained',
+        yLabel: 'perplexity (mean so far)',
+      })
+    : ''
+}</section>`);
   }
   return `<!doctype html>
 <html lang="${data.lang}">

@@ -2,7 +2,7 @@
 // independently: analogy accuracy per section, Spearman rho, OOV ratios, and for a language model its
 // perplexity and top-1 next-word accuracy (from one forward pass over the whole text).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +186,38 @@ describe('verbo report', () => {
     expect(summary.lm.topK['5']).toBeLessThanOrEqual(summary.lm.topK['10']);
     // Short windows give the same answer as one long pass (the state is carried).
     expect(nextWordAccuracy(lm, ids, { bptt: 3 }).topK[1]).toBeCloseTo(hits, 6);
+  });
+
+  it('draws the finer training curves when the model folders hold progress.json', () => {
+    const progress: [number, number][] = [
+      [1000, 4.5],
+      [2000, 3.25],
+      [3000, 2.75],
+    ];
+    writeFileSync(join(model, 'progress.json'), JSON.stringify(progress));
+    const out = join(dir, 'report-progress.html');
+    try {
+      const result = run([
+        'report',
+        model,
+        '--analogies',
+        analogyFile(),
+        '--pairs',
+        pairsFile(),
+        '--out',
+        out,
+      ]);
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(join(model, 'progress.json'));
+    }
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('word2vec loss during training');
+    const marked = [...html.matchAll(/data-x="([^"]+)" data-y="([^"]+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(marked).toEqual([[1, 2], ...progress]);
   });
 
   it('skips absent shared evaluation files with a note', () => {

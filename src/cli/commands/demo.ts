@@ -317,12 +317,14 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     const report = await collectReport({
       vectors,
       history: w2v.state.history,
+      progress: w2vCurve,
       modelPath: join(flags.out, 'w2v'),
       lang: flags.lang,
       lm: {
         model: lm,
         path: join(flags.out, 'lm'),
         history: lmResult.history,
+        progress: lmCurve,
         validFile: join(staging, 'valid.txt'),
         maxTokens: settings.lm.validTokens,
       },

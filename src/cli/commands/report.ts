@@ -8,7 +8,7 @@ import { loadModel } from '../../embeddings/index.js';
 import { loadLanguageModel } from '../../seq/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { collectReport, readLmHistory, renderReport } from '../../web/index.js';
+import { collectReport, readLmHistory, readProgress, renderReport } from '../../web/index.js';
 import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
 
 export interface ReportFlags {
@@ -36,12 +36,14 @@ export async function runReport(model: string, flags: ReportFlags): Promise<stri
           model: loadLanguageModel(flags.lm),
           path: flags.lm,
           history: readLmHistory(flags.lm),
+          progress: readProgress(flags.lm),
           validFile: flags.valid,
           maxTokens: flags.maxTokens,
         };
   const data = await collectReport({
     vectors,
     history,
+    progress: statSync(model).isDirectory() ? readProgress(model) : [],
     modelPath: model,
     lang,
     analogies: flags.analogies,
