@@ -73,6 +73,9 @@ export const LIMITS = {
   mapDefault: 500,
 } as const;
 
+/** Projections kept in WebApp.mapCache. */
+const MAP_CACHE_SIZE = 8;
+
 /** A request the API refuses: status, message, machine-readable code and extra fields. */
 export class HttpError extends Error {
   readonly status: number;
@@ -368,6 +371,8 @@ function map(app: WebApp, query: URLSearchParams): MapResponse {
   const cached = app.mapCache.get(n);
   if (cached !== undefined) return cached;
   const response = embeddingMap(vectors, n);
+  // A few sizes are kept (oldest dropped first), so clients asking for every n cannot grow memory.
+  if (app.mapCache.size >= MAP_CACHE_SIZE) app.mapCache.delete(app.mapCache.keys().next().value!);
   app.mapCache.set(n, response);
   return response;
 }

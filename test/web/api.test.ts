@@ -225,6 +225,11 @@ describe('GET /api/map', () => {
     expect(body.explainedRatio[0]).toBeGreaterThanOrEqual(body.explainedRatio[1]);
     expect(body.explainedRatio[0] + body.explainedRatio[1]).toBeLessThanOrEqual(1 + 1e-6);
   });
+  it('keeps at most 8 projections cached', async () => {
+    for (let n = 2; n < 30; n++) expect((await get(`/api/map?n=${n}`)).status).toBe(200);
+    expect(app.mapCache.size).toBe(8);
+    expect([...app.mapCache.keys()]).toEqual([22, 23, 24, 25, 26, 27, 28, 29]);
+  });
   it('caps n at the vocabulary size and rejects n out of range', async () => {
     expect((json(await get('/api/map?n=5000')).words as string[]).length).toBe(vectors.size);
     for (const n of ['1', '5001', 'many']) {
