@@ -22,3 +22,5 @@ export * from './text/index.js';
 export * from './search/index.js';
 export * as nn from './nn/index.js';
 export * as tensor from './tensor/index.js';
+export * from './seq/index.js';
+export * as web from './web/index.js';

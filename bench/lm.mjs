@@ -1,0 +1,210 @@
+// bench:lm — Zaremba et al.'s "small" LSTM language model (vocab 10k, 2 × 200 LSTM, BPTT 35, batch 20,
+// SGD lr 1, clip 5, no dropout, init ±0.1) on Penn Treebank, run against dist/ (`npm run build` first):
+//   1. training throughput: --warmup windows untimed, then --measure windows timed → tokens/s;
+//   2. (with --valid-after N) keeps training to N training tokens, then validation perplexity over the
+//      whole valid file (batch 10, state carried) — compare with PyTorch at the same N;
+//   3. next-word latency: one --bptt-token sequence, batch 1, zero state, logits of the last position,
+//      softmax + top-5 (model.predict), --latency-iters calls after 10 warm-up calls; median / p90 ms.
+// --torch runs ../shared/bench/anchors/torch_lstm_lm.py --threads 1 --skip-eval (throughput + latency,
+// ~1 min) afterwards, side by side. Progress on stderr; one JSON object on the last line of stdout.
+//
+//   node bench/lm.mjs [--train F --valid F] [--warmup 10] [--measure 100] [--valid-after 0]
+//       [--latency-iters 200] [--threads N] [--cell lstm] [--embed 200] [--hidden 200] [--layers 2]
+//       [--bptt 35] [--batch 20] [--torch] [--torch-measure 200]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = join(root, '..', 'shared');
+const distEntry = join(root, 'dist', 'seq', 'index.js');
+if (!existsSync(distEntry)) {
+  console.error('bench/lm.mjs: dist/ is missing; run `npm run build` first.');
+  process.exit(1);
+}
+const seq = await import(distEntry);
+const kernels = await import(join(root, 'dist', 'tensor', 'kernels', 'index.js'));
+
+const defaults = {
+  train: join(shared, 'data', 'ptb', 'ptb.train.txt'),
+  valid: join(shared, 'data', 'ptb', 'ptb.valid.txt'),
+  warmup: 10,
+  measure: 100,
+  'valid-after': 0,
+  'latency-iters': 200,
+  threads: undefined,
+  cell: 'lstm',
+  embed: 200,
+  hidden: 200,
+  layers: 2,
+  bptt: 35,
+  batch: 20,
+  lr: 1,
+  clip: 5,
+  torch: false,
+  'torch-measure': 200,
+};
+const args = { ...defaults };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const key = argv[i].replace(/^--/, '');
+  if (!(key in defaults)) {
+    console.error(`bench/lm.mjs: unknown flag ${argv[i]}`);
+    process.exit(1);
+  }
+  if (typeof defaults[key] === 'boolean') args[key] = true;
+  else args[key] = typeof defaults[key] === 'number' || key === 'threads' ? Number(argv[++i]) : argv[++i];
+}
+if (!existsSync(args.train)) {
+  console.error(`bench/lm.mjs: ${args.train} is missing (PTB under ../shared/data/ptb).`);
+  process.exit(1);
+}
+if (args.threads !== undefined) kernels.setMatmulThreads(args.threads);
+const log = (text) => process.stderr.write(`${text}\n`);
+
+// ---- data (PTB style: whitespace tokens + <eos>; vocabulary = every training type) ----------------
+const text = { level: 'word', prep: 'none' };
+let t0 = performance.now();
+const vocab = await seq.vocabularyOfFiles([args.train], text);
+const train = await seq.encodeFiles([args.train], text, vocab);
+const valid = await seq.encodeFiles([args.valid], text, vocab);
+const loadSeconds = (performance.now() - t0) / 1000;
+log(
+  `vocab ${vocab.size}, train ${train.ids.length} tokens, valid ${valid.ids.length} (${loadSeconds.toFixed(1)} s)`,
+);
+
+const model = new seq.LanguageModel(vocab, {
+  ...text,
+  cell: args.cell,
+  embed: args.embed,
+  hidden: args.hidden,
+  layers: args.layers,
+  seed: 1,
+});
+const trainOptions = {
+  bptt: args.bptt,
+  batch: args.batch,
+  learningRate: args.lr,
+  clip: args.clip,
+  epochs: 100,
+};
+const tokensPerWindow = args.bptt * args.batch;
+
+// ---- 1. throughput ------------------------------------------------------------------------------
+await seq.trainLanguageModel(model, train.ids, { ...trainOptions, maxTokens: args.warmup * tokensPerWindow });
+t0 = performance.now();
+await seq.trainLanguageModel(model, train.ids, {
+  ...trainOptions,
+  maxTokens: args.measure * tokensPerWindow,
+  onProgress: (e) =>
+    log(
+      `  window ${e.batch}: ${Math.round(e.tokensPerSecond)} tokens/s, perplexity ${e.perplexity.toFixed(1)}`,
+    ),
+  progressEvery: 5000,
+});
+const measureSeconds = (performance.now() - t0) / 1000;
+const result = {
+  script: 'bench/lm.mjs',
+  config: {
+    ...trainOptions,
+    cell: args.cell,
+    embed: args.embed,
+    hidden: args.hidden,
+    layers: args.layers,
+    epochs: undefined,
+  },
+  vocab: vocab.size,
+  parameters: model.countParameters(),
+  matmulThreads: kernels.getMatmulThreads(),
+  warmupWindows: args.warmup,
+  measuredWindows: args.measure,
+  measureSeconds,
+  trainTokensPerSecond: (args.measure * tokensPerWindow) / measureSeconds,
+  msPerWindow: (1000 * measureSeconds) / args.measure,
+};
+log(
+  `throughput: ${result.trainTokensPerSecond.toFixed(0)} tokens/s (${result.msPerWindow.toFixed(1)} ms per window)`,
+);
+
+// ---- 2. validation perplexity after N training tokens (fresh model, same seed) -------------------
+if (args['valid-after'] > 0) {
+  const fresh = new seq.LanguageModel(vocab, { ...model.config, seed: 1 });
+  t0 = performance.now();
+  const trained = await seq.trainLanguageModel(fresh, train.ids, {
+    ...trainOptions,
+    maxTokens: args['valid-after'],
+    onProgress: (e) =>
+      log(
+        `  ${e.tokens} tokens: train perplexity ${e.perplexity.toFixed(1)}, ${Math.round(e.tokensPerSecond)} tokens/s`,
+      ),
+    progressEvery: 30000,
+  });
+  const evaluation = seq.evaluatePerplexity(fresh, valid.ids, { batch: args.batch, bptt: args.bptt });
+  result.validAfterTokens = trained.tokens;
+  result.validTrainSeconds = (performance.now() - t0) / 1000;
+  result.validPerplexity = evaluation.perplexity;
+  log(`valid perplexity after ${trained.tokens} training tokens: ${evaluation.perplexity.toFixed(1)}`);
+}
+
+// ---- 3. next-word latency -----------------------------------------------------------------------
+const words = [];
+for (let i = 0; words.length < args.bptt; i++) {
+  const w = vocab.word(valid.ids[i]);
+  if (w !== '<eos>') words.push(w);
+}
+const context = words.join(' ');
+const latencies = [];
+let example;
+for (let i = 0; i < 10 + args['latency-iters']; i++) {
+  const start = performance.now();
+  example = model.predict(context, { topK: 5 });
+  if (i >= 10) latencies.push(performance.now() - start);
+}
+latencies.sort((a, b) => a - b);
+result.latencyMs = {
+  median: latencies[Math.floor(latencies.length / 2)],
+  p90: latencies[Math.floor(0.9 * (latencies.length - 1))],
+  min: latencies[0],
+  iters: latencies.length,
+  seqLen: args.bptt,
+};
+result.latencyExample = { contextTail: words.slice(-5), top5: example.next.map((n) => n.word) };
+log(`latency: median ${result.latencyMs.median.toFixed(2)} ms, p90 ${result.latencyMs.p90.toFixed(2)} ms`);
+kernels.shutdownMatmulThreads?.();
+
+// ---- anchor ------------------------------------------------------------------------------------
+if (args.torch) {
+  const script = join(shared, 'bench', 'anchors', 'torch_lstm_lm.py');
+  log('running the PyTorch anchor (--threads 1 --skip-eval) …');
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [
+      script,
+      '--threads',
+      '1',
+      '--skip-eval',
+      '--measure',
+      String(args['torch-measure']),
+      '--train',
+      args.train,
+      '--valid',
+      args.valid,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const last = run.stdout.trim().split('\n').pop();
+  try {
+    const torch = JSON.parse(last);
+    result.torch = {
+      trainTokensPerSecond: torch.train_tokens_per_s,
+      latencyMedianMs: torch.latency_ms?.median,
+      threads: torch.threads,
+    };
+    result.ratioTokensPerSecond = result.trainTokensPerSecond / torch.train_tokens_per_s;
+    result.ratioLatency = result.latencyMs.median / torch.latency_ms.median;
+  } catch {
+    result.torch = { error: `the anchor failed (exit ${run.status})` };
+  }
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,321 @@
+// `verbo lm train | eval | predict | generate`: next-word language models. Thin: flags → src/seq → print
+// (text, or one JSON object with --json); progress bars on stderr from the trainer's events.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import {
+  encodeFiles,
+  initEmbeddingFromVectors,
+  LanguageModel,
+  loadLanguageModel,
+  perplexityOfFiles,
+  readWord2VecFile,
+  trainLanguageModel,
+  type TrainProgress,
+  vocabularyOfFiles,
+} from '../../seq/index.js';
+import { VerboError } from '../../util/errors.js';
+import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
+import { createProgress } from '../progress.js';
+
+interface TrainFlags {
+  out: string;
+  valid?: string;
+  level: 'word' | 'char';
+  cell: 'lstm' | 'gru' | 'rnn';
+  embed: number;
+  hidden: number;
+  layers: number;
+  bptt: number;
+  batch: number;
+  epochs?: number;
+  maxTokens?: number;
+  lr?: number;
+  lrDecay?: number;
+  decayAfter: number;
+  optimizer: 'sgd' | 'adam';
+  clip: number;
+  dropout: number;
+  tie?: boolean;
+  vectors?: string;
+  freezeVectors?: boolean;
+  prep: 'none' | 'default';
+  lang: 'en' | 'pt';
+  maxSize?: number;
+  minCount: number;
+  patience: number;
+  seed: number;
+  resume?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  const lm = program.command('lm').description('next-word language models (RNN / LSTM / GRU)');
+
+  lm.command('train')
+    .description('train a language model with truncated backpropagation through time')
+    .argument('<input...>', 'training text: files, directories, globs, .gz files, or - for stdin')
+    .requiredOption('--out <dir>', 'write the model here (the best one by validation perplexity)')
+    .option(
+      '--valid <file>',
+      'validation text: perplexity after every epoch, best model kept, early stopping',
+    )
+    .addOption(choice('--level <level>', 'word or char tokens', ['word', 'char'] as const, 'word'))
+    .addOption(choice('--cell <cell>', 'recurrent cell', ['lstm', 'gru', 'rnn'] as const, 'lstm'))
+    .option('--embed <n>', 'embedding size', parseInteger(1), 200)
+    .option('--hidden <n>', 'units per recurrent layer', parseInteger(1), 200)
+    .option('--layers <n>', 'recurrent layers', parseInteger(1, 16), 2)
+    .option('--bptt <n>', 'time steps per window (truncated BPTT)', parseInteger(1), 35)
+    .option('--batch <n>', 'parallel streams', parseInteger(1), 20)
+    .option(
+      '--epochs <n>',
+      'passes over the training text (default 1, or as many as --max-tokens needs)',
+      parseInteger(1),
+    )
+    .option('--max-tokens <n>', 'stop after this many training tokens', parseInteger(1))
+    .option('--lr <x>', 'initial learning rate (default 1 for sgd, 0.001 for adam)', parseNumber(0))
+    .option(
+      '--lr-decay <x>',
+      'learning-rate factor per epoch after --decay-after (default 0.5 sgd, 1 adam)',
+      parseNumber(0),
+    )
+    .option('--decay-after <n>', 'epochs at the initial learning rate', parseInteger(0), 4)
+    .addOption(choice('--optimizer <name>', 'optimizer', ['sgd', 'adam'] as const, 'sgd'))
+    .option('--clip <x>', 'clip gradients to this global L2 norm (0: off)', parseNumber(0), 5)
+    .option('--dropout <x>', 'dropout between layers', parseNumber(0, 0.99), 0)
+    .option('--tie', 'tie the output layer to the embedding (needs --embed = --hidden)')
+    .option('--vectors <model>', 'start the embedding from word2vec vectors (model dir or .bin/.txt)')
+    .option('--freeze-vectors', 'keep the --vectors embedding fixed during training')
+    .addOption(
+      choice(
+        '--prep <mode>',
+        'default: text pipeline; none: split on whitespace',
+        ['none', 'default'] as const,
+        'default',
+      ),
+    )
+    .addOption(choice('--lang <lang>', 'language of the text', ['en', 'pt'] as const, 'en'))
+    .option('--max-size <n>', 'at most this many vocabulary entries (specials included)', parseInteger(3))
+    .option('--min-count <n>', 'leave out words seen fewer times', parseInteger(1), 1)
+    .option(
+      '--patience <n>',
+      'stop after this many epochs without a better validation perplexity',
+      parseInteger(1),
+      3,
+    )
+    .option('--seed <n>', 'random seed (weights, dropout)', parseInteger(0), 1)
+    .option('--resume', 'continue the interrupted run whose checkpoint is in --out')
+    .option('--json', 'print {"tokens","seconds","tokensPerSecond","trainPerplexity","validPerplexity"} only')
+    .option('--quiet', 'no progress or notes on stderr')
+    .action(async (inputs: string[], flags: TrainFlags) => {
+      await runTrain(inputs, flags);
+    });
+
+  lm.command('eval')
+    .description('perplexity of a text under a language model')
+    .argument('<model>', 'a model directory written by verbo lm train')
+    .argument('<file...>', 'the text')
+    .option('--json', 'print {"tokens","perplexity"} only')
+    .action(async (modelDir: string, files: string[], flags: { json?: boolean }) => {
+      const model = loadLanguageModel(modelDir);
+      const result = await perplexityOfFiles(model, files, { onWarning: printNote });
+      if (flags.json) printJson({ tokens: result.tokens, perplexity: result.perplexity });
+      else {
+        printLine(`perplexity ${result.perplexity.toFixed(2)} over ${result.tokens} tokens`);
+        if (result.unknownTokens > 0)
+          printNote(`${result.unknownTokens} tokens were not in the vocabulary (read as <unk>)`);
+      }
+    });
+
+  lm.command('predict')
+    .description('the most probable next words after a text')
+    .argument('<model>', 'a model directory written by verbo lm train')
+    .argument('<text>', 'the context, e.g. "the company said"')
+    .option('--top <n>', 'how many next words', parseInteger(1), 5)
+    .option('--json', 'print {"context","next":[{"word","probability"}]} only')
+    .action((modelDir: string, text: string, flags: { top: number; json?: boolean }) => {
+      const model = loadLanguageModel(modelDir);
+      const prediction = model.predict(text, {
+        topK: flags.top,
+        onWarning: (m) => printNote(`warning: ${m}`),
+      });
+      if (flags.json) printJson({ context: text, next: prediction.next });
+      else
+        for (const { word, probability } of prediction.next) printLine(`${word}\t${probability.toFixed(4)}`);
+    });
+
+  lm.command('generate')
+    .description('sample a continuation of a prompt')
+    .argument('<model>', 'a model directory written by verbo lm train')
+    .argument('<prompt>', 'the start of the text ("" for none)')
+    .option('--tokens <n>', 'tokens to generate', parseInteger(0), 50)
+    .option(
+      '--temperature <x>',
+      'softmax temperature (lower: more conservative)',
+      parseNumber(Number.MIN_VALUE),
+      1,
+    )
+    .option('--top-k <n>', 'sample among the k most probable tokens (0: all)', parseInteger(0), 0)
+    .option('--seed <n>', 'random seed', parseInteger(0), 1)
+    .option('--json', 'print {"prompt","text","tokens"} only')
+    .action(
+      (
+        modelDir: string,
+        prompt: string,
+        flags: { tokens: number; temperature: number; topK: number; seed: number; json?: boolean },
+      ) => {
+        const model = loadLanguageModel(modelDir);
+        const generation = model.generate(prompt, {
+          tokens: flags.tokens,
+          temperature: flags.temperature,
+          topK: flags.topK,
+          seed: flags.seed,
+          onWarning: (m) => printNote(`warning: ${m}`),
+        });
+        if (flags.json) printJson({ prompt, text: generation.text, tokens: generation.tokens });
+        else {
+          const separator = model.config.level === 'char' || prompt === '' ? '' : ' ';
+          printLine(`${prompt}${separator}${generation.text}`);
+        }
+      },
+    );
+}
+
+function choice<T extends string>(
+  flag: string,
+  description: string,
+  choices: readonly T[],
+  fallback: T,
+): Option {
+  return new Option(flag, `${description} (${choices.join(' | ')})`)
+    .argParser(parseChoice(choices))
+    .default(fallback);
+}
+
+async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
+  const note = flags.quiet ? () => {} : printNote;
+  if (flags.freezeVectors && flags.vectors === undefined) {
+    throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'USAGE');
+  }
+  const text = { level: flags.level, prep: flags.prep, lang: flags.lang };
+  let model: LanguageModel;
+  if (flags.resume) {
+    // The checkpoint fixes the architecture and the vocabulary (ids must not move).
+    const checkpoint = join(flags.out, 'checkpoint');
+    if (!existsSync(join(checkpoint, 'state.json'))) {
+      throw new VerboError(
+        `nothing to resume: ${checkpoint} holds no checkpoint; train without --resume first.`,
+        'ENOENT',
+      );
+    }
+    model = loadLanguageModel(checkpoint);
+    note(`resuming from ${checkpoint}`);
+  } else {
+    const vocab = await vocabularyOfFiles(inputs, text, {
+      maxSize: flags.maxSize,
+      minCount: flags.minCount,
+      onWarning: note,
+    });
+    model = new LanguageModel(vocab, {
+      ...text,
+      cell: flags.cell,
+      embed: flags.embed,
+      hidden: flags.hidden,
+      layers: flags.layers,
+      dropout: flags.dropout,
+      tieWeights: flags.tie ?? false,
+      seed: flags.seed,
+    });
+    if (flags.vectors !== undefined) {
+      const coverage = initEmbeddingFromVectors(model, readWord2VecFile(flags.vectors));
+      if (flags.freezeVectors) model.freezeEmbedding(true);
+      note(
+        `vectors: ${coverage.covered} of ${coverage.total} vocabulary words (${(coverage.fraction * 100).toFixed(1)}%) ` +
+          `start from ${flags.vectors}${flags.freezeVectors ? ' (frozen)' : ''}`,
+      );
+    }
+  }
+  const train = await encodeFiles(inputs, model.config, model.vocab, { onWarning: note });
+  const valid =
+    flags.valid === undefined
+      ? undefined
+      : await encodeFiles([flags.valid], model.config, model.vocab, { onWarning: note });
+  note(
+    `vocabulary ${model.vocab.size} · ${model.countParameters().toLocaleString('en-US')} parameters · ` +
+      `${train.ids.length} training tokens${valid ? ` · ${valid.ids.length} validation tokens` : ''}`,
+  );
+  const progress = createProgress('lm train', { quiet: flags.quiet });
+  const onProgress = (event: TrainProgress): void => {
+    const fields = {
+      epoch: `${event.epoch}/${event.epochs}`,
+      ppl: event.perplexity.toFixed(1),
+      loss: event.loss.toFixed(3),
+      rate: `${Math.round(event.tokensPerSecond)} tok/s`,
+      eta: formatSeconds(event.etaSeconds),
+    };
+    progress.update(event.fraction, fields);
+    if (event.phase === 'epoch') {
+      const valid =
+        event.validPerplexity === undefined
+          ? ''
+          : ` · valid perplexity ${event.validPerplexity.toFixed(2)}${event.improved ? ' (best)' : ''}`;
+      note(
+        `epoch ${event.epoch}: train perplexity ${event.perplexity.toFixed(2)}${valid} · lr ${event.learningRate}`,
+      );
+    }
+  };
+  let result: Awaited<ReturnType<typeof trainLanguageModel>>;
+  try {
+    result = await trainLanguageModel(model, train.ids, {
+      bptt: flags.bptt,
+      batch: flags.batch,
+      // --max-tokens alone trains until that many tokens, over as many epochs as it takes.
+      epochs:
+        flags.epochs ??
+        (flags.maxTokens !== undefined ? Math.max(1, Math.ceil(flags.maxTokens / train.ids.length) + 1) : 1),
+      maxTokens: flags.maxTokens,
+      optimizer: flags.optimizer,
+      learningRate: flags.lr,
+      lrDecay: flags.lrDecay,
+      decayAfter: flags.decayAfter,
+      clip: flags.clip,
+      seed: flags.seed,
+      validIds: valid?.ids,
+      patience: flags.patience,
+      outDir: flags.out,
+      resume: flags.resume,
+      onProgress,
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) {
+    printJson({
+      tokens: result.tokens,
+      seconds: result.seconds,
+      tokensPerSecond: result.tokensPerSecond,
+      trainPerplexity: result.trainPerplexity,
+      validPerplexity: result.validPerplexity ?? null,
+    });
+  } else {
+    const validText =
+      result.validPerplexity === undefined ? '' : `, valid perplexity ${result.validPerplexity.toFixed(2)}`;
+    printLine(
+      `trained on ${result.tokens} tokens in ${result.seconds.toFixed(1)} s (${Math.round(result.tokensPerSecond)} tokens/s): ` +
+        `train perplexity ${result.trainPerplexity.toFixed(2)}${validText}; model in ${flags.out}`,
+    );
+    if (result.stoppedEarly)
+      note(`stopped early: no better validation perplexity for ${flags.patience} epochs`);
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}

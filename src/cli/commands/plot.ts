@@ -1,0 +1,68 @@
+// `verbo plot MODEL`: writes the embedding map (PCA of the most frequent words) and the training curves
+// as SVG files into --out (default: the model directory's plots/ folder, or ./plots for a bare file).
+// With --lm DIR the language model's perplexity curves are drawn too.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadModel } from '../../embeddings/index.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { curvesSvg, embeddingMap, historySeries, mapSvg, readLmHistory } from '../../web/index.js';
+import { parseInteger, printJson, printLine } from '../io.js';
+
+export interface PlotFlags {
+  out?: string;
+  words: number;
+  lm?: string;
+  json?: boolean;
+}
+
+export async function runPlot(model: string, flags: PlotFlags): Promise<string[]> {
+  const { vectors, history } = await loadModel(model);
+  const outDir = flags.out ?? (statSync(model).isDirectory() ? join(model, 'plots') : 'plots');
+  const written: string[] = [];
+  const write = (name: string, svg: string) => {
+    const path = join(outDir, name);
+    writeFileAtomic(path, svg);
+    written.push(path);
+  };
+  const map = embeddingMap(vectors, Math.min(flags.words, vectors.size));
+  write('map.svg', mapSvg(map, { title: `Embedding map (${model})` }));
+  write(
+    'loss.svg',
+    curvesSvg([{ name: 'loss', points: historySeries(history, 'loss') }], {
+      title: 'word2vec training loss',
+      xLabel: 'epoch',
+      yLabel: 'mean loss per example',
+    }),
+  );
+  if (flags.lm !== undefined) {
+    const lmHistory = readLmHistory(flags.lm);
+    write(
+      'lm-perplexity.svg',
+      curvesSvg(
+        [
+          { name: 'train', points: historySeries(lmHistory, 'trainPerplexity') },
+          { name: 'valid', points: historySeries(lmHistory, 'validPerplexity') },
+        ],
+        { title: 'language model perplexity', xLabel: 'epoch', yLabel: 'perplexity' },
+      ),
+    );
+  }
+  if (flags.json) printJson({ files: written, words: map.words.length, explainedRatio: map.explainedRatio });
+  else for (const path of written) printLine(`wrote ${path}`);
+  return written;
+}
+
+export function register(program: Command): void {
+  program
+    .command('plot')
+    .description('write the embedding map and the training curves as SVG')
+    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .option('--out <dir>', 'folder for the SVG files (default: MODEL/plots)')
+    .option('--words <n>', 'most frequent words on the map', parseInteger(2, 5000), 300)
+    .option('--lm <dir>', 'also plot this language model’s perplexity per epoch')
+    .option('--json', 'print {"files", "words", "explainedRatio"} on stdout')
+    .action(async (model: string, flags: PlotFlags) => {
+      await runPlot(model, flags);
+    });
+}

@@ -1,0 +1,98 @@
+// `verbo demo --quick`: the whole flow end to end with tiny settings (runs the built CLI: `npm run build`
+// first). Checks what it writes (models that load and answer as printed), the JSON summary, the text
+// output's closing hint, and a bad flag.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/embeddings/index.js';
+import { loadLanguageModel } from '../../src/seq/index.js';
+import { packagePath } from '../../src/util/paths.js';
+import { loadWebApp, readProgress } from '../../src/web/index.js';
+import { checkWellFormed } from '../web/xml.js';
+
+const cli = packagePath('dist', 'cli', 'main.js');
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+describe('verbo demo --quick', () => {
+  it('writes word vectors, a language model, plots and a report, and its JSON matches them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbo-demo-'));
+    const out = join(dir, 'demo');
+    const result = run(['demo', '--quick', '--out', out, '--json', '--quiet']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(Object.keys(summary)).toEqual(['out', 'seconds', 'word2vec', 'lm']);
+    for (const file of [
+      'w2v/vectors.bin',
+      'w2v/config.json',
+      'w2v/history.json',
+      'lm/config.json',
+      'lm/weights.bin',
+      'lm/history.json',
+      'w2v/progress.json',
+      'lm/progress.json',
+      'plots/lm-perplexity.svg',
+      'valid.txt',
+      'plots/map.svg',
+      'plots/loss.svg',
+      'report.html',
+    ]) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    // No staging folder is left behind.
+    expect(readdirSync(dir)).toEqual(['demo']);
+
+    const { vectors, history } = await loadModel(join(out, 'w2v'));
+    expect(vectors.size).toBe(summary.word2vec.words);
+    expect(history.map((record) => (record as { loss: number }).loss)).toEqual(summary.word2vec.loss);
+    for (const entry of summary.word2vec.neighbors) {
+      const expected = vectors.mostSimilar({ positive: [entry.word], topN: 5 });
+      expect(entry.neighbors.map((n: { word: string }) => n.word)).toEqual(expected.map((n) => n.word));
+    }
+    const lm = loadLanguageModel(join(out, 'lm'));
+    expect(lm.vocab.size).toBe(summary.lm.vocabulary);
+    expect(summary.lm.predictions.length).toBeGreaterThan(0);
+    for (const { prompt, next } of summary.lm.predictions) {
+      const direct = lm.predict(prompt, { topK: 5 }).next;
+      expect(next.map((n: { word: string }) => n.word)).toEqual(direct.map((n) => n.word));
+      expect(next.map((n: { probability: number }) => n.probability)).toBeAllClose(
+        direct.map((n) => n.probability),
+        { rtol: 1e-5 },
+      );
+    }
+    expect(Number.isFinite(summary.lm.validPerplexity)).toBe(true);
+    const lmHistory = JSON.parse(readFileSync(join(out, 'lm', 'history.json'), 'utf8'));
+    expect(lmHistory[0].validPerplexity).toBeCloseTo(summary.lm.validPerplexity, 6);
+    // The finer curves: words / tokens increase, values are finite; the server reads them back.
+    for (const name of ['w2v', 'lm']) {
+      const curve = readProgress(join(out, name));
+      expect(curve.length).toBeGreaterThan(0);
+      for (let i = 1; i < curve.length; i++) expect(curve[i]![0]).toBeGreaterThanOrEqual(curve[i - 1]![0]);
+    }
+    const app = await loadWebApp({ model: join(out, 'w2v'), lm: join(out, 'lm') });
+    expect(app.progress.lm).toEqual(readProgress(join(out, 'lm')));
+    expect(app.lmHistory).toEqual(lmHistory);
+    expect(checkWellFormed(readFileSync(join(out, 'plots', 'map.svg'), 'utf8'))).toEqual([]);
+    expect(checkWellFormed(readFileSync(join(out, 'report.html'), 'utf8'), { html: true })).toEqual([]);
+  }, 120_000);
+
+  it('prints the steps and ends with how to serve the result', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'verbo-demo-')), 'demo');
+    const result = run(['demo', '--quick', '--out', out, '--quiet']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('1. word2vec');
+    expect(result.stdout).toContain('2. next-word language model (LSTM)');
+    expect(result.stdout).toMatch(/generated: "the king /);
+    expect(result.stdout).toContain(`verbo serve --model ${join(out, 'w2v')} --lm ${join(out, 'lm')}`);
+  }, 120_000);
+
+  it('rejects a bad --lang in one line', () => {
+    const result = run(['demo', '--lang', 'xx']);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("expected one of en, pt, got 'xx'");
+  });
+});

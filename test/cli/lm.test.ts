@@ -1,0 +1,196 @@
+// `verbo lm` end to end (runs dist/: `npm run build` first): the --json shapes of train, eval and
+// predict, generate, char level, and bad input ending with one line on stderr and exit code 1.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/util/paths.js';
+
+const cli = packagePath('dist', 'cli', 'main.js');
+const built = existsSync(cli);
+if (!built) console.warn(`test/cli/lm.test.ts: ${cli} is missing; run \`npm run build\` to test the CLI.`);
+
+const dir = mkdtempSync(join(tmpdir(), 'verbo-cli-lm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const train = join(dir, 'train.txt');
+const valid = join(dir, 'valid.txt');
+const lines = ['the cat sat on the mat', 'the dog sat on the log', 'a cat and a dog'];
+writeFileSync(train, `${Array.from({ length: 30 }, (_, i) => lines[i % 3]).join('\n')}\n`);
+writeFileSync(valid, `${lines.join('\n')}\n`);
+const model = join(dir, 'model');
+const small = [
+  '--embed',
+  '8',
+  '--hidden',
+  '8',
+  '--layers',
+  '1',
+  '--bptt',
+  '5',
+  '--batch',
+  '4',
+  '--prep',
+  'none',
+];
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [cli, 'lm', ...args], { encoding: 'utf8' });
+}
+
+describe.skipIf(!built)('verbo lm', () => {
+  it('train --json prints exactly the contract fields and writes a model', () => {
+    const result = run([
+      'train',
+      train,
+      '--out',
+      model,
+      '--valid',
+      valid,
+      '--epochs',
+      '2',
+      '--lr',
+      '0.5',
+      ...small,
+      '--json',
+      '--quiet',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    const output = JSON.parse(result.stdout);
+    expect(Object.keys(output)).toEqual([
+      'tokens',
+      'seconds',
+      'tokensPerSecond',
+      'trainPerplexity',
+      'validPerplexity',
+    ]);
+    // 30 lines of 6, 6 and 5 words + <eos> = 200 tokens → 4 streams of 50 → 9 windows of 5 steps per epoch
+    expect(output.tokens).toBe(2 * 9 * 5 * 4);
+    expect(output.validPerplexity).toBeGreaterThan(1);
+    expect(existsSync(join(model, 'config.json'))).toBe(true);
+    expect(existsSync(join(model, 'checkpoint', 'state.json'))).toBe(true);
+  });
+
+  it('eval --json prints {tokens, perplexity}', () => {
+    const result = run(['eval', model, valid, '--json']);
+    expect(result.status).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(Object.keys(output)).toEqual(['tokens', 'perplexity']);
+    expect(output.perplexity).toBeGreaterThan(1);
+  });
+
+  it('predict --json prints {context, next: [{word, probability}]}', () => {
+    const result = run(['predict', model, 'the cat', '--top', '3', '--json']);
+    expect(result.status).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.context).toBe('the cat');
+    expect(output.next).toHaveLength(3);
+    for (const entry of output.next) {
+      expect(Object.keys(entry)).toEqual(['word', 'probability']);
+      expect(entry.probability).toBeGreaterThan(0);
+    }
+  });
+
+  it('predict warns about unknown words on stderr, keeping stdout clean', () => {
+    const result = run(['predict', model, 'the zebra', '--json']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/zebra/);
+    expect(() => JSON.parse(result.stdout)).not.toThrow();
+  });
+
+  it('generate prints the prompt and a seeded continuation', () => {
+    const a = run(['generate', model, 'the', '--tokens', '6', '--seed', '3']);
+    const b = run(['generate', model, 'the', '--tokens', '6', '--seed', '3']);
+    expect(a.status).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.startsWith('the ')).toBe(true);
+  });
+
+  it('--vectors starts the embedding from word2vec vectors and reports the coverage', () => {
+    const vectors = join(dir, 'vectors.txt');
+    const rows = ['cat', 'dog', 'zebra'].map(
+      (w, i) => `${w} ${Array.from({ length: 8 }, (_, d) => ((i + d) % 5) / 10).join(' ')}`,
+    );
+    writeFileSync(vectors, `3 8\n${rows.join('\n')}\n`);
+    const result = run([
+      'train',
+      train,
+      '--out',
+      join(dir, 'with-vectors'),
+      '--vectors',
+      vectors,
+      '--freeze-vectors',
+      ...small,
+    ]);
+    expect(result.status).toBe(0);
+    // 9 words besides <unk> and <eos> (the cat sat on mat dog log a and); cat and dog have vectors.
+    expect(result.stderr).toMatch(/vectors: 2 of 9 vocabulary words \(22\.2%\).*\(frozen\)/);
+  });
+
+  it('--resume continues from the checkpoint in --out', () => {
+    const out = join(dir, 'resumable');
+    const first = run(['train', train, '--out', out, '--epochs', '1', ...small, '--json', '--quiet']);
+    expect(first.status).toBe(0);
+    const resumed = run([
+      'train',
+      train,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--resume',
+      ...small,
+      '--json',
+      '--quiet',
+    ]);
+    expect(resumed.status).toBe(0);
+    // Only the second epoch is trained in the resumed run.
+    expect(JSON.parse(resumed.stdout).tokens).toBe(JSON.parse(first.stdout).tokens);
+    const nothing = run(['train', train, '--out', join(dir, 'never-trained'), '--resume', ...small]);
+    expect(nothing.status).toBe(1);
+    expect(nothing.stderr).toMatch(/nothing to resume: .* holds no checkpoint; train without --resume first/);
+  });
+
+  it('character level trains and generates', () => {
+    const charModel = join(dir, 'chars');
+    const result = run([
+      'train',
+      train,
+      '--out',
+      charModel,
+      '--level',
+      'char',
+      ...small.slice(0, -2),
+      '--json',
+    ]);
+    expect(result.status).toBe(0);
+    const generated = run(['generate', charModel, 'the c', '--tokens', '10', '--json']);
+    expect(generated.status).toBe(0);
+    expect(JSON.parse(generated.stdout).tokens).toHaveLength(10);
+  });
+
+  it.each([
+    [['train', join(dir, 'missing.txt'), '--out', join(dir, 'x')], /does not exist/],
+    [['eval', join(dir, 'no-model'), valid], /not a language-model directory/],
+    [['predict', model, 'zebra giraffe'], /none of the prompt's words/],
+    [['train', train, '--out', join(dir, 'y'), '--cell', 'transformer'], /expected one of lstm, gru, rnn/],
+    [['train', train, '--out', join(dir, 'z'), '--embed', '8', '--hidden', '6', '--tie'], /tied weights/],
+  ])('bad input %j exits 1 with one line', (args, message) => {
+    const result = run(args as string[]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message as RegExp);
+  });
+
+  it('an empty training file is a clear error', () => {
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '\n\n');
+    const result = run(['train', empty, '--out', join(dir, 'e')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/empty|no tokens/);
+  });
+});
