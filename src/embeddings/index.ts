@@ -60,3 +60,4 @@ export {
 } from './trainer.js';
 export { saveCheckpoint, loadCheckpoint, checkpointDir, hasCheckpoint } from './checkpoint.js';
 export { buildHuffmanTree, type HuffmanTree } from './huffman.js';
+export { pca2d, type Projection2D, type PcaOptions } from './projection.js';

@@ -8,7 +8,7 @@
 // route (with "word" and "suggestions"), 405 wrong method (with an Allow header), 413 too large a body,
 // 500 anything unexpected (the server keeps running).
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
-import { type Projection2D, pca2d } from '../embeddings/projection.js';
+import { type Projection2D, pca2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
 import { UnknownWordError, VerboError } from '../util/errors.js';
 import { serveStatic } from './static.js';

@@ -7,10 +7,6 @@
 // step t of a batch-major [batch, time, gates] tensor is used without copying.
 import { activation } from './activations.js';
 
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
-
 /**
  * LSTM step, forward. On entry z[b, ·] = h_{t−1}·U (from matmul); adds the input projection
  * x[xOffset + b·xStride + ·] and turns z into the activated gates in place:
