@@ -61,3 +61,4 @@ export {
 export { saveCheckpoint, loadCheckpoint, checkpointDir, hasCheckpoint } from './checkpoint.js';
 export { buildHuffmanTree, type HuffmanTree } from './huffman.js';
 export { pca2d, type Projection2D, type PcaOptions } from './projection.js';
+export { umap2d, type UmapOptions } from './umap.js';

@@ -8,7 +8,7 @@
 // route (with "word" and "suggestions"), 405 wrong method (with an Allow header), 413 too large a body,
 // 500 anything unexpected (the server keeps running).
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
-import { type Projection2D, pca2d } from '../embeddings/index.js';
+import { type Projection2D, pca2d, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
 import { UnknownWordError, VerboError } from '../util/errors.js';
 import { serveStatic } from './static.js';
@@ -26,7 +26,7 @@ export interface WebApp {
   /** Folder of index.html, app.js, style.css. */
   staticDir: string;
   /** Projections already computed, by number of words. */
-  mapCache: Map<number, MapResponse>;
+  mapCache: Map<string, MapResponse>;
 }
 
 /** Loss measured during training, finer than per epoch: [words or tokens seen, value] points. */
@@ -55,8 +55,14 @@ export interface MapResponse {
   /** [x, y] per word, most frequent word first. */
   points: [number, number][];
   counts: number[] | null;
-  explainedRatio: [number, number];
+  /** How the points were made: 'pca' (linear, axes are principal components) or 'umap'. */
+  method: MapMethod;
+  /** Fraction of the variance along each PCA axis; null for UMAP. */
+  explainedRatio: [number, number] | null;
 }
+
+export type MapMethod = 'pca' | 'umap';
+export const MAP_METHODS: readonly MapMethod[] = ['pca', 'umap'];
 
 export const LIMITS = {
   /** Request bodies larger than this are refused with 413. */
@@ -368,34 +374,57 @@ function map(app: WebApp, query: URLSearchParams): MapResponse {
   const requested = integerParameter(query.get('n'), 'n', LIMITS.mapMin, LIMITS.mapMax, LIMITS.mapDefault);
   const n = Math.min(requested, vectors.size);
   if (n < 2) throw new HttpError(400, 'TOO_FEW_WORDS', 'the model has fewer than 2 words; nothing to map.');
-  const cached = app.mapCache.get(n);
+  const method = query.get('method') ?? 'pca';
+  if (!(MAP_METHODS as readonly string[]).includes(method)) {
+    throw new HttpError(
+      400,
+      'BAD_PARAMETER',
+      `method must be one of ${MAP_METHODS.join(', ')}, got '${method}'.`,
+    );
+  }
+  const key = `${method}:${n}`;
+  const cached = app.mapCache.get(key);
   if (cached !== undefined) return cached;
-  const response = embeddingMap(vectors, n);
+  const response = embeddingMap(vectors, n, 1, method as MapMethod);
   // A few sizes are kept (oldest dropped first), so clients asking for every n cannot grow memory.
   if (app.mapCache.size >= MAP_CACHE_SIZE) app.mapCache.delete(app.mapCache.keys().next().value!);
-  app.mapCache.set(n, response);
+  app.mapCache.set(key, response);
   return response;
 }
 
-/** The `n` most frequent words (the first rows) projected to 2-D by PCA of their unit vectors. */
-export function embeddingMap(vectors: KeyedVectors, n: number, seed = 1): MapResponse {
+/**
+ * The `n` most frequent words (the first rows) projected to 2-D from their unit vectors: by PCA
+ * (default) or by UMAP (`method: 'umap'`, needs at least 3 words).
+ */
+export function embeddingMap(
+  vectors: KeyedVectors,
+  n: number,
+  seed = 1,
+  method: MapMethod = 'pca',
+): MapResponse {
   const count = Math.min(n, vectors.size);
-  const projection: Projection2D = pca2d(vectors.unitVectors(), count, vectors.dim, { seed });
+  let coordinates: Float64Array;
+  let explainedRatio: [number, number] | null = null;
+  if (method === 'umap' && count >= 3) {
+    coordinates = umap2d(vectors.unitVectors(), count, vectors.dim, { seed });
+  } else {
+    const projection: Projection2D = pca2d(vectors.unitVectors(), count, vectors.dim, { seed });
+    coordinates = projection.points;
+    explainedRatio = [
+      Number(projection.explainedRatio[0].toFixed(5)),
+      Number(projection.explainedRatio[1].toFixed(5)),
+    ];
+  }
   const points: [number, number][] = [];
   for (let i = 0; i < count; i++) {
-    points.push([
-      Number(projection.points[2 * i]!.toFixed(5)),
-      Number(projection.points[2 * i + 1]!.toFixed(5)),
-    ]);
+    points.push([Number(coordinates[2 * i]!.toFixed(5)), Number(coordinates[2 * i + 1]!.toFixed(5))]);
   }
   return {
     words: vectors.words.slice(0, count),
     points,
     counts: vectors.counts ? Array.from(vectors.counts.subarray(0, count)) : null,
-    explainedRatio: [
-      Number(projection.explainedRatio[0].toFixed(5)),
-      Number(projection.explainedRatio[1].toFixed(5)),
-    ],
+    method: explainedRatio === null ? 'umap' : 'pca',
+    explainedRatio,
   };
 }
 

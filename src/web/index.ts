@@ -4,6 +4,8 @@ export {
   createWebApp,
   handleRequest,
   embeddingMap,
+  MAP_METHODS,
+  type MapMethod,
   HttpError,
   LIMITS,
   type WebApp,

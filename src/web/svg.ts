@@ -54,7 +54,7 @@ export function mapSvg(map: MapResponse, options: MapSvgOptions = {}): string {
   if (options.title) {
     parts.push(
       `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" fill="#1d2330">${escapeXml(options.title)}</text>`,
-      `<text x="${width / 2}" y="42" text-anchor="middle" font-size="11" fill="#667085">PC1 ${(map.explainedRatio[0] * 100).toFixed(1)}%, PC2 ${(map.explainedRatio[1] * 100).toFixed(1)}% of the variance · ${map.words.length} most frequent words</text>`,
+      `<text x="${width / 2}" y="42" text-anchor="middle" font-size="11" fill="#667085">${mapCaption(map)} · ${map.words.length} most frequent words</text>`,
     );
   }
   parts.push('<g fill="#2f6fde" fill-opacity="0.75">');
@@ -200,4 +200,10 @@ export function historySeries(records: readonly object[], key: string): [number,
     if (typeof value === 'number' && Number.isFinite(value)) points.push([epoch, value]);
   });
   return points;
+}
+
+/** "PC1 12.3%, PC2 8.1% of the variance" for a PCA map, "UMAP projection" for a UMAP one. */
+function mapCaption(map: MapResponse): string {
+  if (map.explainedRatio === null) return 'UMAP projection';
+  return `PC1 ${(map.explainedRatio[0] * 100).toFixed(1)}%, PC2 ${(map.explainedRatio[1] * 100).toFixed(1)}% of the variance`;
 }

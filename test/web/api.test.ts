@@ -228,7 +228,24 @@ describe('GET /api/map', () => {
   it('keeps at most 8 projections cached', async () => {
     for (let n = 2; n < 30; n++) expect((await get(`/api/map?n=${n}`)).status).toBe(200);
     expect(app.mapCache.size).toBe(8);
-    expect([...app.mapCache.keys()]).toEqual([22, 23, 24, 25, 26, 27, 28, 29]);
+    expect([...app.mapCache.keys()]).toEqual([22, 23, 24, 25, 26, 27, 28, 29].map((n) => `pca:${n}`));
+  });
+  it('projects by UMAP on request and rejects an unknown method', async () => {
+    const body = json(await get('/api/map?n=30&method=umap')) as {
+      words: string[];
+      points: [number, number][];
+      method: string;
+      explainedRatio: null;
+    };
+    expect(body.method).toBe('umap');
+    expect(body.explainedRatio).toBeNull();
+    expect(body.words).toEqual(vectors.words.slice(0, 30));
+    expect(body.points).toHaveLength(30);
+    for (const [x, y] of body.points) expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+    const response = await get('/api/map?n=30&method=tsne');
+    expect(response.status).toBe(400);
+    expect(json(response)).toMatchObject({ code: 'BAD_PARAMETER' });
+    expect(json(response).error).toMatch(/method must be one of pca, umap/);
   });
   it('caps n at the vocabulary size and rejects n out of range', async () => {
     expect((json(await get('/api/map?n=5000')).words as string[]).length).toBe(vectors.size);

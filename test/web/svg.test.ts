@@ -19,6 +19,7 @@ const map: MapResponse = {
     [3, -2],
   ],
   counts: null,
+  method: 'pca',
   explainedRatio: [0.6, 0.3],
 };
 

@@ -6,13 +6,22 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { curvesSvg, embeddingMap, historySeries, mapSvg, readLmHistory } from '../../web/index.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import {
+  curvesSvg,
+  embeddingMap,
+  historySeries,
+  MAP_METHODS,
+  type MapMethod,
+  mapSvg,
+  readLmHistory,
+} from '../../web/index.js';
+import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
 
 export interface PlotFlags {
   out?: string;
   words: number;
   lm?: string;
+  projection?: MapMethod;
   json?: boolean;
 }
 
@@ -25,7 +34,7 @@ export async function runPlot(model: string, flags: PlotFlags): Promise<string[]
     writeFileAtomic(path, svg);
     written.push(path);
   };
-  const map = embeddingMap(vectors, Math.min(flags.words, vectors.size));
+  const map = embeddingMap(vectors, Math.min(flags.words, vectors.size), 1, flags.projection ?? 'pca');
   write('map.svg', mapSvg(map, { title: `Embedding map (${model})` }));
   write(
     'loss.svg',
@@ -48,7 +57,13 @@ export async function runPlot(model: string, flags: PlotFlags): Promise<string[]
       ),
     );
   }
-  if (flags.json) printJson({ files: written, words: map.words.length, explainedRatio: map.explainedRatio });
+  if (flags.json)
+    printJson({
+      files: written,
+      words: map.words.length,
+      method: map.method,
+      explainedRatio: map.explainedRatio,
+    });
   else for (const path of written) printLine(`wrote ${path}`);
   return written;
 }
@@ -60,6 +75,7 @@ export function register(program: Command): void {
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
     .option('--out <dir>', 'folder for the SVG files (default: MODEL/plots)')
     .option('--words <n>', 'most frequent words on the map', parseInteger(2, 5000), 300)
+    .option('--projection <method>', 'pca (linear, default) or umap', parseChoice(MAP_METHODS), 'pca')
     .option('--lm <dir>', 'also plot this language model’s perplexity per epoch')
     .option('--json', 'print {"files", "words", "explainedRatio"} on stdout')
     .action(async (model: string, flags: PlotFlags) => {

@@ -252,11 +252,14 @@ function setupMapInteraction() {
 async function loadMap() {
   const n = $('map-n').value || '300';
   try {
-    const result = await api(`/api/map?n=${encodeURIComponent(n)}`);
+    const method = $('map-method') ? $('map-method').value : 'pca';
+    const result = await api(`/api/map?n=${encodeURIComponent(n)}&method=${encodeURIComponent(method)}`);
     map.words = result.words;
     map.points = result.points;
     $('map-info').textContent =
-      `${result.words.length} words · PC1 ${(result.explainedRatio[0] * 100).toFixed(1)}%, PC2 ${(result.explainedRatio[1] * 100).toFixed(1)}% of the variance`;
+      result.explainedRatio === null
+        ? `${result.words.length} words · UMAP projection`
+        : `${result.words.length} words · PC1 ${(result.explainedRatio[0] * 100).toFixed(1)}%, PC2 ${(result.explainedRatio[1] * 100).toFixed(1)}% of the variance`;
     fitMap();
     drawMap();
   } catch (error) {
