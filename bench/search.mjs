@@ -32,7 +32,7 @@
 // Prints progress on stderr and one JSON object as the last line of stdout.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -427,6 +427,7 @@ function runJson(command, commandArgs, label) {
 function runAnchors(data) {
   const dir = args['anchors-dir'];
   const scratch = args.scratch ?? mkdtempSync(join(tmpdir(), 'verbo-bench-search-'));
+  mkdirSync(scratch, { recursive: true });
   const files = {
     base: join(scratch, `${data.name}_base.fvecs`),
     queries: join(scratch, `${data.name}_q.fvecs`),
@@ -470,11 +471,11 @@ function runAnchors(data) {
     'ann_bench.mjs (plain JS exact + hnswlib-node)',
   );
   const faissArgs = [
+    join(dir, 'ann_faiss.py'),
     '--m',
     args.m,
     '--ef-construction',
     args['ef-construction'],
-    join(dir, 'ann_faiss.py'),
     '--base',
     files.base,
     '--queries',
