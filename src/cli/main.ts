@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --experimental-wasm-relaxed-simd
 // The `verbo` command: parses flags with commander, hands each command to its file under
 // src/cli/commands, and turns errors into one line on stderr with exit code 1.
 import { Command, CommanderError } from 'commander';
