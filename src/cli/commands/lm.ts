@@ -175,7 +175,8 @@ export function register(program: Command): void {
         });
         if (flags.json) printJson({ prompt, text: generation.text, tokens: generation.tokens });
         else {
-          const separator = model.config.level === 'char' || prompt === '' ? '' : ' ';
+          const separator =
+            model.config.level === 'char' || prompt === '' || generation.text.startsWith('\n') ? '' : ' ';
           printLine(`${prompt}${separator}${generation.text}`);
         }
       },
