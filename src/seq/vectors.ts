@@ -1,16 +1,10 @@
-// Starting the embedding from word2vec vectors: a small reader of the word2vec text and binary formats
-// (gensim / the C tool) and the copy of the covered rows into the embedding.
-//
-// TODO(lead): src/embeddings (branch w2v) has the full loader (readWord2Vec, loadModel); swap
-// readWord2VecFile for it once both branches are merged. This reader exists only so the LM branch
-// does not depend on the embeddings branch.
-//
-// Formats. Text: a header line "count dim", then "word v1 … vdim" per line. Binary: the same header
-// line, then per word: the word's UTF-8 bytes, one space, dim little-endian float32, and (usually) a
-// newline. A model directory written by `verbo train` holds vectors.bin.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// Starting the embedding from word2vec vectors: reading them (a word2vec text or binary file, or a
+// model directory written by `verbo train`, through src/embeddings' reader) and copying the covered
+// rows into the embedding.
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError, VerboError } from '../util/errors.js';
+import { readWord2Vec } from '../embeddings/index.js';
+import { VerboError } from '../util/errors.js';
 import type { LanguageModel } from './model.js';
 
 export interface WordVectors {
@@ -41,71 +35,14 @@ export function resolveVectorsPath(path: string): string {
   return path;
 }
 
-/** Reads word2vec vectors, binary or text (told apart by the bytes after the header). */
-export function readWord2VecFile(path: string): WordVectors {
-  const file = resolveVectorsPath(path);
-  const bytes = readFileSync(file);
-  const headerEnd = bytes.indexOf(10);
-  const header = bytes
-    .subarray(0, headerEnd < 0 ? bytes.length : headerEnd)
-    .toString('utf8')
-    .trim();
-  const match = /^(\d+)\s+(\d+)$/.exec(header);
-  if (headerEnd < 0 || match === null) {
-    throw new FormatError(
-      `${file}: expected a word2vec header line "count dim", got '${header.slice(0, 40)}'.`,
-    );
-  }
-  const count = Number(match[1]);
-  const dim = Number(match[2]);
-  if (dim < 1) throw new FormatError(`${file}: the vector size in the header must be ≥ 1.`);
-  const binary = file.endsWith('.bin') || looksBinary(bytes, headerEnd + 1);
-  const words: string[] = [];
-  const vectors = new Float32Array(count * dim);
-  if (binary) {
-    let position = headerEnd + 1;
-    for (let i = 0; i < count; i++) {
-      while (position < bytes.length && (bytes[position] === 10 || bytes[position] === 32)) position++;
-      const space = bytes.indexOf(32, position);
-      if (space < 0 || space + 1 + 4 * dim > bytes.length) {
-        throw new FormatError(`${file}: truncated at word ${i + 1} of ${count}.`);
-      }
-      words.push(bytes.subarray(position, space).toString('utf8'));
-      const start = space + 1;
-      const view = new DataView(bytes.buffer, bytes.byteOffset + start, 4 * dim);
-      for (let d = 0; d < dim; d++) vectors[i * dim + d] = view.getFloat32(4 * d, true);
-      position = start + 4 * dim;
-    }
-  } else {
-    const lines = bytes
-      .subarray(headerEnd + 1)
-      .toString('utf8')
-      .split('\n');
-    let i = 0;
-    for (const line of lines) {
-      const parts = line.trim().split(/\s+/);
-      if (parts.length === 1 && parts[0] === '') continue;
-      if (i >= count) break;
-      if (parts.length !== dim + 1) {
-        throw new FormatError(`${file}: line ${i + 2} has ${parts.length - 1} values, expected ${dim}.`);
-      }
-      words.push(parts[0]!);
-      for (let d = 0; d < dim; d++) vectors[i * dim + d] = Number(parts[d + 1]);
-      i++;
-    }
-    if (i < count) throw new FormatError(`${file}: ${i} vectors but the header says ${count}.`);
-  }
-  return { words, dim, vectors };
-}
-
-/** Binary when the first record holds bytes that text vectors never contain. */
-function looksBinary(bytes: Uint8Array, start: number): boolean {
-  const end = Math.min(bytes.length, start + 4096);
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]!;
-    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13)) return true;
-  }
-  return false;
+/**
+ * Reads word2vec vectors (binary or text, told apart by content; or a model directory's vectors.bin)
+ * through src/embeddings' validated reader.
+ */
+export async function readWord2VecFile(path: string): Promise<WordVectors> {
+  const file = await readWord2Vec(resolveVectorsPath(path));
+  const { words, vectors, dim } = file.vectors;
+  return { words: [...words], dim, vectors };
 }
 
 export interface VectorCoverage {

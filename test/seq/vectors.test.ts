@@ -40,13 +40,13 @@ function writeBinary(path: string): void {
 }
 
 describe('word2vec vectors for the embedding', () => {
-  it('reads the text and binary formats and a model directory alike', () => {
+  it('reads the text and binary formats and a model directory alike', async () => {
     writeText(join(dir, 'v.txt'));
     writeBinary(join(dir, 'v.bin'));
     mkdirSync(join(dir, 'model'), { recursive: true });
     writeBinary(join(dir, 'model', 'vectors.bin'));
     for (const path of [join(dir, 'v.txt'), join(dir, 'v.bin'), join(dir, 'model')]) {
-      const vectors = readWord2VecFile(path);
+      const vectors = await readWord2VecFile(path);
       expect(vectors.words).toEqual(['cat', 'dog', 'fish']);
       expect(vectors.dim).toBe(3);
       expect(Array.from(vectors.vectors)).toEqual(entries.flatMap(([, v]) => v));
@@ -57,7 +57,7 @@ describe('word2vec vectors for the embedding', () => {
     const vocab = new Vocabulary([UNK, EOS, 'dog', 'bird', 'cat'], [0, 5, 3, 2, 1], [UNK, EOS]);
     const model = new LanguageModel(vocab, { embed: 3, hidden: 4, layers: 1, seed: 2 });
     const birdBefore = model.embedding.toFloat32Array().slice(9, 12);
-    const coverage = initEmbeddingFromVectors(model, readWord2VecFile(join(dir, 'v.bin')));
+    const coverage = initEmbeddingFromVectors(model, await readWord2VecFile(join(dir, 'v.bin')));
     expect(coverage).toEqual({ covered: 2, total: 3, fraction: 2 / 3, missingExamples: ['bird'] });
     const table = model.embedding.toFloat32Array();
     expect(Array.from(table.slice(6, 9))).toEqual([1.25, 0, -0.5]); // dog, id 2
@@ -69,14 +69,15 @@ describe('word2vec vectors for the embedding', () => {
     expect(Array.from(model.embedding.toFloat32Array())).toEqual(Array.from(table));
   });
 
-  it('a size mismatch or a bad file is a clear error', () => {
+  it('a size mismatch or a bad file is a clear error', async () => {
     const vocab = new Vocabulary([UNK, EOS, 'cat'], [0, 1, 1], [UNK, EOS]);
     const model = new LanguageModel(vocab, { embed: 5, hidden: 5, layers: 1 });
-    expect(() => initEmbeddingFromVectors(model, readWord2VecFile(join(dir, 'v.txt')))).toThrow(/--embed 3/);
+    const small = await readWord2VecFile(join(dir, 'v.txt'));
+    expect(() => initEmbeddingFromVectors(model, small)).toThrow(/--embed 3/);
     writeFileSync(join(dir, 'bad.txt'), 'hello world\n');
-    expect(() => readWord2VecFile(join(dir, 'bad.txt'))).toThrow(/header/);
-    expect(() => readWord2VecFile(join(dir, 'missing.bin'))).toThrow(/do not exist/);
+    await expect(readWord2VecFile(join(dir, 'bad.txt'))).rejects.toThrow(/header/);
+    await expect(readWord2VecFile(join(dir, 'missing.bin'))).rejects.toThrow(/do not exist/);
     writeFileSync(join(dir, 'short.bin'), Buffer.concat([Buffer.from('2 3\ncat '), Buffer.alloc(4)]));
-    expect(() => readWord2VecFile(join(dir, 'short.bin'))).toThrow(/truncated/);
+    await expect(readWord2VecFile(join(dir, 'short.bin'))).rejects.toThrow(/truncated/);
   });
 });

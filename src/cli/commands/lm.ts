@@ -229,7 +229,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       seed: flags.seed,
     });
     if (flags.vectors !== undefined) {
-      const coverage = initEmbeddingFromVectors(model, readWord2VecFile(flags.vectors));
+      const coverage = initEmbeddingFromVectors(model, await readWord2VecFile(flags.vectors));
       if (flags.freezeVectors) model.freezeEmbedding(true);
       note(
         `vectors: ${coverage.covered} of ${coverage.total} vocabulary words (${(coverage.fraction * 100).toFixed(1)}%) ` +
