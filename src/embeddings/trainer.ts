@@ -336,15 +336,27 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
   return resolved;
 }
 
-/** Input rows as the C tool initialises them: uniform in (−0.5, 0.5) / dim, from a seeded stream. */
+/**
+ * Half-width of the uniform initialisation of the input rows, in units of 1/dim: skip-gram keeps the
+ * C tool's (−0.5, 0.5)/dim; CBOW uses gensim 4's (−1, 1)/dim. CBOW's hidden layer is the MEAN of the
+ * context rows and the output weights start at 0, so both of its first gradients scale with that mean;
+ * the narrow start slowed CBOW's early epochs (WordSim-353 rho on the benchmark corpus: median 0.341
+ * of 9 seeds narrow, 0.350 of 18 wide; gensim 4.2 0.359 of 3 — a small gain against a ±0.02 noise).
+ */
+function initialHalfWidth(model: Word2VecModel): number {
+  return model === 'cbow' ? 1 : 0.5;
+}
+
+/** Input rows uniform in (−halfWidth, halfWidth) / dim, from a seeded stream. */
 function initialiseRows(
   target: Float32Array,
   fromRow: number,
   toRow: number,
   dim: number,
   random: Random,
+  halfWidth: number,
 ): void {
-  for (let i = fromRow * dim; i < toRow * dim; i++) target[i] = (random.next() - 0.5) / dim;
+  for (let i = fromRow * dim; i < toRow * dim; i++) target[i] = ((random.next() - 0.5) * 2 * halfWidth) / dim;
 }
 
 async function countCorpus(corpus: SentenceCorpus): Promise<TokenCounter> {
@@ -467,9 +479,23 @@ export async function trainWord2Vec(
       views.output.set(previous.outputWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
     if (views.hs.length > 0) views.hs.set(previous.hsWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
     if (vocabSize > oldRows)
-      initialiseRows(views.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows));
+      initialiseRows(
+        views.input,
+        oldRows,
+        vocabSize,
+        dim,
+        new Random(resolved.seed + oldRows),
+        initialHalfWidth(resolved.model),
+      );
   } else {
-    initialiseRows(views.input, 0, vocabSize, dim, new Random(resolved.seed));
+    initialiseRows(
+      views.input,
+      0,
+      vocabSize,
+      dim,
+      new Random(resolved.seed),
+      initialHalfWidth(resolved.model),
+    );
   }
 
   const weightBytes = (views.input.length + views.output.length + views.hs.length) * 4;
