@@ -16,10 +16,10 @@ import {
   type IndexKind,
   type KnnIndex,
   type NoticeCallback,
+  suggestSpellings,
 } from '../search/index.js';
 import { ShapeError, UnknownWordError, VerboError } from '../util/errors.js';
 import { SimilarityScanner } from './similarity-block.js';
-import { suggestSpellings } from './suggest.js';
 import { type ScoredIndex, TopK } from './top-k.js';
 
 /** A word or a raw vector of length `dim`. */
@@ -149,7 +149,7 @@ export class KeyedVectors {
 
   /** Close spellings of `word` from the vocabulary (bounded edit distance, case-insensitive). */
   suggest(word: string, max = 5): string[] {
-    return suggestSpellings(word, this.words, { max });
+    return suggestSpellings(word, this.words, { limit: max });
   }
 
   /** A copy of the raw vector of `word`. */
