@@ -1,5 +1,5 @@
 // Output helpers for the CLI: the only place in verbo that prints and decides exit codes.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { VerboError } from '../util/errors.js';
 
 /** Prints an error as one line on stderr. User errors get no stack trace; VERBO_DEBUG=1 shows one. */
@@ -75,4 +75,18 @@ export function parseChoice<T extends string>(choices: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/** `--lang en|pt` (default en), shared by the commands that read text. */
+export function langOption(): Option {
+  return new Option('--lang <lang>', 'language of the text')
+    .argParser(parseChoice(['en', 'pt'] as const))
+    .default('en');
+}
+
+/** `--prep default|none` (default: run the text pipeline), shared by the commands that read text. */
+export function prepOption(): Option {
+  return new Option('--prep <mode>', 'default: run the text pipeline; none: split on whitespace only')
+    .argParser(parseChoice(['none', 'default'] as const))
+    .default('default');
 }

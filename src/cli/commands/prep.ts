@@ -7,7 +7,7 @@ import { createPipeline, type TokenizerName, TOKENIZER_NAMES } from '../../text/
 import { type StemmerName, STEMMER_NAMES } from '../../text/stem.js';
 import { VerboError } from '../../util/errors.js';
 import { writeStreamAtomic } from '../../util/files.js';
-import { parseChoice, parseInteger, printNote } from '../io.js';
+import { parseChoice, parseInteger, printNote, langOption } from '../io.js';
 
 interface PrepFlags {
   lang: 'en' | 'pt';
@@ -40,11 +40,7 @@ export function register(program: Command): void {
     .command('prep')
     .description('tokenize and clean a corpus: one line of space-separated tokens per input line')
     .argument('<input...>', 'files, directories, globs, .gz files, or - for stdin')
-    .addOption(
-      new Option('--lang <lang>', 'language of the text')
-        .argParser(parseChoice(['en', 'pt'] as const))
-        .default('en'),
-    )
+    .addOption(langOption())
     .option('--stopwords', "drop the language's stopwords")
     .option('--stopword-file <file>', 'drop the words in this file too (one per line; implies --stopwords)')
     .option('--stem', "stem with the language's default stemmer (porter for en, rslp for pt)")

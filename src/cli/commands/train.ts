@@ -9,7 +9,16 @@ import { type TrainEvent, type TrainingState, trainWord2Vec } from '../../embedd
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
+import {
+  parseChoice,
+  parseInteger,
+  parseNumber,
+  printJson,
+  printLine,
+  printNote,
+  langOption,
+  prepOption,
+} from '../io.js';
 import { createProgress } from '../progress.js';
 
 interface TrainFlags {
@@ -72,16 +81,8 @@ export function register(program: Command): void {
         .argParser(parseChoice(['table', 'exact'] as const))
         .default('table'),
     )
-    .addOption(
-      new Option('--lang <lang>', 'language of the text')
-        .argParser(parseChoice(['en', 'pt'] as const))
-        .default('en'),
-    )
-    .addOption(
-      new Option('--prep <mode>', 'default: run the text pipeline; none: split on whitespace only')
-        .argParser(parseChoice(['none', 'default'] as const))
-        .default('default'),
-    )
+    .addOption(langOption())
+    .addOption(prepOption())
     .option('--resume <dir>', 'continue an interrupted run from the checkpoint in DIR (same corpus)')
     .option('--update <dir>', 'train the model in DIR further on this corpus, adding its new words')
     .option(

@@ -10,7 +10,7 @@ import {
   saveVocabularyText,
   vocabularyFromCounter,
 } from '../../vocab/index.js';
-import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printNote, langOption, prepOption } from '../io.js';
 
 interface VocabFlags {
   minCount: number;
@@ -46,16 +46,8 @@ export function register(program: Command): void {
       ),
     )
     .option('--json', 'print {"size", "tokens", "words": [{"word", "count"}]} on stdout and nothing else')
-    .addOption(
-      new Option('--lang <lang>', 'language of the text')
-        .argParser(parseChoice(['en', 'pt'] as const))
-        .default('en'),
-    )
-    .addOption(
-      new Option('--prep <mode>', 'default: run the text pipeline; none: split on whitespace only')
-        .argParser(parseChoice(['none', 'default'] as const))
-        .default('default'),
-    )
+    .addOption(langOption())
+    .addOption(prepOption())
     .option('--stopwords', "drop the language's stopwords")
     .option('--stem', "stem with the language's default stemmer (porter for en, rslp for pt)")
     .option('--lemma', 'lemmatize (not with --stem)')
