@@ -72,6 +72,8 @@ export abstract class Optimizer {
   learningRate: number | LearningRateSchedule;
   clipNorm: number | undefined;
   clipValue: number | undefined;
+  /** Whether update() depends on the gradient only through lr·g (so a gradient scale can go into lr). */
+  protected readonly updateIsLinearInGradient: boolean = false;
   /** Number of updates applied so far (Keras `iterations`). */
   iterations = 0;
   /** The global gradient norm of the last step (before clipping). */
@@ -112,12 +114,18 @@ export abstract class Optimizer {
           'Lower the learning rate, clip gradients (clipNorm), or check the inputs for NaN',
       );
     }
+    // The clip factor multiplies every gradient. Where the update is linear in lr·g (SGD, with or
+    // without momentum) it is folded into the learning rate instead of a pass over the gradients.
+    let gradientScale = 1;
     if (this.clipNorm !== undefined && this.lastGradientNorm > this.clipNorm) {
-      const factor = this.clipNorm / (this.lastGradientNorm + 1e-6);
-      for (const g of grads) scaleInPlace(g, factor);
+      gradientScale = this.clipNorm / (this.lastGradientNorm + 1e-6);
+      if (!this.updateIsLinearInGradient || this.clipValue !== undefined) {
+        for (const g of grads) scaleInPlace(g, gradientScale);
+        gradientScale = 1;
+      }
     }
     if (this.clipValue !== undefined) clipByValue(grads, this.clipValue);
-    const learningRate = this.currentLearningRate();
+    const learningRate = this.currentLearningRate() * gradientScale;
     this.iterations++;
     live.forEach((param, i) => {
       if (!(param.isContiguous && param.offset === 0)) {
@@ -168,6 +176,7 @@ export interface SGDOptions extends OptimizerOptions {
 
 export class SGD extends Optimizer {
   readonly className = 'SGD';
+  protected override readonly updateIsLinearInGradient = true;
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(options: SGDOptions = {}) {

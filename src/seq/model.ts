@@ -25,6 +25,7 @@ import {
   add,
   dropout,
   fromArray,
+  linear,
   matmul,
   narrow,
   noGrad,
@@ -331,7 +332,7 @@ export class LanguageModel {
   /** Logits over the vocabulary for rows of top-layer outputs: [rows, hidden] → [rows, vocab]. */
   logits(hidden: Tensor): Tensor {
     if (this.outputLayer) return this.outputLayer.apply(hidden);
-    return add(matmul(hidden, transpose(this.embedding)), this.outputBias);
+    return linear(hidden, transpose(this.embedding), this.outputBias);
   }
 
   /** Line → tokens, as in training. */

@@ -41,6 +41,7 @@ export interface OpParams {
   elu: { alpha: number };
   // linear algebra
   matmul: undefined;
+  linear: undefined;
   // movement (views and copies)
   contiguous: undefined;
   reshape: { shape: readonly number[] };

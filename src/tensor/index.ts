@@ -39,7 +39,7 @@ export {
   le,
 } from './ops/elementwise.js';
 export { sigmoid, tanh, relu, leakyRelu, elu, softmax, logSoftmax, dropout } from './ops/activation.js';
-export { matmul } from './ops/linalg.js';
+export { linear, matmul } from './ops/linalg.js';
 export {
   reshape,
   permute,

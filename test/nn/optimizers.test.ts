@@ -124,6 +124,39 @@ describe('gradient clipping', () => {
       start.map((p, i) => p - gradients[0]![i]! / norm),
       { rtol: 1e-5 },
     );
+    // Two steps each: clipping every step (norms √4.17 and √1.14 are both above 1). SGD folds the
+    // factor into its learning rate, momentum SGD too (its update is linear in lr·g); Adam scales
+    // the gradients themselves, which after bias correction leaves a uniformly scaled gradient's
+    // first step unchanged.
+    const factors = gradients.map((g) => 1 / (Math.hypot(...g) + 1e-6));
+    const clipped = gradients.map((g, s) => g.map((x) => x * factors[s]!));
+    const velocity = [0, 0, 0];
+    const momentumExpected = start.map((p, i) => {
+      let value = p;
+      for (let s = 0; s < 2; s++) {
+        velocity[i] = 0.9 * velocity[i]! - 0.1 * clipped[s]![i]!;
+        value += velocity[i]!;
+      }
+      return value;
+    });
+    expect(run(new SGD({ learningRate: 0.1, momentum: 0.9, clipNorm: 1 }))).toBeAllClose(momentumExpected, {
+      rtol: 1e-5,
+    });
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    const adamExpected = start.map((p, i) => {
+      let value = p;
+      for (let s = 0; s < 2; s++) {
+        const g = clipped[s]![i]!;
+        m[i] = 0.9 * m[i]! + 0.1 * g;
+        v[i] = 0.999 * v[i]! + 0.001 * g * g;
+        const mHat = m[i]! / (1 - 0.9 ** (s + 1));
+        const vHat = v[i]! / (1 - 0.999 ** (s + 1));
+        value -= (0.01 * mHat) / (Math.sqrt(vHat) + 1e-7);
+      }
+      return value;
+    });
+    expect(run(new Adam({ learningRate: 0.01, clipNorm: 1 }))).toBeAllClose(adamExpected, { rtol: 1e-4 });
     expect(run(new SGD({ learningRate: 1, clipValue: 0.2 }), 1)).toBeAllClose(
       [1 - 0.1, -2 + 0.2, 0.5 - 0.2],
       { rtol: 1e-6 },

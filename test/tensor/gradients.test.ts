@@ -19,6 +19,7 @@ import {
   gruSequence,
   type GradCheckOptions,
   leakyRelu,
+  linear,
   log,
   logSoftmax,
   logsumexp,
@@ -374,6 +375,28 @@ const rows: Row[] = [
     covers: ['matmul'],
     fn: (x) => add(matmul(x, x), matmul(x, transpose(x))),
     inputs: () => [normal([3, 3])],
+  },
+  // linear (x · w + b)
+  {
+    name: 'linear [3,4]·[4,5] + [5]',
+    tolerance: piecewiseLinear,
+    covers: ['linear'],
+    fn: linear,
+    inputs: () => [normal([3, 4]), normal([4, 5]), normal([5])],
+  },
+  {
+    name: 'linear batch folded [2,3,4], transposed weight view, used twice (accumulators)',
+    tolerance: piecewiseLinear,
+    covers: ['linear', 'permute'],
+    fn: (x, w, b) => add(linear(x, transpose(w), b), linear(x, transpose(w), b)),
+    inputs: () => [normal([2, 3, 4]), normal([5, 4]), normal([5])],
+  },
+  {
+    name: 'linear of a strided (sliced) input, weight also in a matmul',
+    tolerance: piecewiseLinear,
+    covers: ['linear', 'matmul', 'slice'],
+    fn: (x, w, b) => add(linear(slice(x, [0, 1], [3, 4]), w, b), matmul(slice(x, [0, 1], [3, 4]), w)),
+    inputs: () => [normal([3, 5]), normal([3, 2]), normal([2])],
   },
   // movement
   {

@@ -17,6 +17,7 @@ import {
   ge,
   gt,
   le,
+  linear,
   logsumexp,
   lt,
   matmul,
@@ -285,6 +286,38 @@ describe('matmul', () => {
     const result = matmul(reshape(tensor(a), [2, 1, 2, 3]), tensor(c));
     expect(result.shape).toEqual([2, 3, 2, 4]);
     expect(result.toArray()).toBeAllClose(a.map((m) => c.map((n) => reference(m, n))));
+  });
+
+  it('linear(x, w, b) gives the values and gradients of add(matmul(x, w), b), with a float64 check', () => {
+    // [2, 35, 24] · [24, 130] is large enough for the WebAssembly kernel; w is a transposed view.
+    const x = randn([2, 35, 24], new Random(3));
+    const wStored = randn([130, 24], new Random(4));
+    const b = randn([130], new Random(5));
+    const upstream = randn([2, 35, 130], new Random(6));
+    const run = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor) => {
+      const leaves = [x, wStored, b].map(
+        (t) => new Tensor(t.toFloat32Array(), t.shape, undefined, 0, { requiresGrad: true }),
+      );
+      const y = f(leaves[0]!, transpose(leaves[1]!), leaves[2]!);
+      sum(mul(y, upstream)).backward();
+      return { y: Array.from(y.data), grads: leaves.map((t) => Array.from(t.grad!.data)) };
+    };
+    const fused = run(linear);
+    const composed = run((x, w, b) => add(matmul(x, w), b));
+    expect(fused.y).toBeAllClose(composed.y, { rtol: 1e-5, atol: 1e-5 });
+    fused.grads.forEach((g, i) => expect(g).toBeAllClose(composed.grads[i]!, { rtol: 1e-5, atol: 1e-4 }));
+    // One output entry and the bias gradient in float64.
+    const xs = x.data;
+    const ws = wStored.data;
+    let y0 = b.data[7]!;
+    for (let p = 0; p < 24; p++) y0 += xs[35 * 24 + 3 * 24 + p]! * ws[7 * 24 + p]!;
+    expect(fused.y[(35 + 3) * 130 + 7]!).toBeCloseTo(y0, 4);
+    let db7 = 0;
+    for (let r = 0; r < 70; r++) db7 += upstream.data[r * 130 + 7]!;
+    expect(fused.grads[2]![7]!).toBeCloseTo(db7, 4);
+    expect(() => linear(x, wStored, b)).toThrow(
+      /linear: expects x \[\.\.\., k\], w \[k, n\] and b \[n\], got \[2, 35, 24\], \[130, 24\]/,
+    );
   });
 });
 

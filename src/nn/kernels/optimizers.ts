@@ -90,9 +90,25 @@ export function adamUpdate(
 
 /** Σ g² (float64), for the global norm. */
 export function sumOfSquares(grad: Float32Array): number {
-  let total = 0;
-  for (let i = 0; i < grad.length; i++) total += grad[i]! * grad[i]!;
-  return total;
+  // Four independent sums: one long chain of dependent adds would wait on each add's latency.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = grad.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const g0 = grad[i]!;
+    const g1 = grad[i + 1]!;
+    const g2 = grad[i + 2]!;
+    const g3 = grad[i + 3]!;
+    s0 += g0 * g0;
+    s1 += g1 * g1;
+    s2 += g2 * g2;
+    s3 += g3 * g3;
+  }
+  for (; i < n; i++) s0 += grad[i]! * grad[i]!;
+  return s0 + s1 + (s2 + s3);
 }
 
 /** g ← g·factor */

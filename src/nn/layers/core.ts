@@ -4,7 +4,15 @@
 //              gradient scatter-adds into the rows used); can start from given vectors and be frozen
 //   Dropout:   inverted dropout while training, identity otherwise
 //   Flatten:   [batch, …] → [batch, product of the rest]
-import { add, dropout as dropoutOp, gather, matmul, reshape, type Tensor } from '../../tensor/index.js';
+import {
+  add,
+  dropout as dropoutOp,
+  gather,
+  linear,
+  matmul,
+  reshape,
+  type Tensor,
+} from '../../tensor/index.js';
 import { ShapeError, VerboError } from '../../util/errors.js';
 import { type ActivationName, getActivation } from '../activations.js';
 import { type Initializer, initializerName } from '../initializers.js';
@@ -114,8 +122,7 @@ export class Dense extends Layer {
     return [[...inputShapes[0]!.slice(0, -1), this.units]];
   }
   call([x]: Tensor[]): Tensor[] {
-    let y = matmul(x!, this.kernel.value);
-    if (this.bias) y = add(y, this.bias.value);
+    const y = this.bias ? linear(x!, this.kernel.value, this.bias.value) : matmul(x!, this.kernel.value);
     return [this.activate(y)];
   }
   getConfig(): Record<string, unknown> {
