@@ -22,11 +22,9 @@ import {
   Weight,
 } from '../nn/index.js';
 import {
-  add,
   dropout,
   fromArray,
   linear,
-  matmul,
   narrow,
   noGrad,
   reshape,

@@ -4,15 +4,7 @@
 //              gradient scatter-adds into the rows used); can start from given vectors and be frozen
 //   Dropout:   inverted dropout while training, identity otherwise
 //   Flatten:   [batch, …] → [batch, product of the rest]
-import {
-  add,
-  dropout as dropoutOp,
-  gather,
-  linear,
-  matmul,
-  reshape,
-  type Tensor,
-} from '../../tensor/index.js';
+import { dropout as dropoutOp, gather, linear, matmul, reshape, type Tensor } from '../../tensor/index.js';
 import { ShapeError, VerboError } from '../../util/errors.js';
 import { type ActivationName, getActivation } from '../activations.js';
 import { type Initializer, initializerName } from '../initializers.js';
