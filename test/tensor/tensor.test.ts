@@ -317,6 +317,12 @@ describe('matmul', () => {
     let db7 = 0;
     for (let r = 0; r < 70; r++) db7 += upstream.data[r * 130 + 7]!;
     expect(fused.grads[2]![7]!).toBeCloseTo(db7, 4);
+    // k = 0: every row is the bias.
+    expect(linear(zeros([3, 0]), zeros([0, 2]), tensor([1, -2])).toArray()).toEqual([
+      [1, -2],
+      [1, -2],
+      [1, -2],
+    ]);
     expect(() => linear(x, wStored, b)).toThrow(
       /linear: expects x \[\.\.\., k\], w \[k, n\] and b \[n\], got \[2, 35, 24\], \[130, 24\]/,
     );

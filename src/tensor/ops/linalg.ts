@@ -234,7 +234,7 @@ const linearOp: Primitive<'linear', LinearSaved> = {
     const b = dense(bias!);
     const k = w.rows;
     const n = w.cols;
-    const rows = (x.size / k) | 0;
+    const rows = sizeOf(x.shape.slice(0, -1));
     const out = new Float32Array(rows * n);
     if (rows > 0 && n > 0) {
       const biasRow = b.data.subarray(b.offset, b.offset + n);
