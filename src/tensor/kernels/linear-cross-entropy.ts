@@ -1,14 +1,16 @@
 // The output layer and its loss as one kernel: loss_r = lse_r − z[r, t_r] with z = x · W + b and
 // lse_r = log Σ_c e^z[r, c], and its gradients, for a language model's [rows, k] · [k, n] output layer
 // (700 × 200 · 200 × 10 000 per PTB window). Everything big stays in the WebAssembly GEMM's shared memory:
-//   forward:  X and W are copied in; Z = X · W (threaded GEMM); one row kernel adds b, computes lse and
-//             the row losses in place (cross-entropy.as-lib.ts, rows split across both threads).
-//             The logits stay where they are (this state is the memory's resident, matmul-wasm.ts).
-//   backward: a second row kernel turns Z in place into G = g · (softmax − onehot) and its column sums
-//             per chunk; dX = G · Wᵀ and dW = Xᵀ · G run on G where it lies; db = Σ_chunks of the sums.
-// So the 28 MB logits are never copied out or back in. If anything else uses the memory in between,
-// the state is evicted first (the logits and lse copied out) and copied back for backward; a second
-// backward through a retained graph (the logits were consumed) recomputes them from the inputs.
+//   forward:  X and W are copied in; Z = X · W (threaded GEMM); one row kernel adds b and computes the
+//             row losses, leaving e^(z − max) in place and (lse, 1/Σ) per row (cross-entropy.as-lib.ts,
+//             rows split across both threads). The result stays where it is: this state becomes the
+//             memory's resident (matmul-wasm.ts).
+//   backward: a second row kernel turns it in place into G = g · (softmax − onehot) (a multiply per entry)
+//             and its column sums per chunk; dX = G · Wᵀ and dW = Xᵀ · G run on G where it lies;
+//             db = Σ_chunks of the sums.
+// So the 28 MB of logits are never copied out or back in. If anything else uses the memory in between,
+// the state is evicted first (the block and row stats copied out) and copied back for backward; a
+// second backward through a retained graph (the block was consumed) recomputes it from the inputs.
 // Where the WebAssembly GEMM is unavailable (or the problem is tiny) the same contract runs on the
 // plain kernels: matmul, logSumExpRows, sparseCrossEntropyBackward, sumAxis.
 import { type MatmulOptions, matmul, THREADS_MIN_WORK, WASM_MIN_WORK } from './matmul.js';
@@ -50,10 +52,11 @@ interface Layout {
   threads: number;
   x: number;
   w: number;
-  logits: number;
+  /** [rows, n]: the logits, then e^(z − max) per row, then G. */
+  block: number;
   bias: number;
   targets: number;
-  lse: number;
+  stats: number;
   losses: number;
   gradient: number;
   partials: number;
@@ -73,23 +76,23 @@ function layoutFor(gemmKernel: GemmKernel, threads: number, rows: number, k: num
   };
   const x = take(rows * k * 4);
   const w = take(k * n * 4);
-  const logits = take(rows * n * 4);
+  const block = take(rows * n * 4);
   const bias = take(n * 4);
   const targets = take(rows * 4);
-  const lse = take(rows * 8);
+  const stats = take(rows * 16);
   const losses = take(rows * 8);
   const gradient = take(8);
   const partials = take(ROW_CHUNKS * n * 4);
   const dx = take(rows * k * 4);
   const dw = take(k * n * 4);
-  return { threads, x, w, logits, bias, targets, lse, losses, gradient, partials, dx, dw, end: at };
+  return { threads, x, w, block, bias, targets, stats, losses, gradient, partials, dx, dw, end: at };
 }
 
 class WasmState implements GemmResident {
   readonly kind = 'wasm';
-  /** The logits and lse copied out when another user of the memory evicted this state. */
-  evicted: { logits: Float32Array; lse: Float64Array } | null = null;
-  /** Set once backward has turned the logits in the memory into G. */
+  /** The block (e^(z − max) per row) and row stats copied out when another user of the memory evicted this state. */
+  evicted: { block: Float32Array; stats: Float64Array } | null = null;
+  /** Set once backward has turned the block in the memory into G. */
   consumed = false;
 
   constructor(
@@ -102,10 +105,10 @@ class WasmState implements GemmResident {
     if (this.consumed || this.evicted !== null) return;
     const { rows, n } = this.problem;
     const floats = this.gemmKernel.floats;
-    const logits = floats.slice(this.layout.logits >> 2, (this.layout.logits >> 2) + rows * n);
-    const lse = new Float64Array(rows);
-    lse.set(new Float64Array(this.gemmKernel.memory.buffer, this.layout.lse, rows));
-    this.evicted = { logits, lse };
+    const block = floats.slice(this.layout.block >> 2, (this.layout.block >> 2) + rows * n);
+    const stats = new Float64Array(2 * rows);
+    stats.set(new Float64Array(this.gemmKernel.memory.buffer, this.layout.stats, 2 * rows));
+    this.evicted = { block, stats };
   }
 }
 
@@ -122,7 +125,7 @@ function threadsFor(problem: LinearCrossEntropyProblem): number {
   return rows * k * n >= THREADS_MIN_WORK ? getMatmulThreads() : 1;
 }
 
-/** Copies X, W (and b, targets) in, Z = X · W, then the forward row kernel: lse and losses in memory. */
+/** Copies X, W (and b, targets) in, Z = X · W, then the forward row kernel: row stats and losses in memory. */
 function forwardInMemory(problem: LinearCrossEntropyProblem, gemmKernel: GemmKernel, layout: Layout): void {
   const { x, w, wTransposed, bias, targets, rows, k, n } = problem;
   const floats = gemmKernel.floats;
@@ -135,7 +138,7 @@ function forwardInMemory(problem: LinearCrossEntropyProblem, gemmKernel: GemmKer
   const cs = wTransposed ? k : 1;
   gemmInMemory(
     gemmKernel,
-    [rows, n, k, layout.x, k, 1, layout.w, rs, cs, layout.logits, n, 0],
+    [rows, n, k, layout.x, k, 1, layout.w, rs, cs, layout.block, n, 0],
     layout.threads,
   );
   rowsInMemory(
@@ -143,7 +146,7 @@ function forwardInMemory(problem: LinearCrossEntropyProblem, gemmKernel: GemmKer
     'crossEntropyForwardRows',
     rows,
     Math.ceil(rows / ROW_CHUNKS),
-    [layout.logits, n, layout.bias, layout.targets, layout.lse, layout.losses],
+    [layout.block, n, layout.bias, layout.targets, layout.stats, layout.losses],
     layout.threads,
   );
 }
@@ -243,9 +246,9 @@ export function linearCrossEntropyBackward(
       const floats = gemmKernel.floats;
       floats.set(x.subarray(0, rows * k), layout.x >> 2);
       floats.set(w.subarray(0, k * n), layout.w >> 2);
-      floats.set(saved.evicted.logits, layout.logits >> 2);
+      floats.set(saved.evicted.block, layout.block >> 2);
       new Int32Array(gemmKernel.memory.buffer, layout.targets, rows).set(targets.subarray(0, rows));
-      new Float64Array(gemmKernel.memory.buffer, layout.lse, rows).set(saved.evicted.lse);
+      new Float64Array(gemmKernel.memory.buffer, layout.stats, 2 * rows).set(saved.evicted.stats);
     } else {
       forwardInMemory(problem, gemmKernel, layout);
     }
@@ -261,7 +264,7 @@ export function linearCrossEntropyBackward(
     'crossEntropyBackwardRows',
     rows,
     step,
-    [layout.logits, n, layout.targets, layout.lse, layout.gradient, layout.partials],
+    [layout.block, n, layout.targets, layout.stats, layout.gradient, layout.partials],
     threads,
   );
   saved.consumed = true;
@@ -276,7 +279,7 @@ export function linearCrossEntropyBackward(
     };
     gemmInMemory(
       gemmKernel,
-      [rows, k, n, layout.logits, n, 1, layout.w, cs, rs, layout.dx, k, out.accumulateX ? 1 : 0],
+      [rows, k, n, layout.block, n, 1, layout.w, cs, rs, layout.dx, k, out.accumulateX ? 1 : 0],
       threads,
       restore,
     );
@@ -290,7 +293,7 @@ export function linearCrossEntropyBackward(
     };
     gemmInMemory(
       gemmKernel,
-      [k, n, rows, layout.x, 1, k, layout.logits, n, 1, layout.dw, n, out.accumulateW ? 1 : 0],
+      [k, n, rows, layout.x, 1, k, layout.block, n, 1, layout.dw, n, out.accumulateW ? 1 : 0],
       threads,
       restore,
     );
@@ -309,12 +312,8 @@ export function linearCrossEntropyBackward(
   releaseGemmMemory(saved);
 }
 
-/** The plain state of an evicted (or consumed) WebAssembly state, for the fallback path. */
+/** A plain state for a WebAssembly state whose memory is gone (it never should be): recomputed. */
 function plainStateOf(saved: WasmState): PlainState {
-  // An evicted copy was taken before any backward consumed the logits, so it stays valid.
-  if (saved.evicted !== null) {
-    return { kind: 'plain', problem: saved.problem, logits: saved.evicted.logits, lse: saved.evicted.lse };
-  }
   return plainForward(saved.problem, true).saved!;
 }
 
