@@ -22,12 +22,10 @@ import {
   Weight,
 } from '../nn/index.js';
 import {
-  add,
   dropout,
   fromArray,
   linear,
   linearSparseSoftmaxCrossEntropy,
-  matmul,
   narrow,
   noGrad,
   reshape,
