@@ -305,7 +305,9 @@ describe('matmul', () => {
     const fused = run(linear);
     const composed = run((x, w, b) => add(matmul(x, w), b));
     expect(fused.y).toBeAllClose(composed.y, { rtol: 1e-5, atol: 1e-5 });
-    fused.grads.forEach((g, i) => expect(g).toBeAllClose(composed.grads[i]!, { rtol: 1e-5, atol: 1e-4 }));
+    fused.grads.forEach((g, i) => {
+      expect(g).toBeAllClose(composed.grads[i]!, { rtol: 1e-5, atol: 1e-4 });
+    });
     // One output entry and the bias gradient in float64.
     const xs = x.data;
     const ws = wStored.data;
