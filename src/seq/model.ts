@@ -25,6 +25,7 @@ import {
   dropout,
   fromArray,
   linear,
+  linearSparseSoftmaxCrossEntropy,
   narrow,
   noGrad,
   reshape,
@@ -331,6 +332,16 @@ export class LanguageModel {
   logits(hidden: Tensor): Tensor {
     if (this.outputLayer) return this.outputLayer.apply(hidden);
     return linear(hidden, transpose(this.embedding), this.outputBias);
+  }
+
+  /**
+   * The cross-entropy of next-word `targets` (one per row) under the output layer, fused with it
+   * (linearSparseSoftmaxCrossEntropy: the [rows, vocab] logits never become a tensor), summed over the
+   * rows or their mean: equal to sparseSoftmaxCrossEntropy(this.logits(hidden), targets, options).
+   */
+  loss(hidden: Tensor, targets: Int32Array, options: { reduction?: 'mean' | 'sum' } = {}): Tensor {
+    const weights = this.outputKernel ?? transpose(this.embedding);
+    return linearSparseSoftmaxCrossEntropy(hidden, weights, this.outputBias, targets, options);
   }
 
   /** Line → tokens, as in training. */

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, type Optimizer, SGD } from '../nn/index.js';
-import { mul, noGrad, sparseSoftmaxCrossEntropy, type Tensor } from '../tensor/index.js';
+import { mul, noGrad, type Tensor } from '../tensor/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
@@ -145,7 +145,7 @@ export function evaluatePerplexity(
     for (let w = 0; w < windows; w++) {
       const window = getWindow(data, w, bptt);
       const { hidden, state: next } = model.forward(window.inputs, window.steps, batch, state);
-      const loss = sparseSoftmaxCrossEntropy(model.logits(hidden), window.targets, { reduction: 'sum' });
+      const loss = model.loss(hidden, window.targets, { reduction: 'sum' });
       total += loss.item();
       tokens += window.targets.length;
       state = next;
@@ -306,7 +306,7 @@ export async function trainLanguageModel(
         training: true,
         random,
       });
-      const loss = sparseSoftmaxCrossEntropy(model.logits(hidden), window.targets, { reduction: 'sum' });
+      const loss = model.loss(hidden, window.targets, { reduction: 'sum' });
       const summed = loss.item();
       if (!Number.isFinite(summed)) {
         throw new VerboError(

@@ -57,6 +57,7 @@ export interface OpParams {
   // fused losses
   softmaxCrossEntropy: { reduction: Reduction };
   sparseSoftmaxCrossEntropy: { targets: Int32Array; reduction: Reduction };
+  linearSparseSoftmaxCrossEntropy: { targets: Int32Array; reduction: 'mean' | 'sum' };
   // fused recurrent loops (ops/recurrent.ts)
   lstmSequence: undefined;
   gruSequence: undefined;

@@ -56,7 +56,12 @@ export {
   scatterAdd,
 } from './ops/movement.js';
 export { sum, mean, max, min, argmax, logsumexp, type Axes } from './ops/reduce.js';
-export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, type CrossEntropyOptions } from './ops/loss.js';
+export {
+  softmaxCrossEntropy,
+  sparseSoftmaxCrossEntropy,
+  linearSparseSoftmaxCrossEntropy,
+  type CrossEntropyOptions,
+} from './ops/loss.js';
 export { lstmSequence, lstmOutputs, gruSequence, lstmCell, gruCell } from './ops/recurrent.js';
 export {
   gradCheck,

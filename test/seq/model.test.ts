@@ -326,6 +326,34 @@ describe('helpers', () => {
   });
 });
 
+describe('LanguageModel.loss (output layer fused into the loss)', () => {
+  const words = Array.from({ length: 300 }, (_, i) => `w${i}`);
+  const vocab = vocabOf(words);
+  const batch = 4;
+  const steps = 5;
+  const random = new Random(21);
+  const inputs = Int32Array.from({ length: batch * steps }, () => random.int(vocab.size));
+  const targets = Int32Array.from({ length: batch * steps }, () => random.int(vocab.size));
+  for (const tieWeights of [false, true]) {
+    it(`equals the loss of the logits, value and every parameter's gradient${tieWeights ? ' (tied)' : ''}`, () => {
+      const model = new LanguageModel(vocab, { embed: 16, hidden: 16, layers: 2, tieWeights, seed: 5 });
+      const run = (fused: boolean): number[] => {
+        for (const p of model.parameters()) p.tensor.grad = null;
+        const { hidden } = model.forward(inputs, steps, batch, model.initialState(batch));
+        const loss = fused
+          ? model.loss(hidden, targets, { reduction: 'sum' })
+          : sparseSoftmaxCrossEntropy(model.logits(hidden), targets, { reduction: 'sum' });
+        mul(loss, 1 / batch).backward();
+        return [
+          loss.item(),
+          ...model.parameters().flatMap((p) => Array.from(p.tensor.grad!.toFloat32Array())),
+        ];
+      };
+      expect(run(true)).toBeAllClose(run(false), { rtol: 1e-4, atol: 1e-6 });
+    });
+  }
+});
+
 describe('the output loss at vocabulary sizes (SIMD exp path of the fused cross-entropy backward)', () => {
   it('matches p − onehot computed in float64', () => {
     const random = new Random(4);

@@ -20,6 +20,7 @@ import {
   type GradCheckOptions,
   leakyRelu,
   linear,
+  linearSparseSoftmaxCrossEntropy,
   log,
   logSoftmax,
   logsumexp,
@@ -561,6 +562,37 @@ const rows: Row[] = [
     covers: ['sparseSoftmaxCrossEntropy'],
     fn: (x) => sparseSoftmaxCrossEntropy(x, Int32Array.from([0, 2, 1, 1]), { reduction: 'none' }),
     inputs: () => [normal([2, 2, 3])],
+  },
+  {
+    name: 'linearSparseSoftmaxCrossEntropy mean [3,4]·[4,5] + [5] (plain path)',
+    tolerance: smooth,
+    covers: ['linearSparseSoftmaxCrossEntropy'],
+    fn: (x, w, b) => linearSparseSoftmaxCrossEntropy(x, w, b, Int32Array.from([2, 0, 4])),
+    inputs: () => [normal([3, 4]), normal([4, 5]), normal([5])],
+  },
+  {
+    name: 'linearSparseSoftmaxCrossEntropy sum [2,4,8]·[8,19] (WebAssembly path), transposed weight view',
+    tolerance: smooth,
+    covers: ['linearSparseSoftmaxCrossEntropy', 'permute'],
+    fn: (x, w, b) =>
+      linearSparseSoftmaxCrossEntropy(x, transpose(w), b, Int32Array.from([0, 18, 3, 7, 11, 2, 9, 5]), {
+        reduction: 'sum',
+      }),
+    inputs: () => [normal([2, 4, 8], 0.5), normal([19, 8], 0.5), normal([19])],
+  },
+  {
+    name: 'linearSparseSoftmaxCrossEntropy with x and w also used elsewhere (accumulators)',
+    tolerance: smooth,
+    covers: ['linearSparseSoftmaxCrossEntropy', 'matmul', 'linear'],
+    fn: (x, w, b) =>
+      add(
+        sum(matmul(x, w)),
+        add(
+          linearSparseSoftmaxCrossEntropy(x, w, b, Int32Array.from([1, 16, 0, 9, 4, 12])),
+          sum(linear(x, w, b)),
+        ),
+      ),
+    inputs: () => [normal([6, 9], 0.5), normal([9, 17], 0.5), normal([17])],
   },
   {
     name: 'softmaxCrossEntropy sum (logits and targets)',

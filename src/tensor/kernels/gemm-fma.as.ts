@@ -4,3 +4,4 @@
 // (Node 20 unless started with --experimental-wasm-relaxed-simd) reject the module, and matmul-wasm.ts
 // then loads gemm.wasm. The code lives in gemm.as-lib.ts.
 export { gemm, workspaceBytes } from './gemm.as-lib';
+export { crossEntropyForwardRows, crossEntropyBackwardRows } from './cross-entropy.as-lib';

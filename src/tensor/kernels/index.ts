@@ -21,3 +21,10 @@ export {
 export { gatherAxis, scatterAddAxis } from './gather.js';
 export { copyStrided } from './strided.js';
 export { lstmStepForward, lstmStepBackward, gruStepForward, gruStepBackward } from './recurrent.js';
+export {
+  linearCrossEntropyForward,
+  linearCrossEntropyBackward,
+  type LinearCrossEntropyProblem,
+  type LinearCrossEntropySaved,
+  type LinearCrossEntropyGradients,
+} from './linear-cross-entropy.js';

@@ -3,23 +3,37 @@
 // operands, which are copied in with one typed-array `set` each and the result copied out. The memory
 // only grows, to the largest problem seen, so a call allocates nothing once warm. Large problems are
 // split across the helper workers of threads.ts, which share this memory.
+// Other kernels may place their operands in the same memory and run products and row kernels on them
+// where they lie (gemmInMemory, rowsInMemory: linear-cross-entropy.ts keeps its logits there between its
+// forward and backward). Such a caller registers as the memory's resident; whoever uses the memory next
+// first asks it to evict (copy out what it still needs), so the memory never holds stale state.
 // Two builds of the same kernel exist: gemm-fma.wasm (relaxed SIMD, fused multiply-add; Node 22+, or
 // Node 20 started with --experimental-wasm-relaxed-simd) is used when this runtime accepts it, else
 // gemm.wasm (plain SIMD). Both agree with the reference to float32 rounding.
 import { wasmAvailable, wasmModule } from '../../util/wasm.js';
 import type { MatmulOptions } from './matmul.js';
-import { gemmHelpers, MAX_THREADS, postGemm, waitGemm } from './threads.js';
-import { type ChunkPlan, runChunks } from './threads-protocol.js';
+import { gemmHelpers, MAX_THREADS, postGemm, postRows, waitGemm } from './threads.js';
+import {
+  type ChunkPlan,
+  ROW_ARG_COUNT,
+  ROW_KERNELS,
+  type RowKernelName,
+  type RowPlan,
+  runChunks,
+  runRowChunks,
+} from './threads-protocol.js';
 
 type Gemm = (...args: number[]) => void;
 
 export type GemmKernelName = 'gemm-fma' | 'gemm';
 
-interface GemmKernel {
+export interface GemmKernel {
   name: GemmKernelName;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   gemm: Gemm;
+  /** The row kernels, in ROW_KERNELS order. */
+  rows: Gemm[];
   /** Bytes of scratch per thread, rounded up to a cache line. */
   workspace: number;
   floats: Float32Array;
@@ -52,6 +66,7 @@ export function overrideWasmGemm(available: boolean | undefined): void {
  * this runtime accepts). Drops the current kernel memory; helper workers restart with the next call.
  */
 export function useWasmGemmKernel(name: GemmKernelName | undefined): void {
+  evictResident();
   kernelChoice = name;
   kernel = undefined;
   kernelFailed = false;
@@ -97,6 +112,7 @@ function loadKernel(): GemmKernel | undefined {
       module,
       memory,
       gemm: exports.gemm as Gemm,
+      rows: ROW_KERNELS.map((rowKernel) => exports[rowKernel] as Gemm),
       workspace: Math.ceil(workspaceBytes / 64) * 64,
       floats: new Float32Array(memory.buffer),
       counter: new Int32Array(memory.buffer, COUNTER_ADDRESS, 1),
@@ -135,7 +151,7 @@ function chunkPlan(args: number[], m: number, n: number, threads: number): Chunk
 }
 
 /** Grows the memory to at least `bytes`; false when that exceeds the kernel's maximum. */
-function reserve(gemmKernel: GemmKernel, bytes: number): boolean {
+export function reserve(gemmKernel: GemmKernel, bytes: number): boolean {
   const have = gemmKernel.memory.buffer.byteLength;
   if (bytes > have) {
     if (bytes > MAXIMUM_PAGES * PAGE_BYTES) return false;
@@ -166,7 +182,7 @@ export function matmulWasm(
   options: MatmulOptions,
   threads: number,
 ): boolean {
-  const gemmKernel = loadKernel();
+  const gemmKernel = claimGemmMemory(undefined);
   if (gemmKernel === undefined) return false;
   const { transA = false, transB = false, accumulate = false } = options;
   threads = Math.max(1, Math.min(threads, MAX_THREADS));
@@ -198,6 +214,29 @@ export function matmulWasm(
   args[9] = cOffset;
   args[10] = n;
   args[11] = accumulate ? 1 : 0;
+  const restore = (): void => {
+    if (accumulate) floats.set(out.length === m * n ? out : out.subarray(0, m * n), cOffset >> 2);
+  };
+  gemmInMemory(gemmKernel, args, threads, restore);
+  out.set(gemmKernel.floats.subarray(cOffset >> 2, (cOffset >> 2) + m * n));
+  return true;
+}
+
+/**
+ * Runs gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, ·) (`args`, the 12 first arguments;
+ * byte addresses and float strides) on operands already in the kernel memory, on up to `threads`
+ * threads, each with its own workspace after the reserved page. If a helper fails (it never should),
+ * `restore` puts C back as it was and the product is redone on this thread.
+ */
+export function gemmInMemory(
+  gemmKernel: GemmKernel,
+  args: number[],
+  threads: number,
+  restore: () => void = () => {},
+): void {
+  threads = Math.max(1, Math.min(threads, MAX_THREADS));
+  const m = args[0]!;
+  const n = args[1]!;
   args[12] = RESERVED_BYTES;
   const workspaceBytes = gemmKernel.workspace;
   const helperCount = Math.min(threads, Math.ceil((m >= n ? m : n) / (m >= n ? MR : NR))) - 1;
@@ -205,22 +244,99 @@ export function matmulWasm(
     helperCount > 0 ? gemmHelpers(helperCount, gemmKernel.module, gemmKernel.memory) : undefined;
   if (helpers === undefined) {
     gemmKernel.gemm(...args);
-  } else {
-    const plan = chunkPlan(args, m, n, helperCount + 1);
-    const counter = gemmKernel.counter;
-    Atomics.store(counter, 0, 0);
-    for (let h = 0; h < helperCount; h++) {
-      postGemm(helpers[h]!, plan, COUNTER_ADDRESS, RESERVED_BYTES + (h + 1) * workspaceBytes);
-    }
-    runChunks(gemmKernel.gemm, plan, counter, 0, RESERVED_BYTES, chunkArgs);
-    let failed = false;
-    for (let h = 0; h < helperCount; h++) if (!waitGemm(helpers[h]!)) failed = true;
-    if (failed) {
-      // A helper's kernel threw (it never should): redo the whole product here.
-      if (accumulate) floats.set(out.length === m * n ? out : out.subarray(0, m * n), cOffset >> 2);
-      gemmKernel.gemm(...args);
-    }
+    return;
   }
-  out.set(floats.subarray(cOffset >> 2, (cOffset >> 2) + m * n));
-  return true;
+  const plan = chunkPlan(args, m, n, helperCount + 1);
+  const counter = gemmKernel.counter;
+  Atomics.store(counter, 0, 0);
+  for (let h = 0; h < helperCount; h++) {
+    postGemm(helpers[h]!, plan, COUNTER_ADDRESS, RESERVED_BYTES + (h + 1) * workspaceBytes);
+  }
+  runChunks(gemmKernel.gemm, plan, counter, 0, RESERVED_BYTES, chunkArgs);
+  let failed = false;
+  for (let h = 0; h < helperCount; h++) if (!waitGemm(helpers[h]!)) failed = true;
+  if (failed) {
+    // A helper's kernel threw (it never should): redo the whole product here.
+    restore();
+    gemmKernel.gemm(...args);
+  }
+}
+
+const rowScratch = new Array<number>(3 + ROW_ARG_COUNT).fill(0);
+
+/**
+ * Runs a row kernel of the GEMM module over rows [0, rows) of data already in the kernel memory, in
+ * chunks of `step` rows (chunk i = rows [i·step, (i+1)·step)), on up to `threads` threads. Row kernels
+ * work in place, so a failed helper cannot be redone: that throws (it never should happen).
+ */
+export function rowsInMemory(
+  gemmKernel: GemmKernel,
+  name: RowKernelName,
+  rows: number,
+  step: number,
+  args: readonly number[],
+  threads: number,
+): void {
+  const plan: RowPlan = { kernel: ROW_KERNELS.indexOf(name), args, step, extent: rows };
+  const chunks = Math.ceil(rows / step);
+  const helperCount = Math.min(Math.max(1, Math.min(threads, MAX_THREADS)), chunks) - 1;
+  const helpers =
+    helperCount > 0 ? gemmHelpers(helperCount, gemmKernel.module, gemmKernel.memory) : undefined;
+  const kernelFn = gemmKernel.rows[plan.kernel]!;
+  const counter = gemmKernel.counter;
+  Atomics.store(counter, 0, 0);
+  if (helpers !== undefined) {
+    for (let h = 0; h < helperCount; h++) postRows(helpers[h]!, plan, COUNTER_ADDRESS);
+  }
+  runRowChunks(kernelFn, plan, counter, 0, rowScratch);
+  let failed = false;
+  if (helpers !== undefined) {
+    for (let h = 0; h < helperCount; h++) if (!waitGemm(helpers[h]!)) failed = true;
+  }
+  if (failed) throw new Error(`${name}: a helper thread failed while running the row kernel`);
+}
+
+/** Something that keeps data in the kernel memory between calls (see the file header). */
+export interface GemmResident {
+  /** Copies out whatever the resident still needs; the memory is then overwritten. */
+  evict(): void;
+}
+
+let resident: WeakRef<GemmResident> | undefined;
+
+function evictResident(): void {
+  const current = resident?.deref();
+  resident = undefined;
+  current?.evict();
+}
+
+/**
+ * The kernel, with its memory free for `owner` (undefined: for a transient use such as matmulWasm):
+ * any other resident is evicted first, and `owner` (if given) becomes the resident. Undefined when
+ * the WebAssembly GEMM cannot run here.
+ */
+export function claimGemmMemory(owner: GemmResident | undefined): GemmKernel | undefined {
+  const gemmKernel = loadKernel();
+  if (gemmKernel === undefined) return undefined;
+  const current = resident?.deref();
+  if (current !== owner) {
+    evictResident();
+    if (owner !== undefined) resident = new WeakRef(owner);
+  }
+  return gemmKernel;
+}
+
+/** Ends `owner`'s residency (its data in the memory may now be overwritten without an eviction). */
+export function releaseGemmMemory(owner: GemmResident): void {
+  if (resident?.deref() === owner) resident = undefined;
+}
+
+/** Whether `owner` is still the resident (its data still lies in the memory as it left it). */
+export function isGemmResident(owner: GemmResident): boolean {
+  return resident?.deref() === owner;
+}
+
+/** Byte address of the first free byte after the reserved page and `threads` workspaces. */
+export function gemmOperandBase(gemmKernel: GemmKernel, threads: number): number {
+  return RESERVED_BYTES + Math.max(1, Math.min(threads, MAX_THREADS)) * gemmKernel.workspace;
 }

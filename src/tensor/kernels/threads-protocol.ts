@@ -4,6 +4,8 @@
 // chunks (blocks of rows of C, or of columns) from one counter in the shared WebAssembly memory with
 // Atomics.add until none are left, so a thread that runs slower (a busy core) simply takes fewer. The
 // worker copies REQUEST into DONE and notifies when it found the counter exhausted.
+// The same loop runs row kernels (RUN_ROWS: the softmax cross-entropy rows of cross-entropy.as-lib.ts,
+// over logits already in the memory): chunk i is rows [i·step, (i + 1)·step), and the kernel is told i.
 
 /** Sequence number of the latest request (written by the main thread). */
 export const REQUEST = 0;
@@ -13,7 +15,7 @@ export const DONE = 1;
 export const READY = 2;
 /** 0 = the last request succeeded, 1 = the kernel threw (the main thread then redoes the product). */
 export const STATUS = 3;
-/** What to do: RUN_GEMM or STOP. */
+/** What to do: RUN_GEMM, RUN_ROWS or STOP. */
 export const COMMAND = 4;
 /** 1 = chunks are blocks of rows (split M), 0 = blocks of columns (split N). */
 export const SPLIT_ROWS = 5;
@@ -27,11 +29,20 @@ export const COUNTER = 9;
 /** First of the 13 integer arguments of gemm for the whole product (see gemm.as-lib.ts). */
 export const ARGS = 10;
 export const GEMM_ARG_COUNT = 13;
+/** For RUN_ROWS: the index of the row kernel in ROW_KERNELS; its arguments sit at ARGS. */
+export const KERNEL = ARGS + GEMM_ARG_COUNT;
 /** Int32 slots in a control block. */
-export const CONTROL_SLOTS = ARGS + GEMM_ARG_COUNT;
+export const CONTROL_SLOTS = KERNEL + 1;
 
 export const RUN_GEMM = 1;
 export const STOP = 2;
+export const RUN_ROWS = 3;
+
+/** The row kernels a helper can run, by index: exports of the GEMM module (cross-entropy.as-lib.ts). */
+export const ROW_KERNELS = ['crossEntropyForwardRows', 'crossEntropyBackwardRows'] as const;
+export type RowKernelName = (typeof ROW_KERNELS)[number];
+/** Arguments of a row kernel after (start, count, chunk). */
+export const ROW_ARG_COUNT = 6;
 
 /** The part of a product a set of threads shares: whole-problem gemm arguments and the chunking. */
 export interface ChunkPlan {
@@ -72,5 +83,38 @@ export function runChunks(
     }
     scratch[12] = workspace;
     gemm(...scratch);
+  }
+}
+
+/** A row kernel's work shared by a set of threads: its arguments and the chunking of the rows. */
+export interface RowPlan {
+  /** Index into ROW_KERNELS. */
+  kernel: number;
+  /** The kernel's ROW_ARG_COUNT arguments after (start, count, chunk). */
+  args: ArrayLike<number>;
+  step: number;
+  extent: number;
+}
+
+/**
+ * Takes chunks of rows from `counter[counterIndex]` until none are left and runs the row kernel on each
+ * as kernel(start, count, chunk, ...args). `scratch` (3 + ROW_ARG_COUNT numbers) avoids an allocation.
+ */
+export function runRowChunks(
+  kernel: (...args: number[]) => void,
+  plan: RowPlan,
+  counter: Int32Array,
+  counterIndex: number,
+  scratch: number[],
+): void {
+  for (let i = 0; i < ROW_ARG_COUNT; i++) scratch[3 + i] = plan.args[i]!;
+  for (;;) {
+    const chunk = Atomics.add(counter, counterIndex, 1);
+    const start = chunk * plan.step;
+    if (start >= plan.extent) return;
+    scratch[0] = start;
+    scratch[1] = Math.min(plan.step, plan.extent - start);
+    scratch[2] = chunk;
+    kernel(...scratch);
   }
 }

@@ -15,9 +15,13 @@ import {
   DONE,
   EXTENT,
   GEMM_ARG_COUNT,
+  KERNEL,
   READY,
   REQUEST,
+  ROW_ARG_COUNT,
   RUN_GEMM,
+  RUN_ROWS,
+  type RowPlan,
   SPLIT_ROWS,
   STATUS,
   STEP,
@@ -137,6 +141,19 @@ export function postGemm(helper: Helper, plan: ChunkPlan, counterAddress: number
   helper.slots[WORKSPACE] = workspace;
   helper.slots[COUNTER] = counterAddress;
   helper.slots[COMMAND] = RUN_GEMM;
+  helper.sequence++;
+  Atomics.store(helper.slots, REQUEST, helper.sequence);
+  Atomics.notify(helper.slots, REQUEST);
+}
+
+/** Asks a helper to take chunks of rows of `plan` (counter at byte `counterAddress`); returns at once. */
+export function postRows(helper: Helper, plan: RowPlan, counterAddress: number): void {
+  for (let i = 0; i < ROW_ARG_COUNT; i++) helper.slots[ARGS + i] = plan.args[i]!;
+  helper.slots[KERNEL] = plan.kernel;
+  helper.slots[STEP] = plan.step;
+  helper.slots[EXTENT] = plan.extent;
+  helper.slots[COUNTER] = counterAddress;
+  helper.slots[COMMAND] = RUN_ROWS;
   helper.sequence++;
   Atomics.store(helper.slots, REQUEST, helper.sequence);
   Atomics.notify(helper.slots, REQUEST);

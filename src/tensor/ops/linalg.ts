@@ -16,14 +16,15 @@ import { Tensor } from '../tensor.js';
 import { dense } from './broadcast.js';
 
 /** A matrix operand as the kernel sees it: storage, and whether it is stored transposed. */
-interface Operand {
+export interface Operand {
   tensor: Tensor;
   transposed: boolean;
   rows: number;
   cols: number;
 }
 
-function operand(x: Tensor): Operand {
+/** The last two axes of x as a kernel operand: as stored, as a transposed view, or a dense copy. */
+export function operand(x: Tensor): Operand {
   const rank = x.rank;
   const rows = x.shape[rank - 2]!;
   const cols = x.shape[rank - 1]!;
