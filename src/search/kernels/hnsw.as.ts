@@ -217,10 +217,11 @@ function scoreInt8Four(ids: usize, scores: usize): void {
     c = i32x4.add(c, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(bytesC), qLow), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(bytesC), qHigh)));
     d = i32x4.add(d, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(bytesD), qLow), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(bytesD), qHigh)));
   }
-  store<f32>(scores, sumLanes(a));
-  store<f32>(scores, sumLanes(b), 4);
-  store<f32>(scores, sumLanes(c), 8);
-  store<f32>(scores, sumLanes(d), 12);
+  // the four horizontal sums at once: pairwise lane sums, then one vector [Σa, Σb, Σc, Σd]
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  const sums = i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+  v128.store(scores, f32x4.convert_i32x4_s(sums));
 }
 
 @inline
@@ -249,8 +250,12 @@ function heapPush(scores: usize, ids: usize, size: i32, value: f32, id: i32): vo
 @inline
 function heapPop(scores: usize, ids: usize, size: i32): void {
   const last = size - 1;
-  const value = load<f32>(scores + (<usize>last << 2));
-  const id = load<i32>(ids + (<usize>last << 2));
+  heapReplaceRoot(scores, ids, last, load<f32>(scores + (<usize>last << 2)), load<i32>(ids + (<usize>last << 2)));
+}
+
+/** Puts (value, id) in place of the root of a heap of `last` entries and sifts it down. */
+@inline
+function heapReplaceRoot(scores: usize, ids: usize, last: i32, value: f32, id: i32): void {
   let pos: i32 = 0;
   for (;;) {
     const left = 2 * pos + 1;
@@ -388,8 +393,9 @@ export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
         const neighbor = load<i32>(neighborIds + (<usize>j << 2));
         heapPush(candScores, candIds, candSize++, -s, neighbor);
         if (load<u8>(deleted + <usize>neighbor) == 0) {
-          heapPush(resScores, resIds, resSize++, s, neighbor);
-          if (resSize > ef) heapPop(resScores, resIds, resSize--);
+          // a full list drops its worst (the root, below s) for the newcomer in one sift
+          if (resSize < ef) heapPush(resScores, resIds, resSize++, s, neighbor);
+          else heapReplaceRoot(resScores, resIds, resSize, s, neighbor);
         }
         if (resSize > 0) lower = load<f32>(resScores);
       }
@@ -399,6 +405,14 @@ export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
     // keep the best `rerank` by the int8 score, score them in float32 into the candidate heap area
     const keep = max(rerank, k);
     while (resSize > keep) heapPop(resScores, resIds, resSize--);
+    // put every float row's cache lines in flight before scoring them one by one
+    let touched: i32 = 0;
+    for (let i = 0; i < resSize; i++) {
+      const row = rowsF + <usize>load<i32>(resIds + (<usize>i << 2)) * strideF;
+      for (let o: usize = 0; o < strideF; o += 64) touched += load<i32>(row + o);
+      touched += load<i32>(row + strideF - 4);
+    }
+    sink = touched;
     let size: i32 = 0;
     for (let i = 0; i < resSize; i++) {
       const node = load<i32>(resIds + (<usize>i << 2));
