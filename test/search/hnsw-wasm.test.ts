@@ -119,6 +119,27 @@ describe('hnswlib index files', () => {
     expect(() => parseHnswlibIndex(corrupt, 'corrupt.hnsw')).toThrow(FormatError);
   });
 
+  it.skipIf(!haveKernel)('the tall graph (dim 12, several levels) is searched as hnswlib searches it', () => {
+    const { graph, raw } = built;
+    const searcher = new WasmHnswSearcher(graph, { traversal: 'float32' });
+    const queries = gaussianMixture(100, dim, 8, 0.5, 4);
+    raw.setEf(20);
+    const expected = Array.from(
+      { length: 100 },
+      (_, q) => raw.searchKnn(Array.from(row(queries, dim, q)), 5).neighbors,
+    );
+    const found = Array.from({ length: 100 }, (_, q) => searcher.search(row(queries, dim, q), 5, 20).labels);
+    expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.97);
+    const int8 = new WasmHnswSearcher(graph, {});
+    const truth = Array.from({ length: 100 }, (_, q) =>
+      bruteForce(vectors, dim, row(queries, dim, q))
+        .slice(0, 5)
+        .map((entry) => entry.id),
+    );
+    const int8Found = Array.from({ length: 100 }, (_, q) => int8.search(row(queries, dim, q), 5, 20).labels);
+    expect(recallOf(int8Found, truth)).toBeGreaterThanOrEqual(recallOf(expected, truth) - 0.02);
+  });
+
   it('breadth-first renumbering keeps every node, vector and link', () => {
     const { graph } = built;
     const renumbered = reorderBreadthFirst(graph);
