@@ -253,11 +253,14 @@ export class WasmHnswSearcher {
 
   /**
    * The k nearest (by inner product with the normalised query) of `query` (dim values), searching with a
-   * beam of max(ef, k). Labels and similarities, best first; fewer than k when the graph holds fewer.
+   * beam of max(ef, k) as hnswlib does; the int8 traversal keeps at least 2k, so that near ties its
+   * rounding misorders are still among the results re-ranked in float32 (at ef ≈ k it would otherwise
+   * lose recall against hnswlib on dense clusters). Labels and similarities, best first; fewer than k
+   * when the graph holds fewer.
    */
   search(query: ArrayLike<number>, k: number, ef: number): { labels: number[]; similarities: number[] } {
     const dim = this.dim;
-    const beam = Math.max(ef, k);
+    const beam = Math.max(ef, this.traversal === 'int8' ? 2 * k : k);
     if (beam > this.efCapacity) this.configure(Math.max(beam, this.efCapacity * 2));
     const at = this.kernel.queryAddress() >> 2;
     const floats = this.floats;
