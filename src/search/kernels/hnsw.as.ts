@@ -9,8 +9,8 @@
 // negated scores, so its root is the best unexpanded node). A node is expanded while the best candidate
 // still beats `lower` or the results hold fewer than ef; its unvisited neighbours are scored, queued when
 // they beat `lower`, and kept as results unless deleted (deleted nodes still route). Visited marks are
-// one byte per node compared with an epoch that rises per query, so nothing is cleared between queries
-// (the array is zeroed once every 255 queries when the epoch wraps).
+// one bit per node, cleared per query (small enough to stay in the L1 cache, where a byte or an epoch
+// counter per node would not).
 //
 // Traversal scores come from either the float32 rows (mode 0: the same arithmetic as hnswlib, up to
 // summation order) or int8 rows (mode 1: a quarter of the memory traffic). For int8, each dimension d is
@@ -32,7 +32,7 @@ let width8: usize = 0; // dim rounded up to 16: the bytes of an int8 row that ar
 let rowsF: usize = 0; // nodeCount × strideF bytes, float32
 let strideF: usize = 0; // multiple of 16
 let deleted: usize = 0; // nodeCount u8
-let visited: usize = 0; // nodeCount u8
+let visited: usize = 0; // one bit per node (nodeCount / 8 bytes, rounded up to 8), cleared per query
 let entryPoint: i32 = 0;
 let maxLevel: i32 = 0;
 let queryF: usize = 0; // strideF bytes: the query as given, normalised in place
@@ -47,7 +47,6 @@ let neighborIds: usize = 0; // maxM0 i32 (also maxM)
 let neighborScores: usize = 0;
 let outScores: usize = 0; // up to efCapacity results, best first
 let outIds: usize = 0;
-let epoch: u8 = 0;
 // where touched bytes go, so that the loads are kept
 let sink: i32 = 0;
 // running totals, for benchmarks: nodes scored and nodes expanded on level 0
@@ -123,8 +122,12 @@ export function configure(
   candScores = at;
   at += candBytes;
   candIds = at;
-  epoch = 0;
-  memory.fill(visited, 0, <usize>count);
+  memory.fill(visited, 0, visitedBytes(count));
+}
+
+@inline
+function visitedBytes(count: i32): usize {
+  return ((<usize>count + 63) >> 3) & ~7;
 }
 
 /** Bytes of scratch configure() lays out after scratchAt. */
@@ -333,15 +336,13 @@ export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
     }
   }
   // beam search on level 0
-  epoch++;
-  if (epoch == 0) {
-    memory.fill(visited, 0, <usize>nodeCount);
-    epoch = 1;
-  }
+  // a bit per node keeps the marks in the L1 cache (12.5 KB for 100k nodes); clearing them is cheap
+  memory.fill(visited, 0, visitedBytes(nodeCount));
   let candSize: i32 = 0;
   let resSize: i32 = 0;
   let lower: f32 = 0;
-  store<u8>(visited + <usize>current, epoch);
+  const entryBit: i32 = 1 << (current & 7);
+  store<u8>(visited + (<usize>current >> 3), <u8>entryBit);
   if (load<u8>(deleted + <usize>current) == 0) {
     heapPush(resScores, resIds, resSize++, currentScore, current);
     lower = currentScore;
@@ -362,9 +363,11 @@ export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
     let fresh: i32 = 0;
     for (let j = 0; j < count; j++) {
       const neighbor = load<i32>(list + 4 + (<usize>j << 2));
-      const mark = visited + <usize>neighbor;
-      if (load<u8>(mark) == epoch) continue;
-      store<u8>(mark, epoch);
+      const mark = visited + (<usize>neighbor >> 3);
+      const bits: i32 = load<u8>(mark);
+      const bit: i32 = 1 << (neighbor & 7);
+      if (bits & bit) continue;
+      store<u8>(mark, <u8>(bits | bit));
       store<i32>(neighborIds + (<usize>fresh << 2), neighbor);
       fresh++;
     }
@@ -377,7 +380,10 @@ export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
         const row = rows8 + <usize>load<i32>(neighborIds + (<usize>j << 2)) * stride8;
         touched += <i32>load<u8>(row) + <i32>load<u8>(row + width8 - 1);
       }
-      if (candSize > 0) touched += load<i32>(links0 + <usize>load<i32>(candIds) * links0Bytes + 64);
+      if (candSize > 0) {
+        const next = links0 + <usize>load<i32>(candIds) * links0Bytes;
+        touched += load<i32>(next) + load<i32>(next + 64) + load<i32>(next + links0Bytes - 4);
+      }
       sink = touched;
     }
     let j = 0;
