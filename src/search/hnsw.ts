@@ -203,6 +203,11 @@ export class HnswIndex implements KnnIndex {
           const file = join(directory, 'graph.hnsw');
           this.graph.writeIndexSync(file);
           bytes = readFileSync(file);
+        } catch (error) {
+          throw new VerboError(
+            `cannot copy the HNSW graph through ${directory} for the WebAssembly search (${(error as Error).message}); free space there or use engine 'hnswlib'`,
+            'EIO',
+          );
         } finally {
           rmSync(directory, { recursive: true, force: true });
         }
