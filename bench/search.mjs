@@ -12,8 +12,12 @@
 //             each query is a word of the index, left out of its own results (as the anchors do).
 //
 // Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for 1 and
-// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build seconds and, per ef in --efs, queries/s and recall@k against the exact
-// results, next to raw hnswlib-node searchKnn on the very same graph (the wrapper's overhead). The exact
+// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build
+// seconds, the seconds to make the WebAssembly copy of its graph, and per ef in --efs queries/s and
+// recall@k against the exact results of HnswIndex's default engine (our WebAssembly search over
+// hnswlib's graph), of HnswIndex on hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node
+// searchKnn on the very same graph (the wrapper's overhead), with the ratio to ExactIndex's single-query
+// queries/s of the same run. The exact
 // results are checked against a float64 brute force on a few queries. With --repeat R every timing is
 // taken R times and min / median seconds are reported.
 //
@@ -351,6 +355,10 @@ function benchHnsw(data, truth) {
   index.add(words, vectors);
   const buildSeconds = (performance.now() - started) / 1000;
   log(`  hnsw: build ${round(buildSeconds)} s`);
+  // the WebAssembly copy of the graph (read back from hnswlib's file format), made once after a change
+  const prepared = timedOnce(() => index.prepareSearch());
+  const engine = index.engine;
+  log(`  hnsw: search engine ${engine}; WebAssembly copy of the graph made in ${round(prepared.seconds)} s`);
   // raw hnswlib-node on the same graph: the query as a plain array, k+1 when the query word must be dropped
   const graph = index.graph;
   const rawQueries = queries.map((query) =>
@@ -358,43 +366,64 @@ function benchHnsw(data, truth) {
   );
   const rawK = data.queryIds ? K + 1 : K;
   const searches = [];
+  // per ef: HnswIndex with its default engine (the WebAssembly search when available), HnswIndex on
+  // hnswlib-node's searchKnn (engine 'hnswlib': the wrapper's overhead) and raw searchKnn on the same graph
+  const wrappedSearch = (chosen) => () => {
+    index.engine = chosen;
+    return queries.map((query) => index.search(query, K));
+  };
+  const rawSearch = () => {
+    const found = new Array(rawQueries.length);
+    for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
+    return found;
+  };
   for (const ef of efs) {
     index.ef = ef;
-    // warm both paths up (JIT) before timing
+    // warm every path up (JIT) before timing
     for (let q = 0; q < Math.min(100, queries.length); q++) {
-      index.search(queries[q], K);
+      for (const chosen of new Set([engine, 'hnswlib'])) {
+        index.engine = chosen;
+        index.search(queries[q], K);
+      }
       graph.searchKnn(rawQueries[q], rawK);
     }
-    // wrapper and raw calls alternate (at least 2 rounds each), so that a busy spell hits both alike
-    const wrappedRounds = [];
+    // the three alternate (at least 2 rounds each), so that a busy spell hits them alike
+    const oursRounds = [];
+    const hnswlibRounds = [];
     const rawRounds = [];
     for (let round = 0; round < Math.max(repeat, 2); round++) {
-      wrappedRounds.push(timedOnce(() => queries.map((query) => index.search(query, K))));
-      rawRounds.push(
-        timedOnce(() => {
-          const found = new Array(rawQueries.length);
-          for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
-          return found;
-        }),
-      );
+      oursRounds.push(timedOnce(wrappedSearch(engine)));
+      if (engine !== 'hnswlib') hnswlibRounds.push(timedOnce(wrappedSearch('hnswlib')));
+      rawRounds.push(timedOnce(rawSearch));
     }
-    const wrapped = summarize(wrappedRounds);
+    index.engine = engine;
+    const ours = summarize(oursRounds);
+    const viaHnswlib = engine === 'hnswlib' ? ours : summarize(hnswlibRounds);
     const raw = summarize(rawRounds);
     const entry = {
       ef,
-      qps: round(queries.length / wrapped.median),
-      qps_best: round(queries.length / wrapped.min),
-      recall_at_k: round(recallAt(wrapped.value, truth)),
-      qps_per_cpu_second: round(queries.length / wrapped.cpuMedian),
+      engine,
+      qps: round(queries.length / ours.median),
+      qps_best: round(queries.length / ours.min),
+      recall_at_k: round(recallAt(ours.value, truth)),
+      qps_per_cpu_second: round(queries.length / ours.cpuMedian),
+      speedup_vs_raw: round(raw.median / ours.median),
+      speedup_vs_raw_best: round(raw.min / ours.min),
+      speedup_vs_raw_cpu: round(raw.cpuMedian / ours.cpuMedian),
+      hnswlib_engine_qps: round(queries.length / viaHnswlib.median),
+      hnswlib_engine_recall_at_k: round(recallAt(viaHnswlib.value, truth)),
       raw_hnswlib_qps: round(queries.length / raw.median),
       raw_hnswlib_qps_per_cpu_second: round(queries.length / raw.cpuMedian),
       raw_hnswlib_qps_best: round(queries.length / raw.min),
-      wrapper_vs_raw: round(raw.median / wrapped.median),
-      wrapper_vs_raw_best: round(raw.min / wrapped.min),
+      // HnswIndex over searchKnn against raw searchKnn: the wrapper's own overhead
+      wrapper_vs_raw: round(raw.median / viaHnswlib.median),
+      wrapper_vs_raw_best: round(raw.min / viaHnswlib.min),
     };
     searches.push(entry);
     log(
-      `    ef ${ef}: ${entry.qps} q/s, recall@${K} ${entry.recall_at_k} (raw hnswlib-node ${entry.raw_hnswlib_qps} q/s, ratio ${entry.wrapper_vs_raw}, best-of ratio ${entry.wrapper_vs_raw_best})`,
+      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}; ` +
+        `engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
+        `(${entry.raw_hnswlib_qps_per_cpu_second} per CPU s); ${engine} vs raw ×${entry.speedup_vs_raw} (CPU ×${entry.speedup_vs_raw_cpu}), wrapper vs raw ${entry.wrapper_vs_raw}`,
     );
   }
   return {
@@ -403,6 +432,8 @@ function benchHnsw(data, truth) {
     M: index.M,
     ef_construction: index.efConstruction,
     build_seconds: round(buildSeconds),
+    engine,
+    search_structure_seconds: round(prepared.seconds),
     searches,
   };
 }
@@ -522,6 +553,18 @@ for (const name of dataSets) {
     truth = exact.truth;
   }
   if (!args['skip-hnsw']) entry.hnsw = benchHnsw(data, truth);
+  // the issue's yardstick: HNSW queries/s over ExactIndex's single-query queries/s (default configuration)
+  const exactDefault = entry.exact?.runs
+    .filter((run) => run.single_query_filter.startsWith('bfloat16'))
+    .at(-1);
+  if (exactDefault && entry.hnsw && !entry.hnsw.subset) {
+    for (const search of entry.hnsw.searches) {
+      search.vs_exact_single_query = round(search.qps / exactDefault.single.qps);
+      log(
+        `    ef ${search.ef}: ${round(search.qps / exactDefault.single.qps)}× ExactIndex one query at a time (${exactDefault.single.qps} q/s, ${exactDefault.threads} threads)`,
+      );
+    }
+  }
   if (args.anchors) entry.anchors = runAnchors(data);
   result.data_sets.push(entry);
 }

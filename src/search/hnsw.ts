@@ -4,13 +4,24 @@
 // become the plain arrays hnswlib wants, deletions use markDelete and the graph is rebuilt once more
 // than a quarter of it is deleted. A saved index has a JSON sidecar (words by label, build parameters,
 // a checksum of the vectors); loading it against changed vectors rebuilds it and says so.
-import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+//
+// hnswlib builds the graph; queries walk it in our own WebAssembly SIMD kernel (kernels/wasm-hnsw.ts)
+// when WebAssembly SIMD is available: the graph is read back from hnswlib's file format once (lazily,
+// after any change) into WebAssembly memory, which saves the N-API crossing and array building of every
+// searchKnn call and traverses with int8 copies of the rows (float32 re-ranking). Queries with a filter,
+// and runtimes without SIMD, use hnswlib's searchKnn, which also serves as the kernel's test oracle.
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { FormatError, UnknownWordError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
+import { wasmAvailable } from '../util/wasm.js';
 import { vectorsChecksum } from './checksum.js';
 import { ExactIndex } from './exact.js';
+import { parseHnswlibIndex } from './hnswlib-format.js';
+import { type HnswTraversal, WasmHnswSearcher } from './kernels/wasm-hnsw.js';
 import { suggestSpellings } from './suggest.js';
 import type {
   AddOptions,
@@ -40,7 +51,17 @@ export interface HnswOptions {
   onProgress?: (done: number, total: number) => void;
   /** Told about rebuilds (stale saved index, compaction). */
   onNotice?: NoticeCallback;
+  /**
+   * Who answers queries: 'wasm' (our WebAssembly SIMD search over hnswlib's graph; the default when
+   * WebAssembly SIMD is available) or 'hnswlib' (hnswlib-node's searchKnn). Filtered queries always use
+   * hnswlib.
+   */
+  engine?: HnswEngine;
+  /** wasm engine: scores used while walking the graph, 'int8' (default) or 'float32' (as hnswlib). */
+  traversal?: HnswTraversal;
 }
+
+export type HnswEngine = 'wasm' | 'hnswlib';
 
 export interface RecallOptions {
   /** Query words drawn from the index (seeded); default 200. */
@@ -109,6 +130,12 @@ export class HnswIndex implements KnnIndex {
   private rows: Float32Array | undefined = new Float32Array(0);
   /** The checksum while the contents are unchanged since it was computed or loaded. */
   private knownChecksum: string | undefined;
+  private searchEngine: HnswEngine;
+  private readonly traversal: HnswTraversal;
+  /** The WebAssembly copy of the graph; undefined until a query needs it, dropped when the graph changes. */
+  private searcher: WasmHnswSearcher | undefined;
+  /** The file the graph was loaded from, while the graph is unchanged (read instead of writing a copy). */
+  private loadedFrom: { path: string; bytes: number; modified: number } | undefined;
 
   constructor(dim: number, options: HnswOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
@@ -127,6 +154,73 @@ export class HnswIndex implements KnnIndex {
     this.onNotice = options.onNotice;
     this.capacity = Math.max(16, options.capacity ?? 1024);
     this.graph = this.newGraph(this.capacity);
+    this.traversal = options.traversal ?? 'int8';
+    if (options.traversal !== undefined && options.traversal !== 'int8' && options.traversal !== 'float32') {
+      throw new VerboError(
+        `HnswIndex: traversal must be 'int8' or 'float32', got '${String(options.traversal)}'`,
+        'ARGUMENT',
+      );
+    }
+    this.searchEngine = checkEngine(options.engine ?? (wasmAvailable('hnsw') ? 'wasm' : 'hnswlib'));
+  }
+
+  /** Who answers unfiltered queries: 'wasm' or 'hnswlib' (see HnswOptions.engine). */
+  get engine(): HnswEngine {
+    return this.searchEngine;
+  }
+
+  set engine(value: HnswEngine) {
+    this.searchEngine = checkEngine(value);
+  }
+
+  /** Builds the WebAssembly copy of the graph now rather than at the first query (no-op for 'hnswlib'). */
+  prepareSearch(): void {
+    if (this.searchEngine === 'wasm' && this.table.size > 0) this.wasmSearcher();
+  }
+
+  /** Forgets the WebAssembly copy after the graph changed. */
+  private graphChanged(): void {
+    this.searcher = undefined;
+    this.loadedFrom = undefined;
+  }
+
+  /** The WebAssembly copy of the current graph, read from hnswlib's file format (made when missing). */
+  private wasmSearcher(): WasmHnswSearcher {
+    if (this.searcher === undefined) {
+      const source = this.loadedFrom;
+      let bytes: Uint8Array | undefined;
+      let name = 'HNSW index';
+      if (source !== undefined && existsSync(source.path)) {
+        const stat = statSync(source.path);
+        if (stat.size === source.bytes && stat.mtimeMs === source.modified) {
+          bytes = readFileSync(source.path);
+          name = source.path;
+        }
+      }
+      if (bytes === undefined) {
+        const directory = mkdtempSync(join(tmpdir(), 'verbo-hnsw-'));
+        try {
+          const file = join(directory, 'graph.hnsw');
+          this.graph.writeIndexSync(file);
+          bytes = readFileSync(file);
+        } catch (error) {
+          throw new VerboError(
+            `cannot copy the HNSW graph through ${directory} for the WebAssembly search (${(error as Error).message}); free space there or use engine 'hnswlib'`,
+            'EIO',
+          );
+        } finally {
+          rmSync(directory, { recursive: true, force: true });
+        }
+      }
+      const graph = parseHnswlibIndex(bytes, name);
+      if (graph.dim !== this.dim) {
+        throw new FormatError(`${name}: the graph has dimension ${graph.dim}, the index ${this.dim}`);
+      }
+      const searcher = new WasmHnswSearcher(graph, { traversal: this.traversal });
+      for (const label of this.deleted) searcher.markDeleted(label);
+      this.searcher = searcher;
+    }
+    return this.searcher;
   }
 
   private newGraph(capacity: number): hnswlib.HierarchicalNSW {
@@ -169,6 +263,7 @@ export class HnswIndex implements KnnIndex {
     const incoming = normalizeRows(words, vectors, this.dim);
     const rows = this.ensureRows();
     this.knownChecksum = undefined;
+    this.graphChanged();
     const ids = this.table.assign(words, options.counts);
     const needed = this.table.size;
     if (needed > this.capacity) {
@@ -199,6 +294,7 @@ export class HnswIndex implements KnnIndex {
       const label = this.table.ids.get(word);
       if (label === undefined || this.deleted.has(label)) continue;
       this.graph.markDelete(label);
+      this.searcher?.markDeleted(label);
       this.deleted.add(label);
       this.knownChecksum = undefined;
       removed++;
@@ -216,6 +312,7 @@ export class HnswIndex implements KnnIndex {
     this.onNotice?.(
       `HNSW index: ${deleted.size} of ${this.table.size} words deleted; rebuilding the graph with the ${this.size} left`,
     );
+    this.graphChanged();
     const remap = this.table.compact((label) => !deleted.has(label));
     const live = this.table.size;
     const compacted = new Float32Array(Math.max(live, 1) * dim);
@@ -312,41 +409,44 @@ export class HnswIndex implements KnnIndex {
     filter: ((label: number) => boolean) | undefined,
   ): Neighbor[] {
     const dim = this.dim;
-    // hnswlib wants a plain array; its cosine space normalises the query itself
-    const point: number[] = new Array(dim);
+    let vector: ArrayLike<number>;
     let selfId = -1;
     if (typeof query === 'string') {
       selfId = this.labelOf(query);
-      const rows = this.ensureRows();
-      for (let j = 0, at = selfId * dim; j < dim; j++, at++) point[j] = rows[at]!;
+      vector = this.ensureRows().subarray(selfId * dim, (selfId + 1) * dim);
     } else {
       checkQueryVector(query, dim);
       let sum = 0;
-      for (let j = 0; j < dim; j++) {
-        const value = query[j]!;
-        point[j] = value;
-        sum += value * value;
-      }
+      for (let j = 0; j < dim; j++) sum += query[j]! * query[j]!;
       if (!Number.isFinite(sum)) {
         throw new VerboError('the vector of the query holds a NaN or infinite value', 'VALUE');
       }
+      vector = query;
     }
     // ask for the neighbours that will be dropped too (hnswlib's filter already drops excluded ones)
     const extra =
       (selfId >= 0 ? 1 : 0) + (filter === undefined && excluded !== undefined ? excluded.size : 0);
     const wanted = Math.min(this.capacity, k + extra);
-    const found =
-      filter === undefined
-        ? this.graph.searchKnn(point, wanted)
-        : this.graph.searchKnn(point, wanted, filter);
-    const labels = found.neighbors;
-    const distances = found.distances;
+    let labels: ArrayLike<number>;
+    let similarities: ArrayLike<number>;
+    if (filter === undefined && this.searchEngine === 'wasm') {
+      ({ labels, similarities } = this.wasmSearcher().search(vector, wanted, this.efSearch));
+    } else {
+      // hnswlib wants a plain array; its cosine space normalises the query itself
+      const point = Array.from(vector);
+      const found =
+        filter === undefined
+          ? this.graph.searchKnn(point, wanted)
+          : this.graph.searchKnn(point, wanted, filter);
+      labels = found.neighbors;
+      similarities = found.distances.map((distance) => 1 - distance);
+    }
     const words = this.table.words;
     const neighbors: Neighbor[] = [];
     for (let i = 0; i < labels.length && neighbors.length < k; i++) {
       const label = labels[i]!;
       if (label === selfId || excluded?.has(label)) continue;
-      const similarity = 1 - distances[i]!;
+      const similarity = similarities[i]!;
       neighbors.push({
         word: words[label]!,
         similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
@@ -520,6 +620,8 @@ export class HnswIndex implements KnnIndex {
     }
     index.capacity = index.graph.getMaxElements();
     index.graph.setEf(index.efSearch);
+    const stat = statSync(path);
+    index.loadedFrom = { path, bytes: stat.size, modified: stat.mtimeMs };
     const table = new WordTable();
     sidecar.labels.forEach((word, label) => {
       table.words.push(word ?? '');
@@ -567,6 +669,22 @@ export function readSidecar(path: string): HnswSidecar {
     );
   }
   return sidecar;
+}
+
+function checkEngine(engine: HnswEngine): HnswEngine {
+  if (engine !== 'wasm' && engine !== 'hnswlib') {
+    throw new VerboError(
+      `HnswIndex: engine must be 'wasm' or 'hnswlib', got '${String(engine)}'`,
+      'ARGUMENT',
+    );
+  }
+  if (engine === 'wasm' && !wasmAvailable('hnsw')) {
+    throw new VerboError(
+      "HnswIndex: the WebAssembly HNSW kernel is not available (run `npm run build`; it needs WebAssembly SIMD); use engine 'hnswlib'",
+      'WASM',
+    );
+  }
+  return engine;
 }
 
 function positiveInteger(name: string, value: number): number {

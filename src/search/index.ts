@@ -11,6 +11,7 @@ export type {
 } from './types.js';
 export { ExactIndex, type ExactIndexOptions } from './exact.js';
 export {
+  type HnswEngine,
   HnswIndex,
   type HnswOptions,
   type HnswSidecar,
@@ -34,4 +35,6 @@ export {
   type LoadIndexFilesOptions,
 } from './factory.js';
 export { vectorsChecksum } from './checksum.js';
+export { type HnswGraph, parseHnswlibIndex } from './hnswlib-format.js';
+export type { HnswTraversal } from './kernels/wasm-hnsw.js';
 export { boundedEditDistance, suggestSpellings } from './suggest.js';
