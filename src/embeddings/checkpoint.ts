@@ -30,6 +30,9 @@ interface CheckpointJson {
   wordsDone: number;
   wordsPerEpoch: number;
   rawWordsPerEpoch: number;
+  /** Absent in checkpoints written before the 'sentences' learning-rate decay (those resume by words). */
+  sentencesDone?: number;
+  sentencesPerEpoch?: number;
   rngStates: string[];
   history: EpochRecord[];
 }
@@ -67,6 +70,8 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
     wordsDone: state.wordsDone,
     wordsPerEpoch: state.wordsPerEpoch,
     rawWordsPerEpoch: state.rawWordsPerEpoch,
+    sentencesDone: state.sentencesDone,
+    sentencesPerEpoch: state.sentencesPerEpoch,
     rngStates: state.rngStates,
     history: state.history,
   };
@@ -116,6 +121,11 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
       fail(`"${key}" must be a whole number ≥ 0.`);
   }
+  for (const key of ['sentencesDone', 'sentencesPerEpoch'] as const) {
+    const value = doc[key];
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0)))
+      fail(`"${key}" must be a number ≥ 0.`);
+  }
   if (typeof doc.options !== 'object' || doc.options === null) fail('"options" is missing.');
   if (
     !Array.isArray(doc.rngStates) ||
@@ -152,6 +162,8 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
     wordsDone: doc.wordsDone!,
     wordsPerEpoch: doc.wordsPerEpoch!,
     rawWordsPerEpoch: doc.rawWordsPerEpoch!,
+    sentencesDone: doc.sentencesDone ?? 0,
+    sentencesPerEpoch: doc.sentencesPerEpoch ?? 0,
     rngStates: doc.rngStates!,
     history: doc.history!,
   };

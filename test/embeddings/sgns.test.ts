@@ -149,6 +149,22 @@ describe.skipIf(!haveKernel)('word2vec kernel: gradients', () => {
     );
   });
 
+  it('the EXP_TABLE is indexed as the C tool and gensim do: ⌊(x + 6)·83⌋, 83 = 1000 / 6 / 2 in integers', () => {
+    // u_A = 0, so the pair B → A has x = 0: index ⌊6·83⌋ = 498, the grid point x = (2·498/1000 − 1)·6
+    // = −0.024, not σ(0) (index 500 with the exact scale 83.33): Δu_A = α (1 − σ(−0.024)) v_B.
+    const setup = makeSetup({ vocabSize: 3, dim, negative: 2, exactSigmoid: false });
+    fillNoiseAlias(setup.views.noise, [0, 0, 1]);
+    setup.views.output.fill(0, 0, dim);
+    const vB = row(setup.views.input, 1, dim);
+    const alpha = 1e-3;
+    setup.run([0, 1], [2], alpha);
+    const g = alpha * (1 - sigmoid(-0.024));
+    expect(row(setup.views.output, 0, dim)).toBeAllClose(
+      vB.map((x) => g * x),
+      { rtol: 1e-5, atol: 1e-9 },
+    );
+  });
+
   it('CBOW (mean of the context) applies the whole hidden-layer gradient to every context word', () => {
     // Sentence "A B C", window 1, no subsampling: centers A {B}, B {A, C}, C {B}; noise word 3.
     const setup = makeSetup({ vocabSize: 4, dim, negative: 2, cbow: true });

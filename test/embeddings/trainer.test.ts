@@ -84,7 +84,7 @@ describe('learning-rate schedule', () => {
     const corpus = clusterCorpus(1, 300);
     await trainWord2Vec(
       corpus,
-      { ...small, epochs: 3, chunkWords: 200 },
+      { ...small, epochs: 3, chunkWords: 200, alphaDecay: 'words' },
       {
         onProgress: (event) => {
           if (event.type === 'epoch-end') alphas.push(event.alpha);
@@ -101,6 +101,35 @@ describe('learning-rate schedule', () => {
       expect(alphas[e - 1]!).toBeLessThanOrEqual(before);
     }
   });
+
+  // Uneven sentences make the two decays part: chunkWords 16, one sentence of 24 words (cut 16 | 8),
+  // then sentences of 8, 4 and 4 words. Chunks: [24a·16] [24a·8 + 8] [4 + 4]. The last chunk starts
+  // after 32 of 40 words, but after 2/3 + 1/3 + 1 = 2 of 4 sentences (a cut sentence counts its share
+  // per piece, as gensim counts each ≤ 10,000-word piece of a line).
+  it.each([
+    ['words', 32 / 40],
+    ['sentences', 2 / 4],
+  ] as const)(
+    'decays by %s when asked: the last chunk starts at %f of the run',
+    async (alphaDecay, position) => {
+      if (!built) return;
+      const word = (k: number) => `w${k % 6}`;
+      const sentence = (length: number, offset: number) => Array.from({ length }, (_, k) => word(k + offset));
+      const corpus = [sentence(24, 0), sentence(8, 1), sentence(4, 2), sentence(4, 3)];
+      const alphas: number[] = [];
+      await trainWord2Vec(
+        corpus,
+        { ...small, epochs: 1, chunkWords: 16, alphaDecay },
+        {
+          onProgress: (event) => {
+            if (event.type === 'epoch-end') alphas.push(event.alpha);
+          },
+        },
+      );
+      expect(alphas).toHaveLength(1);
+      expect(alphas[0]!).toBeAllClose(0.025 - (0.025 - 1e-4) * position, { rtol: 1e-9 });
+    },
+  );
 });
 
 describe.skipIf(!built)('trainWord2Vec', () => {

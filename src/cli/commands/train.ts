@@ -33,6 +33,7 @@ interface TrainFlags {
   epochs: number;
   alpha: number;
   minAlpha: number;
+  alphaDecay: 'sentences' | 'words';
   threads?: number;
   seed: number;
   sigmoid: 'table' | 'exact';
@@ -69,6 +70,14 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'passes over the corpus', parseInteger(1, 10_000), 5)
     .option('--alpha <x>', 'starting learning rate', parseNumber(0, 10), 0.025)
     .option('--min-alpha <x>', 'final learning rate', parseNumber(0, 10), 1e-4)
+    .addOption(
+      new Option(
+        '--alpha-decay <by>',
+        "what the learning rate's linear decay counts: sentences (gensim) or words (the C tool)",
+      )
+        .argParser(parseChoice(['sentences', 'words'] as const))
+        .default('sentences'),
+    )
     .option('--threads <n>', 'worker threads (default: the number of cores)', parseInteger(1, 256))
     .option(
       '--seed <n>',
@@ -189,6 +198,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         epochs: flags.epochs,
         alpha: flags.alpha,
         minAlpha: flags.minAlpha,
+        alphaDecay: flags.alphaDecay,
         threads: flags.threads,
         seed: flags.seed,
         sigmoid: flags.sigmoid,

@@ -32,7 +32,10 @@ export interface ReferenceResult {
   examples: number;
 }
 
-const TABLE_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2;
+/** The C tool's integer EXP_TABLE_SIZE / MAX_EXP / 2 = 83 (see the kernel's TABLE_SCALE). */
+const TABLE_SCALE = Math.trunc(Math.trunc(EXP_TABLE_SIZE / MAX_EXP) / 2);
+/** The loss reads log σ on the true grid (see the kernel's LOSS_SCALE). */
+const LOSS_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2;
 
 /** Trains one chunk in place on `model`; `rng.state` advances exactly as the kernel's. */
 export function trainChunkReference(
@@ -56,7 +59,7 @@ export function trainChunkReference(
     if (model.exactSigmoid) return Math.max(-z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
     if (z >= MAX_EXP) return 0;
     if (z <= -MAX_EXP) return -z;
-    return -model.logSigmoid[Math.trunc((z + MAX_EXP) * TABLE_SCALE)]!;
+    return -model.logSigmoid[Math.trunc((z + MAX_EXP) * LOSS_SCALE)]!;
   };
   const error = new Float64Array(dim);
   // One logistic step of `inputRow` (array + offset) against a target row.
