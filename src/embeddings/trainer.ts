@@ -369,7 +369,8 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
  * C tool's (−0.5, 0.5)/dim; CBOW uses gensim 4's (−1, 1)/dim. CBOW's hidden layer is the MEAN of the
  * context rows and the output weights start at 0, so both of its first gradients scale with that mean;
  * the narrow start slowed CBOW's early epochs (WordSim-353 rho on the benchmark corpus: median 0.341
- * of 9 seeds narrow, 0.350 of 18 wide; gensim 4.2 0.359 of 3 — a small gain against a ±0.02 noise).
+ * of 9 seeds narrow, 0.350 of 18 wide; gensim 4.2 0.359 of 3 — a small gain against a ±0.02 noise;
+ * measured before the learning rate decayed by sentences, see `alphaDecay`).
  */
 function initialHalfWidth(model: Word2VecModel): number {
   return model === 'cbow' ? 1 : 0.5;
