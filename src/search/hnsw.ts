@@ -215,6 +215,14 @@ export class HnswIndex implements KnnIndex {
     this.loadedFrom = undefined;
   }
 
+  /**
+   * wasm engine, two threads: queries answered by two walkers, and of those, how many had the worker's
+   * share walked on the calling thread (the worker was off its core when the query was handed over).
+   */
+  get searchStats(): { twoWalkers: number; walkedHere: number } {
+    return { ...(this.searcher?.stats ?? { twoWalkers: 0, walkedHere: 0 }) };
+  }
+
   /** Stops the search worker thread, if any (it is unref'd: only needed to free it early). */
   close(): void {
     this.searcher?.close();
