@@ -611,29 +611,55 @@ export function rescore(k: i32, rerank: i32): void {
  */
 export function finish(k: i32, merge: i32): i32 {
   let size: i32 = 0;
-  // with two walkers a node can be in both lists (a race on the marks): a bit per node says which
-  // nodes were taken already
-  if (merge != 0) memory.fill(taken, 0, visitedBytes(nodeCount));
-  for (let side = 0; side <= merge; side++) {
-    const block = side == 0 ? walker : partner;
-    const scores = block + resScoresAt;
-    const ids = block + resIdsAt;
-    const n = load<i32>(block, 4);
-    for (let i = 0; i < n; i++) {
-      const s = load<f32>(scores + (<usize>i << 2));
-      const id = load<i32>(ids + (<usize>i << 2));
-      if (merge != 0) {
-        const mark = taken + (<usize>id >> 3);
-        const bits: i32 = load<u8>(mark);
-        const bit: i32 = <i32>1 << (id & 7);
-        if (bits & bit) continue;
-        store<u8>(mark, <u8>(bits | bit));
-      }
-      if (size < k) heapPush(finalScores, finalIds, size++, s, id);
-      else if (s > load<f32>(finalScores)) heapReplaceRoot(finalScores, finalIds, size, s, id);
-    }
+  // this walker's list: no node twice
+  const n = load<i32>(walker, 4);
+  for (let i = 0; i < n; i++) {
+    const s = load<f32>(resScores + (<usize>i << 2));
+    const id = load<i32>(resIds + (<usize>i << 2));
+    if (size < k) heapPush(finalScores, finalIds, size++, s, id);
+    else if (s > load<f32>(finalScores)) heapReplaceRoot(finalScores, finalIds, size, s, id);
   }
-  // pop worst first into the output, filled from the back
+  if (merge == 0) return output(size);
+  // The partner's list may hold a node of this one (a race on the marks), with the same float score. A
+  // copy can only get in where the first is still held (it would have to beat the root, which is at
+  // least as good as any node dropped), so for a small k it is looked for among the held; for a large
+  // k a bit per node says which were taken.
+  const small = k <= 64;
+  if (!small) {
+    memory.fill(taken, 0, visitedBytes(nodeCount));
+    for (let i = 0; i < n; i++) markTaken(load<i32>(resIds + (<usize>i << 2)));
+  }
+  const theirScores = partner + resScoresAt;
+  const theirIds = partner + resIdsAt;
+  const theirs = load<i32>(partner, 4);
+  for (let i = 0; i < theirs; i++) {
+    const s = load<f32>(theirScores + (<usize>i << 2));
+    if (size == k && !(s > load<f32>(finalScores))) continue;
+    const id = load<i32>(theirIds + (<usize>i << 2));
+    if (small ? held(id, size) : !markTaken(id)) continue;
+    if (size < k) heapPush(finalScores, finalIds, size++, s, id);
+    else heapReplaceRoot(finalScores, finalIds, size, s, id);
+  }
+  return output(size);
+}
+
+/** Whether id is among the first `size` entries of the final heap. */
+function held(id: i32, size: i32): bool {
+  for (let j = 0; j < size; j++) if (load<i32>(finalIds + (<usize>j << 2)) == id) return true;
+  return false;
+}
+
+/** Sets id's bit in `taken`; false when it was set already. */
+function markTaken(id: i32): bool {
+  const mark = taken + (<usize>id >> 3);
+  const bits: i32 = load<u8>(mark);
+  const bit: i32 = <i32>1 << (id & 7);
+  store<u8>(mark, <u8>(bits | bit));
+  return (bits & bit) == 0;
+}
+
+/** Pops the final heap of `size` worst first into the output, filled from the back; returns size. */
+function output(size: i32): i32 {
   const found = size;
   while (size > 0) {
     const last = size - 1;

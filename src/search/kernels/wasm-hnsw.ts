@@ -339,7 +339,11 @@ export class WasmHnswSearcher {
     if (beam > this.efCapacity) this.configure(Math.max(beam, this.efCapacity * 2));
     const at = this.kernel.queryAddress() >> 2;
     const floats = this.floats;
-    for (let d = 0; d < dim; d++) floats[at + d] = query[d]!;
+    const place = (): void => {
+      if (query instanceof Float32Array && query.length === dim) floats.set(query, at);
+      else for (let d = 0; d < dim; d++) floats[at + d] = query[d]!;
+    };
+    place();
     const int8 = this.traversal === 'int8';
     const mode = int8 ? 1 : 0;
     let found: number;
@@ -347,7 +351,7 @@ export class WasmHnswSearcher {
       const share = Math.max(Math.ceil(ef * WALKER_EF_SHARE), least);
       found = this.searchTwoWalkers(k, share, mode, int8 ? (this.rerank ?? 2 * share) : 0);
       if (found < 0) {
-        for (let d = 0; d < dim; d++) floats[at + d] = query[d]!;
+        place();
         found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? beam) : 0);
       }
     } else {
