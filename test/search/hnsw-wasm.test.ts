@@ -305,6 +305,50 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
   });
 });
 
+describe.skipIf(!haveKernel)('int8 codes of vectors that share a large common part', () => {
+  // unit vectors ≈ 0.9 · one common direction + a small spread of their own (word vectors look like
+  // this): codes of x itself spend their steps on the common part, codes of x − mean on the spread
+  const n = 4000;
+  const dim = 48;
+  const spread = gaussianMixture(n + 100, dim, 30, 0.5, 21);
+  const common = gaussianMixture(1, dim, 1, 0, 22);
+  let norm = 0;
+  for (const value of common) norm += value * value;
+  const vectors = new Float32Array(spread.length);
+  for (let i = 0; i < n + 100; i++) {
+    let rowNorm = 0;
+    for (let d = 0; d < dim; d++) rowNorm += spread[i * dim + d]! ** 2;
+    for (let d = 0; d < dim; d++) {
+      vectors[i * dim + d] = (3 * common[d]!) / Math.sqrt(norm) + spread[i * dim + d]! / Math.sqrt(rowNorm);
+    }
+  }
+  const base = vectors.slice(0, n * dim);
+  const queries = Array.from({ length: 100 }, (_, q) => row(vectors, dim, n + q));
+
+  it('the int8 walk and its 2k rescored keep the float32 walk’s recall (within 0.01)', () => {
+    const built = buildRaw(base, dim, { M: 16, efConstruction: 100, name: 'common.hnsw' });
+    const truth = queries.map((query) =>
+      bruteForce(base, dim, query)
+        .slice(0, 10)
+        .map((entry) => entry.id),
+    );
+    const float = new WasmHnswSearcher(built.graph, { traversal: 'float32' });
+    const int8 = new WasmHnswSearcher(built.graph, { traversal: 'int8' });
+    for (const ef of [20, 60]) {
+      const expected = recallOf(
+        queries.map((query) => float.search(query, 10, ef).labels),
+        truth,
+      );
+      const found = recallOf(
+        queries.map((query) => int8.search(query, 10, ef).labels),
+        truth,
+      );
+      expect(expected).toBeGreaterThan(0.8);
+      expect(found).toBeGreaterThanOrEqual(expected - 0.01);
+    }
+  });
+});
+
 describe.skipIf(!haveKernel)('HnswIndex engines', () => {
   const n = 3000;
   const dim = 24;

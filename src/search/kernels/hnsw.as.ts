@@ -22,13 +22,16 @@
 // and the merge drops the second copy.
 //
 // Traversal scores come from either the float32 rows (mode 0: the same arithmetic as hnswlib, up to
-// summation order) or int8 rows (mode 1: a quarter of the memory traffic). For int8, each row x is
-// quantised with its own scale a_x = max_d |x_d| / 127 (kept as a float32 after its codes), and the query
-// is rounded to int16 with one scale of its own: a_x · Σ_d q16_d · x8_d ∝ Σ_d q_d · x_d up to rounding,
-// and one query's scores share the factor, so they order nodes as the float scores would up to a small
-// error (a scale per row rather than per dimension: word vectors' components differ more between rows
-// than between dimensions, and the int8 order of near neighbours is then right more often). The
-// `rerank` best results of the int8 search are then scored again in float32 and the top k returned.
+// summation order) or int8 rows (mode 1: less memory traffic). The int8 codes are of x − mean, the mean
+// of all rows taken out because word vectors share a large common part (in the benchmark's set, unit
+// vectors whose mean has norm 0.9): q·x = q·mean + q·(x − mean), the first term is one number per query,
+// and the codes spend their 8 bits on what tells rows apart. Each row has its own scale a_x =
+// max_d |x_d − mean_d| / 127 (a float32 after its codes), and the query is rounded to int16 with one
+// scale of its own: a_x · Σ_d q16_d · x8_d ∝ q·(x − mean) up to rounding, so int8 scores order nodes as
+// the float scores would up to a small error (of the true 10 nearest among a query's 100 nearest, 0.93
+// are the int8 top 10 and all but 1 in 2,000 the int8 top 20, against 0.78 and 0.96 with codes of x
+// scaled per dimension). The `rerank` best results of the int8 search (2k by default) are scored again
+// in float32 and the top k of those returned.
 
 // ---- layout, set by configure() (byte addresses in the shared memory) ----
 let nodeCount: i32 = 0;

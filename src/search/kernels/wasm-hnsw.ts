@@ -83,7 +83,10 @@ export interface WasmHnswOptions {
    * best `rerank` results are rescored in float32; the default) or 'float32' (hnswlib's own arithmetic).
    */
   traversal?: HnswTraversal;
-  /** int8 traversal: how many of the ef results are rescored in float32 (default: all of them). */
+  /**
+   * int8 traversal: how many of the best results by int8 score are rescored in float32 (by each walker;
+   * default 2k: the int8 order of x − mean puts almost every true top k among its top 2k).
+   */
   rerank?: number;
   /** Renumber the nodes breadth-first from the entry point, so that neighbours sit close in memory (default true). */
   reorder?: boolean;
@@ -163,7 +166,7 @@ export class WasmHnswSearcher {
   readonly count: number;
   /** External label of each internal id. */
   readonly labels: Float64Array;
-  traversal: HnswTraversal;
+  readonly traversal: HnswTraversal;
   rerank: number | undefined;
   readonly threads: number;
   /**
@@ -257,16 +260,22 @@ export class WasmHnswSearcher {
       floats.set(graph.vectors.subarray(node * dim, (node + 1) * dim), (rowsF + node * strideF) >> 2);
       this.nodeOfLabel.set(graph.labels[node]!, node);
     }
-    // int8 rows: each row scaled by 127 / max_d |x_d|, its scale (the inverse) kept after its codes
-    const signed = new Int8Array(this.memory.buffer);
+    // int8 rows: codes of x − mean (see the kernel), each row scaled by 127 / max_d |x_d − mean_d|, the
+    // inverse kept after its codes
+    const mean = new Float64Array(dim);
     const vectors = graph.vectors;
+    for (let node = 0; node < count; node++) {
+      for (let d = 0; d < dim; d++) mean[d]! += vectors[node * dim + d]!;
+    }
+    for (let d = 0; d < dim; d++) mean[d]! /= Math.max(1, count);
+    const signed = new Int8Array(this.memory.buffer);
     for (let node = 0; node < count; node++) {
       const source = node * dim;
       const target = rows8 + node * stride8;
       let largest = 0;
-      for (let d = 0; d < dim; d++) largest = Math.max(largest, Math.abs(vectors[source + d]!));
+      for (let d = 0; d < dim; d++) largest = Math.max(largest, Math.abs(vectors[source + d]! - mean[d]!));
       const a = largest > 0 ? 127 / largest : 0;
-      for (let d = 0; d < dim; d++) signed[target + d] = Math.round(vectors[source + d]! * a);
+      for (let d = 0; d < dim; d++) signed[target + d] = Math.round((vectors[source + d]! - mean[d]!) * a);
       floats[(target + width8) >> 2] = largest / 127;
     }
   }
@@ -349,13 +358,13 @@ export class WasmHnswSearcher {
     let found: number;
     if (this.useWorker(beam)) {
       const share = Math.max(Math.ceil(ef * WALKER_EF_SHARE), least);
-      found = this.searchTwoWalkers(k, share, mode, int8 ? (this.rerank ?? 2 * share) : 0);
+      found = this.searchTwoWalkers(k, share, mode, int8 ? (this.rerank ?? 2 * k) : 0);
       if (found < 0) {
         place();
-        found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? beam) : 0);
+        found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? 2 * k) : 0);
       }
     } else {
-      found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? beam) : 0);
+      found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? 2 * k) : 0);
     }
     const scores = this.kernel.outScoresAddress() >> 2;
     const ids = this.kernel.outIdsAddress() >> 2;
