@@ -282,7 +282,9 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
     expect(two.stats.twoWalkers).toBe(1);
     // stop the worker behind the searcher's back: it still counts as ready, so each query hands a share
     // over that nobody takes
-    await (two as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (
+      two as unknown as { worker: { worker: { terminate(): Promise<number> } } }
+    ).worker.worker.terminate();
     const walkedBefore = two.stats.walkedHere;
     const found = queries.map((query) => two.search(query, 10, 100).labels);
     expect(two.stats.walkedHere - walkedBefore).toBe(queries.length);

@@ -5,11 +5,8 @@
 // sleeping, so that the next query of a stream finds it awake (waking a sleeping thread takes longer
 // than a walk's share of the time).
 import { workerData } from 'node:worker_threads';
+import { DONE, QUIT, READY, REQUEST } from './kernel-worker.js';
 
-const REQUEST = 0;
-const DONE = 1;
-const READY = 2;
-const QUIT = 3;
 const OP = 4;
 const CLAIM = 5;
 const PARAMS = 8;

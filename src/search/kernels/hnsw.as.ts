@@ -334,13 +334,18 @@ function heapPop(scores: usize, ids: usize, size: i32): void {
 /** Puts (value, id) in place of the root of a heap of `last` entries and sifts it down. */
 @inline
 function heapReplaceRoot(scores: usize, ids: usize, last: i32, value: f32, id: i32): void {
-  let pos: i32 = 0;
+  siftDown(scores, ids, 0, last, value, id);
+}
+
+/** Puts (value, id) at position pos of a heap of `size` entries and moves it down to where it belongs. */
+@inline
+function siftDown(scores: usize, ids: usize, pos: i32, size: i32, value: f32, id: i32): void {
   for (;;) {
     const left = 2 * pos + 1;
-    if (left >= last) break;
+    if (left >= size) break;
     let child = left;
     const right = left + 1;
-    if (right < last && load<f32>(scores + (<usize>right << 2)) < load<f32>(scores + (<usize>left << 2))) child = right;
+    if (right < size && load<f32>(scores + (<usize>right << 2)) < load<f32>(scores + (<usize>left << 2))) child = right;
     const childScore = load<f32>(scores + (<usize>child << 2));
     if (!(childScore < value)) break;
     store<f32>(scores + (<usize>pos << 2), childScore);
@@ -555,23 +560,7 @@ export function split(): void {
 /** Makes the n pairs at (scores, ids) a min-heap: each parent sifted down, the last parent first. */
 function heapify(scores: usize, ids: usize, n: i32): void {
   for (let start = (n >> 1) - 1; start >= 0; start--) {
-    const value = load<f32>(scores + (<usize>start << 2));
-    const id = load<i32>(ids + (<usize>start << 2));
-    let pos = start;
-    for (;;) {
-      const left = 2 * pos + 1;
-      if (left >= n) break;
-      let child = left;
-      const right = left + 1;
-      if (right < n && load<f32>(scores + (<usize>right << 2)) < load<f32>(scores + (<usize>left << 2))) child = right;
-      const childScore = load<f32>(scores + (<usize>child << 2));
-      if (!(childScore < value)) break;
-      store<f32>(scores + (<usize>pos << 2), childScore);
-      store<i32>(ids + (<usize>pos << 2), load<i32>(ids + (<usize>child << 2)));
-      pos = child;
-    }
-    store<f32>(scores + (<usize>pos << 2), value);
-    store<i32>(ids + (<usize>pos << 2), id);
+    siftDown(scores, ids, start, n, load<f32>(scores + (<usize>start << 2)), load<i32>(ids + (<usize>start << 2)));
   }
 }
 

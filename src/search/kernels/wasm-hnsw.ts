@@ -10,10 +10,9 @@
 // Memory layout (bytes, each part 64-byte aligned): [0, 64K) left to AssemblyScript | control block (4K)
 // | level-0 links | upper-level starts | upper-level links | int8 rows | float32 rows | deleted flags |
 // visited marks | shared scratch (query, final heap, output) | this thread's walker | the worker's walker.
-import { Worker } from 'node:worker_threads';
-import { distModule } from '../../util/paths.js';
 import { wasmModule } from '../../util/wasm.js';
 import type { HnswGraph } from '../hnswlib-format.js';
+import { DONE, KernelWorker, REQUEST } from './kernel-worker.js';
 
 const PAGE = 65536;
 const CONTROL = 65536;
@@ -33,11 +32,7 @@ const TWO_WALKERS_MIN_COUNT = 2000;
 /** Longest wait for the worker's walk before it is retired and the query run here alone (ms). */
 const WORKER_TIMEOUT_MS = 5000;
 
-// control block, in i32 slots (shared with hnsw-worker.ts)
-const REQUEST = 0;
-const DONE = 1;
-const READY = 2;
-const QUIT = 3;
+// control block slots of this kernel (see kernel-worker.ts; shared with hnsw-worker.ts)
 const OP = 4;
 const CLAIM = 5; // a walk request's number until the worker takes it (or this thread does)
 const PARAMS = 8; // the kernel's arguments (up to 19)
@@ -59,20 +54,6 @@ interface HnswExports {
   resetMarks(): void;
   rescore(k: number, rerank: number): void;
   finish(k: number, merge: number): number;
-}
-
-/** Stops a searcher's worker when the searcher is garbage-collected without close(). */
-const workerRegistry = new FinalizationRegistry<{ control: Int32Array; worker: Worker }>(
-  ({ control, worker }) => {
-    stopWorker(control, worker);
-  },
-);
-
-function stopWorker(control: Int32Array, worker: Worker): void {
-  Atomics.store(control, QUIT, 1);
-  Atomics.add(control, REQUEST, 1);
-  Atomics.notify(control, REQUEST);
-  void worker.terminate();
 }
 
 export type HnswTraversal = 'int8' | 'float32';
@@ -176,6 +157,7 @@ export class WasmHnswSearcher {
   readonly stats = { twoWalkers: 0, walkedHere: 0 };
   private readonly memory: WebAssembly.Memory;
   private readonly kernel: HnswExports;
+  private readonly worker: KernelWorker;
   private readonly control: Int32Array;
   private readonly graph: Pick<HnswGraph, 'maxM0' | 'maxM' | 'entryPoint' | 'maxLevel'>;
   private readonly layout: {
@@ -196,8 +178,6 @@ export class WasmHnswSearcher {
   private bytes!: Uint8Array;
   private floats!: Float32Array;
   private ints!: Int32Array;
-  private worker: Worker | undefined;
-  private workerBroken = false;
   /** The worker's configure() arguments for the current layout (its walker and partner swapped). */
   private pendingWorkerLayout: number[] = [];
   /** The layout the worker was last configured with (its configure() arguments). */
@@ -245,7 +225,8 @@ export class WasmHnswSearcher {
       maximum: 65536,
       shared: true,
     });
-    this.control = new Int32Array(this.memory.buffer, CONTROL, 64);
+    this.worker = new KernelWorker('search/kernels/hnsw-worker.js', 'hnsw', this.memory, CONTROL);
+    this.control = this.worker.control;
     const instance = new WebAssembly.Instance(wasmModule('hnsw'), { env: { memory: this.memory } });
     this.kernel = instance.exports as unknown as HnswExports;
     this.configure(INITIAL_EF_CAPACITY);
@@ -416,60 +397,26 @@ export class WasmHnswSearcher {
     let spins = 0;
     while (Atomics.load(control, DONE) !== request) {
       if (++spins % 1024 === 0 && performance.now() - started > WORKER_TIMEOUT_MS) {
-        this.retireWorker();
+        this.worker.stop();
         return false;
       }
     }
     return true;
   }
 
-  /** Whether this query should use two walkers; spawns the worker (lazily) the first time. */
+  /** Whether this query should use two walkers; starts the worker (lazily) the first time. */
   private useWorker(beam: number): boolean {
-    if (this.threads < 2 || this.workerBroken) return false;
+    if (this.threads < 2) return false;
     if (beam < TWO_WALKERS_MIN_EF || this.count < TWO_WALKERS_MIN_COUNT) return false;
-    if (this.worker === undefined) {
-      this.spawnWorker();
-      return false; // not ready yet: this query walks here alone
-    }
-    return Atomics.load(this.control, READY) === 1;
-  }
-
-  private spawnWorker(): void {
-    let path: string;
-    try {
-      path = distModule('search/kernels/hnsw-worker.js');
-    } catch {
-      this.workerBroken = true; // not built: stay on one thread
-      return;
-    }
-    const worker = new Worker(path, {
-      workerData: { module: wasmModule('hnsw'), memory: this.memory, control: CONTROL },
-    });
-    worker.unref();
-    worker.on('error', () => {
-      this.workerBroken = true;
-    });
-    this.worker = worker;
-    workerRegistry.register(this, { control: this.control, worker }, this);
+    return this.worker.available();
   }
 
   private post(op: number, params: readonly number[]): number {
     const control = this.control;
     for (let i = 0; i < params.length; i++) control[PARAMS + i] = params[i]!;
     control[OP] = op;
-    control[CLAIM] = Atomics.load(control, REQUEST) + 1;
-    const request = Atomics.add(control, REQUEST, 1) + 1;
-    Atomics.notify(control, REQUEST);
-    return request;
-  }
-
-  private retireWorker(): void {
-    this.workerBroken = true;
-    if (this.worker !== undefined) {
-      workerRegistry.unregister(this);
-      stopWorker(this.control, this.worker);
-      this.worker = undefined;
-    }
+    control[CLAIM] = Atomics.load(control, REQUEST) + 1; // the number post() is about to give the request
+    return this.worker.post();
   }
 
   /**
@@ -477,24 +424,17 @@ export class WasmHnswSearcher {
    * when this searcher walks on one thread (threads 1, worker script not built, or worker failed).
    */
   async warmUp(timeoutMs = 10_000): Promise<boolean> {
-    if (this.threads < 2 || this.workerBroken) return false;
-    if (this.worker === undefined) this.spawnWorker();
-    const started = Date.now();
-    while (!this.workerBroken && Atomics.load(this.control, READY) !== 1) {
-      if (Date.now() - started > timeoutMs) return false;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return !this.workerBroken;
+    return this.threads >= 2 && this.worker.warmUp(timeoutMs);
   }
 
   /** Whether queries may currently use two walkers (a ready worker). */
   get parallelReady(): boolean {
-    return this.threads >= 2 && !this.workerBroken && Atomics.load(this.control, READY) === 1;
+    return this.threads >= 2 && this.worker.ready;
   }
 
   /** Stops the worker thread (it is unref'd, so this is only needed to free it early). */
   close(): void {
-    this.retireWorker();
+    this.worker.stop();
   }
 }
 
