@@ -15,7 +15,8 @@
 // 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build
 // seconds, the seconds to make the WebAssembly copy of its graph, and per ef in --efs queries/s and
 // recall@k against the exact results of HnswIndex's default engine (our WebAssembly search over
-// hnswlib's graph), of HnswIndex on hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node
+// hnswlib's graph, on two threads per query on a machine with two cores, and on one thread beside it),
+// of HnswIndex on hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node
 // searchKnn on the very same graph (the wrapper's overhead), with the ratio to ExactIndex's single-query
 // queries/s of the same run. The exact
 // results are checked against a float64 brute force on a few queries. With --repeat R every timing is
@@ -324,7 +325,7 @@ async function benchExact(data) {
 
 // ---- HnswIndex -----------------------------------------------------------------------------------------
 
-function benchHnsw(data, truth) {
+async function benchHnsw(data, truth) {
   const n = Math.min(data.n, Number(args['hnsw-n'] ?? (args.full ? data.n : Math.min(20_000, data.n))));
   const subset = n < data.n;
   const words = subset ? data.words.slice(0, n) : data.words;
@@ -359,6 +360,15 @@ function benchHnsw(data, truth) {
   const prepared = timedOnce(() => index.prepareSearch());
   const engine = index.engine;
   log(`  hnsw: search engine ${engine}; WebAssembly copy of the graph made in ${round(prepared.seconds)} s`);
+  // the default searches on two threads (a worker walks half of the candidates); the same graph searched
+  // on one thread is timed beside it
+  const twoThreads = await index.warmUp();
+  const graphFile = join(mkdtempSync(join(tmpdir(), 'verbo-bench-hnsw-')), 'graph.hnsw');
+  index.save(graphFile);
+  const oneThread = HnswIndex.load(graphFile, { threads: 1 });
+  oneThread.prepareSearch();
+  rmSync(dirname(graphFile), { recursive: true, force: true });
+  log(`  hnsw: ${twoThreads ? 'two threads per query (worker ready)' : 'one thread per query'}`);
   // raw hnswlib-node on the same graph: the query as a plain array, k+1 when the query word must be dropped
   const graph = index.graph;
   const rawQueries = queries.map((query) =>
@@ -372,6 +382,7 @@ function benchHnsw(data, truth) {
     index.engine = chosen;
     return queries.map((query) => index.search(query, K));
   };
+  const oneThreadSearch = () => queries.map((query) => oneThread.search(query, K));
   const rawSearch = () => {
     const found = new Array(rawQueries.length);
     for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
@@ -379,6 +390,7 @@ function benchHnsw(data, truth) {
   };
   for (const ef of efs) {
     index.ef = ef;
+    oneThread.ef = ef;
     // warm every path up (JIT) before timing
     for (let q = 0; q < Math.min(100, queries.length); q++) {
       for (const chosen of new Set([engine, 'hnswlib'])) {
@@ -386,13 +398,17 @@ function benchHnsw(data, truth) {
         index.search(queries[q], K);
       }
       graph.searchKnn(rawQueries[q], rawK);
+      if (twoThreads) oneThread.search(queries[q], K);
     }
+    const statsBefore = { ...index.searchStats };
     // the three alternate (at least 2 rounds each), so that a busy spell hits them alike
     const oursRounds = [];
     const hnswlibRounds = [];
     const rawRounds = [];
+    const oneThreadRounds = [];
     for (let round = 0; round < Math.max(repeat, 2); round++) {
       oursRounds.push(timedOnce(wrappedSearch(engine)));
+      if (twoThreads) oneThreadRounds.push(timedOnce(oneThreadSearch));
       if (engine !== 'hnswlib') hnswlibRounds.push(timedOnce(wrappedSearch('hnswlib')));
       rawRounds.push(timedOnce(rawSearch));
     }
@@ -400,9 +416,11 @@ function benchHnsw(data, truth) {
     const ours = summarize(oursRounds);
     const viaHnswlib = engine === 'hnswlib' ? ours : summarize(hnswlibRounds);
     const raw = summarize(rawRounds);
+    const statsAfter = index.searchStats;
     const entry = {
       ef,
       engine,
+      threads: twoThreads ? 2 : 1,
       qps: round(queries.length / ours.median),
       qps_best: round(queries.length / ours.min),
       recall_at_k: round(recallAt(ours.value, truth)),
@@ -410,6 +428,21 @@ function benchHnsw(data, truth) {
       speedup_vs_raw: round(raw.median / ours.median),
       speedup_vs_raw_best: round(raw.min / ours.min),
       speedup_vs_raw_cpu: round(raw.cpuMedian / ours.cpuMedian),
+      ...(twoThreads
+        ? (() => {
+            const single = summarize(oneThreadRounds);
+            const queriesTimed = statsAfter.twoWalkers - statsBefore.twoWalkers;
+            return {
+              one_thread_qps: round(queries.length / single.median),
+              one_thread_qps_best: round(queries.length / single.min),
+              one_thread_recall_at_k: round(recallAt(single.value, truth)),
+              // queries whose second share the main thread walked (the worker was off its core)
+              shares_walked_here: round(
+                (statsAfter.walkedHere - statsBefore.walkedHere) / Math.max(1, queriesTimed),
+              ),
+            };
+          })()
+        : {}),
       hnswlib_engine_qps: round(queries.length / viaHnswlib.median),
       hnswlib_engine_recall_at_k: round(recallAt(viaHnswlib.value, truth)),
       raw_hnswlib_qps: round(queries.length / raw.median),
@@ -421,7 +454,10 @@ function benchHnsw(data, truth) {
     };
     searches.push(entry);
     log(
-      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}; ` +
+      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}` +
+        (twoThreads
+          ? ` (one thread: ${entry.one_thread_qps} q/s, recall ${entry.one_thread_recall_at_k}); `
+          : '; ') +
         `engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
         `(${entry.raw_hnswlib_qps_per_cpu_second} per CPU s); ${engine} vs raw ×${entry.speedup_vs_raw} (CPU ×${entry.speedup_vs_raw_cpu}), wrapper vs raw ${entry.wrapper_vs_raw}`,
     );
@@ -552,7 +588,7 @@ for (const name of dataSets) {
     if (!args['skip-exact']) entry.exact = exact.out;
     truth = exact.truth;
   }
-  if (!args['skip-hnsw']) entry.hnsw = benchHnsw(data, truth);
+  if (!args['skip-hnsw']) entry.hnsw = await benchHnsw(data, truth);
   // the issue's yardstick: HNSW queries/s over ExactIndex's single-query queries/s (default configuration)
   const exactDefault = entry.exact?.runs
     .filter((run) => run.single_query_filter.startsWith('bfloat16'))

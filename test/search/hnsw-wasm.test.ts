@@ -237,6 +237,63 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
     expect(queries.map((query) => searcher.search(query, 10, 50).labels)).toEqual(first);
   });
 
+  it('two walkers (a worker thread) keep the recall of one and answer k distinct nodes, best first', async () => {
+    const one = new WasmHnswSearcher(built.graph, { threads: 1 });
+    const two = new WasmHnswSearcher(built.graph, { threads: 2 });
+    expect(await two.warmUp()).toBe(true);
+    expect(two.parallelReady).toBe(true);
+    try {
+      for (const ef of [30, 100]) {
+        const single = queries.map((query) => one.search(query, 10, ef).labels);
+        const before = two.stats.twoWalkers;
+        const found = queries.map((query) => {
+          const { labels, similarities } = two.search(query, 10, ef);
+          expect(labels.length).toBe(10);
+          expect(new Set(labels).size).toBe(10);
+          const reference = new Map(bruteForce(vectors, dim, query).map((entry) => [entry.id, entry.score]));
+          labels.forEach((label, i) => {
+            expect(similarities[i]).toBeCloseTo(reference.get(label)!, 5);
+            if (i > 0) expect(similarities[i]).toBeLessThanOrEqual(similarities[i - 1]!);
+          });
+          return labels;
+        });
+        expect(two.stats.twoWalkers - before).toBe(queries.length);
+        expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(single, truth) - 0.02);
+      }
+      // deleted nodes are skipped by both walkers; a beam past the layout lays both out again
+      const gone = new Set(queries.slice(0, 50).flatMap((query) => one.search(query, 3, 50).labels));
+      for (const label of gone) two.markDeleted(label);
+      for (const query of queries.slice(0, 50)) {
+        for (const label of two.search(query, 10, 50).labels) expect(gone.has(label)).toBe(false);
+      }
+      for (const label of gone) two.markDeleted(label, false);
+      expect(two.search(queries[0]!, 10, 2000).labels).toEqual(truth[0]);
+      expect(two.stats.twoWalkers).toBe(2 * queries.length + 51);
+    } finally {
+      two.close();
+    }
+  });
+
+  it("the main thread walks the worker's share when the worker does not take it", async () => {
+    const two = new WasmHnswSearcher(built.graph, { threads: 2 });
+    expect(await two.warmUp()).toBe(true);
+    const expected = new WasmHnswSearcher(built.graph, { threads: 1 });
+    two.search(queries[0]!, 10, 100); // the worker has its layout
+    expect(two.stats.twoWalkers).toBe(1);
+    // stop the worker behind the searcher's back: it still counts as ready, so each query hands a share
+    // over that nobody takes
+    await (
+      two as unknown as { worker: { worker: { terminate(): Promise<number> } } }
+    ).worker.worker.terminate();
+    const walkedBefore = two.stats.walkedHere;
+    const found = queries.map((query) => two.search(query, 10, 100).labels);
+    expect(two.stats.walkedHere - walkedBefore).toBe(queries.length);
+    const single = queries.map((query) => expected.search(query, 10, 100).labels);
+    expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(single, truth) - 0.02);
+    for (const labels of found) expect(new Set(labels).size).toBe(10);
+    two.close();
+  });
+
   it('a beam wider than the scratch was laid out for, and k above the graph size', () => {
     const searcher = new WasmHnswSearcher(built.graph, {});
     const wide = searcher.search(queries[0]!, 10, 2000);
@@ -247,6 +304,50 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
       ),
     );
     expect(new WasmHnswSearcher(small).search(queries[0]!, 10, 10).labels.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe.skipIf(!haveKernel)('int8 codes of vectors that share a large common part', () => {
+  // unit vectors ≈ 0.9 · one common direction + a small spread of their own (word vectors look like
+  // this): codes of x itself spend their steps on the common part, codes of x − mean on the spread
+  const n = 4000;
+  const dim = 48;
+  const spread = gaussianMixture(n + 100, dim, 30, 0.5, 21);
+  const common = gaussianMixture(1, dim, 1, 0, 22);
+  let norm = 0;
+  for (const value of common) norm += value * value;
+  const vectors = new Float32Array(spread.length);
+  for (let i = 0; i < n + 100; i++) {
+    let rowNorm = 0;
+    for (let d = 0; d < dim; d++) rowNorm += spread[i * dim + d]! ** 2;
+    for (let d = 0; d < dim; d++) {
+      vectors[i * dim + d] = (3 * common[d]!) / Math.sqrt(norm) + spread[i * dim + d]! / Math.sqrt(rowNorm);
+    }
+  }
+  const base = vectors.slice(0, n * dim);
+  const queries = Array.from({ length: 100 }, (_, q) => row(vectors, dim, n + q));
+
+  it('the int8 walk and its 2k rescored keep the float32 walk’s recall (within 0.01)', () => {
+    const built = buildRaw(base, dim, { M: 16, efConstruction: 100, name: 'common.hnsw' });
+    const truth = queries.map((query) =>
+      bruteForce(base, dim, query)
+        .slice(0, 10)
+        .map((entry) => entry.id),
+    );
+    const float = new WasmHnswSearcher(built.graph, { traversal: 'float32' });
+    const int8 = new WasmHnswSearcher(built.graph, { traversal: 'int8' });
+    for (const ef of [20, 60]) {
+      const expected = recallOf(
+        queries.map((query) => float.search(query, 10, ef).labels),
+        truth,
+      );
+      const found = recallOf(
+        queries.map((query) => int8.search(query, 10, ef).labels),
+        truth,
+      );
+      expect(expected).toBeGreaterThan(0.8);
+      expect(found).toBeGreaterThanOrEqual(expected - 0.01);
+    }
   });
 });
 
@@ -263,7 +364,7 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
   };
 
   it("'wasm' and 'hnswlib' mostly agree, the query word left out either way", () => {
-    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, traversal: 'float32' });
+    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, traversal: 'float32', threads: 1 });
     index.add(words, vectors);
     expect(index.engine).toBe('wasm');
     const ours = neighbourWords(index, 'wasm');
@@ -303,15 +404,16 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
   });
 
   it('save → load searches the loaded file with the same answers', () => {
-    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n });
+    // one thread: two walkers race, and their answers need not repeat exactly
+    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, threads: 1 });
     index.add(words, vectors);
     const path = join(tmp, 'engines.hnsw');
     index.save(path);
     const expected = neighbourWords(index, 'wasm');
-    const loaded = HnswIndex.load(path);
+    const loaded = HnswIndex.load(path, { threads: 1 });
     expect(neighbourWords(loaded, 'wasm')).toEqual(expected);
     // a file that no longer matches what was loaded is not trusted: the graph is written out again
-    const other = HnswIndex.load(path);
+    const other = HnswIndex.load(path, { threads: 1 });
     writeFileSync(path, 'not an index');
     expect(neighbourWords(other, 'wasm')).toEqual(expected);
   });
@@ -321,5 +423,29 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
       /engine must be 'wasm' or 'hnswlib'/,
     );
     expect(() => new HnswIndex(dim, { traversal: 'int4' as 'int8' })).toThrow(/traversal must be/);
+    expect(() => new HnswIndex(dim, { threads: 4 })).toThrow('HnswIndex: threads must be 1 or 2, got 4');
+  });
+
+  it('two threads answer with the recall of one, and close() stops the worker', async () => {
+    const single = new HnswIndex(dim, { efConstruction: 100, capacity: n, threads: 1 });
+    single.add(words, vectors);
+    const path = join(tmp, 'threads.hnsw');
+    single.save(path);
+    const double = HnswIndex.load(path, { threads: 2 });
+    expect(await double.warmUp()).toBe(true);
+    const truth = queryWords.map((word) => {
+      const exact = bruteForce(vectors, dim, row(vectors, dim, Number(word.slice(1))));
+      return exact.slice(1, 11).map((entry) => words[entry.id]!);
+    });
+    const recall = (lists: string[][]) =>
+      lists.reduce((hits, list, q) => hits + list.filter((word) => truth[q]!.includes(word)).length, 0) /
+      (10 * lists.length);
+    const one = neighbourWords(single, 'wasm');
+    const two = neighbourWords(double, 'wasm');
+    expect(recall(two)).toBeGreaterThanOrEqual(recall(one) - 0.02);
+    double.close();
+    // without its worker the index walks on one thread
+    expect(neighbourWords(double, 'wasm').map((list) => list.length)).toEqual(two.map(() => 10));
+    expect(await double.warmUp()).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-// asc-flags: --importMemory --initialMemory 2 --maximumMemory 65536
+// asc-flags: --importMemory --sharedMemory --initialMemory 2 --maximumMemory 65536 --enable threads
 // HNSW search in WebAssembly SIMD over a graph built by hnswlib (read from its file by
 // ../hnswlib-format.ts and laid out in this module's memory by wasm-hnsw.ts). Similarity is the inner
 // product of unit vectors (hnswlib's cosine space), so "better" means a larger score throughout.
@@ -8,18 +8,32 @@
 // results (a min-heap, its root the worst kept score `lower`) and a candidate queue (a min-heap of
 // negated scores, so its root is the best unexpanded node). A node is expanded while the best candidate
 // still beats `lower` or the results hold fewer than ef; its unvisited neighbours are scored, queued when
-// they beat `lower`, and kept as results unless deleted (deleted nodes still route). Visited marks are
-// one bit per node, cleared per query (small enough to stay in the L1 cache, where a byte or an epoch
-// counter per node would not).
+// they beat `lower`, and kept as results unless deleted (deleted nodes still route). A node is marked
+// visited with the query's number (a byte per node, 1-255, all cleared when the number wraps), so no
+// marks are cleared per query.
+//
+// Two walkers. The memory is shared, and a second instance of this module on a worker thread can walk
+// the same graph at the same time: after a few expansions here, split() deals the candidate queue out
+// between this walker and the partner's (both keep the results so far), each walks on alone with its
+// own lists and the shared visited marks (a node one walker scored, the other skips), each rescores its
+// own results, and finish() merges the two lists. The two explore different parts of the neighbourhood,
+// so two lists of 0.55 ef find about what one list of ef finds, each in little more than half the
+// time. The marks are plain bytes read and written by both threads: a rare race has both score a node,
+// and the merge drops the second copy.
 //
 // Traversal scores come from either the float32 rows (mode 0: the same arithmetic as hnswlib, up to
-// summation order) or int8 rows (mode 1: a quarter of the memory traffic). For int8, each dimension d is
-// quantised with its own scale a_d = 127 / max_i |x_id|, and the query is folded with 1/a_d and rounded
-// to int16 with one scale of its own: Σ_d q16_d · x8_id ∝ Σ_d q_d · x_id up to rounding, and one query's
-// scores share the factor, so they order nodes as the float scores would up to a small error. The `rerank`
-// best results of the int8 search are then scored again in float32 and the top k of those returned.
+// summation order) or int8 rows (mode 1: less memory traffic). The int8 codes are of x − mean, the mean
+// of all rows taken out because word vectors share a large common part (in the benchmark's set, unit
+// vectors whose mean has norm 0.9): q·x = q·mean + q·(x − mean), the first term is one number per query,
+// and the codes spend their 8 bits on what tells rows apart. Each row has its own scale a_x =
+// max_d |x_d − mean_d| / 127 (a float32 after its codes), and the query is rounded to int16 with one
+// scale of its own: a_x · Σ_d q16_d · x8_d ∝ q·(x − mean) up to rounding, so int8 scores order nodes as
+// the float scores would up to a small error (of the true 10 nearest among a query's 100 nearest, 0.93
+// are the int8 top 10 and all but 1 in 2,000 the int8 top 20, against 0.78 and 0.96 with codes of x
+// scaled per dimension). The `rerank` best results of the int8 search (2k by default) are scored again
+// in float32 and the top k of those returned.
 
-// ---- layout, set by configure() (byte addresses in this memory) ----
+// ---- layout, set by configure() (byte addresses in the shared memory) ----
 let nodeCount: i32 = 0;
 let links0: usize = 0; // nodeCount × (maxM0 + 1) i32: count, then ids
 let links0Bytes: usize = 0;
@@ -28,25 +42,37 @@ let upperLinks: usize = 0; // i32 lists of (maxM + 1): count, then ids; level l 
 let upperListInts: i32 = 0;
 let rows8: usize = 0; // nodeCount × stride8 bytes, int8
 let stride8: usize = 0; // bytes between int8 rows (a multiple of 16, 64 to align rows with cache lines)
-let width8: usize = 0; // dim rounded up to 16: the bytes of an int8 row that are scored
+let width8: usize = 0; // dim rounded up to 16: the bytes of an int8 row that are scored; its scale follows
 let rowsF: usize = 0; // nodeCount × strideF bytes, float32
 let strideF: usize = 0; // multiple of 16
 let deleted: usize = 0; // nodeCount u8
-let visited: usize = 0; // one bit per node (nodeCount / 8 bytes, rounded up to 8), cleared per query
+let visited: usize = 0; // one byte per node: the number (1-255) of the last query that reached it
 let entryPoint: i32 = 0;
 let maxLevel: i32 = 0;
+let dimCount: i32 = 0;
+// the shared scratch (the same addresses in both instances)
+let epochAt: usize = 0; // i32: the current query's number, 1-255 (the marks are cleared when it wraps);
+// then i32: how many nodes are deleted (set by the host; 0 lets walks skip the flags)
+let taken: usize = 0; // one bit per node, for finish()
 let queryF: usize = 0; // strideF bytes: the query as given, normalised in place
 let query16: usize = 0; // width8 × 2 bytes
-let dimScale: usize = 0; // width8 f32: 1 / a_d
-let dimCount: i32 = 0;
-let candScores: usize = 0; // nodeCount + 1 f32 (negated scores)
+let finalScores: usize = 0; // a heap of up to 2 efCapacity + 1 (score, id) pairs, for finish()
+let finalIds: usize = 0;
+let outScores: usize = 0; // up to efCapacity results, best first
+let outIds: usize = 0;
+// a walker: a block of [candidate count i32, result count i32, padding to 64 bytes] and its lists
+let walker: usize = 0; // this instance's
+let partner: usize = 0; // the other thread's (split() and finish() reach into it)
+let resScoresAt: usize = 0; // offsets in a block
+let resIdsAt: usize = 0;
+let candScoresAt: usize = 0;
+let candIdsAt: usize = 0;
+let candScores: usize = 0; // nodeCount + 1 f32 (negated scores), this walker's
 let candIds: usize = 0;
 let resScores: usize = 0; // efCapacity + 1 f32
 let resIds: usize = 0;
 let neighborIds: usize = 0; // maxM0 i32 (also maxM)
 let neighborScores: usize = 0;
-let outScores: usize = 0; // up to efCapacity results, best first
-let outIds: usize = 0;
 // where touched bytes go, so that the loads are kept
 let sink: i32 = 0;
 // running totals, for benchmarks: nodes scored and nodes expanded on level 0
@@ -59,6 +85,28 @@ export function scoredTotal(): f64 {
 
 export function expandedTotal(): f64 {
   return expanded;
+}
+
+@inline
+function roundUp16(bytes: usize): usize {
+  return (bytes + 15) & ~15;
+}
+
+/** Bytes of the shared scratch configure() lays out at sharedAt (16-byte aligned). */
+export function sharedBytes(count: i32, dim: i32, efCapacity: i32): usize {
+  const s8 = roundUp16(<usize>dim);
+  const sF = roundUp16(<usize>dim << 2);
+  const finalBytes = roundUp16(<usize>(2 * efCapacity + 2) << 2);
+  const outBytes = roundUp16(<usize>(efCapacity + 1) << 2);
+  return 16 + visitedBytes(count) + sF + (s8 << 1) + 2 * finalBytes + 2 * outBytes;
+}
+
+/** Bytes of one walker's block (16-byte aligned). */
+export function walkerBytes(count: i32, maxM0: i32, maxM: i32, efCapacity: i32): usize {
+  const maxLinks = <usize>max(maxM0, maxM);
+  const resBytes = roundUp16(<usize>(efCapacity + 1) << 2);
+  const candBytes = roundUp16(<usize>(count + 1) << 2);
+  return 64 + 2 * resBytes + 2 * candBytes + 2 * roundUp16(maxLinks << 2);
 }
 
 export function configure(
@@ -75,14 +123,16 @@ export function configure(
   rowsFStride: usize,
   deletedAt: usize,
   visitedAt: usize,
-  scratchAt: usize,
+  sharedAt: usize,
+  walkerAt: usize,
+  partnerAt: usize,
   efCapacity: i32,
   entry: i32,
   topLevel: i32,
 ): void {
   nodeCount = count;
   dimCount = dim;
-  width8 = (<usize>dim + 15) & ~15;
+  width8 = roundUp16(<usize>dim);
   links0 = linksAt;
   links0Bytes = <usize>(maxM0 + 1) << 2;
   upperStart = upperStartAt;
@@ -96,33 +146,65 @@ export function configure(
   visited = visitedAt;
   entryPoint = entry;
   maxLevel = topLevel;
-  // scratch, each piece 16-byte aligned
-  let at = (scratchAt + 15) & ~15;
+  let at = sharedAt;
+  epochAt = at;
+  at += 16;
+  taken = at;
+  at += visitedBytes(count);
   queryF = at;
   at += strideF;
   query16 = at;
   at += width8 << 1;
-  dimScale = at;
-  at += width8 << 2;
-  const maxLinks = <usize>max(maxM0, maxM);
-  neighborIds = at;
-  at += ((maxLinks << 2) + 15) & ~15;
-  neighborScores = at;
-  at += ((maxLinks << 2) + 15) & ~15;
-  const resBytes = ((<usize>(efCapacity + 1) << 2) + 15) & ~15;
-  resScores = at;
-  at += resBytes;
-  resIds = at;
-  at += resBytes;
+  const finalBytes = roundUp16(<usize>(2 * efCapacity + 2) << 2);
+  finalScores = at;
+  at += finalBytes;
+  finalIds = at;
+  at += finalBytes;
+  const outBytes = roundUp16(<usize>(efCapacity + 1) << 2);
   outScores = at;
-  at += resBytes;
+  at += outBytes;
   outIds = at;
-  at += resBytes;
-  const candBytes = ((<usize>(count + 1) << 2) + 15) & ~15;
-  candScores = at;
-  at += candBytes;
-  candIds = at;
-  memory.fill(visited, 0, visitedBytes(count));
+  // a walker's block
+  const resBytes = roundUp16(<usize>(efCapacity + 1) << 2);
+  const candBytes = roundUp16(<usize>(count + 1) << 2);
+  const maxLinks = <usize>max(maxM0, maxM);
+  resScoresAt = 64;
+  resIdsAt = resScoresAt + resBytes;
+  candScoresAt = resIdsAt + resBytes;
+  candIdsAt = candScoresAt + candBytes;
+  const neighborIdsAt = candIdsAt + candBytes;
+  const neighborScoresAt = neighborIdsAt + roundUp16(maxLinks << 2);
+  walker = walkerAt;
+  partner = partnerAt;
+  resScores = walker + resScoresAt;
+  resIds = walker + resIdsAt;
+  candScores = walker + candScoresAt;
+  candIds = walker + candIdsAt;
+  neighborIds = walker + neighborIdsAt;
+  neighborScores = walker + neighborScoresAt;
+}
+
+/** Clears the visited marks and starts the query numbers over (after a new layout, before any query). */
+export function resetMarks(): void {
+  memory.fill(visited, 0, <usize>nodeCount);
+  store<i32>(epochAt, 0);
+}
+
+/**
+ * Swaps this instance's walker and its partner's: the main thread walks the partner's share itself
+ * when the worker has not started on it (swap, walk, rescore, swap back).
+ */
+export function swapWalkers(): void {
+  const other = partner;
+  partner = walker;
+  walker = other;
+  const offset = walker - partner; // as usize, wraps around: adding it moves every address alike
+  resScores += offset;
+  resIds += offset;
+  candScores += offset;
+  candIds += offset;
+  neighborIds += offset;
+  neighborScores += offset;
 }
 
 @inline
@@ -130,22 +212,8 @@ function visitedBytes(count: i32): usize {
   return ((<usize>count + 63) >> 3) & ~7;
 }
 
-/** Bytes of scratch configure() lays out after scratchAt. */
-export function scratchBytes(count: i32, dim: i32, maxM0: i32, maxM: i32, efCapacity: i32): usize {
-  const s8 = (<usize>dim + 15) & ~15;
-  const sF = ((<usize>dim << 2) + 15) & ~15;
-  const maxLinks = <usize>max(maxM0, maxM);
-  const resBytes = ((<usize>(efCapacity + 1) << 2) + 15) & ~15;
-  const candBytes = ((<usize>(count + 1) << 2) + 15) & ~15;
-  return 16 + sF + (s8 << 1) + (s8 << 2) + 2 * (((maxLinks << 2) + 15) & ~15) + 4 * resBytes + 2 * candBytes;
-}
-
 export function queryAddress(): usize {
   return queryF;
-}
-
-export function dimScaleAddress(): usize {
-  return dimScale;
 }
 
 export function outScoresAddress(): usize {
@@ -187,9 +255,8 @@ function scoreInt8(node: i32): f32 {
     b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(bytes), v128.load(q, 16)));
   }
   const sum = i32x4.add(a, b);
-  return <f32>(
-    i32x4.extract_lane(sum, 0) + i32x4.extract_lane(sum, 1) + i32x4.extract_lane(sum, 2) + i32x4.extract_lane(sum, 3)
-  );
+  const total = i32x4.extract_lane(sum, 0) + i32x4.extract_lane(sum, 1) + i32x4.extract_lane(sum, 2) + i32x4.extract_lane(sum, 3);
+  return <f32>total * load<f32>(row + width8);
 }
 
 @inline
@@ -199,16 +266,20 @@ function sumLanes(v: v128): f32 {
 
 // Four int8 rows at once, so that the loads of four (likely uncached) rows are in flight together.
 function scoreInt8Four(ids: usize, scores: usize): void {
-  const rowA = rows8 + <usize>load<i32>(ids) * stride8;
-  const rowB = rows8 + <usize>load<i32>(ids, 4) * stride8;
-  const rowC = rows8 + <usize>load<i32>(ids, 8) * stride8;
-  const rowD = rows8 + <usize>load<i32>(ids, 12) * stride8;
+  const rows = rows8;
+  const stride = stride8;
+  const width = width8;
+  const query = query16;
+  const rowA = rows + <usize>load<i32>(ids) * stride;
+  const rowB = rows + <usize>load<i32>(ids, 4) * stride;
+  const rowC = rows + <usize>load<i32>(ids, 8) * stride;
+  const rowD = rows + <usize>load<i32>(ids, 12) * stride;
   let a = i32x4.splat(0);
   let b = i32x4.splat(0);
   let c = i32x4.splat(0);
   let d = i32x4.splat(0);
-  for (let o: usize = 0; o < width8; o += 16) {
-    const q = query16 + (o << 1);
+  for (let o: usize = 0; o < width; o += 16) {
+    const q = query + (o << 1);
     const qLow = v128.load(q);
     const qHigh = v128.load(q, 16);
     const bytesA = v128.load(rowA + o);
@@ -224,7 +295,11 @@ function scoreInt8Four(ids: usize, scores: usize): void {
   const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
   const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
   const sums = i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
-  v128.store(scores, f32x4.convert_i32x4_s(sums));
+  let rowScales = f32x4.splat(load<f32>(rowA + width));
+  rowScales = f32x4.replace_lane(rowScales, 1, load<f32>(rowB + width));
+  rowScales = f32x4.replace_lane(rowScales, 2, load<f32>(rowC + width));
+  rowScales = f32x4.replace_lane(rowScales, 3, load<f32>(rowD + width));
+  v128.store(scores, f32x4.mul(f32x4.convert_i32x4_s(sums), rowScales));
 }
 
 @inline
@@ -259,13 +334,18 @@ function heapPop(scores: usize, ids: usize, size: i32): void {
 /** Puts (value, id) in place of the root of a heap of `last` entries and sifts it down. */
 @inline
 function heapReplaceRoot(scores: usize, ids: usize, last: i32, value: f32, id: i32): void {
-  let pos: i32 = 0;
+  siftDown(scores, ids, 0, last, value, id);
+}
+
+/** Puts (value, id) at position pos of a heap of `size` entries and moves it down to where it belongs. */
+@inline
+function siftDown(scores: usize, ids: usize, pos: i32, size: i32, value: f32, id: i32): void {
   for (;;) {
     const left = 2 * pos + 1;
-    if (left >= last) break;
+    if (left >= size) break;
     let child = left;
     const right = left + 1;
-    if (right < last && load<f32>(scores + (<usize>right << 2)) < load<f32>(scores + (<usize>left << 2))) child = right;
+    if (right < size && load<f32>(scores + (<usize>right << 2)) < load<f32>(scores + (<usize>left << 2))) child = right;
     const childScore = load<f32>(scores + (<usize>child << 2));
     if (!(childScore < value)) break;
     store<f32>(scores + (<usize>pos << 2), childScore);
@@ -294,149 +374,299 @@ function prepareQuery(mode: i32): void {
   }
   if (mode == 0) return;
   let largest: f32 = 0;
-  for (let d: i32 = 0; d < dimCount; d++) {
-    const folded = Mathf.abs(load<f32>(queryF + (<usize>d << 2)) * load<f32>(dimScale + (<usize>d << 2)));
-    if (folded > largest) largest = folded;
-  }
+  for (let d: i32 = 0; d < dimCount; d++) largest = max(largest, Mathf.abs(load<f32>(queryF + (<usize>d << 2))));
   const scale: f32 = largest > 0 ? 32767 / largest : 0;
   memory.fill(query16, 0, width8 << 1);
   for (let d: i32 = 0; d < dimCount; d++) {
-    const folded = load<f32>(queryF + (<usize>d << 2)) * load<f32>(dimScale + (<usize>d << 2));
-    store<i16>(query16 + (<usize>d << 1), <i16>nearest<f32>(folded * scale));
+    store<i16>(query16 + (<usize>d << 1), <i16>nearest<f32>(load<f32>(queryF + (<usize>d << 2)) * scale));
   }
 }
 
+/** Scores the nodes listed at ids (n of them) into scores, their rows' loads first put in flight together. */
+function scoreList(ids: usize, scores: usize, n: i32, mode: i32): void {
+  let j = 0;
+  if (mode != 0) {
+    // WebAssembly has no prefetch: touching each row's cache lines in a tight loop puts all their misses
+    // in flight at once instead of one after another inside the scoring
+    const rows = rows8;
+    const stride = stride8;
+    const last = width8 + 3; // the last byte of the row's scale
+    let touched: i32 = 0;
+    for (; j < n; j++) {
+      const row = rows + <usize>load<i32>(ids + (<usize>j << 2)) * stride;
+      touched += <i32>load<u8>(row) + <i32>load<u8>(row + last);
+    }
+    sink = touched;
+    for (j = 0; j + 3 < n; j += 4) scoreInt8Four(ids + (<usize>j << 2), scores + (<usize>j << 2));
+  }
+  for (; j < n; j++) store<f32>(scores + (<usize>j << 2), score(load<i32>(ids + (<usize>j << 2)), mode));
+}
+
 /**
- * Searches the query at queryAddress() (dim floats, any length; the padding after them must be zero).
- * mode 0: float32 traversal; mode 1: int8 traversal, then the best `rerank` results (at least k) scored
- * in float32. ef ≤ the configured capacity. Writes up to k (score, internal id) pairs, best first, at
- * outScoresAddress()/outIdsAddress() and returns how many.
+ * Starts a search of the query at queryAddress() (dim floats; the padding after them must be zero):
+ * prepares it, clears the visited marks, descends the upper levels and puts the node reached in this
+ * walker's lists. mode 0: float32 traversal; mode 1: int8.
  */
-export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
-  if (nodeCount == 0) return 0;
+export function begin(mode: i32): void {
+  store<i32>(walker, 0);
+  store<i32>(walker, 0, 4);
+  if (nodeCount == 0) return;
   prepareQuery(mode);
   // greedy descent through the upper levels
   let current = entryPoint;
   let currentScore = score(current, mode);
+  // (the best of each list, scored all at once: where hnswlib moves as it scans, it ends on that best)
   for (let level = maxLevel; level > 0; level--) {
     let changed = true;
     while (changed) {
       changed = false;
       const list = upperLinks + ((<usize>(load<i32>(upperStart + (<usize>current << 2)) + (level - 1) * upperListInts)) << 2);
       const count = load<i32>(list) & 0xffff;
+      scoreList(list + 4, neighborScores, count, mode);
+      let next = current;
       for (let j = 0; j < count; j++) {
-        const neighbor = load<i32>(list + 4 + (<usize>j << 2));
-        const s = score(neighbor, mode);
+        const s = load<f32>(neighborScores + (<usize>j << 2));
         if (s > currentScore) {
           currentScore = s;
-          current = neighbor;
+          next = load<i32>(list + 4 + (<usize>j << 2));
           changed = true;
         }
       }
+      current = next;
     }
   }
-  // beam search on level 0
-  // a bit per node keeps the marks in the L1 cache (12.5 KB for 100k nodes); clearing them is cheap
-  memory.fill(visited, 0, visitedBytes(nodeCount));
-  let candSize: i32 = 0;
-  let resSize: i32 = 0;
-  let lower: f32 = 0;
-  const entryBit: i32 = 1 << (current & 7);
-  store<u8>(visited + (<usize>current >> 3), <u8>entryBit);
-  if (load<u8>(deleted + <usize>current) == 0) {
-    heapPush(resScores, resIds, resSize++, currentScore, current);
-    lower = currentScore;
-    heapPush(candScores, candIds, candSize++, -currentScore, current);
-  } else {
-    lower = -Infinity;
-    heapPush(candScores, candIds, candSize++, Infinity, current);
+  // a new query number marks nodes as reached by this query; the marks are cleared every 255 queries
+  let epoch = load<i32>(epochAt) + 1;
+  if (epoch > 255) {
+    memory.fill(visited, 0, <usize>nodeCount);
+    epoch = 1;
   }
-  while (candSize > 0) {
-    const best = -load<f32>(candScores);
-    if (best < lower && resSize == ef) break;
-    const node = load<i32>(candIds);
-    heapPop(candScores, candIds, candSize--);
-    const list = links0 + <usize>node * links0Bytes;
-    expanded++;
+  store<i32>(epochAt, epoch);
+  store<u8>(visited + <usize>current, <u8>epoch);
+  if (load<u8>(deleted + <usize>current) == 0) {
+    heapPush(resScores, resIds, 0, currentScore, current);
+    heapPush(candScores, candIds, 0, -currentScore, current);
+    store<i32>(walker, 1, 4);
+  } else {
+    heapPush(candScores, candIds, 0, Infinity, current);
+  }
+  store<i32>(walker, 1);
+}
+
+/**
+ * The beam search on level 0 from this walker's lists, with a result list of `ef`, until it stops or
+ * after `steps` expansions (−1: no limit). Returns the expansions made.
+ */
+export function walk(ef: i32, mode: i32, steps: i32): i32 {
+  // globals in locals: the compiler reloads a global at every use, a local stays in a register
+  const candS = candScores;
+  const candI = candIds;
+  const resS = resScores;
+  const resI = resIds;
+  const ids = neighborIds;
+  const scores = neighborScores;
+  const marks = visited;
+  const links = links0;
+  const linkBytes = links0Bytes;
+  const epoch = load<i32>(epochAt);
+  // with nothing deleted (the usual case) the flags are not read
+  const flags = load<i32>(epochAt, 4) > 0 ? deleted : 0;
+  let candSize = load<i32>(walker);
+  let resSize = load<i32>(walker, 4);
+  let lower: f32 = resSize > 0 ? load<f32>(resS) : -Infinity;
+  let done: i32 = 0;
+  let fresh: i32 = 0;
+  while (candSize > 0 && done != steps) {
+    const best = -load<f32>(candS);
+    if (best < lower && resSize >= ef) break;
+    const node = load<i32>(candI);
+    heapPop(candS, candI, candSize--);
+    done++;
+    const list = links + <usize>node * linkBytes;
     const count = load<i32>(list) & 0xffff;
     // mark and gather the unvisited neighbours first, then score them: their row loads are independent
-    let fresh: i32 = 0;
+    fresh = 0;
     for (let j = 0; j < count; j++) {
       const neighbor = load<i32>(list + 4 + (<usize>j << 2));
-      const mark = visited + (<usize>neighbor >> 3);
-      const bits: i32 = load<u8>(mark);
-      const bit: i32 = 1 << (neighbor & 7);
-      if (bits & bit) continue;
-      store<u8>(mark, <u8>(bits | bit));
-      store<i32>(neighborIds + (<usize>fresh << 2), neighbor);
+      const mark = marks + <usize>neighbor;
+      if (<i32>load<u8>(mark) == epoch) continue;
+      store<u8>(mark, <u8>epoch);
+      store<i32>(ids + (<usize>fresh << 2), neighbor);
       fresh++;
     }
     scored += fresh;
-    // WebAssembly has no prefetch: touching each row's cache lines (and the next candidate's links) in a
-    // tight loop puts all their misses in flight at once instead of one after another inside the scoring
-    if (mode != 0) {
-      let touched: i32 = 0;
-      for (let j = 0; j < fresh; j++) {
-        const row = rows8 + <usize>load<i32>(neighborIds + (<usize>j << 2)) * stride8;
-        touched += <i32>load<u8>(row) + <i32>load<u8>(row + width8 - 1);
-      }
-      if (candSize > 0) {
-        const next = links0 + <usize>load<i32>(candIds) * links0Bytes;
-        touched += load<i32>(next) + load<i32>(next + 64) + load<i32>(next + links0Bytes - 4);
-      }
-      sink = touched;
+    // the next candidate's links are likely read next: their loads go in flight with the rows'
+    if (mode != 0 && candSize > 0) {
+      const next = links + <usize>load<i32>(candI) * linkBytes;
+      sink = load<i32>(next) + load<i32>(next + 64) + load<i32>(next + linkBytes - 4);
     }
-    let j = 0;
-    if (mode != 0) {
-      for (; j + 3 < fresh; j += 4) scoreInt8Four(neighborIds + (<usize>j << 2), neighborScores + (<usize>j << 2));
-    }
-    for (; j < fresh; j++) {
-      store<f32>(neighborScores + (<usize>j << 2), score(load<i32>(neighborIds + (<usize>j << 2)), mode));
-    }
-    for (j = 0; j < fresh; j++) {
-      const s = load<f32>(neighborScores + (<usize>j << 2));
+    scoreList(ids, scores, fresh, mode);
+    for (let j = 0; j < fresh; j++) {
+      const s = load<f32>(scores + (<usize>j << 2));
       if (resSize < ef || s > lower) {
-        const neighbor = load<i32>(neighborIds + (<usize>j << 2));
-        heapPush(candScores, candIds, candSize++, -s, neighbor);
-        if (load<u8>(deleted + <usize>neighbor) == 0) {
+        const neighbor = load<i32>(ids + (<usize>j << 2));
+        heapPush(candS, candI, candSize++, -s, neighbor);
+        if (flags == 0 || load<u8>(flags + <usize>neighbor) == 0) {
           // a full list drops its worst (the root, below s) for the newcomer in one sift
-          if (resSize < ef) heapPush(resScores, resIds, resSize++, s, neighbor);
-          else heapReplaceRoot(resScores, resIds, resSize, s, neighbor);
+          if (resSize < ef) heapPush(resS, resI, resSize++, s, neighbor);
+          else heapReplaceRoot(resS, resI, resSize, s, neighbor);
         }
-        if (resSize > 0) lower = load<f32>(resScores);
+        if (resSize > 0) lower = load<f32>(resS);
       }
     }
   }
-  if (mode != 0) {
-    // keep the best `rerank` by the int8 score, score them in float32 into the candidate heap area
-    const keep = max(rerank, k);
-    while (resSize > keep) heapPop(resScores, resIds, resSize--);
-    // put every float row's cache lines in flight before scoring them one by one
-    let touched: i32 = 0;
-    for (let i = 0; i < resSize; i++) {
-      const row = rowsF + <usize>load<i32>(resIds + (<usize>i << 2)) * strideF;
-      for (let o: usize = 0; o < strideF; o += 64) touched += load<i32>(row + o);
-      touched += load<i32>(row + strideF - 4);
+  expanded += done;
+  store<i32>(walker, candSize);
+  store<i32>(walker, resSize, 4);
+  return done;
+}
+
+/**
+ * Deals this walker's candidates out between this walker and the partner's, and gives the partner a
+ * copy of the results so far (so that each walker's `lower` starts where this one is). The deal goes by
+ * position in the heap array, even here and odd there: the two children of every entry part ways, so
+ * each level of the heap (each band of ranks, roughly) is halved, the best (the root) staying here.
+ * Each half is then made a heap again in place (Floyd's bottom-up construction, linear time).
+ */
+export function split(): void {
+  const total = load<i32>(walker);
+  const resSize = load<i32>(walker, 4);
+  const theirScores = partner + candScoresAt;
+  const theirIds = partner + candIdsAt;
+  let mine: i32 = 0;
+  let theirs: i32 = 0;
+  for (let i = 0; i < total; i++) {
+    const s = load<f32>(candScores + (<usize>i << 2));
+    const id = load<i32>(candIds + (<usize>i << 2));
+    if ((i & 1) == 0) {
+      store<f32>(candScores + (<usize>mine << 2), s);
+      store<i32>(candIds + (<usize>mine << 2), id);
+      mine++;
+    } else {
+      store<f32>(theirScores + (<usize>theirs << 2), s);
+      store<i32>(theirIds + (<usize>theirs << 2), id);
+      theirs++;
     }
-    sink = touched;
-    let size: i32 = 0;
-    for (let i = 0; i < resSize; i++) {
-      const node = load<i32>(resIds + (<usize>i << 2));
-      heapPush(candScores, candIds, size++, scoreFloat(node), node);
-      if (size > k) heapPop(candScores, candIds, size--);
-    }
-    resSize = size;
-    memory.copy(resScores, candScores, <usize>size << 2);
-    memory.copy(resIds, candIds, <usize>size << 2);
   }
-  while (resSize > k) heapPop(resScores, resIds, resSize--);
-  // pop worst first into the output, filled from the back
-  const found = resSize;
-  while (resSize > 0) {
-    const last = resSize - 1;
-    store<f32>(outScores + (<usize>last << 2), load<f32>(resScores));
-    store<i32>(outIds + (<usize>last << 2), load<i32>(resIds));
-    heapPop(resScores, resIds, resSize--);
+  heapify(candScores, candIds, mine);
+  heapify(theirScores, theirIds, theirs);
+  memory.copy(partner + resScoresAt, resScores, <usize>resSize << 2);
+  memory.copy(partner + resIdsAt, resIds, <usize>resSize << 2);
+  store<i32>(walker, mine);
+  store<i32>(partner, theirs);
+  store<i32>(partner, resSize, 4);
+}
+
+/** Makes the n pairs at (scores, ids) a min-heap: each parent sifted down, the last parent first. */
+function heapify(scores: usize, ids: usize, n: i32): void {
+  for (let start = (n >> 1) - 1; start >= 0; start--) {
+    siftDown(scores, ids, start, n, load<f32>(scores + (<usize>start << 2)), load<i32>(ids + (<usize>start << 2)));
+  }
+}
+
+/**
+ * int8 traversal: keeps this walker's best `rerank` results (at least k) by their int8 scores and
+ * scores them again in float32, leaving them as a plain list (no longer a heap) in its result arrays.
+ */
+export function rescore(k: i32, rerank: i32): void {
+  let n = load<i32>(walker, 4);
+  const keep = max(rerank, k);
+  if (n > keep) {
+    // the results as a list in the (finished) candidate arrays, the best `keep` back as a heap
+    memory.copy(candScores, resScores, <usize>n << 2);
+    memory.copy(candIds, resIds, <usize>n << 2);
+    let size: i32 = 0;
+    for (let i = 0; i < n; i++) {
+      const s = load<f32>(candScores + (<usize>i << 2));
+      const id = load<i32>(candIds + (<usize>i << 2));
+      if (size < keep) heapPush(resScores, resIds, size++, s, id);
+      else if (s > load<f32>(resScores)) heapReplaceRoot(resScores, resIds, size, s, id);
+    }
+    n = size;
+  }
+  // put every float row's cache lines in flight before scoring them one by one
+  let touched: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    const row = rowsF + <usize>load<i32>(resIds + (<usize>i << 2)) * strideF;
+    for (let o: usize = 0; o < strideF; o += 64) touched += load<i32>(row + o);
+    touched += load<i32>(row + strideF - 4);
+  }
+  sink = touched;
+  for (let i = 0; i < n; i++) store<f32>(resScores + (<usize>i << 2), scoreFloat(load<i32>(resIds + (<usize>i << 2))));
+  store<i32>(walker, n, 4);
+}
+
+/**
+ * Ends a search: this walker's results (and the partner's when `merge` is 1; both rescored first in
+ * int8 mode) and the top k written best first at outScoresAddress()/outIdsAddress(). Returns how many
+ * (fewer than k when the graph holds fewer).
+ */
+export function finish(k: i32, merge: i32): i32 {
+  let size: i32 = 0;
+  // this walker's list: no node twice
+  const n = load<i32>(walker, 4);
+  for (let i = 0; i < n; i++) {
+    const s = load<f32>(resScores + (<usize>i << 2));
+    const id = load<i32>(resIds + (<usize>i << 2));
+    if (size < k) heapPush(finalScores, finalIds, size++, s, id);
+    else if (s > load<f32>(finalScores)) heapReplaceRoot(finalScores, finalIds, size, s, id);
+  }
+  if (merge == 0) return output(size);
+  // The partner's list may hold a node of this one (a race on the marks), with the same float score. A
+  // copy can only get in where the first is still held (it would have to beat the root, which is at
+  // least as good as any node dropped), so for a small k it is looked for among the held; for a large
+  // k a bit per node says which were taken.
+  const small = k <= 64;
+  if (!small) {
+    memory.fill(taken, 0, visitedBytes(nodeCount));
+    for (let i = 0; i < n; i++) markTaken(load<i32>(resIds + (<usize>i << 2)));
+  }
+  const theirScores = partner + resScoresAt;
+  const theirIds = partner + resIdsAt;
+  const theirs = load<i32>(partner, 4);
+  for (let i = 0; i < theirs; i++) {
+    const s = load<f32>(theirScores + (<usize>i << 2));
+    if (size == k && !(s > load<f32>(finalScores))) continue;
+    const id = load<i32>(theirIds + (<usize>i << 2));
+    if (small ? held(id, size) : !markTaken(id)) continue;
+    if (size < k) heapPush(finalScores, finalIds, size++, s, id);
+    else heapReplaceRoot(finalScores, finalIds, size, s, id);
+  }
+  return output(size);
+}
+
+/** Whether id is among the first `size` entries of the final heap. */
+function held(id: i32, size: i32): bool {
+  for (let j = 0; j < size; j++) if (load<i32>(finalIds + (<usize>j << 2)) == id) return true;
+  return false;
+}
+
+/** Sets id's bit in `taken`; false when it was set already. */
+function markTaken(id: i32): bool {
+  const mark = taken + (<usize>id >> 3);
+  const bits: i32 = load<u8>(mark);
+  const bit: i32 = <i32>1 << (id & 7);
+  store<u8>(mark, <u8>(bits | bit));
+  return (bits & bit) == 0;
+}
+
+/** Pops the final heap of `size` worst first into the output, filled from the back; returns size. */
+function output(size: i32): i32 {
+  const found = size;
+  while (size > 0) {
+    const last = size - 1;
+    store<f32>(outScores + (<usize>last << 2), load<f32>(finalScores));
+    store<i32>(outIds + (<usize>last << 2), load<i32>(finalIds));
+    heapPop(finalScores, finalIds, size--);
   }
   return found;
+}
+
+/** One walker from start to end: begin, walk, finish (see those); ef ≤ the configured capacity. */
+export function search(k: i32, ef: i32, mode: i32, rerank: i32): i32 {
+  if (nodeCount == 0) return 0;
+  begin(mode);
+  walk(ef, mode, -1);
+  if (mode != 0) rescore(k, rerank);
+  return finish(k, 0);
 }

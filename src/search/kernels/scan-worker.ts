@@ -2,11 +2,8 @@
 // shared memory it is given and then sleeps on the control block; each request names a range of work
 // (the arguments of scanBatch or scanOneHalf), which it runs before publishing the request as done.
 import { workerData } from 'node:worker_threads';
+import { DONE, QUIT, READY, REQUEST } from './kernel-worker.js';
 
-const REQUEST = 0;
-const DONE = 1;
-const READY = 2;
-const QUIT = 3;
 const PARAMS = 4;
 const OP = 30;
 const RESULT = 31;

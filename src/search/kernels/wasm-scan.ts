@@ -8,9 +8,8 @@
 // Memory layout (bytes): [0, 64K) left to AssemblyScript | control block (256) | panels (grows in place)
 // | scratch, recomputed per call: mask, queries, heaps of this thread, heaps of the worker.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { distModule } from '../../util/paths.js';
 import { wasmModule } from '../../util/wasm.js';
+import { DONE, KernelWorker } from './kernel-worker.js';
 import { heapPush } from './scan.js';
 
 const PAGE = 65536;
@@ -23,11 +22,7 @@ const BLOCK_BYTES = 192 * 1024;
 /** Longest wait for the worker before its share is done here instead (ms). */
 const WORKER_TIMEOUT_MS = 20_000;
 
-// control block, in i32 slots
-const REQUEST = 0;
-const DONE = 1;
-const READY = 2;
-const QUIT = 3;
+// control block slots of this kernel (see kernel-worker.ts; shared with scan-worker.ts)
 const PARAMS = 4; // the kernel's arguments (up to 14)
 const OP = 30; // which kernel the worker runs: OP_BATCH or OP_HALF
 const RESULT = 31; // what scanOneHalf returned in the worker
@@ -35,20 +30,6 @@ const OP_BATCH = 0;
 const OP_HALF = 1;
 /** 2u + rounding slack: u = 2^-8 bounds |bfloat16 score − float score| for unit vectors (scan.as.ts). */
 const HALF_MARGIN = 2 / 256 + 1e-4;
-
-/** Stops a scanner's worker when the scanner is garbage-collected without close(). */
-const workerRegistry = new FinalizationRegistry<{ control: Int32Array; worker: Worker }>(
-  ({ control, worker }) => {
-    stopWorker(control, worker);
-  },
-);
-
-function stopWorker(control: Int32Array, worker: Worker): void {
-  Atomics.store(control, QUIT, 1);
-  Atomics.add(control, REQUEST, 1);
-  Atomics.notify(control, REQUEST);
-  void worker.terminate();
-}
 
 interface ScanExports {
   scanOne(...args: number[]): void;
@@ -79,8 +60,7 @@ export class WasmScanner {
   private candidateCapacity = 4096;
   private rowCount = 0;
   private panelCapacity = 0;
-  private worker: Worker | undefined;
-  private workerBroken = false;
+  private readonly worker: KernelWorker;
   private floats!: Float32Array;
   private ints!: Int32Array;
   private bytes!: Uint8Array;
@@ -98,7 +78,8 @@ export class WasmScanner {
     });
     const instance = new WebAssembly.Instance(wasmModule('scan'), { env: { memory: this.memory } });
     this.kernel = instance.exports as unknown as ScanExports;
-    this.control = new Int32Array(this.memory.buffer, CONTROL, 64);
+    this.worker = new KernelWorker('search/kernels/scan-worker.js', 'scan', this.memory, CONTROL);
+    this.control = this.worker.control;
     this.refreshViews();
   }
 
@@ -517,33 +498,10 @@ export class WasmScanner {
     return true;
   }
 
-  /** Whether this scan should be shared with the worker; spawns it (lazily) the first time. */
+  /** Whether this scan should be shared with the worker; starts it (lazily) the first time. */
   private useWorker(work: number): boolean {
-    if (this.threads < 2 || this.workerBroken || work < this.parallelThreshold) return false;
-    if (this.worker === undefined) {
-      this.spawnWorker();
-      return false; // not ready yet: this scan runs here alone
-    }
-    return Atomics.load(this.control, READY) === 1;
-  }
-
-  private spawnWorker(): void {
-    let path: string;
-    try {
-      path = distModule('search/kernels/scan-worker.js');
-    } catch {
-      this.workerBroken = true; // not built: stay single-threaded
-      return;
-    }
-    const worker = new Worker(path, {
-      workerData: { module: wasmModule('scan'), memory: this.memory, control: CONTROL },
-    });
-    worker.unref();
-    worker.on('error', () => {
-      this.workerBroken = true;
-    });
-    this.worker = worker;
-    workerRegistry.register(this, { control: this.control, worker }, this);
+    if (this.threads < 2 || work < this.parallelThreshold) return false;
+    return this.worker.available();
   }
 
   private post(params: number[], op = OP_BATCH): number {
@@ -551,9 +509,7 @@ export class WasmScanner {
     for (let i = 0; i < params.length; i++) words[PARAMS + i] = params[i]!;
     if (op === OP_HALF) new Float32Array(this.memory.buffer, CONTROL, 64)[PARAMS + 10] = params[10]!;
     words[OP] = op;
-    const request = Atomics.add(this.control, REQUEST, 1) + 1;
-    Atomics.notify(this.control, REQUEST);
-    return request;
+    return this.worker.post();
   }
 
   /** Waits for the worker to finish `request`; false (and the worker is retired) if it did not in time. */
@@ -566,8 +522,7 @@ export class WasmScanner {
       if (left <= 0) break;
       Atomics.wait(this.control, DONE, done, left);
     }
-    this.workerBroken = true;
-    void this.worker?.terminate();
+    this.worker.stop();
     return false;
   }
 
@@ -576,29 +531,17 @@ export class WasmScanner {
    * false when this scanner runs on one thread (threads 1, worker script not built, or worker failed).
    */
   async warmUp(timeoutMs = 10_000): Promise<boolean> {
-    if (this.threads < 2 || this.workerBroken) return false;
-    if (this.worker === undefined) this.spawnWorker();
-    const started = Date.now();
-    while (!this.workerBroken && Atomics.load(this.control, READY) !== 1) {
-      if (Date.now() - started > timeoutMs) return false;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return !this.workerBroken;
+    return this.threads >= 2 && this.worker.warmUp(timeoutMs);
   }
 
   /** Whether scans may currently be shared with a ready worker. */
   get parallelReady(): boolean {
-    return this.threads >= 2 && !this.workerBroken && Atomics.load(this.control, READY) === 1;
+    return this.threads >= 2 && this.worker.ready;
   }
 
   /** Stops the worker thread (it is unref'd, so this is only needed to free it early). */
   close(): void {
-    if (this.worker !== undefined) {
-      workerRegistry.unregister(this);
-      stopWorker(this.control, this.worker);
-      this.worker = undefined;
-    }
-    this.workerBroken = true;
+    this.worker.stop();
   }
 }
 
