@@ -404,8 +404,8 @@ function scoreList(ids: usize, scores: usize, n: i32, mode: i32): void {
 
 /**
  * Starts a search of the query at queryAddress() (dim floats; the padding after them must be zero):
- * prepares it, clears the visited marks, descends the upper levels and puts the node reached in this
- * walker's lists. mode 0: float32 traversal; mode 1: int8.
+ * prepares it, takes a new query number for the visited marks, descends the upper levels and puts the
+ * node reached in this walker's lists. mode 0: float32 traversal; mode 1: int8.
  */
 export function begin(mode: i32): void {
   store<i32>(walker, 0);

@@ -1,6 +1,6 @@
 // Host side of the WebAssembly HNSW search (hnsw.as.ts): lays a graph read from an hnswlib file
-// (../hnswlib-format.ts) out in the kernel's own (shared) memory once, with an int8 copy of the rows
-// quantised per row, and answers single queries with a few calls into the kernel (no per-query
+// (../hnswlib-format.ts) out in the kernel's own (shared) memory once, with int8 codes of the rows
+// (of x − mean, a scale per row), and answers single queries with a few calls into the kernel (no per-query
 // allocation inside it, no crossing into N-API). With two threads, a persistent worker (hnsw-worker.ts)
 // runs a second instance of the kernel on the same memory: after a few expansions here the candidate
 // queue is split between the two walkers, both walk at once, and the results are merged (see the
