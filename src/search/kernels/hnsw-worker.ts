@@ -4,29 +4,17 @@
 // dealt it (and rescores its results in float32). After each request it spins for a moment before
 // sleeping, so that the next query of a stream finds it awake (waking a sleeping thread takes longer
 // than a walk's share of the time).
-import { workerData } from 'node:worker_threads';
-import { DONE, QUIT, READY, REQUEST } from './kernel-worker.js';
+import { DONE, HNSW_SLOTS, kernelInWorker, QUIT, READY, REQUEST } from './kernel-worker.js';
 
-const OP = 4;
-const CLAIM = 5;
-const PARAMS = 8;
-const OP_CONFIGURE = 1;
-const OP_WALK = 2;
-const CONFIGURE_ARGUMENTS = 19;
+const { OP, CLAIM, PARAMS, CONFIGURE, WALK } = HNSW_SLOTS;
 /** How many times to look for the next request after one is done before sleeping (1.7 ms here). */
 const SPIN_LIMIT = 100_000;
 
-const { module, memory, control } = workerData as {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  control: number;
-};
-const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+const { kernel, slots } = kernelInWorker<{
   configure(...args: number[]): void;
   walk(ef: number, mode: number, steps: number): number;
   rescore(k: number, rerank: number): void;
-};
-const slots = new Int32Array(memory.buffer, control, 64);
+}>();
 
 let seen = Atomics.load(slots, REQUEST);
 Atomics.store(slots, READY, 1);
@@ -45,12 +33,11 @@ for (;;) {
   if (request === seen) continue;
   seen = request;
   if (Atomics.load(slots, QUIT) === 1) break;
-  if (Atomics.load(slots, OP) === OP_CONFIGURE) {
-    const args: number[] = [];
-    for (let i = 0; i < CONFIGURE_ARGUMENTS; i++) args.push(slots[PARAMS + i]!);
-    kernel.configure(...args);
+  if (Atomics.load(slots, OP) === CONFIGURE) {
+    // as many arguments as the exported function takes
+    kernel.configure(...slots.subarray(PARAMS, PARAMS + kernel.configure.length));
   } else if (
-    Atomics.load(slots, OP) === OP_WALK &&
+    Atomics.load(slots, OP) === WALK &&
     Atomics.compareExchange(slots, CLAIM, request, -1) === request
   ) {
     // walk(ef, mode), then in int8 mode rescore(k, rerank); a walk the main thread took over (this

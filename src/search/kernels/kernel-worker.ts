@@ -4,7 +4,7 @@
 // parameters, bumps REQUEST and notifies; the worker runs it and stores the request's number in DONE.
 // READY is 1 once the worker is up; QUIT tells it to leave its loop. The worker scripts (scan-worker.ts,
 // hnsw-worker.ts) read the same slots.
-import { Worker } from 'node:worker_threads';
+import { Worker, workerData } from 'node:worker_threads';
 import { distModule } from '../../util/paths.js';
 import { wasmModule } from '../../util/wasm.js';
 
@@ -13,6 +13,18 @@ export const REQUEST = 0;
 export const DONE = 1;
 export const READY = 2;
 export const QUIT = 3;
+
+/**
+ * The HNSW search's slots (wasm-hnsw.ts ↔ hnsw-worker.ts): the request's operation (CONFIGURE or WALK),
+ * CLAIM (a walk request's number until the worker takes it, or the main thread does), its arguments.
+ */
+export const HNSW_SLOTS = { OP: 4, CLAIM: 5, PARAMS: 8, CONFIGURE: 1, WALK: 2 } as const;
+
+/**
+ * The exact scan's slots (wasm-scan.ts ↔ scan-worker.ts): its arguments (up to 14), the operation
+ * (BATCH: scanBatch, HALF: scanOneHalf) and what scanOneHalf returned.
+ */
+export const SCAN_SLOTS = { PARAMS: 4, OP: 30, RESULT: 31, BATCH: 0, HALF: 1 } as const;
 
 /** Stops a worker whose owner was garbage-collected without stop(). */
 const registry = new FinalizationRegistry<{ control: Int32Array; worker: Worker }>(({ control, worker }) => {
@@ -108,4 +120,23 @@ export class KernelWorker {
     }
     this.broken = true;
   }
+}
+
+/**
+ * In a worker script: the kernel instantiated on the shared memory the worker was given, that memory,
+ * and the control block's address and i32 view.
+ */
+export function kernelInWorker<Exports>(): {
+  kernel: Exports;
+  memory: WebAssembly.Memory;
+  control: number;
+  slots: Int32Array;
+} {
+  const { module, memory, control } = workerData as {
+    module: WebAssembly.Module;
+    memory: WebAssembly.Memory;
+    control: number;
+  };
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  return { kernel, memory, control, slots: new Int32Array(memory.buffer, control, 64) };
 }

@@ -1,24 +1,14 @@
 // The second thread of the WebAssembly exact scan (wasm-scan.ts). It instantiates the scan kernel on the
 // shared memory it is given and then sleeps on the control block; each request names a range of work
 // (the arguments of scanBatch or scanOneHalf), which it runs before publishing the request as done.
-import { workerData } from 'node:worker_threads';
-import { DONE, QUIT, READY, REQUEST } from './kernel-worker.js';
+import { DONE, kernelInWorker, QUIT, READY, REQUEST, SCAN_SLOTS } from './kernel-worker.js';
 
-const PARAMS = 4;
-const OP = 30;
-const RESULT = 31;
-const OP_HALF = 1;
+const { PARAMS, OP, RESULT, HALF } = SCAN_SLOTS;
 
-const { module, memory, control } = workerData as {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  control: number;
-};
-const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+const { kernel, memory, control, slots } = kernelInWorker<{
   scanBatch(...args: number[]): void;
   scanOneHalf(...args: number[]): number;
-};
-const slots = new Int32Array(memory.buffer, control, 64);
+}>();
 const words = new Uint32Array(memory.buffer, control, 64);
 const floats = new Float32Array(memory.buffer, control, 64);
 
@@ -31,7 +21,7 @@ for (;;) {
   seen = request;
   if (Atomics.load(slots, QUIT) === 1) break;
   const args: number[] = [];
-  if (Atomics.load(slots, OP) === OP_HALF) {
+  if (Atomics.load(slots, OP) === HALF) {
     // scanOneHalf: 14 arguments, the 11th (margin) a float
     for (let i = 0; i < 14; i++) args.push(i === 10 ? floats[PARAMS + i]! : words[PARAMS + i]!);
     Atomics.store(slots, RESULT, kernel.scanOneHalf(...args));

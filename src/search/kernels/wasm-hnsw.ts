@@ -12,7 +12,7 @@
 // visited marks | shared scratch (query, final heap, output) | this thread's walker | the worker's walker.
 import { wasmModule } from '../../util/wasm.js';
 import type { HnswGraph } from '../hnswlib-format.js';
-import { DONE, KernelWorker, REQUEST } from './kernel-worker.js';
+import { DONE, HNSW_SLOTS, KernelWorker, REQUEST } from './kernel-worker.js';
 
 const PAGE = 65536;
 const CONTROL = 65536;
@@ -32,12 +32,7 @@ const TWO_WALKERS_MIN_COUNT = 2000;
 /** Longest wait for the worker's walk before it is retired and the query run here alone (ms). */
 const WORKER_TIMEOUT_MS = 5000;
 
-// control block slots of this kernel (see kernel-worker.ts; shared with hnsw-worker.ts)
-const OP = 4;
-const CLAIM = 5; // a walk request's number until the worker takes it (or this thread does)
-const PARAMS = 8; // the kernel's arguments (up to 19)
-const OP_CONFIGURE = 1;
-const OP_WALK = 2;
+const { OP, CLAIM, PARAMS, CONFIGURE, WALK } = HNSW_SLOTS;
 
 interface HnswExports {
   configure(...args: number[]): void;
@@ -179,9 +174,9 @@ export class WasmHnswSearcher {
   private floats!: Float32Array;
   private ints!: Int32Array;
   /** The worker's configure() arguments for the current layout (its walker and partner swapped). */
-  private pendingWorkerLayout: number[] = [];
-  /** The layout the worker was last configured with (its configure() arguments). */
-  private workerConfigured: number[] | undefined;
+  private workerLayout: number[] = [];
+  /** Whether the worker has been given workerLayout since it last changed. */
+  private workerLaidOut = false;
   /** Internal id of each label (−1: none), for marking deletions. */
   private readonly nodeOfLabel: Map<number, number> = new Map();
 
@@ -294,8 +289,8 @@ export class WasmHnswSearcher {
     ];
     this.kernel.configure(...common, mine, theirs, efCapacity, entryPoint, maxLevel);
     this.kernel.resetMarks();
-    this.workerConfigured = undefined;
-    this.pendingWorkerLayout = [...common, theirs, mine, efCapacity, entryPoint, maxLevel];
+    this.workerLayout = [...common, theirs, mine, efCapacity, entryPoint, maxLevel];
+    this.workerLaidOut = false;
     this.ints[(shared >> 2) + 1] = this.deletedCount;
     this.efCapacity = efCapacity;
   }
@@ -323,30 +318,19 @@ export class WasmHnswSearcher {
    * fewer.
    */
   search(query: ArrayLike<number>, k: number, ef: number): { labels: number[]; similarities: number[] } {
-    const dim = this.dim;
     const least = this.traversal === 'int8' ? 2 * k : k;
     const beam = Math.max(ef, least);
     if (beam > this.efCapacity) this.configure(Math.max(beam, this.efCapacity * 2));
-    const at = this.kernel.queryAddress() >> 2;
-    const floats = this.floats;
-    const place = (): void => {
-      if (query instanceof Float32Array && query.length === dim) floats.set(query, at);
-      else for (let d = 0; d < dim; d++) floats[at + d] = query[d]!;
-    };
-    place();
-    const int8 = this.traversal === 'int8';
-    const mode = int8 ? 1 : 0;
-    let found: number;
+    this.placeQuery(query);
+    const mode = this.traversal === 'int8' ? 1 : 0;
+    const rerank = mode === 1 ? (this.rerank ?? 2 * k) : 0;
+    let found = -1;
     if (this.useWorker(beam)) {
-      const share = Math.max(Math.ceil(ef * WALKER_EF_SHARE), least);
-      found = this.searchTwoWalkers(k, share, mode, int8 ? (this.rerank ?? 2 * k) : 0);
-      if (found < 0) {
-        place();
-        found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? 2 * k) : 0);
-      }
-    } else {
-      found = this.kernel.search(k, beam, mode, int8 ? (this.rerank ?? 2 * k) : 0);
+      found = this.searchTwoWalkers(k, Math.max(Math.ceil(ef * WALKER_EF_SHARE), least), mode, rerank);
+      if (found < 0) this.placeQuery(query); // the worker did not answer: again on one thread
     }
+    if (found < 0) found = this.kernel.search(k, beam, mode, rerank);
+    const floats = this.floats;
     const scores = this.kernel.outScoresAddress() >> 2;
     const ids = this.kernel.outIdsAddress() >> 2;
     const labels = new Array<number>(found);
@@ -358,17 +342,24 @@ export class WasmHnswSearcher {
     return { labels, similarities };
   }
 
+  /** Copies the query (dim values) to where the kernel reads it. */
+  private placeQuery(query: ArrayLike<number>): void {
+    const at = this.kernel.queryAddress() >> 2;
+    if (query instanceof Float32Array && query.length === this.dim) this.floats.set(query, at);
+    else for (let d = 0; d < this.dim; d++) this.floats[at + d] = query[d]!;
+  }
+
   /** One query on two walkers (see the kernel); −1 when the worker did not answer (retired: search again). */
   private searchTwoWalkers(k: number, ef: number, mode: number, rerank: number): number {
     const kernel = this.kernel;
-    if (this.workerConfigured !== this.pendingWorkerLayout) {
-      if (!this.awaitWorker(this.post(OP_CONFIGURE, this.pendingWorkerLayout))) return -1;
-      this.workerConfigured = this.pendingWorkerLayout;
+    if (!this.workerLaidOut) {
+      if (!this.awaitWorker(this.post(CONFIGURE, this.workerLayout))) return -1;
+      this.workerLaidOut = true;
     }
     kernel.begin(mode);
     kernel.walk(ef, mode, SEED_STEPS);
     kernel.split();
-    const request = this.post(OP_WALK, [ef, mode, k, rerank]);
+    const request = this.post(WALK, [ef, mode, k, rerank]);
     kernel.walk(ef, mode, -1);
     if (mode !== 0) kernel.rescore(k, rerank);
     // A running worker takes a request within a microsecond or two; one still untaken after this walk

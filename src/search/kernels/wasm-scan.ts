@@ -9,7 +9,7 @@
 // | scratch, recomputed per call: mask, queries, heaps of this thread, heaps of the worker.
 import { availableParallelism } from 'node:os';
 import { wasmModule } from '../../util/wasm.js';
-import { DONE, KernelWorker } from './kernel-worker.js';
+import { DONE, KernelWorker, SCAN_SLOTS } from './kernel-worker.js';
 import { heapPush } from './scan.js';
 
 const PAGE = 65536;
@@ -22,12 +22,7 @@ const BLOCK_BYTES = 192 * 1024;
 /** Longest wait for the worker before its share is done here instead (ms). */
 const WORKER_TIMEOUT_MS = 20_000;
 
-// control block slots of this kernel (see kernel-worker.ts; shared with scan-worker.ts)
-const PARAMS = 4; // the kernel's arguments (up to 14)
-const OP = 30; // which kernel the worker runs: OP_BATCH or OP_HALF
-const RESULT = 31; // what scanOneHalf returned in the worker
-const OP_BATCH = 0;
-const OP_HALF = 1;
+const { PARAMS, OP, RESULT, BATCH, HALF } = SCAN_SLOTS;
 /** 2u + rounding slack: u = 2^-8 bounds |bfloat16 score − float score| for unit vectors (scan.as.ts). */
 const HALF_MARGIN = 2 / 256 + 1e-4;
 
@@ -418,7 +413,7 @@ export class WasmScanner {
           theirIds,
           capacity,
         ],
-        OP_HALF,
+        HALF,
       );
     }
     const mine = this.kernel.scanOneHalf(
@@ -504,10 +499,10 @@ export class WasmScanner {
     return this.worker.available();
   }
 
-  private post(params: number[], op = OP_BATCH): number {
+  private post(params: number[], op: number = BATCH): number {
     const words = new Uint32Array(this.memory.buffer, CONTROL, 64);
     for (let i = 0; i < params.length; i++) words[PARAMS + i] = params[i]!;
-    if (op === OP_HALF) new Float32Array(this.memory.buffer, CONTROL, 64)[PARAMS + 10] = params[10]!;
+    if (op === HALF) new Float32Array(this.memory.buffer, CONTROL, 64)[PARAMS + 10] = params[10]!;
     words[OP] = op;
     return this.worker.post();
   }
