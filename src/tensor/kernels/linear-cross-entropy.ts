@@ -48,7 +48,8 @@ export type LinearCrossEntropySaved = WasmState | PlainState;
 /** The rows are cut into this many chunks (at most), whatever the thread count, so db sums alike. */
 const ROW_CHUNKS = 8;
 
-interface Layout {
+/** Where the operands and the row work of one problem sit in the GEMM's shared memory (bytes). */
+export interface Layout {
   threads: number;
   x: number;
   w: number;
@@ -67,7 +68,13 @@ interface Layout {
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
-function layoutFor(gemmKernel: GemmKernel, threads: number, rows: number, k: number, n: number): Layout {
+export function layoutFor(
+  gemmKernel: GemmKernel,
+  threads: number,
+  rows: number,
+  k: number,
+  n: number,
+): Layout {
   let at = gemmOperandBase(gemmKernel, threads);
   const take = (bytes: number): number => {
     const start = at;

@@ -4,12 +4,8 @@
 // plus a scalar tail) with a row holding +∞ and a row whose small entries underflow.
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  claimGemmMemory,
-  gemmOperandBase,
-  reserve,
-  rowsInMemory,
-} from '../../../src/tensor/kernels/matmul-wasm.js';
+import { layoutFor } from '../../../src/tensor/kernels/linear-cross-entropy.js';
+import { claimGemmMemory, reserve, rowsInMemory } from '../../../src/tensor/kernels/matmul-wasm.js';
 import { shutdownMatmulThreads } from '../../../src/tensor/kernels/threads.js';
 import { packagePath } from '../../../src/util/paths.js';
 import { Random } from '../../../src/util/random.js';
@@ -70,21 +66,13 @@ describe.skipIf(!haveWasm)('cross-entropy row kernels against float64 loops', ()
         }
       }
 
+      // laid out as linearSparseSoftmaxCrossEntropy lays out a [rows × 1]·[1 × cols] problem (its
+      // partials have room for more chunks than these)
       const kernel = claimGemmMemory(undefined)!;
-      let at = gemmOperandBase(kernel, 2);
-      const take = (bytes: number): number => {
-        const start = at;
-        at += Math.ceil(bytes / 64) * 64;
-        return start;
-      };
-      const block = take(rows * cols * 4);
-      const biasAt = take(cols * 4);
-      const targetsAt = take(rows * 4);
-      const stats = take(rows * 16);
-      const losses = take(rows * 8);
-      const gradientAt = take(8);
-      const partials = take(chunks * cols * 4);
-      expect(reserve(kernel, at)).toBe(true);
+      const layout = layoutFor(kernel, 2, rows, 1, cols);
+      const { block, stats, losses, partials } = layout;
+      const { bias: biasAt, targets: targetsAt, gradient: gradientAt } = layout;
+      expect(reserve(kernel, layout.end)).toBe(true);
       const buffer = kernel.memory.buffer;
       kernel.floats.set(logits, block >> 2);
       kernel.floats.set(bias, biasAt >> 2);
