@@ -416,7 +416,20 @@ async function benchHnsw(data, truth) {
     const ours = summarize(oursRounds);
     const viaHnswlib = engine === 'hnswlib' ? ours : summarize(hnswlibRounds);
     const raw = summarize(rawRounds);
-    const statsAfter = index.searchStats;
+    // one thread beside two, and the queries whose second share the main thread walked (the worker was
+    // off its core)
+    let oneThreadFields = {};
+    if (twoThreads) {
+      const single = summarize(oneThreadRounds);
+      const statsAfter = index.searchStats;
+      const queriesTimed = Math.max(1, statsAfter.twoWalkers - statsBefore.twoWalkers);
+      oneThreadFields = {
+        one_thread_qps: round(queries.length / single.median),
+        one_thread_qps_best: round(queries.length / single.min),
+        one_thread_recall_at_k: round(recallAt(single.value, truth)),
+        shares_walked_here: round((statsAfter.walkedHere - statsBefore.walkedHere) / queriesTimed),
+      };
+    }
     const entry = {
       ef,
       engine,
@@ -428,21 +441,7 @@ async function benchHnsw(data, truth) {
       speedup_vs_raw: round(raw.median / ours.median),
       speedup_vs_raw_best: round(raw.min / ours.min),
       speedup_vs_raw_cpu: round(raw.cpuMedian / ours.cpuMedian),
-      ...(twoThreads
-        ? (() => {
-            const single = summarize(oneThreadRounds);
-            const queriesTimed = statsAfter.twoWalkers - statsBefore.twoWalkers;
-            return {
-              one_thread_qps: round(queries.length / single.median),
-              one_thread_qps_best: round(queries.length / single.min),
-              one_thread_recall_at_k: round(recallAt(single.value, truth)),
-              // queries whose second share the main thread walked (the worker was off its core)
-              shares_walked_here: round(
-                (statsAfter.walkedHere - statsBefore.walkedHere) / Math.max(1, queriesTimed),
-              ),
-            };
-          })()
-        : {}),
+      ...oneThreadFields,
       hnswlib_engine_qps: round(queries.length / viaHnswlib.median),
       hnswlib_engine_recall_at_k: round(recallAt(viaHnswlib.value, truth)),
       raw_hnswlib_qps: round(queries.length / raw.median),
