@@ -30,7 +30,7 @@ export function stopwordList(lang: Language): string[] {
     default:
       throw new VerboError(
         `no stopword list for language '${lang as string}'; expected en or pt.`,
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
   }
 }
@@ -49,7 +49,7 @@ export function readStopwordFile(path: string): string[] {
   if (statSync(path).isDirectory()) {
     throw new VerboError(
       `stopword list '${path}' is a directory; give a text file with one word per line.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return readFileSync(path, 'utf8')

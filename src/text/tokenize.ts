@@ -587,7 +587,7 @@ export function createNaturalTokenizer(name: NaturalTokenizerName): WordTokenize
     default:
       throw new VerboError(
         `unknown tokenizer '${name as string}'; expected verbo or one of ${NATURAL_TOKENIZERS.join(', ')}.`,
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
   }
   return (text: string) => tokenizer.tokenize(text).filter((token) => token !== '');

@@ -130,11 +130,12 @@ function formatRate(wordsPerSecond: number): string {
 }
 
 async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
-  if (flags.resume && flags.update) throw new VerboError('choose --resume or --update, not both.', 'USAGE');
+  if (flags.resume && flags.update)
+    throw new VerboError('choose --resume or --update, not both.', 'BAD_ARGUMENT');
   if (flags.negative === 0 && !flags.hs) {
     throw new VerboError(
       '--negative 0 needs --hs (hierarchical softmax); otherwise nothing is trained.',
-      'USAGE',
+      'BAD_ARGUMENT',
     );
   }
   const note = flags.quiet ? () => {} : printNote;
