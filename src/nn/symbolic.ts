@@ -53,9 +53,10 @@ export class SymbolicTensor {
   }
 }
 
-/** [null, 28, 28, 1] → "[null, 28, 28, 1]" (Keras writes None; we write null, as JSON does). */
+/** [null, 28, 28, 1] → "(None, 28, 28, 1)", as Keras prints shapes (a one-axis shape is "(None,)"). */
 export function formatSymbolicShape(shape: SymbolicShape): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+  const dims = shape.map((d) => (d === null ? 'None' : String(d)));
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
 }
 
 /** Whether a concrete shape fits a symbolic one (null matches any size). */
