@@ -51,7 +51,7 @@ export function makeDigits(perDigit, random) {
 export async function runDigits(options = {}) {
   const seed = options.seed ?? 1;
   const random = new Random(seed);
-  const train = makeDigits(40, random);
+  const train = makeDigits(80, random);
   const test = makeDigits(20, random);
   const model = nn.sequential(
     [
@@ -68,7 +68,7 @@ export async function runDigits(options = {}) {
     metrics: ['accuracy'],
   });
   const history = await model.fit(train.x, train.y, {
-    epochs: options.epochs ?? 15,
+    epochs: options.epochs ?? 8,
     batchSize: 32,
     seed,
     verbose: options.verbose ?? 0,

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
 import type { Callback, History, Logs } from './callbacks.js';
 import { InputLayer } from './layers/core.js';
-import { type CallContext, Layer, type LayerOptions, type Weight } from './layers/layer.js';
+import { type CallContext, deriveSeed, Layer, type LayerOptions, type Weight } from './layers/layer.js';
 import { getLoss, type LossFn, type LossName } from './losses.js';
 import { getLogger, ProgbarLogger, resolveVerbose, type Verbose } from './logger.js';
 import { getMetric, type MetricFn, type MetricName } from './metrics.js';
@@ -161,14 +161,14 @@ export class Model extends Layer {
         );
       }
     }
-    const inputIds = new Set(inputs.map((x) => x.id));
+    const inputSymbols = new Set(inputs);
     const order: Node[] = [];
     const visited = new Set<Node>();
     const visit = (symbol: SymbolicTensor, path: string[]): void => {
       const node = symbol.node;
       if (visited.has(node)) return;
       if (node.layer instanceof InputLayer) {
-        if (!inputIds.has(symbol.id)) {
+        if (!inputSymbols.has(symbol)) {
           throw new VerboError(
             `model '${this.name}': output depends on input '${symbol.name}' ${formatSymbolicShape(symbol.shape)}, which is not in inputs (via ${path.join(' ← ')}); add it to inputs`,
           );
@@ -186,6 +186,15 @@ export class Model extends Layer {
     this.nodes = order;
     const layers: Layer[] = inputs.map((x) => x.sourceLayer);
     for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
+    // Layers without a name get one unique in this model, by position: dense, dense_1, dense_2, …
+    const taken = new Set(layers.filter((l) => l.nameIsFinal).map((l) => l.name));
+    for (const layer of layers) {
+      if (layer.nameIsFinal) continue;
+      let name = layer.prefix;
+      for (let k = 1; taken.has(name); k++) name = `${layer.prefix}_${k}`;
+      layer.setName(name);
+      taken.add(name);
+    }
     const seen = new Set<string>();
     for (const layer of layers) {
       if (seen.has(layer.name)) {
@@ -200,11 +209,24 @@ export class Model extends Layer {
     for (const layer of layers) this.weights.push(...layer.weights);
     this.built = true;
     this.inputSpec = undefined;
-    if (this.options.seed !== undefined) this.reinitialize(new Random(this.options.seed));
+    // Fresh layers draw their weights from the model's seed and their position (explicit seeds, given,
+    // loaded or trained weights are kept).
+    const seed = this.options.seed ?? 0;
+    layers.forEach((layer, position) => {
+      if (layer.drawnFromDefaultSeed) layer.reinitialize(deriveSeed(seed, position));
+    });
   }
 
-  override reinitialize(random: Random): void {
-    for (const layer of this.layers) layer.reinitialize(random);
+  /** Redraws every layer's weights from `seed` and the layer's position. */
+  override reinitialize(seed: number): void {
+    this.layers.forEach((layer, position) => {
+      layer.reinitialize(deriveSeed(seed, position));
+    });
+  }
+
+  /** Marks every layer's weights as owned (trained or loaded): no later model redraws them. */
+  private keepWeights(): void {
+    for (const layer of this.layers) layer.drawnFromDefaultSeed = false;
   }
 
   override get trainable(): boolean {
@@ -266,7 +288,7 @@ export class Model extends Layer {
   /** Runs the graph on concrete inputs (one per model input). */
   call(inputs: Tensor[], context: CallContext): Tensor[] {
     this.checkInputCount(inputs.length);
-    const values = new Map<number, Tensor>();
+    const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((x, i) => {
       const value = inputs[i]!;
       if (!shapeMatches(x.shape, value.shape)) {
@@ -274,17 +296,17 @@ export class Model extends Layer {
           `model '${this.name}': input '${x.name}' expects shape ${formatSymbolicShape(x.shape)}, got ${formatSymbolicShape(value.shape)}`,
         );
       }
-      values.set(x.id, value);
+      values.set(x, value);
     });
     for (const node of this.nodes) {
-      const args = node.inputs.map((x) => values.get(x.id)!);
+      const args = node.inputs.map((x) => values.get(x)!);
       node.layer.checkConcrete(args);
       const outs = node.layer.call(args, context);
       node.outputs.forEach((y, i) => {
-        values.set(y.id, outs[i]!);
+        values.set(y, outs[i]!);
       });
     }
-    return this.outputs.map((y) => values.get(y.id)!);
+    return this.outputs.map((y) => values.get(y)!);
   }
 
   getConfig(): Record<string, unknown> {
@@ -492,6 +514,7 @@ export class Model extends Layer {
       targets = targets.map((t) => takeRows(t, head));
       count = trainCount;
     }
+    this.keepWeights();
     const random = new Random(options.seed ?? 0);
     const callbacks = options.callbacks === undefined ? [] : [...asList(options.callbacks)];
     const initialEpoch = options.initialEpoch ?? 0;
@@ -865,6 +888,7 @@ export class Model extends Layer {
       }
       w.value.data.set(floats.subarray(entry.offset, entry.offset + entry.length));
     }
+    this.keepWeights();
   }
 
   /** Saves the architecture (model.json) and the weights (weights.json + weights.bin) into `dir`. */

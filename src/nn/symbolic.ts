@@ -19,24 +19,23 @@ export class Node {
   }
 }
 
-let nextSymbolId = 0;
-
 /** A placeholder for a tensor in a model being built: a shape and the node that will compute it. */
 export class SymbolicTensor {
-  /** Unique within the process; used to key values while a model runs. */
-  readonly id: number;
   readonly shape: SymbolicShape;
   /** The node that produces this symbol (an InputLayer's node for model inputs). */
   readonly node: Node;
   /** Which output of the node this is. */
   readonly outputIndex: number;
-  readonly name: string;
-  constructor(shape: SymbolicShape, node: Node, outputIndex: number, name: string) {
-    this.id = nextSymbolId++;
+  constructor(shape: SymbolicShape, node: Node, outputIndex: number) {
     this.shape = Object.freeze([...shape]);
     this.node = node;
     this.outputIndex = outputIndex;
-    this.name = name;
+  }
+
+  /** The layer's name, with `/i` when its node has several outputs (lstm/1 for a returned state). */
+  get name(): string {
+    const layer = this.node.layer.name;
+    return this.node.outputs.length > 1 ? `${layer}/${this.outputIndex}` : layer;
   }
 
   /** The layer whose node produces this symbol. */
