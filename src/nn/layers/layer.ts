@@ -118,7 +118,8 @@ export abstract class Layer {
   /** Gives the layer its name in a model (weights are renamed with it). Called by Model. */
   setName(name: string): void {
     for (const weight of this.weights) {
-      if (weight.name.startsWith(`${this._name}/`)) weight.name = `${name}${weight.name.slice(this._name.length)}`;
+      if (weight.name.startsWith(`${this._name}/`))
+        weight.name = `${name}${weight.name.slice(this._name.length)}`;
     }
     this._name = name;
     this.nameIsFinal = true;
