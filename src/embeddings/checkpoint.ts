@@ -3,14 +3,19 @@
 // trained further (`--update`). A checkpoint folder (normally MODEL_DIR/checkpoint/) holds
 //   weights-<epoch>.f32   input embeddings, output weights, HS weights: raw little-endian float32, in that order
 //   state.json            format + version, options, vocabulary (words and counts in id order),
-//                         epoch, learning-rate position, RNG states, per-epoch history, and the weights file name
+//                         epoch, learning-rate position, RNG states, per-epoch history, the corpus
+//                         fingerprint (resume's check), and the weights file's name, size and sha256
 // Both are written atomically (temporary name + rename); state.json is written last and is the commit
-// point: it always names a complete weights file, and older weights files are removed after it.
+// point: it always names a complete weights file, and older weights files are removed after it. Loading
+// checks everything: a truncated or changed weights file, or weights that are not finite, is refused as
+// a corrupt checkpoint, naming the file.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FormatError, VerboError } from '../util/errors.js';
+import { firstNonFinite, sha256Of } from '../util/model-files.js';
 import { writeFileAtomic } from '../util/files.js';
 import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
+import type { CorpusFingerprint } from './run-checks.js';
 import type { EpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'verbo-word2vec-checkpoint';
@@ -35,6 +40,9 @@ interface CheckpointJson {
   sentencesPerEpoch?: number;
   rngStates: string[];
   history: EpochRecord[];
+  /** sha256 of the weights file (absent in checkpoints written before it). */
+  weightsSha256?: string;
+  corpus?: CorpusFingerprint;
 }
 
 /** The checkpoint folder of a model directory (the final state of the run that wrote it). */
@@ -82,6 +90,8 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
     sentencesPerEpoch: state.sentencesPerEpoch,
     rngStates: state.rngStates,
     history: state.history,
+    weightsSha256: sha256Of(bytes),
+    ...(state.corpus === undefined ? {} : { corpus: state.corpus }),
   };
   writeFileAtomic(join(dir, CHECKPOINT_STATE_FILE), `${JSON.stringify(doc)}\n`);
   for (const name of readdirSync(dir)) {
@@ -159,7 +169,19 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
       `${doc.weightsFile} has ${raw.length} bytes, expected ${expectedBytes}; the checkpoint is truncated or corrupt.`,
     );
   }
+  if (doc.weightsSha256 !== undefined && sha256Of(raw) !== doc.weightsSha256) {
+    fail(
+      `${doc.weightsFile} does not have the contents state.json recorded (sha256); the checkpoint is corrupt.`,
+    );
+  }
   const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const bad = firstNonFinite(floats);
+  if (bad >= 0) {
+    fail(
+      `${doc.weightsFile} holds ${floats[bad]} at weight ${bad}: the run had diverged or the file is corrupt; start a new run.`,
+    );
+  }
+  if (doc.corpus !== undefined && !isFingerprint(doc.corpus)) fail('"corpus" is malformed.');
   return {
     options,
     vocabulary,
@@ -174,5 +196,17 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
     sentencesPerEpoch: doc.sentencesPerEpoch ?? 0,
     rngStates: doc.rngStates!,
     history: doc.history!,
+    ...(doc.corpus === undefined ? {} : { corpus: doc.corpus }),
   };
+}
+
+function isFingerprint(value: unknown): value is CorpusFingerprint {
+  const print = value as CorpusFingerprint;
+  return (
+    typeof print === 'object' &&
+    print !== null &&
+    Number.isSafeInteger(print.tokens) &&
+    Number.isSafeInteger(print.sentences) &&
+    typeof print.countsSha256 === 'string'
+  );
 }

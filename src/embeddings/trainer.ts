@@ -35,6 +35,13 @@ import {
   type Vocabulary,
 } from '../vocab/index.js';
 import { saveCheckpoint } from './checkpoint.js';
+import {
+  type CorpusFingerprint,
+  checkFiniteEpoch,
+  checkResumedCorpus,
+  checkResumeOptions,
+  corpusFingerprint,
+} from './run-checks.js';
 import { buildHuffmanTree } from './huffman.js';
 import { KeyedVectors } from './keyed-vectors.js';
 import {
@@ -152,6 +159,8 @@ export interface TrainingState {
   rngStates: string[];
   /** Per completed epoch: average loss, seconds, raw words/s. */
   history: EpochRecord[];
+  /** The corpus the run trains on, for resume's check (absent in checkpoints written before it). */
+  corpus?: CorpusFingerprint;
 }
 
 export interface EpochRecord {
@@ -239,6 +248,9 @@ class ChunkCache {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'verbo-w2v-'));
     this.fd = openSync(join(this.dir, 'chunks.i32'), 'w+');
+    // The open handle keeps the file readable; removing its name now means nothing is left behind in
+    // the temporary folder even when the process is killed (-9) mid-run.
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   append(ids: Int32Array, ends: Int32Array, rawWords: number, sentences: number): void {
@@ -442,6 +454,7 @@ export async function trainWord2Vec(
   const previous = options.resume ?? options.update;
   check(!(options.resume && options.update), 'give either resume or update, not both.');
   let resolved = resolveOptions(options);
+  if (options.resume !== undefined) checkResumeOptions(options, options.resume.options);
   if (previous !== undefined) {
     // The model's shape comes from the saved state; a resume also keeps its schedule settings.
     const kept = previous.options;
@@ -471,7 +484,9 @@ export async function trainWord2Vec(
   let wordsPerEpoch: number;
   let rawWordsPerEpoch: number;
   let sentencesPerEpoch: number;
+  let corpusPrint: CorpusFingerprint;
   if (options.resume) {
+    corpusPrint = await checkResumedCorpus(corpus, options.resume);
     vocabulary = options.resume.vocabulary;
     wordsPerEpoch = options.resume.wordsPerEpoch;
     rawWordsPerEpoch = options.resume.rawWordsPerEpoch;
@@ -482,12 +497,14 @@ export async function trainWord2Vec(
     wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
     rawWordsPerEpoch = counter.tokens;
     sentencesPerEpoch = sentences;
+    corpusPrint = corpusFingerprint(vocabulary, (w) => counter.counts.get(w) ?? 0, counter.tokens, sentences);
   } else if (options.vocabulary) {
     vocabulary = options.vocabulary;
     const { counter, sentences } = await countCorpus(corpus);
     wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
     rawWordsPerEpoch = counter.tokens;
     sentencesPerEpoch = sentences;
+    corpusPrint = corpusFingerprint(vocabulary, (w) => counter.counts.get(w) ?? 0, counter.tokens, sentences);
   } else {
     const tally = { sentences: 0 };
     vocabulary = await buildVocabulary(countingSentences(corpus, tally), {
@@ -497,6 +514,8 @@ export async function trainWord2Vec(
     wordsPerEpoch = vocabulary.totalCount;
     rawWordsPerEpoch = vocabulary.tokensSeen;
     sentencesPerEpoch = tally.sentences;
+    const counts = vocabulary.counts;
+    corpusPrint = corpusFingerprint(vocabulary, (_, id) => counts[id]!, rawWordsPerEpoch, sentencesPerEpoch);
   }
   const vocabSeconds = (performance.now() - vocabStart) / 1000;
   if (vocabulary.size === 0 || wordsPerEpoch === 0) {
@@ -598,7 +617,9 @@ export async function trainWord2Vec(
   let currentAlpha = resolved.alpha;
   let lastEmit = 0;
   const trainStart = performance.now();
+  let lossDiverged = false;
   const onResult = (result: ChunkResult): void => {
+    if (!Number.isFinite(result.lossSum)) lossDiverged = true; // stop at the next chunk, see checkFiniteEpoch
     epochLoss += result.lossSum;
     epochExamples += result.examples;
     runRawDone += result.rawWords;
@@ -628,7 +649,7 @@ export async function trainWord2Vec(
     config,
     onResult,
   });
-  const stopped = (): boolean => options.signal?.aborted === true;
+  const stopped = (): boolean => options.signal?.aborted === true || lossDiverged;
   const stopError = (): VerboError =>
     new VerboError(`training stopped after epoch ${epoch - 1} of ${epochs}.`, 'ABORTED');
   let rngStates: string[] = [];
@@ -700,13 +721,19 @@ export async function trainWord2Vec(
       }
       await flush();
       await pool.drain();
+      const loss = epochExamples > 0 ? epochLoss / epochExamples : 0;
+      checkFiniteEpoch(epoch, epochs, loss, resolved.alpha, [
+        { name: 'input vectors', values: views.input },
+        { name: 'output weights', values: views.output },
+        { name: 'hierarchical-softmax weights', values: views.hs },
+      ]);
       if (stopped()) throw stopError();
       if (cache) cache.complete = true;
 
       const seconds = (performance.now() - epochStart) / 1000;
       const record: EpochRecord = {
         epoch,
-        loss: epochExamples > 0 ? epochLoss / epochExamples : 0,
+        loss,
         seconds,
         wordsPerSecond: seconds > 0 ? (runRawDone - epochRawStart) / seconds : 0,
         alpha: currentAlpha,
@@ -744,6 +771,7 @@ export async function trainWord2Vec(
       sentencesPerEpoch,
       rngStates: rngStates.length > 0 ? rngStates : [readRngState(memory, layout, 0).toString()],
       history: history.slice(),
+      corpus: corpusPrint,
     };
   }
   epoch = epochs;

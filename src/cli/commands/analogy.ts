@@ -1,7 +1,7 @@
 // `verbo analogy <model> <a> <b> <c>`: a is to b as c is to ? (3CosAdd, the query words excluded).
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 import { neighborLines, neighborsJson } from './similar.js';
 
 export interface AnalogyFlags {
@@ -16,7 +16,7 @@ export async function runAnalogy(
   c: string,
   flags: AnalogyFlags,
 ): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   const neighbors = vectors.analogy(a, b, c, flags.top);
   if (flags.json) {
     printJson({ neighbors: neighborsJson(neighbors) });

@@ -12,7 +12,7 @@ import {
 } from '../../embeddings/index.js';
 import { VerboError } from '../../util/errors.js';
 import { sharedDataPath } from '../../util/paths.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 
 export interface EvalFlags {
   analogies?: string;
@@ -43,7 +43,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     if (path !== undefined && !existsSync(path))
       throw new VerboError(`evaluation file not found: ${path}`, 'ENOENT');
   }
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   const analogies: AnalogyEvaluation | undefined =
     analogiesPath === undefined
       ? undefined

@@ -2,7 +2,7 @@
 // formats, for gensim, the C tool, fastText users and the anchors' evaluation script.
 import type { Command } from 'commander';
 import { loadModel, writeWord2Vec } from '../../embeddings/index.js';
-import { parseChoice, printNote } from '../io.js';
+import { parseChoice, printNote, printWarning } from '../io.js';
 
 export interface ExportFlags {
   format: 'word2vec-bin' | 'word2vec-txt';
@@ -10,7 +10,7 @@ export interface ExportFlags {
 }
 
 export async function runExport(model: string, flags: ExportFlags): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   await writeWord2Vec(flags.out, vectors, { format: flags.format === 'word2vec-bin' ? 'binary' : 'text' });
   printNote(`wrote ${vectors.size} vectors of dimension ${vectors.dim} to ${flags.out} (${flags.format})`);
 }

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModel, loadModelIndex } from '../../embeddings/index.js';
 import type { Neighbor } from '../../embeddings/index.js';
-import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printNote, printWarning } from '../io.js';
 
 export interface SimilarFlags {
   top: number;
@@ -27,7 +27,7 @@ export function neighborLines(neighbors: Neighbor[]): string[] {
 }
 
 export async function runSimilar(model: string, words: string[], flags: SimilarFlags): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   // Look every word up first so an unknown word fails before anything is printed (or built).
   for (const word of words) vectors.index(word);
   const filters = {
