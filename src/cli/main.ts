@@ -2,6 +2,7 @@
 // The `verbo` command: parses flags with commander, hands each command to its file under
 // src/cli/commands, and turns errors into one line on stderr with exit code 1.
 import { Command, CommanderError } from 'commander';
+import { nativeStatus } from '../native/index.js';
 import { commands } from './commands/index.js';
 import { reportError } from './io.js';
 
@@ -10,11 +11,31 @@ export function buildProgram(): Command {
     .description(
       'Text embeddings and NLP preprocessing: pipeline, word2vec, nearest neighbours, language models',
     )
-    .version('0.1.0')
+    .version(
+      versionText(),
+      '-V, --version',
+      'print the version and which kernels run (native ISA or fallback)',
+    )
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) });
   for (const register of commands) register(program);
   return program;
+}
+
+/** `verbo --version`: the version, then the kernel path in use and why, e.g. "kernels: native avx2 (VERBO_ISA=avx2)". */
+function versionText(): string {
+  let kernels: string;
+  try {
+    const status = nativeStatus();
+    const why = status.reason === '' ? '' : ` (${status.reason})`;
+    kernels =
+      status.path === 'native'
+        ? `native ${status.isa}${why}; this CPU runs ${status.supported!.join(', ')}; ${status.threads} threads`
+        : `TypeScript loops${why}; ${status.threads} threads`;
+  } catch (error) {
+    kernels = `unavailable: ${(error as Error).message}`;
+  }
+  return `verbo 0.1.0\nkernels: ${kernels}`;
 }
 
 /** Commander's usage errors as one line: "verbo: unknown option '--x' (see verbo --help)". */
