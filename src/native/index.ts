@@ -112,7 +112,7 @@ function checkIsa(): void {
   if (wanted !== undefined && wanted !== '' && !ISAS.includes(wanted as Isa)) {
     throw new VerboError(
       `VERBO_ISA must be one of ${ISAS.join(', ')} (a ceiling on the kernels' instruction set), got '${wanted}'`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
 }
@@ -178,7 +178,7 @@ function checkThreads(count: number, source: string): number {
   if (!Number.isInteger(count) || count < 1) {
     throw new VerboError(
       `${source} must be a whole number of threads from 1 to ${MAX_THREADS}, got ${count}; e.g. VERBO_THREADS=2`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return Math.min(count, MAX_THREADS);
