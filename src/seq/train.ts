@@ -9,21 +9,41 @@
 //
 // Learning rate (SGD, Zaremba): lr₀ for the first `decayAfter` epochs, then multiplied by `lrDecay`
 // each epoch (small config: lr 1, ×0.5 after epoch 4). Validation perplexity after every epoch; the
-// best weights are kept (and saved to `outDir`), training stops early after `patience` epochs without
-// improvement. With `outDir`, a checkpoint of the last epoch (weights, optimizer, sampler state) is
-// written to outDir/checkpoint so `resume` continues where an interrupted run stopped.
-import { existsSync, readFileSync } from 'node:fs';
+// best weights are kept, training stops early after `patience` epochs without improvement.
+//
+// With `outDir` the run is built in `<outDir>.partial` (src/util/model-files): a checkpoint of every
+// epoch (weights, optimizer, sampler state, best weights; checkpoint.ts) in its checkpoint/ folder, and
+// at the end the best model beside it; only then does the folder replace `outDir` whole. A killed,
+// failed or diverged run leaves the previous model in `outDir` and its last good checkpoint for
+// `resume`, which continues the interrupted run (or a finished one, for more epochs) after checking it
+// is the same run (checkpoint.ts).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, type Optimizer, SGD } from '../nn/index.js';
-import { mul, noGrad, type Tensor } from '../tensor/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
+import { mul, noGrad } from '../tensor/index.js';
+import { DivergedError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
+import { type ModelDirWriter, openModelDir } from '../util/model-files.js';
 import { Random } from '../util/random.js';
+import {
+  type CheckpointState,
+  checkFiniteEpoch,
+  checkResumedRun,
+  hasLmCheckpoint,
+  type LmOptimizerName,
+  lmCheckpointToResume,
+  optimizerSlots,
+  partialLmCheckpointDir,
+  readLmCheckpoint,
+  runFingerprint,
+  writeLmCheckpoint,
+} from './checkpoint.js';
 import { batchify, getWindow, windowCount } from './data.js';
-import { loadLanguageModel, saveLanguageModel } from './io.js';
+import { LM_FILES, LM_FORMAT, loadLanguageModel, writeLanguageModelFiles } from './io.js';
+import { checkLanguageModelSize } from './limits.js';
 import type { LanguageModel } from './model.js';
 
-export type LmOptimizerName = 'sgd' | 'adam';
+export type { LmOptimizerName } from './checkpoint.js';
 
 export interface TrainOptions {
   /** Steps per window (default 35). */
@@ -56,6 +76,11 @@ export interface TrainOptions {
   outDir?: string;
   /** Continue from outDir/checkpoint (the model must have the same architecture and vocabulary). */
   resume?: boolean;
+  /**
+   * More files to write beside the model in outDir (e.g. history.json), given the run's history (all
+   * epochs) and this run's tokens: name → contents; part of the folder that replaces outDir.
+   */
+  extraFiles?: (run: { history: EpochRecord[]; tokens: number }) => Record<string, string | Uint8Array>;
   /** Progress events, at most every `progressEvery` ms (default 250) and at every epoch's end. */
   onProgress?: (event: TrainProgress) => void;
   progressEvery?: number;
@@ -155,27 +180,6 @@ export function evaluatePerplexity(
   });
 }
 
-const CHECKPOINT_FORMAT = 'verbo-lm-checkpoint';
-const CHECKPOINT_VERSION = 1;
-
-interface CheckpointState {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  /** Epochs completed. */
-  epoch: number;
-  history: EpochRecord[];
-  bestValid: number | null;
-  bestEpoch: number | null;
-  epochsWithoutImprovement: number;
-  randomState: number[];
-  optimizer: { name: LmOptimizerName; iterations: number; slots: number };
-}
-
-/** The optimizer's per-parameter state arrays (Adam moments), read through its protected map. */
-function optimizerSlots(optimizer: Optimizer): Map<Tensor, Float32Array[]> {
-  return (optimizer as unknown as { state: Map<Tensor, Float32Array[]> }).state;
-}
-
 function checkOption(name: string, value: number, min: number, integer: boolean): void {
   if (!(value >= min) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new VerboError(
@@ -191,10 +195,41 @@ export async function trainLanguageModel(
   trainIds: Int32Array,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const bptt = options.bptt ?? 35;
-  const batch = options.batch ?? 20;
+  if (options.resume && options.outDir === undefined) {
+    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
+  }
+  const outDir = options.outDir;
+  const resumeDir = options.resume && outDir !== undefined ? lmCheckpointToResume(outDir) : undefined;
+  const out =
+    outDir === undefined
+      ? undefined
+      : openModelDir(outDir, {
+          format: LM_FORMAT,
+          // Continuing the interrupted run keeps its folder; anything else starts a fresh one.
+          partial: resumeDir === partialLmCheckpointDir(outDir) ? 'keep' : 'fresh',
+        });
+  try {
+    return await trainRun(model, trainIds, options, out, resumeDir);
+  } finally {
+    // A run that stopped after a checkpoint (Ctrl-C, divergence, a full disk) keeps it for resume.
+    out?.close({ keepStaging: hasLmCheckpoint(join(out.staging, 'checkpoint')) });
+  }
+}
+
+async function trainRun(
+  model: LanguageModel,
+  trainIds: Int32Array,
+  options: TrainOptions,
+  out: ModelDirWriter | undefined,
+  resumeDir: string | undefined,
+): Promise<TrainResult> {
+  const resumed = resumeDir === undefined ? undefined : readLmCheckpoint(model, resumeDir);
+  // A resumed run takes the settings it is not given from its checkpoint (checkResumedRun refuses others).
+  const saved = resumed?.state.settings;
+  const bptt = options.bptt ?? saved?.bptt ?? 35;
+  const batch = options.batch ?? saved?.batch ?? 20;
   const epochs = options.epochs ?? 1;
-  const optimizerName = options.optimizer ?? 'sgd';
+  const optimizerName = options.optimizer ?? saved?.optimizer ?? 'sgd';
   if (optimizerName !== 'sgd' && optimizerName !== 'adam') {
     throw new VerboError(
       `unknown optimizer '${optimizerName as string}'; expected sgd or adam.`,
@@ -202,10 +237,11 @@ export async function trainLanguageModel(
     );
   }
   const sgd = optimizerName === 'sgd';
-  const learningRate = options.learningRate ?? (sgd ? 1 : 0.001);
-  const lrDecay = options.lrDecay ?? (sgd ? 0.5 : 1);
-  const decayAfter = options.decayAfter ?? 4;
-  const clip = options.clip ?? 5;
+  const learningRate = options.learningRate ?? saved?.learningRate ?? (sgd ? 1 : 0.001);
+  const lrDecay = options.lrDecay ?? saved?.lrDecay ?? (sgd ? 0.5 : 1);
+  const decayAfter = options.decayAfter ?? saved?.decayAfter ?? 4;
+  const clip = options.clip ?? saved?.clip ?? 5;
+  const seed = options.seed ?? saved?.seed ?? 1;
   const patience = options.patience ?? 3;
   const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
   checkOption('bptt', bptt, 1, true);
@@ -217,8 +253,21 @@ export async function trainLanguageModel(
   checkOption('clip', clip, 0, false);
   checkOption('patience', patience, 1, true);
   if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
-  if (options.resume && options.outDir === undefined) {
-    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
+  checkLanguageModelSize(model.config, model.vocab.size, { batch, bptt, optimizer: optimizerName });
+  const settings = { bptt, batch, optimizer: optimizerName, learningRate, lrDecay, decayAfter, clip, seed };
+  const fingerprint = runFingerprint(trainIds, options.validIds);
+  if (resumed !== undefined) {
+    const given = {
+      bptt: options.bptt,
+      batch: options.batch,
+      optimizer: options.optimizer,
+      learningRate: options.learningRate,
+      lrDecay: options.lrDecay,
+      decayAfter: options.decayAfter,
+      clip: options.clip,
+      seed: options.seed,
+    };
+    checkResumedRun(resumed.state, given, fingerprint, resumeDir!);
   }
 
   const data = batchify(trainIds, batch);
@@ -234,7 +283,7 @@ export async function trainLanguageModel(
   const optimizer: Optimizer = sgd
     ? new SGD({ learningRate, clipNorm })
     : new Adam({ learningRate, clipNorm });
-  const random = new Random(options.seed ?? 1);
+  const random = new Random(seed);
   const params = model.trainableParameters();
   const onProgress = options.onProgress;
   const progressEvery = options.progressEvery ?? 250;
@@ -246,17 +295,15 @@ export async function trainLanguageModel(
   let epochsWithoutImprovement = 0;
   let startEpoch = 1;
 
-  const checkpointDir = options.outDir === undefined ? undefined : join(options.outDir, 'checkpoint');
-  if (options.resume && checkpointDir !== undefined) {
-    const resumed = readCheckpoint(model, checkpointDir);
+  if (resumed !== undefined) {
     const state = resumed.state;
     if (state.optimizer.name !== optimizerName) {
       throw new VerboError(
-        `the checkpoint in ${checkpointDir} was trained with ${state.optimizer.name}, not ${optimizerName}; resume with the same optimizer.`,
-        'BAD_ARGUMENT',
+        `the checkpoint in ${resumeDir} was trained with ${state.optimizer.name}, not ${optimizerName}; resume with the same optimizer.`,
+        'MISMATCH',
       );
     }
-    history = state.history;
+    history = state.history as EpochRecord[];
     startEpoch = state.epoch + 1;
     bestValid = state.bestValid ?? undefined;
     bestEpoch = state.bestEpoch ?? undefined;
@@ -270,14 +317,19 @@ export async function trainLanguageModel(
         slots.set(p, resumed.slots.slice(i * perParam, (i + 1) * perParam));
       });
     }
+    bestWeights = resumed.bestWeights;
+    // Checkpoints before version 2 kept the best model in outDir itself.
     if (
+      bestWeights === undefined &&
       bestValid !== undefined &&
-      options.outDir !== undefined &&
-      existsSync(join(options.outDir, 'config.json'))
+      state.version < 2 &&
+      options.outDir !== undefined
     ) {
-      bestWeights = loadLanguageModel(options.outDir)
-        .parameters()
-        .map((p) => p.tensor.toFloat32Array());
+      if (existsSync(join(options.outDir, 'config.json'))) {
+        bestWeights = loadLanguageModel(options.outDir)
+          .parameters()
+          .map((p) => p.tensor.toFloat32Array());
+      }
     }
   }
 
@@ -288,6 +340,7 @@ export async function trainLanguageModel(
   let stoppedEarly = false;
   let lastLoss = Number.NaN;
   let lastEmit = 0;
+  let epochsRun = 0;
 
   const fractionDone = (): number =>
     Math.min(1, Math.max(batchesDone / Math.max(1, totalBatches), tokens / maxTokens));
@@ -309,9 +362,8 @@ export async function trainLanguageModel(
       const loss = model.loss(hidden, window.targets, { reduction: 'sum' });
       const summed = loss.item();
       if (!Number.isFinite(summed)) {
-        throw new VerboError(
-          `the training loss became ${summed} at epoch ${epoch}, window ${w + 1}; lower the learning rate or clip gradients (--clip).`,
-          'DIVERGED',
+        throw new DivergedError(
+          `training diverged in epoch ${epoch}, window ${w + 1}: the loss became ${summed}. Nothing of this epoch was saved; lower the learning rate (it was ${epochLearningRate}) or clip gradients (--clip).`,
         );
       }
       mul(loss, 1 / batch).backward(); // Σ over steps, mean over the batch
@@ -357,9 +409,13 @@ export async function trainLanguageModel(
     if (options.validIds !== undefined) {
       const evaluation = evaluatePerplexity(model, options.validIds, { batch: options.evalBatch, bptt });
       record.validPerplexity = evaluation.perplexity;
-      improved = bestValid === undefined || evaluation.perplexity < bestValid;
+    }
+    checkFiniteEpoch(model, epoch, record);
+    const valid = record.validPerplexity;
+    if (valid !== undefined) {
+      improved = bestValid === undefined || valid < bestValid;
       if (improved) {
-        bestValid = evaluation.perplexity;
+        bestValid = valid;
         bestEpoch = epoch;
         bestWeights = model.parameters().map((p) => p.tensor.toFloat32Array());
         epochsWithoutImprovement = 0;
@@ -368,11 +424,11 @@ export async function trainLanguageModel(
       improved = true;
     }
     history.push(record);
-    if (options.outDir !== undefined) {
-      if (improved) saveLanguageModel(model, options.outDir, { training: trainingSummary(record) });
-      writeCheckpoint(model, optimizer, checkpointDir!, {
-        format: CHECKPOINT_FORMAT,
-        version: CHECKPOINT_VERSION,
+    epochsRun++;
+    if (out !== undefined) {
+      const checkpoint: CheckpointState = {
+        format: 'verbo-lm-checkpoint',
+        version: 2,
         epoch,
         history,
         bestValid: bestValid ?? null,
@@ -380,7 +436,11 @@ export async function trainLanguageModel(
         epochsWithoutImprovement,
         randomState: random.getState(),
         optimizer: { name: optimizerName, iterations: optimizer.iterations, slots: 0 },
-      });
+        settings,
+        fingerprint,
+      };
+      const best = options.validIds === undefined ? undefined : bestWeights;
+      writeLmCheckpoint(model, optimizer, join(out.staging, 'checkpoint'), checkpoint, best);
     }
     if (onProgress) {
       const seconds = (performance.now() - start) / 1000;
@@ -414,8 +474,20 @@ export async function trainLanguageModel(
       p.tensor.data.set(bestWeights![i]!);
     });
   }
-  const seconds = (performance.now() - start) / 1000;
   const last = history[history.length - 1];
+  if (out !== undefined && epochsRun > 0) {
+    // The kept model (best by validation, else the last) beside the run's checkpoint, swapped in whole.
+    const kept = history.find((record) => record.epoch === bestEpoch) ?? last;
+    const config = writeLanguageModelFiles(model, out.staging, { training: { ...kept } });
+    for (const [name, contents] of Object.entries(options.extraFiles?.({ history, tokens }) ?? {})) {
+      if (!/^[\w][\w.-]*$/.test(name) || name === LM_FILES.config) {
+        throw new VerboError(`extraFiles: '${name}' is not a plain file name for the model folder.`);
+      }
+      writeFileAtomic(join(out.staging, name), contents);
+    }
+    out.commit(config);
+  }
+  const seconds = (performance.now() - start) / 1000;
   return {
     tokens,
     seconds,
@@ -426,84 +498,4 @@ export async function trainLanguageModel(
     stoppedEarly,
     history,
   };
-}
-
-function trainingSummary(record: EpochRecord): Record<string, unknown> {
-  return { ...record };
-}
-
-function writeCheckpoint(
-  model: LanguageModel,
-  optimizer: Optimizer,
-  dir: string,
-  state: CheckpointState,
-): void {
-  const slots = optimizerSlots(optimizer);
-  const arrays: Float32Array[] = [];
-  for (const p of model.trainableParameters()) arrays.push(...(slots.get(p) ?? []));
-  state.optimizer.slots = arrays.length;
-  const total = arrays.reduce((n, a) => n + a.length, 0);
-  const buffer = new Float32Array(total);
-  let offset = 0;
-  for (const a of arrays) {
-    buffer.set(a, offset);
-    offset += a.length;
-  }
-  saveLanguageModel(model, dir);
-  writeFileAtomic(join(dir, 'optimizer.bin'), new Uint8Array(buffer.buffer));
-  writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state)}\n`);
-}
-
-function readCheckpoint(
-  model: LanguageModel,
-  dir: string,
-): { state: CheckpointState; slots: Float32Array[] } {
-  const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) {
-    throw new VerboError(
-      `nothing to resume: ${dir} holds no checkpoint (state.json); train without --resume first.`,
-      'ENOENT',
-    );
-  }
-  let state: CheckpointState;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
-  } catch (error) {
-    throw new FormatError(`${statePath}: not valid JSON (${(error as Error).message}).`);
-  }
-  if (state.format !== CHECKPOINT_FORMAT || !(state.version <= CHECKPOINT_VERSION)) {
-    throw new FormatError(`${statePath}: not a verbo LM checkpoint this version can read.`);
-  }
-  const saved = loadLanguageModel(dir);
-  const mine = model.parameters();
-  const theirs = saved.parameters();
-  const same =
-    mine.length === theirs.length &&
-    mine.every((p, i) => p.name === theirs[i]!.name && p.tensor.size === theirs[i]!.tensor.size) &&
-    saved.vocab.size === model.vocab.size;
-  if (!same) {
-    throw new VerboError(
-      `the checkpoint in ${dir} has a different architecture or vocabulary than this model; ` +
-        'resume with the same settings and training text.',
-      'BAD_ARGUMENT',
-    );
-  }
-  mine.forEach((p, i) => {
-    p.tensor.data.set(theirs[i]!.tensor.data.subarray(0, p.tensor.size));
-  });
-  const slots: Float32Array[] = [];
-  if (state.optimizer.slots > 0) {
-    const bytes = readFileSync(join(dir, 'optimizer.bin'));
-    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const sizes = model.trainableParameters();
-    const perParam = state.optimizer.slots / sizes.length;
-    let offset = 0;
-    for (const p of sizes) {
-      for (let s = 0; s < perParam; s++) {
-        slots.push(all.slice(offset, offset + p.size));
-        offset += p.size;
-      }
-    }
-  }
-  return { state, slots };
 }
