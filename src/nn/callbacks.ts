@@ -9,11 +9,12 @@
 // `weight/slot`), callback-arrays.json/.bin (e.g. earlyStopping's best weights) and state.json, written
 // last: { format: 'verbo-checkpoint', version, epoch (the next to run), history, random, optimizer
 // { className, iterations, learningRate }, callbacks (each one's getState) }.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
+import { settleModelDir } from '../util/model-files.js';
 import type { TrainingRun } from './training.js';
 import {
   assignWeights,
@@ -400,6 +401,7 @@ export class BackupAndRestore implements Callback {
   restore(): number | undefined {
     const run = this.run!;
     if (this.resume === false) return undefined;
+    settleModelDir(this.dir);
     if (!hasCheckpoint(this.dir)) {
       if (this.resume === true) {
         throw new VerboError(
@@ -424,7 +426,7 @@ export class BackupAndRestore implements Callback {
     if (state.optimizer.className !== run.optimizer.className) {
       throw new VerboError(
         `the checkpoint in ${this.dir} was trained with ${state.optimizer.className}, not ${run.optimizer.className}; resume with the same optimizer.`,
-        'BAD_OPTION',
+        'MISMATCH',
       );
     }
     const named = run.model.namedWeights();
@@ -437,7 +439,7 @@ export class BackupAndRestore implements Callback {
     } catch (error) {
       throw new VerboError(
         `the checkpoint in ${this.dir} does not fit this model (${(error as Error).message}); resume with the same settings and training text.`,
-        'BAD_OPTION',
+        'MISMATCH',
       );
     }
     const slots = readWeightFile(this.dir, 'optimizer');
@@ -476,7 +478,20 @@ export class BackupAndRestore implements Callback {
   onEpochEnd(epoch: number, logs: Logs): void {
     const run = this.run;
     if (run === null) return;
-    run.model.save(this.dir);
+    // Built beside the checkpoint and swapped in by renames: a kill leaves the previous one or this one.
+    const target = resolve(this.dir);
+    const staging = `${target}.new-${process.pid}-0`;
+    rmSync(staging, { recursive: true, force: true });
+    this.write(run, staging, epoch, logs);
+    const old = `${target}.old-${process.pid}`;
+    rmSync(old, { recursive: true, force: true });
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(staging, target);
+    rmSync(old, { recursive: true, force: true });
+  }
+
+  private write(run: TrainingRun, dir: string, epoch: number, logs: Logs): void {
+    run.model.save(dir);
     const named = run.model.namedWeights();
     const names = new Map(named.map((w) => [w.value, w.name]));
     const slots = run.optimizer.getSlots(run.params);
@@ -486,7 +501,7 @@ export class BackupAndRestore implements Callback {
         slotEntries.push({ name: `${names.get(p) ?? `param${i}`}/${s}`, shape: p.shape, values });
       });
     });
-    writeWeightFile(this.dir, slotEntries, 'optimizer');
+    writeWeightFile(dir, slotEntries, 'optimizer');
     const callbackArrays: WeightEntry[] = [];
     const callbackStates: CheckpointState['callbacks'] = [];
     for (const cb of run.callbacks) {
@@ -496,7 +511,7 @@ export class BackupAndRestore implements Callback {
       for (const entry of own.arrays ?? []) callbackArrays.push({ ...entry, name: `${i}:${entry.name}` });
       callbackStates.push({ className: cb.constructor.name, state: own.json });
     }
-    writeWeightFile(this.dir, callbackArrays, 'callback-arrays');
+    writeWeightFile(dir, callbackArrays, 'callback-arrays');
     const rate = run.optimizer.learningRate;
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
@@ -511,7 +526,7 @@ export class BackupAndRestore implements Callback {
       },
       callbacks: callbackStates,
     };
-    writeFileAtomic(join(this.dir, 'state.json'), `${JSON.stringify(state)}\n`);
+    writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state)}\n`);
   }
 
   onTrainEnd(): void {

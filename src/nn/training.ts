@@ -96,7 +96,7 @@ export async function runTraining<B>(options: TrainingLoopOptions<B>): Promise<H
             (parts.length > 0 ? ` (${parts.join(', ')})` : '') +
             '; training stopped before updating, so the weights are those of the last good step. ' +
             'Lower the learning rate, clip gradients (clipNorm) or check the data for NaN',
-          'NAN',
+          'DIVERGED',
         );
       }
       if (loss.requiresGrad) {

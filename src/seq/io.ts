@@ -3,15 +3,23 @@
 //                   embeddingFrozen, training (a summary) }
 //   vocab.json    the vocabulary (src/vocab's versioned JSON)
 //   weights.json + weights.bin   the parameters by name, in nn's one weight format (nn/weights-file.ts)
-// Each file is written atomically (temporary name + rename), config.json last as the marker of a
-// complete model; sizes are checked at load (vocabulary against config, every weight against the
-// architecture), so a directory left half-replaced by a crash is refused instead of silently mixed.
+// The folder is written through util/model-files: built beside the target and swapped in by renames,
+// config.json carrying the manifest (size and sha256 of every file), checked at load with every weight
+// against the architecture, so a half-written, edited or mixed folder is refused; weights that are not
+// finite are never saved. Other files in the folder (a run's checkpoint/, history.json) are kept.
 // Version 1 directories (weights.bin alone, its layout listed in config.json) are still read.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignWeights, readWeightFile, type WeightMap, writeWeightFile } from '../nn/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import {
+  firstNonFinite,
+  linkModelFiles,
+  type ModelConfigFile,
+  settleModelDir,
+  verifyFiles,
+  writeModelDirSync,
+} from '../util/model-files.js';
 import { loadVocabularyJson, saveVocabularyJson } from '../vocab/index.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
 
@@ -24,7 +32,7 @@ export const LM_FILES = {
   weightsManifest: 'weights.json',
 } as const;
 
-interface LmConfigFile {
+interface LmConfigFile extends ModelConfigFile {
   format: typeof LM_FORMAT;
   version: number;
   config: LanguageModelConfig;
@@ -42,27 +50,42 @@ export function saveLanguageModel(
   dir: string,
   extra: { training?: Record<string, unknown> } = {},
 ): void {
-  const config: LmConfigFile = {
-    format: LM_FORMAT,
-    version: LM_FORMAT_VERSION,
-    config: model.config,
-    vocabularySize: model.vocab.size,
-    embeddingFrozen: model.embeddingFrozen,
-    ...(extra.training !== undefined ? { training: extra.training } : {}),
-  };
-  saveVocabularyJson(model.vocab, join(dir, LM_FILES.vocabulary));
-  writeWeightFile(
-    dir,
-    model
-      .parameters()
-      .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() })),
-  );
-  writeFileAtomic(join(dir, LM_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  const weights = model
+    .parameters()
+    .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() }));
+  for (const w of weights) {
+    const bad = firstNonFinite(w.values);
+    if (bad >= 0) {
+      throw new VerboError(
+        `the language model's weight '${w.name}' holds ${w.values[bad]} at index ${bad}; a diverged model is not saved (${dir} is left as it was). Lower the learning rate or clip gradients.`,
+        'DIVERGED',
+      );
+    }
+  }
+  const own = new Set<string>([
+    LM_FILES.config,
+    LM_FILES.vocabulary,
+    LM_FILES.weights,
+    LM_FILES.weightsManifest,
+  ]);
+  writeModelDirSync(dir, { format: LM_FORMAT }, (staging) => {
+    if (existsSync(join(dir, LM_FILES.config))) linkModelFiles(dir, staging, (name) => own.has(name));
+    saveVocabularyJson(model.vocab, join(staging, LM_FILES.vocabulary));
+    writeWeightFile(staging, weights);
+    return {
+      format: LM_FORMAT,
+      version: LM_FORMAT_VERSION,
+      config: model.config,
+      vocabularySize: model.vocab.size,
+      embeddingFrozen: model.embeddingFrozen,
+      ...(extra.training !== undefined ? { training: extra.training } : {}),
+    };
+  });
 }
 
 /** Reads a model directory written by saveLanguageModel (checks format, version, sizes). */
 export function loadLanguageModel(dir: string): LanguageModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!settleModelDir(dir) || !statSync(dir).isDirectory()) {
     throw new VerboError(
       `'${dir}' is not a language-model directory (it does not exist or is a file); train one with: verbo lm train <text> --out ${dir}`,
       'ENOENT',
@@ -94,6 +117,13 @@ export function loadLanguageModel(dir: string): LanguageModel {
       `${configPath}: language-model format version ${file.version} is newer than this verbo reads (${LM_FORMAT_VERSION}); upgrade verbo.`,
     );
   }
+  verifyFiles(
+    dir,
+    file,
+    file.version === 1
+      ? [LM_FILES.vocabulary, LM_FILES.weights]
+      : [LM_FILES.vocabulary, LM_FILES.weightsManifest, LM_FILES.weights],
+  );
   const vocab = loadVocabularyJson(join(dir, LM_FILES.vocabulary));
   if (vocab.size !== file.vocabularySize) {
     throw new FormatError(

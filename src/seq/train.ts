@@ -177,7 +177,7 @@ function checkOption(name: string, value: number, min: number, integer: boolean)
   if (!(value >= min) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new VerboError(
       `${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got ${value}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
 }
@@ -200,7 +200,7 @@ interface Settings {
 function resolveTrainOptions(options: TrainOptions): Settings {
   const optimizer = options.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') {
-    throw new VerboError(`unknown optimizer '${optimizer as string}'; expected sgd or adam.`, 'BAD_OPTION');
+    throw new VerboError(`unknown optimizer '${optimizer as string}'; expected sgd or adam.`, 'BAD_ARGUMENT');
   }
   const sgd = optimizer === 'sgd';
   const settings: Settings = {
@@ -226,7 +226,7 @@ function resolveTrainOptions(options: TrainOptions): Settings {
   checkOption('patience', settings.patience, 1, true);
   if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
   if (options.resume && options.outDir === undefined) {
-    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_OPTION');
+    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
   }
   return settings;
 }

@@ -34,6 +34,7 @@ function saveVersion1(model: LanguageModel, path: string): void {
   }
   const config = JSON.parse(readFileSync(join(path, 'config.json'), 'utf8'));
   config.version = 1;
+  delete config.files; // version 1 folders had no manifest
   config.parameters = parameters.map((p) => ({ name: p.name, shape: [...p.tensor.shape] }));
   config.weightsBytes = data.byteLength;
   writeFileSync(join(path, 'weights.bin'), new Uint8Array(data.buffer));
