@@ -329,7 +329,7 @@ function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError(400, 'BAD_BODY', 'send a JSON object like {"text": "to be or", "top": 5}.');
   }
-  const { text, top: topValue } = body as { text?: unknown; top?: unknown };
+  const { text, top: topValue, specials } = body as { text?: unknown; top?: unknown; specials?: unknown };
   if (typeof text !== 'string' || text.trim() === '') {
     throw new HttpError(400, 'BAD_BODY', '"text" must be a non-empty string, e.g. {"text": "to be or"}.', {
       parameter: 'text',
@@ -349,8 +349,17 @@ function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {
     });
   }
   const top = integerParameter(topValue, 'top', 1, LIMITS.topMax, 5);
+  if (specials !== undefined && typeof specials !== 'boolean') {
+    throw new HttpError(
+      400,
+      'BAD_PARAMETER',
+      `'specials' must be true or false, got ${JSON.stringify(specials)}.`,
+      { parameter: 'specials' },
+    );
+  }
   try {
-    const prediction = app.lm.predict(text, { topK: top });
+    // Words only unless the client asks for <unk> and <eos> too.
+    const prediction = app.lm.predict(text, { topK: top, specials: specials ?? false });
     return {
       context: prediction.context.join(' '),
       next: prediction.next.map(({ word, probability }) => ({

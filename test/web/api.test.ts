@@ -167,6 +167,22 @@ describe('POST /api/predict', () => {
     for (let i = 1; i < 3; i++)
       expect(body.next[i - 1]!.probability).toBeGreaterThanOrEqual(body.next[i]!.probability);
   });
+  it('suggests words only; "specials": true adds <eos> and <unk> with the same word probabilities', async () => {
+    // Every training line ends in <eos>: after a whole line, the end of the line is the likeliest token.
+    const ask = async (extra: object) =>
+      json(await post('/api/predict', JSON.stringify({ text: 'to be or not to be', top: 8, ...extra }))) as {
+        next: { word: string; probability: number }[];
+      };
+    const words = (await ask({})).next;
+    const all = (await ask({ specials: true })).next;
+    expect(all[0]!.word).toBe('<eos>');
+    expect(words.map((n) => n.word)).not.toContain('<eos>');
+    expect(words.map((n) => n.word)).not.toContain('<unk>');
+    expect(words.slice(0, 3)).toEqual(all.filter((n) => !n.word.startsWith('<')).slice(0, 3));
+    const bad = await post('/api/predict', JSON.stringify({ text: 'the cat', specials: 'yes' }));
+    expect(bad.status).toBe(400);
+    expect(json(bad)).toMatchObject({ code: 'BAD_PARAMETER', parameter: 'specials' });
+  });
   it('reports unknown words as warnings when some are known', async () => {
     const body = json(await post('/api/predict', JSON.stringify({ text: 'the zebra sat on' })));
     expect(body.context).toBe('the <unk> sat on');

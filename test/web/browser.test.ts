@@ -86,6 +86,18 @@ describe.skipIf(!available)('the page in chromium', () => {
       await page.keyboard.type('to be or not', { delay: 20 });
       await page.waitForSelector('#predict-results li');
       expect(await page.textContent('#predict-results li .word')).toBe('to');
+      // A whole line: the end of the line is likeliest, but only words are suggested unless asked.
+      await page.fill('#predict-text', '');
+      await page.click('#predict-text');
+      await page.keyboard.type('to be or not to be', { delay: 10 });
+      const suggested = () =>
+        page.$$eval('#predict-results li .word', (items) => items.map((i) => i.textContent));
+      await page.waitForFunction(() => document.querySelectorAll('#predict-results li').length > 0);
+      expect((await suggested()).filter((w) => w?.startsWith('<'))).toEqual([]);
+      await page.check('#predict-specials');
+      await page.waitForFunction(
+        () => document.querySelector('#predict-results li .word')?.textContent === '<eos>',
+      );
 
       await page.waitForSelector('#history-charts svg');
       expect(await page.$$eval('#history-charts svg', (charts) => charts.length)).toBe(2);

@@ -98,7 +98,7 @@ function setupPredict(hasLm) {
   }
   let timer;
   let sequence = 0;
-  input.addEventListener('input', () => {
+  const ask = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       const text = input.value;
@@ -112,7 +112,7 @@ function setupPredict(hasLm) {
         const result = await api('/api/predict', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text, top: 8 }),
+          body: JSON.stringify({ text, top: 8, specials: $('predict-specials').checked }),
         });
         if (mine !== sequence) return;
         showError('predict-error', null);
@@ -124,7 +124,9 @@ function setupPredict(hasLm) {
         showError('predict-error', error);
       }
     }, 150);
-  });
+  };
+  input.addEventListener('input', ask);
+  $('predict-specials').addEventListener('change', ask);
 }
 
 // ---- the embedding map: world coordinates (PCA) → screen by scale and offset ----
