@@ -87,8 +87,17 @@ describe('GET /api/similar', () => {
       Math.min(100, vectors.size - 1),
     );
   });
-  it('falls back to the lower-cased word', async () => {
-    expect(json(await get('/api/similar?word=KING&top=1')).word).toBe('king');
+  it('falls back to the word in another case and says so', async () => {
+    const body = json(await get('/api/similar?word=KING&top=1'));
+    expect(body.word).toBe('king');
+    expect(body.warnings).toEqual(["'KING' is not in the vocabulary; using 'king'."]);
+    expect(json(await get('/api/similar?word=king&top=1')).warnings).toEqual([]);
+    const analogy = json(await get('/api/analogy?a=Man&b=king&c=Woman&top=1'));
+    expect([analogy.a, analogy.b, analogy.c]).toEqual(['man', 'king', 'woman']);
+    expect(analogy.warnings).toEqual([
+      "'Man' is not in the vocabulary; using 'man'.",
+      "'Woman' is not in the vocabulary; using 'woman'.",
+    ]);
   });
   it('gives 404 naming an unknown word, with suggestions', async () => {
     const response = await get('/api/similar?word=kinq');

@@ -77,6 +77,13 @@ describe.skipIf(!available)('the page in chromium', () => {
       const score = await page.textContent('#similar-results li .score');
       expect(Number(score)).toBeGreaterThan(0.5);
 
+      await page.fill('#similar-word', 'Apple');
+      await page.click('#similar-form button');
+      await page.waitForSelector('#similar-note:not([hidden])');
+      expect(await page.textContent('#similar-note')).toBe(
+        "'Apple' is not in the vocabulary; using 'apple'.",
+      );
+
       await page.fill('#similar-word', 'kinq');
       await page.click('#similar-form button');
       await page.waitForSelector('#similar-error:not([hidden])');
