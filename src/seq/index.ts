@@ -31,6 +31,7 @@ export {
   type LanguageModelConfig,
   type NamedParameter,
   type Prediction,
+  type PredictOptions,
   type GenerateOptions,
   type Generation,
   type ForwardResult,
@@ -48,7 +49,7 @@ export {
 } from './train.js';
 export { saveLanguageModel, loadLanguageModel, LM_FORMAT, LM_FORMAT_VERSION, LM_FILES } from './io.js';
 export { checkLanguageModelSize, LM_LIMITS, languageModelParameters } from './limits.js';
-export { hasLmCheckpoint, lmCheckpointToResume, partialLmCheckpointDir } from './checkpoint.js';
+export { hasLmCheckpoint, lmCheckpointToResume, partialLmCheckpointDir } from './run-guard.js';
 export {
   readWord2VecFile,
   resolveVectorsPath,

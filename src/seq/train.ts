@@ -1,49 +1,65 @@
-// Training a language model with truncated backpropagation through time (Zaremba et al. 2014).
+// Training a language model with truncated backpropagation through time (Zaremba et al. 2014), on nn's
+// one training loop (nn/training.ts) with callbacks.
 //
 // The training ids are cut into `batch` parallel streams (data.ts) and walked in windows of `bptt`
-// steps. The hidden state of each stream is carried from one window to the next but DETACHED, so
-// gradients flow back at most `bptt` steps. The differentiated loss is the cross-entropy SUMMED over
-// the window's steps and AVERAGED over the batch — Zaremba's scale, for which SGD with lr 1 and
-// gradient clipping at global norm 5 is tuned (a per-token mean would need lr ≈ 35). Reported
-// losses and perplexities are per token: perplexity = exp(mean cross-entropy in nats).
+// steps, in order. The hidden state of each stream is carried from one window to the next but
+// DETACHED (TbpttState), so gradients flow back at most `bptt` steps. The differentiated loss is the
+// cross-entropy SUMMED over the window's steps and AVERAGED over the batch — Zaremba's scale, for which
+// SGD with lr 1 and gradient clipping at global norm 5 is tuned (a per-token mean would need lr ≈ 35).
+// Reported losses and perplexities are per token: perplexity = exp(mean cross-entropy in nats).
 //
-// Learning rate (SGD, Zaremba): lr₀ for the first `decayAfter` epochs, then multiplied by `lrDecay`
-// each epoch (small config: lr 1, ×0.5 after epoch 4). Validation perplexity after every epoch; the
-// best weights are kept, training stops early after `patience` epochs without improvement.
+// The run, step by step (trainLanguageModel): resolve the options → cut the stream into windows → make
+// the optimizer → assemble the callbacks → run nn's loop → read the result off its History. Callbacks:
+//   TbpttState             the carried state (zero at each epoch's start)
+//   learningRateScheduler  Zaremba's schedule: lr₀ for `decayAfter` epochs, then × `lrDecay` per epoch
+//   Perplexity             perplexity and val_perplexity beside the losses
+//   EpochRecorder          per-epoch tokens and seconds, and the summary saved with the model
+//   RunGuard               (run-guard.ts) stops a diverged epoch before anything is saved, and makes a
+//                          resumed run prove it is the same run (text and settings)
+//   backupAndRestore       the last epoch's checkpoint in the run's folder, which `resume` continues from
+//   earlyStopping          stop after `patience` epochs without a better validation perplexity; keep the
+//                          best weights
+//   ProgressReporter       TrainProgress events for the CLI and the demo
 //
-// With `outDir` the run is built in `<outDir>.partial` (src/util/model-files): a checkpoint of every
-// epoch (weights, optimizer, sampler state, best weights; checkpoint.ts) in its checkpoint/ folder, and
-// at the end the best model beside it; only then does the folder replace `outDir` whole. A killed,
-// failed or diverged run leaves the previous model in `outDir` and its last good checkpoint for
-// `resume`, which continues the interrupted run (or a finished one, for more epochs) after checking it
-// is the same run (checkpoint.ts).
-import { existsSync } from 'node:fs';
+// With `outDir`, the run's folder is `<outDir>.partial` (src/util/model-files): its checkpoint/ is
+// written there every epoch, and at the end the kept model (the best by validation perplexity, else the
+// last) beside it, before the folder replaces `outDir` whole (commitRun). A killed, failed or diverged
+// run leaves the previous model in `outDir`, and its last good checkpoint in the run's folder for
+// `resume`.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, type Optimizer, SGD } from '../nn/index.js';
-import { mul, noGrad } from '../tensor/index.js';
-import { DivergedError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
-import { type ModelDirWriter, openModelDir } from '../util/model-files.js';
-import { Random } from '../util/random.js';
 import {
-  type CheckpointState,
-  checkFiniteEpoch,
-  checkResumedRun,
-  hasLmCheckpoint,
-  type LmOptimizerName,
-  lmCheckpointToResume,
-  optimizerSlots,
-  partialLmCheckpointDir,
-  readLmCheckpoint,
-  runFingerprint,
-  writeLmCheckpoint,
-} from './checkpoint.js';
-import { batchify, getWindow, windowCount } from './data.js';
-import { LM_FILES, LM_FORMAT, loadLanguageModel, writeLanguageModelFiles } from './io.js';
+  Adam,
+  backupAndRestore,
+  type Callback,
+  type CallbackModel,
+  EarlyStopping,
+  type History,
+  type Logs,
+  learningRateScheduler,
+  type Optimizer,
+  runTraining,
+  SGD,
+} from '../nn/index.js';
+import { mul, noGrad, type Tensor } from '../tensor/index.js';
+import { InternalError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { firstNonFinite, linkModelFiles, type ModelDirWriter, openModelDir } from '../util/model-files.js';
+import { Random } from '../util/random.js';
+import { type BatchedStream, batchify, getWindow, windowCount } from './data.js';
+import { LM_FILES, LM_FORMAT, saveLanguageModel, writeLanguageModelFiles } from './io.js';
 import { checkLanguageModelSize } from './limits.js';
 import type { LanguageModel } from './model.js';
+import {
+  hasLmCheckpoint,
+  lmCheckpointToResume,
+  partialLmCheckpointDir,
+  RunGuard,
+  runFingerprint,
+  savedRunSettings,
+} from './run-guard.js';
 
-export type { LmOptimizerName } from './checkpoint.js';
+export type LmOptimizerName = 'sgd' | 'adam';
 
 export interface TrainOptions {
   /** Steps per window (default 35). */
@@ -74,7 +90,11 @@ export interface TrainOptions {
   evalBatch?: number;
   /** Save the best model here, and the last epoch's checkpoint in outDir/checkpoint. */
   outDir?: string;
-  /** Continue from outDir/checkpoint (the model must have the same architecture and vocabulary). */
+  /**
+   * Continue the interrupted run into outDir (its checkpoint in `<outDir>.partial`), or the finished
+   * one's (outDir/checkpoint) for more epochs: the same text, and the settings not given are the
+   * checkpoint's (given ones must match). The model must have the same architecture and vocabulary.
+   */
   resume?: boolean;
   /**
    * More files to write beside the model in outDir (e.g. history.json), given the run's history (all
@@ -189,6 +209,232 @@ function checkOption(name: string, value: number, min: number, integer: boolean)
   }
 }
 
+/** The options with their defaults, checked. */
+interface Settings {
+  bptt: number;
+  batch: number;
+  epochs: number;
+  optimizer: LmOptimizerName;
+  learningRate: number;
+  lrDecay: number;
+  decayAfter: number;
+  clip: number;
+  patience: number;
+  maxTokens: number;
+  seed: number;
+}
+
+/** The options with their defaults; on resume, the checkpoint's settings stand in for those not given. */
+function resolveTrainOptions(options: TrainOptions, saved?: Partial<Settings>): Settings {
+  const optimizer = options.optimizer ?? saved?.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adam') {
+    throw new VerboError(`unknown optimizer '${optimizer as string}'; expected sgd or adam.`, 'BAD_ARGUMENT');
+  }
+  const sgd = optimizer === 'sgd';
+  const settings: Settings = {
+    bptt: options.bptt ?? saved?.bptt ?? 35,
+    batch: options.batch ?? saved?.batch ?? 20,
+    epochs: options.epochs ?? 1,
+    optimizer,
+    learningRate: options.learningRate ?? saved?.learningRate ?? (sgd ? 1 : 0.001),
+    lrDecay: options.lrDecay ?? saved?.lrDecay ?? (sgd ? 0.5 : 1),
+    decayAfter: options.decayAfter ?? saved?.decayAfter ?? 4,
+    clip: options.clip ?? saved?.clip ?? 5,
+    patience: options.patience ?? 3,
+    maxTokens: options.maxTokens ?? Number.POSITIVE_INFINITY,
+    seed: options.seed ?? saved?.seed ?? 1,
+  };
+  checkOption('bptt', settings.bptt, 1, true);
+  checkOption('batch', settings.batch, 1, true);
+  checkOption('epochs', settings.epochs, 1, true);
+  checkOption('learningRate', settings.learningRate, Number.MIN_VALUE, false);
+  checkOption('lrDecay', settings.lrDecay, Number.MIN_VALUE, false);
+  checkOption('decayAfter', settings.decayAfter, 0, true);
+  checkOption('clip', settings.clip, 0, false);
+  checkOption('patience', settings.patience, 1, true);
+  if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
+  return settings;
+}
+
+/** The training ids as `batch` streams, with the number of full windows (at least one). */
+function cutIntoWindows(trainIds: Int32Array, settings: Settings): { data: BatchedStream; windows: number } {
+  const data = batchify(trainIds, settings.batch);
+  const windows = windowCount(data, settings.bptt);
+  if (windows === 0) {
+    throw new VerboError(
+      `the training text is too short for windows of ${settings.bptt} steps in ${settings.batch} streams ` +
+        `(${trainIds.length} tokens); give more text or lower --bptt / --batch.`,
+      'EMPTY',
+    );
+  }
+  return { data, windows };
+}
+
+function createOptimizer(settings: Settings): Optimizer {
+  const clipNorm = settings.clip > 0 ? settings.clip : undefined;
+  const { learningRate } = settings;
+  return settings.optimizer === 'sgd'
+    ? new SGD({ learningRate, clipNorm })
+    : new Adam({ learningRate, clipNorm });
+}
+
+/** The language model as nn's training loop and callbacks see it. */
+class LanguageModelTarget implements CallbackModel {
+  stopTraining = false;
+  /** The latest epoch's record: the `training` summary saved in config.json. */
+  summary: EpochRecord | undefined;
+  constructor(
+    readonly model: LanguageModel,
+    readonly optimizer: Optimizer,
+  ) {}
+  getWeightValues(): Float32Array[] {
+    return this.model.parameters().map((p) => p.tensor.toFloat32Array());
+  }
+  setWeightValues(values: readonly Float32Array[]): void {
+    this.model.parameters().forEach((p, i) => {
+      p.tensor.data.set(values[i]!);
+    });
+  }
+  save(dir: string): void {
+    saveLanguageModel(this.model, dir, this.summary === undefined ? {} : { training: { ...this.summary } });
+  }
+  namedWeights(): { name: string; value: Tensor }[] {
+    return this.model.parameters().map((p) => ({ name: p.name, value: p.tensor }));
+  }
+}
+
+/** Token counts shared by the step and the callbacks. */
+interface Counters {
+  /** Training tokens processed in this run. */
+  tokens: number;
+  /** This epoch's tokens and summed loss (nats), and its windows done. */
+  epochTokens: number;
+  epochLoss: number;
+  windowsDone: number;
+}
+
+/** Truncated BPTT's carried state: zero at each epoch's start, then each window's final state, detached. */
+export class TbpttState implements Callback {
+  state: Tensor[][];
+  constructor(
+    private readonly model: LanguageModel,
+    private readonly batch: number,
+  ) {
+    this.state = model.initialState(batch);
+  }
+  onEpochBegin(): void {
+    this.state = this.model.initialState(this.batch);
+  }
+  /** Keeps `next` for the next window, cut from the graph so gradients stop at the window's start. */
+  carry(next: Tensor[][]): void {
+    this.state = next.map((layer) => layer.map((t) => t.detach()));
+  }
+}
+
+/** Adds perplexity = exp(loss) (and val_perplexity) to the logs. */
+export class Perplexity implements Callback {
+  onBatchEnd(_batch: number, logs: Logs): void {
+    if (logs.loss !== undefined) logs.perplexity = Math.exp(logs.loss);
+  }
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    if (logs.loss !== undefined) logs.perplexity = Math.exp(logs.loss);
+    if (logs.val_loss !== undefined) logs.val_perplexity = Math.exp(logs.val_loss);
+  }
+}
+
+/** Adds the epoch's tokens and seconds to its logs and keeps its record as the model's summary. */
+class EpochRecorder implements Callback {
+  private start = 0;
+  constructor(
+    private readonly target: LanguageModelTarget,
+    private readonly counters: Counters,
+  ) {}
+  onEpochBegin(): void {
+    this.start = performance.now();
+    this.counters.epochTokens = 0;
+    this.counters.epochLoss = 0;
+    this.counters.windowsDone = 0;
+  }
+  onEpochEnd(epoch: number, logs: Logs): void {
+    logs.tokens = this.counters.epochTokens;
+    logs.seconds = (performance.now() - this.start) / 1000;
+    this.target.summary = epochRecord(epoch, logs);
+  }
+}
+
+function epochRecord(epoch: number, logs: Logs): EpochRecord {
+  return {
+    epoch: epoch + 1,
+    learningRate: logs.lr!,
+    trainLoss: logs.loss!,
+    trainPerplexity: Math.exp(logs.loss!),
+    ...(logs.val_perplexity !== undefined ? { validPerplexity: logs.val_perplexity } : {}),
+    seconds: logs.seconds!,
+    tokens: logs.tokens!,
+  };
+}
+
+/** TrainProgress events: during an epoch at most every `every` ms, and at each epoch's end. */
+class ProgressReporter implements Callback {
+  private start = 0;
+  private lastEmit = 0;
+  private firstEpoch: number | undefined;
+  private current = 0;
+  private best = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly onProgress: (event: TrainProgress) => void,
+    private readonly every: number,
+    private readonly settings: Settings,
+    private readonly windows: number,
+    private readonly counters: Counters,
+    private readonly optimizer: Optimizer,
+  ) {}
+  onTrainBegin(): void {
+    this.start = performance.now();
+  }
+  onEpochBegin(epoch: number): void {
+    this.firstEpoch ??= epoch;
+    this.current = epoch;
+  }
+  private event(phase: 'train' | 'epoch', epoch: number, loss: number): TrainProgress {
+    const seconds = (performance.now() - this.start) / 1000;
+    const totalWindows = Math.max(1, (this.settings.epochs - this.firstEpoch!) * this.windows);
+    const done = (epoch - this.firstEpoch!) * this.windows + this.counters.windowsDone;
+    const fraction = Math.min(
+      1,
+      Math.max(done / totalWindows, this.counters.tokens / this.settings.maxTokens),
+    );
+    return {
+      phase,
+      epoch: epoch + 1,
+      epochs: this.settings.epochs,
+      batch: this.counters.windowsDone,
+      batches: this.windows,
+      tokens: this.counters.tokens,
+      tokensPerSecond: this.counters.tokens / seconds,
+      loss,
+      perplexity: Math.exp(loss),
+      learningRate: this.optimizer.learningRate as number,
+      fraction,
+      etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
+    };
+  }
+  /** A 'train' event when `every` ms have passed, then a turn of the event loop (the CLI redraws). */
+  onBatchEnd(): Promise<void> | undefined {
+    const now = performance.now();
+    if (now - this.lastEmit < this.every) return undefined;
+    this.lastEmit = now;
+    this.onProgress(this.event('train', this.current, this.counters.epochLoss / this.counters.epochTokens));
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const valid = logs.val_perplexity;
+    const improved = valid === undefined || valid < this.best;
+    if (valid !== undefined && improved) this.best = valid;
+    this.onProgress({ ...this.event('epoch', epoch, logs.loss!), validPerplexity: valid, improved });
+  }
+}
+
 /** Trains `model` in place on `trainIds`; see the file header. */
 export async function trainLanguageModel(
   model: LanguageModel,
@@ -199,303 +445,247 @@ export async function trainLanguageModel(
     throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
   }
   const outDir = options.outDir;
-  const resumeDir = options.resume && outDir !== undefined ? lmCheckpointToResume(outDir) : undefined;
+  const resumeFrom = options.resume && outDir !== undefined ? lmCheckpointToResume(outDir) : undefined;
+  if (options.resume && !hasLmCheckpoint(resumeFrom!)) {
+    throw new VerboError(
+      `nothing to resume: ${resumeFrom} holds no checkpoint (state.json); train without resuming first.`,
+      'ENOENT',
+    );
+  }
   const out =
     outDir === undefined
       ? undefined
       : openModelDir(outDir, {
           format: LM_FORMAT,
           // Continuing the interrupted run keeps its folder; anything else starts a fresh one.
-          partial: resumeDir === partialLmCheckpointDir(outDir) ? 'keep' : 'fresh',
+          partial: resumeFrom === partialLmCheckpointDir(outDir) ? 'keep' : 'fresh',
         });
   try {
-    return await trainRun(model, trainIds, options, out, resumeDir);
+    const checkpointDir = out === undefined ? undefined : join(out.staging, 'checkpoint');
+    // A finished model's checkpoint is continued from a copy in the new run's folder.
+    if (resumeFrom !== undefined && checkpointDir !== undefined && resumeFrom !== checkpointDir) {
+      linkModelFiles(resumeFrom, checkpointDir);
+      writeFileAtomic(join(checkpointDir, LM_FILES.config), readFileSync(join(resumeFrom, LM_FILES.config)));
+    }
+    const { epochsRun, ...result } = await trainRun(model, trainIds, options, checkpointDir);
+    if (out !== undefined) commitRun(out, model, options, { ...result, epochsRun });
+    return result;
   } finally {
     // A run that stopped after a checkpoint (Ctrl-C, divergence, a full disk) keeps it for resume.
     out?.close({ keepStaging: hasLmCheckpoint(join(out.staging, 'checkpoint')) });
   }
 }
 
+/**
+ * Writes the kept model (the best by validation perplexity, which earlyStopping has put back, else the
+ * last) and the caller's extra files beside the run's checkpoint/, and swaps the folder in place of
+ * outDir. A resumed run that had no epoch left to run changes nothing.
+ */
+function commitRun(
+  out: ModelDirWriter,
+  model: LanguageModel,
+  options: TrainOptions,
+  result: TrainResult & { epochsRun: number },
+): void {
+  if (result.epochsRun === 0) return;
+  const kept = result.history.find((record) => record.epoch === result.bestEpoch) ?? result.history.at(-1);
+  const weights = model
+    .parameters()
+    .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() }));
+  for (const w of weights) {
+    const bad = firstNonFinite(w.values);
+    if (bad >= 0)
+      throw new InternalError(`the kept weight '${w.name}' holds ${w.values[bad]} after training.`);
+  }
+  const config = writeLanguageModelFiles(
+    model,
+    out.staging,
+    kept === undefined ? {} : { training: { ...kept } },
+    weights,
+  );
+  for (const [name, contents] of Object.entries(
+    options.extraFiles?.({ history: result.history, tokens: result.tokens }) ?? {},
+  )) {
+    if (!/^\w[\w.-]*$/.test(name) || name === LM_FILES.config) {
+      throw new VerboError(`extraFiles: '${name}' is not a plain file name for the model folder.`);
+    }
+    writeFileAtomic(join(out.staging, name), contents);
+  }
+  out.commit(config);
+}
+
 async function trainRun(
   model: LanguageModel,
   trainIds: Int32Array,
   options: TrainOptions,
-  out: ModelDirWriter | undefined,
-  resumeDir: string | undefined,
-): Promise<TrainResult> {
-  const resumed = resumeDir === undefined ? undefined : readLmCheckpoint(model, resumeDir);
-  // A resumed run takes the settings it is not given from its checkpoint (checkResumedRun refuses others).
-  const saved = resumed?.state.settings;
-  const bptt = options.bptt ?? saved?.bptt ?? 35;
-  const batch = options.batch ?? saved?.batch ?? 20;
-  const epochs = options.epochs ?? 1;
-  const optimizerName = options.optimizer ?? saved?.optimizer ?? 'sgd';
-  if (optimizerName !== 'sgd' && optimizerName !== 'adam') {
-    throw new VerboError(
-      `unknown optimizer '${optimizerName as string}'; expected sgd or adam.`,
-      'BAD_ARGUMENT',
-    );
-  }
-  const sgd = optimizerName === 'sgd';
-  const learningRate = options.learningRate ?? saved?.learningRate ?? (sgd ? 1 : 0.001);
-  const lrDecay = options.lrDecay ?? saved?.lrDecay ?? (sgd ? 0.5 : 1);
-  const decayAfter = options.decayAfter ?? saved?.decayAfter ?? 4;
-  const clip = options.clip ?? saved?.clip ?? 5;
-  const seed = options.seed ?? saved?.seed ?? 1;
-  const patience = options.patience ?? 3;
-  const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
-  checkOption('bptt', bptt, 1, true);
-  checkOption('batch', batch, 1, true);
-  checkOption('epochs', epochs, 1, true);
-  checkOption('learningRate', learningRate, Number.MIN_VALUE, false);
-  checkOption('lrDecay', lrDecay, Number.MIN_VALUE, false);
-  checkOption('decayAfter', decayAfter, 0, true);
-  checkOption('clip', clip, 0, false);
-  checkOption('patience', patience, 1, true);
-  if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
-  checkLanguageModelSize(model.config, model.vocab.size, { batch, bptt, optimizer: optimizerName });
-  const settings = { bptt, batch, optimizer: optimizerName, learningRate, lrDecay, decayAfter, clip, seed };
-  const fingerprint = runFingerprint(trainIds, options.validIds);
-  if (resumed !== undefined) {
-    const given = {
-      bptt: options.bptt,
-      batch: options.batch,
-      optimizer: options.optimizer,
-      learningRate: options.learningRate,
-      lrDecay: options.lrDecay,
-      decayAfter: options.decayAfter,
-      clip: options.clip,
-      seed: options.seed,
-    };
-    checkResumedRun(resumed.state, given, fingerprint, resumeDir!);
-  }
-
-  const data = batchify(trainIds, batch);
-  const batches = windowCount(data, bptt);
-  if (batches === 0) {
-    throw new VerboError(
-      `the training text is too short for windows of ${bptt} steps in ${batch} streams ` +
-        `(${trainIds.length} tokens); give more text or lower --bptt / --batch.`,
-      'EMPTY',
-    );
-  }
-  const clipNorm = clip > 0 ? clip : undefined;
-  const optimizer: Optimizer = sgd
-    ? new SGD({ learningRate, clipNorm })
-    : new Adam({ learningRate, clipNorm });
-  const random = new Random(seed);
-  const params = model.trainableParameters();
-  const onProgress = options.onProgress;
-  const progressEvery = options.progressEvery ?? 250;
-
-  let history: EpochRecord[] = [];
-  let bestValid: number | undefined;
-  let bestEpoch: number | undefined;
-  let bestWeights: Float32Array[] | undefined;
-  let epochsWithoutImprovement = 0;
-  let startEpoch = 1;
-
-  if (resumed !== undefined) {
-    const state = resumed.state;
-    if (state.optimizer.name !== optimizerName) {
-      throw new VerboError(
-        `the checkpoint in ${resumeDir} was trained with ${state.optimizer.name}, not ${optimizerName}; resume with the same optimizer.`,
-        'MISMATCH',
-      );
-    }
-    history = state.history as EpochRecord[];
-    startEpoch = state.epoch + 1;
-    bestValid = state.bestValid ?? undefined;
-    bestEpoch = state.bestEpoch ?? undefined;
-    epochsWithoutImprovement = state.epochsWithoutImprovement;
-    random.setState(state.randomState);
-    optimizer.iterations = state.optimizer.iterations;
-    if (resumed.slots.length > 0) {
-      const slots = optimizerSlots(optimizer);
-      const perParam = resumed.slots.length / params.length;
-      params.forEach((p, i) => {
-        slots.set(p, resumed.slots.slice(i * perParam, (i + 1) * perParam));
-      });
-    }
-    bestWeights = resumed.bestWeights;
-    // Checkpoints before version 2 kept the best model in outDir itself.
-    if (
-      bestWeights === undefined &&
-      bestValid !== undefined &&
-      state.version < 2 &&
-      options.outDir !== undefined
-    ) {
-      if (existsSync(join(options.outDir, 'config.json'))) {
-        bestWeights = loadLanguageModel(options.outDir)
-          .parameters()
-          .map((p) => p.tensor.toFloat32Array());
-      }
-    }
-  }
-
-  const totalBatches = Math.max(0, epochs - startEpoch + 1) * batches;
+  checkpointDir: string | undefined,
+): Promise<TrainResult & { epochsRun: number }> {
+  const saved = options.resume && checkpointDir !== undefined ? savedRunSettings(checkpointDir) : undefined;
+  const settings = resolveTrainOptions(options, saved?.settings);
+  checkLanguageModelSize(model.config, model.vocab.size, settings);
+  const { data, windows } = cutIntoWindows(trainIds, settings);
+  const optimizer = createOptimizer(settings);
+  const target = new LanguageModelTarget(model, optimizer);
+  const random = new Random(settings.seed);
+  const counters: Counters = { tokens: 0, epochTokens: 0, epochLoss: 0, windowsDone: 0 };
+  const carried = new TbpttState(model, settings.batch);
+  const stopper =
+    options.validIds === undefined
+      ? undefined
+      : new EarlyStopping({
+          monitor: 'val_perplexity',
+          patience: settings.patience,
+          restoreBestWeights: true,
+        });
+  const guard = new RunGuard(
+    model,
+    settings,
+    givenSettings(options),
+    runFingerprint(trainIds, options.validIds),
+  );
+  const callbacks = lmCallbacks({
+    options,
+    settings,
+    target,
+    counters,
+    carried,
+    stopper,
+    windows,
+    guard,
+    checkpointDir,
+  });
   const start = performance.now();
-  let tokens = 0;
-  let batchesDone = 0;
-  let stoppedEarly = false;
-  let lastLoss = Number.NaN;
-  let lastEmit = 0;
-  let epochsRun = 0;
-
-  const fractionDone = (): number =>
-    Math.min(1, Math.max(batchesDone / Math.max(1, totalBatches), tokens / maxTokens));
-
-  for (let epoch = startEpoch; epoch <= epochs && tokens < maxTokens; epoch++) {
-    const epochLearningRate = learningRate * lrDecay ** Math.max(0, epoch - decayAfter);
-    optimizer.learningRate = epochLearningRate;
-    const epochStart = performance.now();
-    let state = model.initialState(batch);
-    let lossSum = 0;
-    let epochTokens = 0;
-    let w = 0;
-    for (; w < batches && tokens < maxTokens; w++) {
-      const window = getWindow(data, w, bptt);
-      const { hidden, state: next } = model.forward(window.inputs, window.steps, batch, state, {
+  const history = await runTraining<number>({
+    who: 'language model training',
+    model: target,
+    optimizer,
+    params: model.trainableParameters(),
+    random,
+    initialEpoch: 0,
+    endEpoch: settings.epochs,
+    batches: function* () {
+      for (let w = 0; w < windows && counters.tokens < settings.maxTokens; w++) yield w;
+      if (counters.tokens >= settings.maxTokens) target.stopTraining = true;
+    },
+    step: (w) => {
+      const window = getWindow(data, w, settings.bptt);
+      const { hidden, state } = model.forward(window.inputs, window.steps, settings.batch, carried.state, {
         training: true,
         random,
       });
       const loss = model.loss(hidden, window.targets, { reduction: 'sum' });
       const summed = loss.item();
-      if (!Number.isFinite(summed)) {
-        throw new DivergedError(
-          `training diverged in epoch ${epoch}, window ${w + 1}: the loss became ${summed}. Nothing of this epoch was saved; lower the learning rate (it was ${epochLearningRate}) or clip gradients (--clip).`,
-        );
-      }
-      mul(loss, 1 / batch).backward(); // Σ over steps, mean over the batch
-      optimizer.step(params);
-      state = next.map((layer) => layer.map((t) => t.detach()));
-      lossSum += summed;
-      epochTokens += window.targets.length;
-      tokens += window.targets.length;
-      batchesDone++;
-      const now = performance.now();
-      if (onProgress && now - lastEmit >= progressEvery) {
-        lastEmit = now;
-        const seconds = (now - start) / 1000;
-        const fraction = fractionDone();
-        const meanLoss = lossSum / epochTokens;
-        onProgress({
-          phase: 'train',
-          epoch,
-          epochs,
-          batch: w + 1,
-          batches,
-          tokens,
-          tokensPerSecond: tokens / seconds,
-          loss: meanLoss,
-          perplexity: Math.exp(meanLoss),
-          learningRate: epochLearningRate,
-          fraction,
-          etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
-        });
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    lastLoss = lossSum / epochTokens;
-    const record: EpochRecord = {
-      epoch,
-      learningRate: epochLearningRate,
-      trainLoss: lastLoss,
-      trainPerplexity: Math.exp(lastLoss),
-      seconds: (performance.now() - epochStart) / 1000,
-      tokens: epochTokens,
-    };
-    let improved = false;
-    if (options.validIds !== undefined) {
-      const evaluation = evaluatePerplexity(model, options.validIds, { batch: options.evalBatch, bptt });
-      record.validPerplexity = evaluation.perplexity;
-    }
-    checkFiniteEpoch(model, epoch, record);
-    const valid = record.validPerplexity;
-    if (valid !== undefined) {
-      improved = bestValid === undefined || valid < bestValid;
-      if (improved) {
-        bestValid = valid;
-        bestEpoch = epoch;
-        bestWeights = model.parameters().map((p) => p.tensor.toFloat32Array());
-        epochsWithoutImprovement = 0;
-      } else epochsWithoutImprovement++;
-    } else {
-      improved = true;
-    }
-    history.push(record);
-    epochsRun++;
-    if (out !== undefined) {
-      const checkpoint: CheckpointState = {
-        format: 'verbo-lm-checkpoint',
-        version: 2,
-        epoch,
-        history,
-        bestValid: bestValid ?? null,
-        bestEpoch: bestEpoch ?? null,
-        epochsWithoutImprovement,
-        randomState: random.getState(),
-        optimizer: { name: optimizerName, iterations: optimizer.iterations, slots: 0 },
-        settings,
-        fingerprint,
-      };
-      const best = options.validIds === undefined ? undefined : bestWeights;
-      writeLmCheckpoint(model, optimizer, join(out.staging, 'checkpoint'), checkpoint, best);
-    }
-    if (onProgress) {
-      const seconds = (performance.now() - start) / 1000;
-      const fraction = fractionDone();
-      onProgress({
-        phase: 'epoch',
-        epoch,
-        epochs,
-        batch: w,
-        batches,
-        tokens,
-        tokensPerSecond: tokens / seconds,
-        loss: lastLoss,
-        perplexity: Math.exp(lastLoss),
-        learningRate: epochLearningRate,
-        fraction,
-        etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
-        validPerplexity: record.validPerplexity,
-        improved,
-      });
-    }
-    if (options.validIds !== undefined && epochsWithoutImprovement >= patience) {
-      stoppedEarly = epoch < epochs;
-      break;
-    }
-  }
+      carried.carry(state);
+      const tokens = window.targets.length;
+      counters.tokens += tokens;
+      counters.epochTokens += tokens;
+      counters.epochLoss += summed;
+      counters.windowsDone++;
+      // Σ over steps, mean over the batch: the scale SGD lr 1 + clip 5 is tuned for
+      return { loss: mul(loss, 1 / settings.batch), logs: { loss: summed / tokens }, size: tokens };
+    },
+    validate:
+      options.validIds === undefined
+        ? undefined
+        : () => {
+            const evaluation = evaluatePerplexity(model, options.validIds!, {
+              batch: options.evalBatch,
+              bptt: settings.bptt,
+            });
+            return { loss: evaluation.loss };
+          },
+    callbacks,
+  });
+  const result = trainResult(history, counters, (performance.now() - start) / 1000, stopper, settings);
+  return { ...result, epochsRun: guard.epochsRun };
+}
 
-  // Keep the best weights (by validation perplexity) in the returned model.
-  if (bestWeights !== undefined) {
-    model.parameters().forEach((p, i) => {
-      p.tensor.data.set(bestWeights![i]!);
-    });
+/** The callbacks of a language-model run, in the order they see each epoch's end (see the header). */
+function lmCallbacks(parts: {
+  options: TrainOptions;
+  settings: Settings;
+  target: LanguageModelTarget;
+  counters: Counters;
+  carried: TbpttState;
+  stopper: EarlyStopping | undefined;
+  windows: number;
+  guard: RunGuard;
+  /** The run's checkpoint folder (in `<outDir>.partial`); the model is saved beside it. */
+  checkpointDir: string | undefined;
+}): Callback[] {
+  const { options, settings, target, counters, carried, stopper, windows, guard, checkpointDir } = parts;
+  const { learningRate, lrDecay, decayAfter } = settings;
+  const callbacks: Callback[] = [
+    carried,
+    learningRateScheduler((epoch) => learningRate * lrDecay ** Math.max(0, epoch + 1 - decayAfter)),
+    new Perplexity(),
+    new EpochRecorder(target, counters),
+    guard,
+  ];
+  if (checkpointDir !== undefined) {
+    // The kept model is written beside the checkpoint when the run ends (commitRun), not during it.
+    callbacks.push(
+      backupAndRestore({
+        dir: checkpointDir,
+        resume: options.resume === true,
+        deleteCheckpoint: false,
+      }),
+    );
   }
-  const last = history[history.length - 1];
-  if (out !== undefined && epochsRun > 0) {
-    // The kept model (best by validation, else the last) beside the run's checkpoint, swapped in whole.
-    const kept = history.find((record) => record.epoch === bestEpoch) ?? last;
-    const config = writeLanguageModelFiles(model, out.staging, { training: { ...kept } });
-    for (const [name, contents] of Object.entries(options.extraFiles?.({ history, tokens }) ?? {})) {
-      if (!/^[\w][\w.-]*$/.test(name) || name === LM_FILES.config) {
-        throw new VerboError(`extraFiles: '${name}' is not a plain file name for the model folder.`);
-      }
-      writeFileAtomic(join(out.staging, name), contents);
+  if (stopper) callbacks.push(stopper);
+  if (options.onProgress) {
+    const every = options.progressEvery ?? 250;
+    callbacks.push(
+      new ProgressReporter(options.onProgress, every, settings, windows, counters, target.optimizer),
+    );
+  }
+  return callbacks;
+}
+
+/** The run's numbers from the loop's History (a resumed run's earlier epochs included). */
+function trainResult(
+  history: History,
+  counters: Counters,
+  seconds: number,
+  stopper: EarlyStopping | undefined,
+  settings: Settings,
+): TrainResult {
+  const records = history.epoch.map((epoch, i) => {
+    const logs: Logs = {};
+    for (const [key, values] of Object.entries(history.history)) {
+      if (values[i] !== undefined) logs[key] = values[i]!;
     }
-    out.commit(config);
+    return epochRecord(epoch, logs);
+  });
+  let best: EpochRecord | undefined;
+  for (const record of records) {
+    const valid = record.validPerplexity;
+    if (valid !== undefined && (best === undefined || valid < best.validPerplexity!)) best = record;
   }
-  const seconds = (performance.now() - start) / 1000;
+  const stopped = stopper !== undefined && stopper.stoppedEpoch >= 0;
   return {
-    tokens,
+    tokens: counters.tokens,
     seconds,
-    tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
-    trainPerplexity: last?.trainPerplexity ?? Math.exp(lastLoss),
-    validPerplexity: bestValid,
-    bestEpoch,
-    stoppedEarly,
-    history,
+    tokensPerSecond: seconds > 0 ? counters.tokens / seconds : 0,
+    trainPerplexity: records.at(-1)?.trainPerplexity ?? Number.NaN,
+    validPerplexity: best?.validPerplexity,
+    bestEpoch: best?.epoch,
+    stoppedEarly: stopped && stopper.stoppedEpoch + 1 < settings.epochs,
+    history: records,
   };
+}
+
+/** The settings the caller chose (a resumed run must match its checkpoint in these). */
+function givenSettings(options: TrainOptions): Partial<Settings> {
+  const given: Partial<Settings> = {
+    bptt: options.bptt,
+    batch: options.batch,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    lrDecay: options.lrDecay,
+    decayAfter: options.decayAfter,
+    clip: options.clip,
+    seed: options.seed,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
 import { parseInteger, printJson, printLine, printWarning } from '../io.js';
-import { neighborLines, neighborsJson } from './similar.js';
+import { lookupWords, neighborLines, neighborsJson } from './similar.js';
 
 export interface AnalogyFlags {
   top: number;
@@ -17,6 +17,7 @@ export async function runAnalogy(
   flags: AnalogyFlags,
 ): Promise<void> {
   const { vectors } = await loadModel(model, { onWarning: printWarning });
+  [a, b, c] = lookupWords(vectors, [a, b, c]) as [string, string, string];
   const neighbors = vectors.analogy(a, b, c, flags.top);
   if (flags.json) {
     printJson({ neighbors: neighborsJson(neighbors) });

@@ -3,8 +3,13 @@
 // rebuilt and saved when missing or stale; built in memory for a bare .bin/.txt file).
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadModel, loadModelIndex } from '../../embeddings/index.js';
-import type { Neighbor } from '../../embeddings/index.js';
+import {
+  type KeyedVectors,
+  loadModel,
+  loadModelIndex,
+  lookupWord,
+  type Neighbor,
+} from '../../embeddings/index.js';
 import { parseChoice, parseInteger, printJson, printLine, printNote, printWarning } from '../io.js';
 
 export interface SimilarFlags {
@@ -26,8 +31,18 @@ export function neighborLines(neighbors: Neighbor[]): string[] {
   return neighbors.map(({ word, similarity }) => `  ${word.padEnd(width)}  ${similarity.toFixed(4)}`);
 }
 
-export async function runSimilar(model: string, words: string[], flags: SimilarFlags): Promise<void> {
+/** The words to query: each as asked, or its case variant in the vocabulary (said on stderr). */
+export function lookupWords(vectors: KeyedVectors, asked: readonly string[]): string[] {
+  return asked.map((word) => {
+    const found = lookupWord(vectors, word);
+    if (found.note !== undefined) printNote(`verbo: note: ${found.note}`);
+    return found.word;
+  });
+}
+
+export async function runSimilar(model: string, asked: string[], flags: SimilarFlags): Promise<void> {
   const { vectors } = await loadModel(model, { onWarning: printWarning });
+  const words = lookupWords(vectors, asked);
   // Look every word up first so an unknown word fails before anything is printed (or built).
   for (const word of words) vectors.index(word);
   const filters = {
