@@ -3,15 +3,19 @@
 //   vocab.txt     "word count" per line, most frequent first (the C tool's -save-vocab format)
 //   config.json   { format: 'verbo-word2vec', version: 1, ...training options }
 //   history.json  per-epoch records (loss, words/s, ...)
+//   model.bin     subword (fastText) models only: the whole model in fastText's .bin format (word rows,
+//                 n-gram rows, output weights, settings) — what the fastText CLI and gensim load, and
+//                 what `loadModel` reads for them (vectors.bin then holds each word's mean-of-rows vector,
+//                 for word2vec tools, as fastText's .vec beside its .bin)
 // Each file is first written under a temporary name; only when all are complete are they renamed over
 // the previous ones (config.json last, as the marker of a complete model), so a failed save leaves the
 // previous model intact. config.json records the byte size of each data file, so a directory left
 // half-replaced by a crash during the renames is refused at load rather than silently mixed.
-// `loadModel` also accepts a bare word2vec .bin/.txt/.vec file.
+// `loadModel` also accepts a bare word2vec .bin/.txt/.vec file or a fastText .bin (told apart by content).
 // Beside the model may live its HNSW search index (index.hnsw + index.hnsw.json, src/search's files):
 // `buildModelIndex` writes it, `loadModelIndex` attaches it to the vectors, rebuilding it when the
 // vectors changed since (checked by checksum) or when it is missing or unreadable.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
@@ -24,8 +28,10 @@ import {
   type NoticeCallback,
 } from '../search/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
+import { type FastTextArgs, isFastTextBin, readFastTextBin, writeFastTextBin } from './fasttext-bin.js';
 import { type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { fastTextWriteData, SubwordVectors } from './subword-vectors.js';
 
 export const MODEL_FORMAT = 'verbo-word2vec';
 export const MODEL_FORMAT_VERSION = 1;
@@ -35,6 +41,8 @@ export const MODEL_FILES = {
   vocabulary: 'vocab.txt',
   config: 'config.json',
   history: 'history.json',
+  /** Subword models: the fastText .bin of the whole model. */
+  fastText: 'model.bin',
   /** The HNSW graph (hnswlib's file); its sidecar is `index.hnsw.json`. Written by `buildModelIndex`. */
   index: 'index.hnsw',
 } as const;
@@ -47,6 +55,11 @@ export interface SaveModelOptions {
   vocabularyCounts?: ArrayLike<number>;
   /** Per-epoch records (loss, words/s, ...). */
   history?: object[];
+  /**
+   * Subword vectors only: the training settings written into model.bin's header (ws, epoch, neg, loss,
+   * model, t, ...), the output weights (zeros when not given) and the corpus token count.
+   */
+  fastText?: { args?: Partial<FastTextArgs>; output?: Float32Array; ntokens?: number };
 }
 
 export interface ModelConfig {
@@ -81,6 +94,7 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
     version: MODEL_FORMAT_VERSION,
     dim: vectors.dim,
     vocabSize: vectors.size,
+    ...(vectors instanceof SubwordVectors ? { subword: { ...vectors.settings } } : {}),
   };
   // Each entry: final path, temporary path. Written fully first, then renamed in order.
   const staged: [string, string][] = [];
@@ -92,6 +106,8 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
   };
   try {
     await writeWord2Vec(stage(MODEL_FILES.vectors), vectors, { format: 'binary' });
+    if (vectors instanceof SubwordVectors)
+      await writeFastTextBin(stage(MODEL_FILES.fastText), fastTextWriteData(vectors, options.fastText));
     if (counts !== undefined) {
       const lines: string[] = [];
       for (let i = 0; i < vectors.size; i++) lines.push(`${vectors.words[i]} ${counts[i]}\n`);
@@ -104,6 +120,7 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
     await writeFile(stage(MODEL_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     for (const [final, temporary] of staged) await rename(temporary, final);
     if (counts === undefined) await rm(join(dir, MODEL_FILES.vocabulary), { force: true });
+    if (!(vectors instanceof SubwordVectors)) await rm(join(dir, MODEL_FILES.fastText), { force: true });
   } catch (error) {
     for (const [, temporary] of staged) await rm(temporary, { force: true });
     throw error;
@@ -111,8 +128,8 @@ export async function saveModel(dir: string, options: SaveModelOptions): Promise
 }
 
 /**
- * Loads a model directory written by `saveModel`, or a word2vec .bin/.txt/.vec file (binary or text
- * told apart by content).
+ * Loads a model directory written by `saveModel`, a word2vec .bin/.txt/.vec file (binary or text told
+ * apart by content) or a fastText .bin (SubwordVectors: every word gets a vector, as in fastText).
  */
 export async function loadModel(path: string): Promise<LoadedModel> {
   if (!existsSync(path)) {
@@ -122,6 +139,20 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     );
   }
   if (!statSync(path).isDirectory()) {
+    if (startsWithFastTextMagic(path)) {
+      const model = await readFastTextBin(path);
+      const vectors = SubwordVectors.fromFastText(model);
+      const { dim, minn, maxn, bucket } = model.args;
+      const config: ModelConfig = {
+        format: 'fasttext-bin',
+        version: MODEL_FORMAT_VERSION,
+        dim,
+        vocabSize: vectors.size,
+        subword: { minn, maxn, bucket },
+        fastText: model.args,
+      };
+      return { vectors, config, history: [] };
+    }
     const file = await readWord2Vec(path);
     return { vectors: file.vectors, config: bareFileConfig(file.format, file.vectors), history: [] };
   }
@@ -146,6 +177,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   if (!existsSync(vectorsPath))
     throw new FormatError(`${path}: the model directory has no ${MODEL_FILES.vectors}.`);
   checkFileSizes(path, config.files);
+  if (config.subword !== undefined) return loadSubwordModel(path, config);
   const { vectors } = await readWord2Vec(vectorsPath, { format: 'binary' });
   let withCounts = vectors;
   const vocabularyPath = join(path, MODEL_FILES.vocabulary);
@@ -158,6 +190,41 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   if (!Array.isArray(history))
     throw new FormatError(`${historyPath}: expected a JSON array of per-epoch records.`);
   return { vectors: withCounts, config, history };
+}
+
+function startsWithFastTextMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && isFastTextBin(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A subword model directory: the vectors come from model.bin, checked against config.json's settings. */
+async function loadSubwordModel(dir: string, config: ModelConfig): Promise<LoadedModel> {
+  const binPath = join(dir, MODEL_FILES.fastText);
+  if (!existsSync(binPath)) {
+    throw new FormatError(
+      `${dir}: config.json describes a subword model but ${MODEL_FILES.fastText} is missing.`,
+    );
+  }
+  const model = await readFastTextBin(binPath);
+  const expected = config.subword as Record<string, unknown>;
+  for (const key of ['minn', 'maxn', 'bucket'] as const) {
+    if (expected?.[key] !== model.args[key]) {
+      throw new FormatError(
+        `${dir}: ${MODEL_FILES.fastText} has ${key} ${model.args[key]} but config.json says ${JSON.stringify(expected?.[key])}; the model directory is inconsistent.`,
+      );
+    }
+  }
+  const vectors = SubwordVectors.fromFastText(model);
+  const historyPath = join(dir, MODEL_FILES.history);
+  const history = existsSync(historyPath) ? parseJson(await readFile(historyPath, 'utf8'), historyPath) : [];
+  if (!Array.isArray(history))
+    throw new FormatError(`${historyPath}: expected a JSON array of per-epoch records.`);
+  return { vectors, config, history };
 }
 
 /** Refuses a directory whose data files do not have the sizes config.json recorded (an interrupted save). */

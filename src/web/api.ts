@@ -8,7 +8,7 @@
 // route (with "word" and "suggestions"), 405 wrong method (with an Allow header), 413 too large a body,
 // 500 anything unexpected (the server keeps running).
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
-import { type Projection2D, pca2d, umap2d } from '../embeddings/index.js';
+import { type Projection2D, pca2d, SubwordVectors, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
 import { UnknownWordError, VerboError } from '../util/errors.js';
 import { serveStatic } from './static.js';
@@ -235,7 +235,9 @@ function parseBody(body: Uint8Array | string | undefined): unknown {
 function health(app: WebApp): unknown {
   return {
     status: 'ok',
-    model: app.vectors ? { words: app.vectors.size, dim: app.vectors.dim } : null,
+    model: app.vectors
+      ? { words: app.vectors.size, dim: app.vectors.dim, subword: app.vectors instanceof SubwordVectors }
+      : null,
     lm: app.lm
       ? { vocabulary: app.lm.vocab.size, cell: app.lm.config.cell, level: app.lm.config.level }
       : null,
@@ -250,7 +252,10 @@ function requireVectors(app: WebApp): KeyedVectors {
   return app.vectors;
 }
 
-/** A word query parameter: present, not too long; looked up as given, then lower-cased. */
+/**
+ * A word query parameter: present, not too long; looked up as given, then lower-cased; a subword model
+ * also takes a word outside its vocabulary as given (its vector is built from its character n-grams).
+ */
 function wordParameter(query: URLSearchParams, name: string, vectors: KeyedVectors): string {
   const raw = query.get(name);
   if (raw === null || raw.trim() === '') {
@@ -275,6 +280,7 @@ function wordParameter(query: URLSearchParams, name: string, vectors: KeyedVecto
   if (vectors.has(word)) return word;
   const lower = word.toLowerCase();
   if (vectors.has(lower)) return lower;
+  if (vectors.vectorSource(word) === 'ngrams') return word;
   const suggestions = vectors.suggest(word);
   throw new HttpError(404, 'UNKNOWN_WORD', new UnknownWordError(word, suggestions).message, {
     word,
@@ -310,7 +316,16 @@ function similar(app: WebApp, query: URLSearchParams): unknown {
   const vectors = requireVectors(app);
   const word = wordParameter(query, 'word', vectors);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 10);
-  return { word, neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })) };
+  return {
+    word,
+    builtFromNgrams: ngramWords(vectors, [word]),
+    neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })),
+  };
+}
+
+/** The query words whose vectors a subword model builds from their character n-grams. */
+function ngramWords(vectors: KeyedVectors, words: string[]): string[] {
+  return words.filter((word) => vectors.vectorSource(word) === 'ngrams');
 }
 
 function analogy(app: WebApp, query: URLSearchParams): unknown {
@@ -319,7 +334,13 @@ function analogy(app: WebApp, query: URLSearchParams): unknown {
   const b = wordParameter(query, 'b', vectors);
   const c = wordParameter(query, 'c', vectors);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 5);
-  return { a, b, c, neighbors: neighborsJson(vectors.analogy(a, b, c, top)) };
+  return {
+    a,
+    b,
+    c,
+    builtFromNgrams: ngramWords(vectors, [a, b, c]),
+    neighbors: neighborsJson(vectors.analogy(a, b, c, top)),
+  };
 }
 
 function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {

@@ -1,6 +1,7 @@
 // `verbo eval <model>`: analogy accuracy (questions-words format) and word-pair Spearman rho, with
 // gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs the shared
-// evaluation files are used when present.
+// evaluation files are used when present. With a subword (fastText) model, words outside the vocabulary
+// are scored with their n-gram vectors unless --no-ngrams; the output says how many were.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -18,6 +19,7 @@ export interface EvalFlags {
   analogies?: string;
   pairs?: string;
   restrictVocab: number;
+  ngrams: boolean;
   json?: boolean;
 }
 
@@ -47,9 +49,14 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
   const analogies: AnalogyEvaluation | undefined =
     analogiesPath === undefined
       ? undefined
-      : await evaluateAnalogiesFile(vectors, analogiesPath, { restrictVocab: flags.restrictVocab });
+      : await evaluateAnalogiesFile(vectors, analogiesPath, {
+          restrictVocab: flags.restrictVocab,
+          ngrams: flags.ngrams,
+        });
   const pairs: WordPairEvaluation | undefined =
-    pairsPath === undefined ? undefined : await evaluateWordPairsFile(vectors, pairsPath);
+    pairsPath === undefined
+      ? undefined
+      : await evaluateWordPairsFile(vectors, pairsPath, { ngrams: flags.ngrams });
 
   if (flags.json) {
     printJson({
@@ -60,6 +67,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               correct: analogies.correct,
               total: analogies.total,
               skipped: analogies.skipped,
+              builtFromNgrams: analogies.builtFromNgrams,
               accuracy: round(analogies.accuracy),
               sections: Object.fromEntries(
                 Object.entries(analogies.sections).map(([name, s]) => [
@@ -77,6 +85,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               spearman: round(pairs.spearman),
               pairs: pairs.pairs,
               oov: pairs.oov,
+              builtFromNgrams: pairs.builtFromNgrams,
               pearson: round(pairs.pearson),
               file: pairsPath,
             },
@@ -93,10 +102,14 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     printLine(
       `  ${'total'.padEnd(width)}  ${analogies.accuracy.toFixed(4)}  ${analogies.correct}/${analogies.total}  (${analogies.skipped} skipped)`,
     );
+    if (analogies.builtFromNgrams > 0)
+      printLine(
+        `  ${analogies.builtFromNgrams} scored questions had a word built from its character n-grams`,
+      );
   }
   if (pairs !== undefined) {
     printLine(
-      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary)`,
+      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary${pairs.builtFromNgrams > 0 ? `, ${pairs.builtFromNgrams} with a word built from its character n-grams` : ''})`,
     );
   }
 }
@@ -109,6 +122,10 @@ export function register(program: Command): void {
     .option('--analogies <file>', 'questions-words format file (": section" lines, then "a b c d")')
     .option('--pairs <file>', 'word pairs "w1<TAB>w2<TAB>score" (WordSim-353 format)')
     .option('--restrict-vocab <n>', 'analogies over the n most frequent words', parseInteger(1), 30_000)
+    .option(
+      '--no-ngrams',
+      'subword models: skip words outside the vocabulary instead of building them from their n-grams',
+    )
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, flags: EvalFlags) => runEval(model, flags));
 }

@@ -6,7 +6,8 @@
 //   {"similarity": ["a", "b"]}             → {"words": [...], "similarity": x}
 //   {"doesntMatch": ["a", "b", "c"]}        → {"words": [...], "doesntMatch": w}
 // A bad request answers {"error": "..."} (with "word" and "suggestions" for an unknown word) and the
-// loop goes on.
+// loop goes on. With a subword (fastText) model, words outside the vocabulary get vectors from their
+// character n-grams; an answer that used one lists such words in "builtFromNgrams".
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel } from '../../embeddings/index.js';
@@ -32,6 +33,25 @@ function wordList(value: unknown, key: string, length?: number): string[] {
 
 /** Answers one input line (already trimmed, non-empty). */
 export function answerQuery(vectors: KeyedVectors, line: string, defaultTop: number): object {
+  const answer = answerRequest(vectors, line, defaultTop);
+  const built = queryWords(line).filter((word) => vectors.vectorSource(word) === 'ngrams');
+  return built.length > 0 ? { ...answer, builtFromNgrams: built } : answer;
+}
+
+/** The words a query line names (a plain line's words, or a request's word fields). */
+function queryWords(line: string): string[] {
+  if (!line.startsWith('{')) return line.split(/\s+/);
+  try {
+    const request = JSON.parse(line) as Record<string, unknown>;
+    return [request.similar, request.analogy, request.similarity, request.doesntMatch]
+      .flat()
+      .filter((word): word is string => typeof word === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function answerRequest(vectors: KeyedVectors, line: string, defaultTop: number): object {
   if (!line.startsWith('{')) {
     const words = line.split(/\s+/);
     const neighbors = neighborsJson(vectors.mostSimilar({ positive: words, topN: defaultTop }));

@@ -32,6 +32,17 @@ function showError(id, error) {
   }
 }
 
+/** Says which query words are not in the vocabulary and got a vector from their character n-grams. */
+function showNgramNote(id, words) {
+  const element = $(id);
+  const built = words || [];
+  element.hidden = built.length === 0;
+  element.textContent =
+    built.length === 0
+      ? ''
+      : `${built.map((w) => `“${w}”`).join(', ')} ${built.length === 1 ? 'is' : 'are'} not in the vocabulary: built from ${built.length === 1 ? 'its' : 'their'} character n-grams.`;
+}
+
 /** Fills an <ol> with rows of a word, a bar and a score. */
 function fillResults(list, rows, scoreKey, scale) {
   list.replaceChildren();
@@ -63,10 +74,12 @@ function setupSimilar() {
         `/api/similar?word=${encodeURIComponent(word)}&top=${encodeURIComponent(top)}`,
       );
       showError('similar-error', null);
+      showNgramNote('similar-note', result.builtFromNgrams);
       fillResults($('similar-results'), result.neighbors, 'similarity', (x) => x);
       highlightOnMap([result.word, ...result.neighbors.map((n) => n.word)]);
     } catch (error) {
       $('similar-results').replaceChildren();
+      showNgramNote('similar-note', []);
       showError('similar-error', error);
     }
   });
@@ -81,9 +94,11 @@ function setupAnalogy() {
     try {
       const result = await api(`/api/analogy?a=${a}&b=${b}&c=${c}&top=5`);
       showError('analogy-error', null);
+      showNgramNote('analogy-note', result.builtFromNgrams);
       fillResults($('analogy-results'), result.neighbors, 'similarity', (x) => x);
     } catch (error) {
       $('analogy-results').replaceChildren();
+      showNgramNote('analogy-note', []);
       showError('analogy-error', error);
     }
   });
