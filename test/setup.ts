@@ -1,5 +1,6 @@
 // Shared test setup: one closeness matcher for numbers and arrays (typed or nested).
 import { expect } from 'vitest';
+import { setLogger, silentLogger } from '../src/nn/logger.js';
 
 type Numeric = number | ArrayLike<number> | Numeric[];
 
@@ -46,3 +47,6 @@ declare module 'vitest' {
     toBeAllClose(expected: Numeric, options?: { rtol?: number; atol?: number }): T;
   }
 }
+
+// nn's fit / evaluate print Keras-style progress by default; tests that check it set their own logger.
+setLogger(silentLogger);

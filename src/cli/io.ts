@@ -30,6 +30,23 @@ function isNodeFileError(error: unknown): error is NodeJS.ErrnoException {
   );
 }
 
+/**
+ * A closed pipe ends the command quietly, as Unix tools do: `verbo vocab … --json | head -c 300` exits
+ * with code 0 and no message once `head` stops reading. Any other failure to write stdout (a full disk
+ * under `> file`) is one line on stderr and exit code 1.
+ */
+export function endQuietlyWhenPipeCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      if (stream === process.stdout) {
+        process.stderr.write(`verbo: cannot write the output: ${error.code ?? error.message}\n`);
+      }
+      process.exit(1);
+    });
+  }
+}
+
 /** Prints one JSON object on stdout (the `--json` contract: nothing else goes to stdout). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

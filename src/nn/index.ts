@@ -128,8 +128,32 @@ export {
   type ModelOptions,
   type CompileOptions,
   type FitOptions,
+  type EvaluateOptions,
+  type PredictOptions,
+  type SummaryOptions,
   type LossSpec,
 } from './model.js';
+export {
+  setLogger,
+  getLogger,
+  silentLogger,
+  ProgbarLogger,
+  type Logger,
+  type Verbose,
+  type ProgbarOptions,
+} from './logger.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';
 export { loadModel, modelFromJSON } from './serialization.js';
-export * from './examples/index.js';
+export {
+  parseIdx,
+  readIdx,
+  loadFashionMnist,
+  hasFashionMnist,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+  type IdxArray,
+  type IdxDtype,
+  type ImageSplit,
+  type FashionMnist,
+  type LoadFashionMnistOptions,
+} from './datasets.js';

@@ -29,6 +29,7 @@ import {
   Tensor,
 } from '../tensor/index.js';
 import { ShapeError, VerboError } from '../util/errors.js';
+import { nameKey } from './names.js';
 import { formatSymbolicShape } from './symbolic.js';
 
 /** A loss: targets and predictions in, a scalar tensor out (mean over the batch). */
@@ -139,17 +140,23 @@ export function sparseCategoricalCrossEntropy(
   return neg(mul(sum(mul(logp, new Tensor(oneHot, [rows, classes]))), 1 / rows));
 }
 
+/** Loss names: ours (camelCase), Keras' snake_case strings and class names are all accepted. */
 export type LossName =
   | 'mse'
   | 'meanSquaredError'
+  | 'mean_squared_error'
   | 'mae'
   | 'meanAbsoluteError'
+  | 'mean_absolute_error'
   | 'binaryCrossentropy'
   | 'binaryCrossEntropy'
+  | 'binary_crossentropy'
   | 'categoricalCrossentropy'
   | 'categoricalCrossEntropy'
+  | 'categorical_crossentropy'
   | 'sparseCategoricalCrossentropy'
-  | 'sparseCategoricalCrossEntropy';
+  | 'sparseCategoricalCrossEntropy'
+  | 'sparse_categorical_crossentropy';
 
 function named(
   fn: (yTrue: Tensor, yPred: Tensor) => Tensor,
@@ -163,17 +170,15 @@ function named(
   return loss;
 }
 
-const canonical: Record<LossName, string> = {
+/** The canonical loss name per spelling key (camelCase, snake_case and Keras class names). */
+const canonical: Record<string, string> = {
   mse: 'meanSquaredError',
-  meanSquaredError: 'meanSquaredError',
+  meansquarederror: 'meanSquaredError',
   mae: 'meanAbsoluteError',
-  meanAbsoluteError: 'meanAbsoluteError',
-  binaryCrossentropy: 'binaryCrossentropy',
-  binaryCrossEntropy: 'binaryCrossentropy',
-  categoricalCrossentropy: 'categoricalCrossentropy',
-  categoricalCrossEntropy: 'categoricalCrossentropy',
-  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
-  sparseCategoricalCrossEntropy: 'sparseCategoricalCrossentropy',
+  meanabsoluteerror: 'meanAbsoluteError',
+  binarycrossentropy: 'binaryCrossentropy',
+  categoricalcrossentropy: 'categoricalCrossentropy',
+  sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy',
 };
 
 export interface GetLossOptions {
@@ -191,10 +196,11 @@ export function getLoss(
   options: GetLossOptions = {},
 ): LossFn {
   if (typeof loss === 'function') return loss as LossFn;
-  const name = canonical[loss];
+  const name = typeof loss === 'string' ? canonical[nameKey(loss)] : undefined;
   if (name === undefined) {
     throw new VerboError(
-      `unknown loss '${String(loss)}'; use one of ${Object.keys(canonical).join(', ')} or a function`,
+      `unknown loss '${String(loss)}'; use one of mse, mae, binary_crossentropy, categorical_crossentropy, ` +
+        'sparse_categorical_crossentropy (or their camelCase names) or a function',
     );
   }
   switch (name) {

@@ -7,6 +7,7 @@
 // (the Mann–Whitney U statistic), which equals the area under the ROC curve with ties as diagonal steps.
 import type { Tensor } from '../tensor/index.js';
 import { ShapeError, VerboError } from '../util/errors.js';
+import { nameKey } from './names.js';
 import { formatSymbolicShape } from './symbolic.js';
 
 type Values = Tensor | ArrayLike<number>;
@@ -279,15 +280,24 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): num
 /** A batch metric: the mean over the batch's rows (fit averages batches weighted by their size). */
 export type MetricFn = ((yTrue: Tensor, yPred: Tensor) => number) & { metricName?: string };
 
+/** Metric names: ours (camelCase) and Keras' snake_case strings. */
 export type MetricName =
   | 'accuracy'
   | 'acc'
   | 'binaryAccuracy'
+  | 'binary_accuracy'
   | 'categoricalAccuracy'
+  | 'categorical_accuracy'
   | 'sparseCategoricalAccuracy'
+  | 'sparse_categorical_accuracy'
   | 'sparseTopKCategoricalAccuracy'
+  | 'sparse_top_k_categorical_accuracy'
   | 'mse'
-  | 'mae';
+  | 'meanSquaredError'
+  | 'mean_squared_error'
+  | 'mae'
+  | 'meanAbsoluteError'
+  | 'mean_absolute_error';
 
 function metric(name: string, fn: (yTrue: Tensor, yPred: Tensor) => number): MetricFn {
   const m = fn as MetricFn;
@@ -296,7 +306,8 @@ function metric(name: string, fn: (yTrue: Tensor, yPred: Tensor) => number): Met
 }
 
 /**
- * A metric by name. 'accuracy' picks the right accuracy from the loss, as Keras does: sparse
+ * A metric by name, logged under the name given (as Keras does: 'acc' logs `acc`, 'binary_accuracy'
+ * logs `binary_accuracy`). 'accuracy' picks the right accuracy from the loss, as Keras does: sparse
  * categorical for sparse losses, categorical for categorical ones, binary otherwise (threshold 0
  * when the loss reads logits, 0.5 for probabilities).
  */
@@ -306,30 +317,33 @@ export function getMetric(
   fromLogits = false,
 ): MetricFn {
   if (typeof name === 'function') return name;
-  switch (name) {
+  const threshold = fromLogits ? 0 : 0.5;
+  switch (typeof name === 'string' ? nameKey(name) : '') {
     case 'accuracy':
     case 'acc': {
       if (lossName?.startsWith('sparseCategorical'))
-        return metric('accuracy', (t, p) => sparseCategoricalAccuracy(t, p));
-      if (lossName?.startsWith('categorical')) return metric('accuracy', categoricalAccuracy);
-      const threshold = fromLogits ? 0 : 0.5;
-      return metric('accuracy', (t, p) => binaryAccuracy(t, p, threshold));
+        return metric(name, (t, p) => sparseCategoricalAccuracy(t, p));
+      if (lossName?.startsWith('categorical')) return metric(name, categoricalAccuracy);
+      return metric(name, (t, p) => binaryAccuracy(t, p, threshold));
     }
-    case 'binaryAccuracy':
-      return metric('binaryAccuracy', (t, p) => binaryAccuracy(t, p, fromLogits ? 0 : 0.5));
-    case 'categoricalAccuracy':
-      return metric('categoricalAccuracy', categoricalAccuracy);
-    case 'sparseCategoricalAccuracy':
-      return metric('sparseCategoricalAccuracy', (t, p) => sparseCategoricalAccuracy(t, p));
-    case 'sparseTopKCategoricalAccuracy':
-      return metric('sparseTopKCategoricalAccuracy', (t, p) => sparseTopKCategoricalAccuracy(t, p, 5));
+    case 'binaryaccuracy':
+      return metric(name, (t, p) => binaryAccuracy(t, p, threshold));
+    case 'categoricalaccuracy':
+      return metric(name, categoricalAccuracy);
+    case 'sparsecategoricalaccuracy':
+      return metric(name, (t, p) => sparseCategoricalAccuracy(t, p));
+    case 'sparsetopkcategoricalaccuracy':
+      return metric(name, (t, p) => sparseTopKCategoricalAccuracy(t, p, 5));
     case 'mse':
-      return metric('mse', (t, p) => meanOf(t, p, (d) => d * d));
+    case 'meansquarederror':
+      return metric(name, (t, p) => meanOf(t, p, (d) => d * d));
     case 'mae':
-      return metric('mae', (t, p) => meanOf(t, p, Math.abs));
+    case 'meanabsoluteerror':
+      return metric(name, (t, p) => meanOf(t, p, Math.abs));
     default:
       throw new VerboError(
-        `unknown metric '${String(name)}'; use accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy, mse, mae or a function`,
+        `unknown metric '${String(name)}'; use accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, ` +
+          'sparse_top_k_categorical_accuracy, mse, mae (or their camelCase names) or a function',
       );
   }
 }

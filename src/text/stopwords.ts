@@ -1,10 +1,14 @@
-// Stopword filtering. The English and Portuguese lists come from the `stopword` package (behind this
-// small interface, so the package can be swapped); a user list file adds words, one per line. Filtering
+// Stopword filtering. The English and Portuguese lists are ours: each starts from the `stopword`
+// package's list (behind this small interface, so the package can be swapped) and applies the reviewed
+// changes in data/stopwords-<lang>.txt (`+ word` adds, `- word` removes: pronouns, the forms of
+// ser/estar/ter/haver and contractions in, content verbs such as "said" out). A user list file or extra
+// words add to it. Filtering
 // is a Set lookup per token, and the lists are matched case-insensitively only when the caller lowercases
 // tokens first (the pipeline does), so the hot path never lowercases twice.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { VerboError } from '../util/errors.js';
+import { readDataRows } from './data.js';
 import type { Language } from './tokenize.js';
 
 interface StopwordPackage {
@@ -19,20 +23,34 @@ function loadPackage(): StopwordPackage {
   return stopwordPackage;
 }
 
+/** The `stopword` package's list with the changes of data/stopwords-<lang>.txt applied. */
+function reviewedList(base: readonly string[], lang: Language): string[] {
+  const words = new Set(base);
+  for (const [line] of readDataRows(`stopwords-${lang}.txt`)) {
+    const word = line!.slice(1).trim();
+    if (line!.startsWith('+')) words.add(word);
+    else if (line!.startsWith('-')) words.delete(word);
+  }
+  return [...words];
+}
+
+const lists = new Map<Language, readonly string[]>();
+
 /** The built-in stopword list for a language (lowercase), a fresh copy. */
 export function stopwordList(lang: Language): string[] {
-  const lists = loadPackage();
-  switch (lang) {
-    case 'en':
-      return [...lists.eng];
-    case 'pt':
-      return [...lists.por];
-    default:
-      throw new VerboError(
-        `no stopword list for language '${lang as string}'; expected en or pt.`,
-        'BAD_OPTION',
-      );
+  if (lang !== 'en' && lang !== 'pt') {
+    throw new VerboError(
+      `no stopword list for language '${lang as string}'; expected en or pt.`,
+      'BAD_OPTION',
+    );
   }
+  let list = lists.get(lang);
+  if (list === undefined) {
+    const pkg = loadPackage();
+    list = reviewedList(lang === 'en' ? pkg.eng : pkg.por, lang);
+    lists.set(lang, list);
+  }
+  return [...list];
 }
 
 /**

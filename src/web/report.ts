@@ -15,7 +15,7 @@ import { encodeFiles, type LanguageModel, perplexityOfFiles } from '../seq/index
 import { noGrad } from '../tensor/index.js';
 import { sharedDataPath } from '../util/paths.js';
 import { embeddingMap, type MapResponse } from './api.js';
-import { curvesSvg, escapeXml, historySeries, mapSvg } from './svg.js';
+import { curvesSvg, escapeXml, historySeries, lmPerplexitySvg, mapSvg } from './svg.js';
 
 export type ReportLanguage = 'en' | 'pt';
 
@@ -316,20 +316,9 @@ ${Object.entries(v.accuracy.topK)
     sections.push(`<section id="lm"><h2>Language model</h2><table>
 <tr><th>model</th><td>${escapeXml(lm.path)}</td></tr><tr><th>cell</th><td>${escapeXml(lm.cell)}</td></tr>
 <tr><th>vocabulary</th><td class="n">${lm.vocabulary}</td></tr></table>${validation}
-${curvesSvg(
-  [
-    { name: 'train', points: historySeries(lm.history, 'trainPerplexity') },
-    { name: 'valid', points: historySeries(lm.history, 'validPerplexity') },
-  ],
-  { title: 'perplexity per epoch', xLabel: 'epoch', yLabel: 'perplexity' },
-)}${
-  lm.progress.length > 1
-    ? curvesSvg([{ name: 'train', points: lm.progress }], {
-        title: 'training perplexity while training',
-        xLabel: 'tokens trained',
-        yLabel: 'perplexity (mean so far)',
-      })
-    : ''
+${lmPerplexitySvg(lm.history, lm.progress, 'perplexity')}${
+  // Several epochs drew the per-epoch chart: the finer curve follows when recorded.
+  lm.history.length >= 2 && lm.progress.length > 1 ? lmPerplexitySvg([], lm.progress, 'perplexity') : ''
 }</section>`);
   }
   return `<!doctype html>

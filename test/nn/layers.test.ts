@@ -80,9 +80,9 @@ describe('Dense', () => {
     const layer = dense({ units: 2, name: 'dense_x' });
     layer.apply(input({ shape: [3] }));
     expect(() => layer.apply(input({ shape: [4] }))).toThrow(
-      /layer 'dense_x' \(Dense\): input 0 has shape \[null, 4\], expected rank ≥ 2, last axis 3/,
+      /layer 'dense_x' \(Dense\): input 0 has shape \(None, 4\), expected rank ≥ 2, last axis 3/,
     );
-    expect(() => layer.apply(normal([5, 4]))).toThrow(/input 0 has shape \[5, 4\], expected .*last axis 3/);
+    expect(() => layer.apply(normal([5, 4]))).toThrow(/input 0 has shape \(5, 4\), expected .*last axis 3/);
   });
 });
 
@@ -214,7 +214,7 @@ describe('Conv2D', () => {
   it('names the layer and shapes for a wrong input', () => {
     const layer = conv2d({ filters: 1, kernelSize: 3, name: 'c1' });
     expect(() => layer.apply(input({ shape: [5, 5] }))).toThrow(
-      /layer 'c1' \(Conv2D\): input has shape \[null, 5, 5\], expected \[batch, height, width, channels\]/,
+      /layer 'c1' \(Conv2D\): input has shape \(None, 5, 5\), expected \[batch, height, width, channels\]/,
     );
     expect(() => layer.apply(input({ shape: [2, 2, 1] }))).toThrow(/smaller than the window \[3, 3\]/);
   });

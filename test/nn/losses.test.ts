@@ -115,10 +115,10 @@ describe('losses', () => {
 
   it('say which shapes disagree', () => {
     expect(() => meanSquaredError(tensor([[1, 2]]), tensor([[1, 2, 3]]))).toThrow(
-      /targets \[1, 2\] and predictions \[1, 3\]/,
+      /targets \(1, 2\) and predictions \(1, 3\)/,
     );
     expect(() => sparseCategoricalCrossEntropy(tensor([1, 2, 0]), tensor([[1, 2]]))).toThrow(
-      /targets \[3\] should be \[1\]/,
+      /targets \(3,\) should be \(1,\)/,
     );
     expect(() => sparseCategoricalCrossEntropy(tensor([5]), tensor([[1, 2]]))).toThrow(
       /target 5 at row 0 is not a class id/,

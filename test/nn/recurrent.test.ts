@@ -248,7 +248,7 @@ describe('SimpleRNN', () => {
     const layer = simpleRNN({ units: 2, name: 'rnn_a', seed: 13 });
     layer.apply(normal([1, 3, 2]));
     expect(() => layer.apply(normal([1, 3, 4]))).toThrow(
-      /layer 'rnn_a' \(SimpleRNN\): input has shape \[1, 3, 4\], expected \[batch, time, 2\]/,
+      /layer 'rnn_a' \(SimpleRNN\): input has shape \(1, 3, 4\), expected \[batch, time, 2\]/,
     );
   });
 });

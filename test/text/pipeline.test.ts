@@ -43,12 +43,13 @@ describe('createPipeline', () => {
     [
       'São Paulo é a ação do coração',
       { lang: 'pt' as const, stopwords: true },
-      ['são', 'paulo', 'é', 'ação', 'coração'],
+      // "são" and "é" are forms of ser, stopwords of the reviewed list (so "São" of São Paulo goes too).
+      ['paulo', 'ação', 'coração'],
     ],
     [
       'São Paulo é a ação do coração',
       { lang: 'pt' as const, stopwords: true, foldAccents: true },
-      ['sao', 'paulo', 'e', 'acao', 'coracao'],
+      ['paulo', 'acao', 'coracao'],
     ],
     // Stopwords are matched before folding, so "não" (in the list) goes even when accents are folded.
     ['não sei', { lang: 'pt' as const, stopwords: true, foldAccents: true }, ['sei']],

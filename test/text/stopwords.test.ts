@@ -18,11 +18,40 @@ describe('stopwords', () => {
     expect(stopwordList('en')).not.toContain('whale');
   });
 
+  it('are the stopword package lists as reviewed in data/stopwords-*.txt', () => {
+    const en = stopwordList('en');
+    for (const word of [
+      'she',
+      'when',
+      'why',
+      'does',
+      'will',
+      'not',
+      'no',
+      'so',
+      "don't",
+      "it's",
+      "we're",
+      "n't",
+    ])
+      expect(en).toContain(word);
+    for (const word of ['came', 'get', 'like', 'said']) expect(en).not.toContain(word);
+    const pt = stopwordList('pt');
+    for (const word of ['é', 'foi', 'está', 'tem', 'há', 'são', 'era']) expect(pt).toContain(word);
+    expect(pt).not.toContain('casa');
+    expect(new Set(en).size).toBe(en.length);
+  });
+
   it('filters tokens', () => {
     const en = createStopwordSet({ lang: 'en' });
     expect(removeStopwords(['the', 'whale', 'and', 'the', 'sea'], en)).toEqual(['whale', 'sea']);
     const pt = createStopwordSet({ lang: 'pt' });
     expect(removeStopwords(['a', 'ação', 'do', 'coração', 'não'], pt)).toEqual(['ação', 'coração']);
+  });
+
+  it('filters the contractions of the default tokenizer', () => {
+    const en = createStopwordSet({ lang: 'en' });
+    expect(removeStopwords(["don't", 'stop', "it's", 'fine', "we're", 'here'], en)).toEqual(['stop', 'fine']);
   });
 
   it('reads a user list file and adds extra words', () => {

@@ -56,6 +56,16 @@ const english: Row[] = [
   ['Ελληνικά и русский 日本語', ['Ελληνικά', 'и', 'русский', '日本語']],
   ['', []],
   ['... !!! ???', []],
+  // The cases of issue 14.
+  ['call 853-7906, it ended 6-4', ['call', '853-7906', 'it', 'ended', '6-4']],
+  ['398,487MMBTU of gas', ['398,487', 'MMBTU', 'of', 'gas']],
+  ["the 80's and '68", ['the', "80's", 'and', "'68"]],
+  ['C++ and C# at AT&T, R&D', ['C++', 'and', 'C#', 'at', 'AT&T', 'R&D']],
+  ['US$ 5 and −5 or -3 but x-5', ['US$', '5', 'and', '−5', 'or', '-3', 'but', 'x-5']],
+  ['see space.com or news.bbc.co.uk.', ['see', 'space.com', 'or', 'news.bbc.co.uk']],
+  ['a ____ line __init__ snake_case', ['a', 'line', 'init', 'snake_case']],
+  ['Wait... what -- now?! ok', ['Wait', '...', 'what', '--', 'now', '?!', 'ok'], { keepPunctuation: true }],
+  ['a ____ b', ['a', '____', 'b'], { keepPunctuation: true }],
 ];
 
 const portuguese: Row[] = [
@@ -91,7 +101,32 @@ const portuguese: Row[] = [
     { lang: 'pt', expandContractions: true },
   ],
   ['do e na', ['do', 'e', 'na'], { lang: 'en', expandContractions: true }],
-  ['Custa R$ 1.234,56 às 14:30', ['Custa', 'R', '1.234,56', 'às', '14:30']],
+  ['Custa R$ 1.234,56 às 14:30', ['Custa', 'R$', '1.234,56', 'às', '14:30']],
+  // Contractions by context: the pronoun "nos", the verb "desse", the noun "pelo" stay whole.
+  [
+    'Não nos viu nos anos dele; se ele desse o pelo do gato',
+    [
+      'Não',
+      'nos',
+      'viu',
+      'em',
+      'os',
+      'anos',
+      'de',
+      'ele',
+      'se',
+      'ele',
+      'desse',
+      'o',
+      'pelo',
+      'de',
+      'o',
+      'gato',
+    ],
+    { expandContractions: true },
+  ],
+  ['dá-lo-ei, disse-me', ['darei', 'lo', 'disse', 'me'], { splitHyphens: true }],
+  ['dá-lo-ei, disse-me', ['dá-lo-ei', 'disse-me']],
   ['Ligue para contato@exemplo.com.br', ['Ligue', 'para', 'contato@exemplo.com.br']],
   ['Eu ❤️ o Brasil 🇧🇷', ['Eu', '❤️', 'o', 'Brasil', '🇧🇷']],
   ['Ó pá, põe-se à mesa', ['Ó', 'pá', 'põe-se', 'à', 'mesa']],
@@ -130,7 +165,7 @@ describe('fast path (property)', () => {
   const alphabet = [...'aZé ç ã1 9.,;:!?\'"-()[]@/_ \u00a0\u0303’#%&ABzx'];
   const fast = createWordTokenizer({ keepEmoji: false });
   const slow = createWordTokenizer({ keepEmoji: false, keepPunctuation: true });
-  const punctuation = /^[^\s\p{L}\p{M}\p{N}_]$/u;
+  const punctuation = /^[^\s\p{L}\p{M}\p{N}]+$/u;
   it('gives the same tokens as the regular expression on random text', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), (chars) => {
@@ -138,6 +173,85 @@ describe('fast path (property)', () => {
         expect(fast(text)).toEqual(slow(text).filter((token) => !punctuation.test(token)));
       }),
       { numRuns: 2000, seed: 20261122 },
+    );
+  });
+});
+
+describe('the ud convention', () => {
+  const rows: Row[] = [
+    [
+      "I don't think it's John's; can't won't cannot gonna.",
+      [
+        'I',
+        'do',
+        "n't",
+        'think',
+        'it',
+        "'s",
+        'John',
+        "'s",
+        ';',
+        'ca',
+        "n't",
+        'wo',
+        "n't",
+        'can',
+        'not',
+        'gon',
+        'na',
+        '.',
+      ],
+    ],
+    ['Don’t', ['Do', 'n’t']],
+    [
+      'a well-known e-mail, non-human state-of-the-art',
+      ['a', 'well', '-', 'known', 'e-mail', ',', 'non-human', 'state', '-', 'of', '-', 'the', '-', 'art'],
+    ],
+    ["the 80's", ['the', '80', "'s"]],
+    [
+      'Jennifer M. Anderson of Google Inc. said :-) see report.pdf, alt.animals.cat; b/c 13-17 or 853-7906',
+      ['Jennifer', 'M.', 'Anderson', 'of', 'Google', 'Inc.', 'said', ':-)', 'see', 'report.pdf', ','].concat([
+        'alt.animals.cat',
+        ';',
+        'b/c',
+        '13',
+        '-',
+        '17',
+        'or',
+        '853-7906',
+      ]),
+    ],
+    ['i dont know, im 650k short', ['i', 'do', 'nt', 'know', ',', 'i', 'm', '650', 'k', 'short']],
+    [
+      'Trata-se do guarda-chuva, dá-lo-ei à Ana; não nos viu.',
+      [
+        'Trata',
+        'se',
+        'de',
+        'o',
+        'guarda-chuva',
+        ',',
+        'darei',
+        'lo',
+        'a',
+        'a',
+        'Ana',
+        ';',
+        'não',
+        'nos',
+        'viu',
+        '.',
+      ],
+      { lang: 'pt' },
+    ],
+    ['Do alto, porta-a-porta', ['De', 'o', 'alto', ',', 'porta-a-porta'], { lang: 'pt' }],
+  ];
+  it.each(rows)('%j', (input, expected, options) => {
+    expect(tokenizeWords(input, { convention: 'ud', ...options })).toEqual(expected);
+  });
+  it('rejects an unknown convention', () => {
+    expect(() => tokenizeWords('x', { convention: 'ptb' as 'ud' })).toThrow(
+      /convention 'ptb'.*default or ud/,
     );
   });
 });

@@ -129,6 +129,46 @@ describe.skipIf(!available)('the page in chromium', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('says it is computing while the server draws a UMAP map, then shows it', async () => {
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForFunction(() => document.querySelector('#map-info')?.textContent?.includes('PC1'));
+      // Hold the UMAP answer until the page has been looked at.
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/api/map?*method=umap*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.selectOption('#map-method', 'umap');
+      await page.fill('#map-n', '40');
+      await page.click('#map-load');
+      await page.waitForFunction(() =>
+        document.querySelector('#map-info')?.textContent?.includes('computing'),
+      );
+      expect(await page.textContent('#map-info')).toContain('computing the UMAP projection of 40 words');
+      expect(await page.isDisabled('#map-load')).toBe(true);
+      expect(await page.getAttribute('#map-section', 'aria-busy')).toBe('true');
+      release();
+      await page.waitForFunction(() => !(document.querySelector('#map-load') as HTMLButtonElement).disabled);
+      expect(await page.textContent('#map-info')).toBe('40 words · UMAP projection');
+      expect(await page.isDisabled('#map-load')).toBe(false);
+      expect(await page.getAttribute('#map-section', 'aria-busy')).toBeNull();
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });
 
 describe.skipIf(!available)('the page with a subword (fastText) model in chromium', () => {

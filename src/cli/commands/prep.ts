@@ -29,6 +29,7 @@ interface PrepFlags {
   splitContractions?: boolean;
   expandContractions?: boolean;
   splitHyphens?: boolean;
+  convention: 'default' | 'ud';
   tokenizer: TokenizerName;
   sentences?: boolean;
   out?: string;
@@ -66,6 +67,14 @@ export function register(program: Command): void {
     .option('--split-contractions', "English: split contractions Penn Treebank style (don't → do n't)")
     .option('--expand-contractions', 'Portuguese: expand contractions (do → de o, na → em a)')
     .option('--split-hyphens', 'split hyphenated words (well-known → well known)')
+    .addOption(
+      new Option(
+        '--convention <name>',
+        "ud: tokenize as the Universal Dependencies treebanks do (punctuation kept, don't → do n't, do → de o)",
+      )
+        .argParser(parseChoice(['default', 'ud'] as const))
+        .default('default'),
+    )
     .addOption(
       new Option('--tokenizer <name>', 'word tokenizer')
         .argParser(parseChoice(TOKENIZER_NAMES))
@@ -105,10 +114,11 @@ async function runPrep(inputs: string[], flags: PrepFlags): Promise<void> {
     keepUrls: flags.urls,
     keepEmails: flags.emails,
     keepEmoji: flags.emoji,
-    keepPunctuation: flags.punctuation ?? false,
-    splitContractions: flags.splitContractions ?? false,
-    expandContractions: flags.expandContractions ?? false,
+    keepPunctuation: flags.punctuation,
+    splitContractions: flags.splitContractions,
+    expandContractions: flags.expandContractions,
     splitHyphens: flags.splitHyphens ?? false,
+    convention: flags.convention,
     tokenizer: flags.tokenizer,
   });
   for (const notice of pipeline.notices) note(`verbo: note: ${notice}`);

@@ -36,7 +36,7 @@ export class InputLayer extends Layer {
     }
     this.batchShape = [null, ...options.shape];
     const node = new Node(this, []);
-    this.output = new SymbolicTensor(this.batchShape, node, 0, this.name);
+    this.output = new SymbolicTensor(this.batchShape, node, 0);
     node.outputs.push(this.output);
     this.inboundNodes.push(node);
     this.built = true;

@@ -13,11 +13,17 @@ import { formatSymbolicShape, Node, type SymbolicShape, shapeMatches, SymbolicTe
 
 /** Options every layer factory accepts. */
 export interface LayerOptions {
-  /** Unique name in a model (default: class name + a counter, e.g. dense_1). */
+  /**
+   * Unique name in a model. Default: the snake_case class name, made unique by the model that uses
+   * the layer, by position (dense, dense_1, …) — no process-wide counter.
+   */
   name?: string;
   /** Whether the optimizer updates this layer's weights (default true). */
   trainable?: boolean;
-  /** Seed for the initial weights (default: derived from the name). */
+  /**
+   * Seed for the initial weights. Default: the model's seed and the layer's position in it (a layer used
+   * alone: a hash of its name), so the same code gives the same weights in any process and any order.
+   */
   seed?: number;
   /** For the first layer of sequential(): the shape of one example, without the batch axis. */
   inputShape?: readonly (number | null)[];
@@ -33,7 +39,8 @@ export interface CallContext {
 
 /** One weight variable: a Tensor that requires gradients when trainable. */
 export class Weight {
-  readonly name: string;
+  /** `layer/kernel`; follows the layer's name when a model names the layer. */
+  name: string;
   value: Tensor;
   readonly initializer: Initializer;
   /** The weight's own switch (e.g. a frozen embedding); the layer's `trainable` also applies. */
@@ -55,13 +62,9 @@ export interface InputSpec {
   lastAxis?: number;
 }
 
-const nameCounters = new Map<string, number>();
-
-/** A default unique name: snake_case of the class plus a per-process counter (dense_1, lstm_2). */
-function defaultName(prefix: string): string {
-  const count = (nameCounters.get(prefix) ?? 0) + 1;
-  nameCounters.set(prefix, count);
-  return `${prefix}_${count}`;
+/** The seed of the layer at `position` in a model seeded with `seed` (a hash of both). */
+export function deriveSeed(seed: number, position: number): number {
+  return hashString(`${seed}/${position}`);
 }
 
 /** A 32-bit hash of a string (FNV-1a), to seed weights from a layer's name. */
@@ -75,7 +78,17 @@ export function hashString(text: string): number {
 }
 
 export abstract class Layer {
-  readonly name: string;
+  private _name: string;
+  /** The snake_case class name a default name starts with (dense, lstm, conv2d). */
+  readonly prefix: string;
+  /** Whether the name is final (given by the user, or chosen by the first model that used the layer). */
+  nameIsFinal: boolean;
+  /**
+   * Whether the weights are still those drawn from the default seed: the first model that uses the
+   * layer redraws them from its own seed and the layer's position. Cleared by an explicit seed,
+   * setWeights, loading and training, so trained or given weights are never redrawn.
+   */
+  drawnFromDefaultSeed = false;
   /** Keras class name, used in summaries and saved architectures. */
   abstract readonly className: string;
   protected _trainable: boolean;
@@ -85,15 +98,31 @@ export abstract class Layer {
   readonly inboundNodes: Node[] = [];
   /** Per-input expectations checked by apply (undefined: no check). */
   inputSpec: InputSpec[] | undefined;
-  protected readonly seed: number;
+  protected seed: number;
   /** The options the layer was made with. */
   readonly options: LayerOptions;
 
   constructor(options: LayerOptions, prefix: string) {
     this.options = options;
-    this.name = options.name ?? defaultName(prefix);
+    this.prefix = prefix;
+    this._name = options.name ?? prefix;
+    this.nameIsFinal = options.name !== undefined;
     this._trainable = options.trainable ?? true;
-    this.seed = options.seed ?? hashString(this.name);
+    this.seed = options.seed ?? hashString(this._name);
+  }
+
+  get name(): string {
+    return this._name;
+  }
+
+  /** Gives the layer its name in a model (weights are renamed with it). Called by Model. */
+  setName(name: string): void {
+    for (const weight of this.weights) {
+      if (weight.name.startsWith(`${this._name}/`))
+        weight.name = `${name}${weight.name.slice(this._name.length)}`;
+    }
+    this._name = name;
+    this.nameIsFinal = true;
   }
 
   get trainable(): boolean {
@@ -129,6 +158,7 @@ export abstract class Layer {
     const value = new Tensor(values, shape, undefined, 0, { requiresGrad: trainable && this._trainable });
     const weight = new Weight(`${this.name}/${name}`, value, initializer, trainable);
     this.weights.push(weight);
+    if (this.options.seed === undefined) this.drawnFromDefaultSeed = true;
     return weight;
   }
 
@@ -137,11 +167,14 @@ export abstract class Layer {
     return new Random(this.seed);
   }
 
-  /** Redraws every weight from its initializer with `random` (used by model({ seed })). */
-  reinitialize(random: Random): void {
+  /** Redraws every weight from its initializer, in creation order, from Random(seed). */
+  reinitialize(seed: number): void {
+    this.seed = seed;
+    const random = new Random(seed);
     for (const weight of this.weights) {
       weight.value.data.set(getInitializer(weight.initializer)(weight.value.shape, random));
     }
+    this.drawnFromDefaultSeed = false;
   }
 
   /** The trainable weight tensors (empty when the layer is frozen). */
@@ -182,6 +215,7 @@ export abstract class Layer {
       }
       weight.value.data.set(data);
     });
+    this.drawnFromDefaultSeed = false;
   }
 
   /** Applies the layer: symbolic inputs record a node, tensors run the layer (not training). */
@@ -226,8 +260,7 @@ export abstract class Layer {
       const node = new Node(this, list as SymbolicTensor[]);
       const outShapes = this.computeOutputShape(shapes);
       outShapes.forEach((shape, i) => {
-        const name = outShapes.length === 1 ? this.name : `${this.name}/${i}`;
-        node.outputs.push(new SymbolicTensor(shape, node, i, name));
+        node.outputs.push(new SymbolicTensor(shape, node, i));
       });
       this.inboundNodes.push(node);
       return node.outputs;

@@ -266,8 +266,17 @@ function setupMapInteraction() {
 
 async function loadMap() {
   const n = $('map-n').value || '300';
+  const method = $('map-method') ? $('map-method').value : 'pca';
+  const button = $('map-load');
+  // UMAP takes seconds for a few hundred words: say so while the server works, and keep the button
+  // from queueing more of the same.
+  button.disabled = true;
+  $('map-section').setAttribute('aria-busy', 'true');
+  $('map-info').textContent =
+    method === 'umap'
+      ? `computing the UMAP projection of ${n} words… (this can take a few seconds)`
+      : `computing the PCA projection of ${n} words…`;
   try {
-    const method = $('map-method') ? $('map-method').value : 'pca';
     const result = await api(`/api/map?n=${encodeURIComponent(n)}&method=${encodeURIComponent(method)}`);
     map.words = result.words;
     map.points = result.points;
@@ -279,6 +288,9 @@ async function loadMap() {
     drawMap();
   } catch (error) {
     $('map-info').textContent = error.message;
+  } finally {
+    button.disabled = false;
+    $('map-section').removeAttribute('aria-busy');
   }
 }
 
@@ -357,6 +369,25 @@ function lossChart(title, series, xLabel = 'epoch') {
     svg.append(svgElement('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 2 }));
     for (const p of s.points)
       svg.append(svgElement('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 3, fill: color }));
+    if (s.points.length === 1) {
+      // A lone point has no line to read it by: write its value beside it.
+      const [x, y] = s.points[0];
+      const end = sx(x) > (left + width) / 2;
+      svg.append(
+        svgElement(
+          'text',
+          {
+            x: sx(x) + (end ? -8 : 8),
+            y: sy(y) - 6,
+            'text-anchor': end ? 'end' : 'start',
+            'font-size': 11,
+            fill: color,
+            class: 'value',
+          },
+          `${s.name} ${Number(y.toPrecision(4))}`,
+        ),
+      );
+    }
     svg.append(
       svgElement(
         'text',
