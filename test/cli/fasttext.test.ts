@@ -117,9 +117,9 @@ describe.skipIf(!built)('verbo with --model fasttext', () => {
       false,
     ]);
     // Each unseen word's nearest neighbour shares its stem.
-    json.results.forEach((r: { word: string; neighbors: { word: string }[] }) =>
-      expect(r.neighbors[0]!.word.slice(0, 2), r.word).toBe(r.word.slice(0, 2)),
-    );
+    for (const r of json.results as { word: string; neighbors: { word: string }[] }[]) {
+      expect(r.neighbors[0]!.word.slice(0, 2), r.word).toBe(r.word.slice(0, 2));
+    }
     const analogy = JSON.parse(run(['analogy', model, 'canta', 'cantinhos', 'falaria', '--json']).stdout);
     expect(analogy.builtFromNgrams).toEqual(['cantinhos', 'falaria']);
     expect(analogy.neighbors).toHaveLength(5);
