@@ -1,33 +1,46 @@
 // Output helpers for the CLI: the only place in verbo that prints and decides exit codes.
 import { InvalidArgumentError, Option } from 'commander';
-import { VerboError } from '../util/errors.js';
+import { shown, VerboError } from '../util/errors.js';
+import { fileError, isErrnoError } from '../util/files.js';
 
 /** Prints an error as one line on stderr. User errors get no stack trace; VERBO_DEBUG=1 shows one. */
 export function reportError(error: unknown): void {
   const debug = process.env.VERBO_DEBUG === '1';
-  if (error instanceof VerboError) {
-    process.stderr.write(`verbo: ${error.message}\n`);
-  } else if (isNodeFileError(error)) {
-    const path = error.path ?? '';
-    const reason =
-      error.code === 'ENOENT'
-        ? 'no such file or directory'
-        : error.code === 'EACCES'
-          ? 'permission denied'
-          : error.code;
-    process.stderr.write(`verbo: ${path}: ${reason}\n`);
-  } else if (error instanceof Error) {
-    process.stderr.write(`verbo: internal error: ${error.message} (set VERBO_DEBUG=1 for the stack trace)\n`);
+  const described = isErrnoError(error) ? fileError(error, actionOf(error), error.path ?? '(a file)') : error;
+  if (described instanceof VerboError && described.code !== 'INTERNAL') {
+    process.stderr.write(`verbo: ${oneLine(described.message)}\n`);
+  } else if (described instanceof Error) {
+    process.stderr.write(
+      `verbo: internal error: ${oneLine(described.message)} (set VERBO_DEBUG=1 for the stack trace)\n`,
+    );
   } else {
-    process.stderr.write(`verbo: ${String(error)}\n`);
+    process.stderr.write(`verbo: ${oneLine(String(described))}\n`);
   }
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 }
 
-function isNodeFileError(error: unknown): error is NodeJS.ErrnoException {
-  return (
-    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error
-  );
+/** What a failed system call was doing, in words ("open" → "open"; "mkdir" → "create the folder"). */
+function actionOf(error: NodeJS.ErrnoException): string {
+  const actions: Record<string, string> = {
+    mkdir: 'create the folder',
+    rename: 'rename',
+    unlink: 'remove',
+    rmdir: 'remove',
+    scandir: 'read the folder',
+    write: 'write',
+    read: 'read',
+    open: 'open',
+    stat: 'read',
+    lstat: 'read',
+    copyfile: 'copy',
+  };
+  return actions[error.syscall ?? ''] ?? error.syscall ?? 'access';
+}
+
+/** A message as one line: control characters escaped, at most 2,000 characters. */
+function oneLine(message: string): string {
+  const line = message.replace(/\r?\n/g, ' ');
+  return shown(line, 2000);
 }
 
 /**

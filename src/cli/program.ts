@@ -1,6 +1,7 @@
 // The `verbo` program: commander's tree of commands (one file each under src/cli/commands) and the
 // run that turns any error into one line on stderr with exit code 1. src/cli/main.ts is the entry.
 import { Command, CommanderError } from 'commander';
+import { nativeStatus } from '../native/index.js';
 import { commands } from './commands/index.js';
 import { reportError } from './io.js';
 
@@ -9,11 +10,31 @@ export function buildProgram(): Command {
     .description(
       'Text embeddings and NLP preprocessing: pipeline, word2vec, nearest neighbours, language models',
     )
-    .version('0.1.0')
+    .version(
+      versionText(),
+      '-V, --version',
+      'print the version and which kernels run (native ISA or fallback)',
+    )
     .exitOverride();
   for (const register of commands) register(program);
   pointUsageErrorsToOwnHelp(program);
   return program;
+}
+
+/** `verbo --version`: the version, then the kernel path in use and why, e.g. "kernels: native avx2 (VERBO_ISA=avx2)". */
+function versionText(): string {
+  let kernels: string;
+  try {
+    const status = nativeStatus();
+    const why = status.reason === '' ? '' : ` (${status.reason})`;
+    kernels =
+      status.path === 'native'
+        ? `native ${status.isa}${why}; this CPU runs ${status.supported!.join(', ')}; ${status.threads} threads`
+        : `TypeScript loops${why}; ${status.threads} threads`;
+  } catch (error) {
+    kernels = `unavailable: ${(error as Error).message}`;
+  }
+  return `verbo 0.1.0\nkernels: ${kernels}`;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FormatError, VerboError } from '../util/errors.js';
 import { writeFileAtomic, writeStreamAtomic } from '../util/files.js';
 import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
@@ -47,9 +47,17 @@ interface CheckpointJson {
   history: EpochRecord[];
 }
 
-/** The checkpoint folder of a model directory. */
+/** The checkpoint folder of a model directory (the final state of the run that wrote it). */
 export function checkpointDir(modelDir: string): string {
   return join(modelDir, 'checkpoint');
+}
+
+/**
+ * The checkpoint folder of a run into `modelDir` that has not finished: the run builds its model in
+ * `<modelDir>.partial` (src/util/model-files), checkpoints included, until it replaces `modelDir`.
+ */
+export function partialCheckpointDir(modelDir: string): string {
+  return join(`${resolve(modelDir)}.partial`, 'checkpoint');
 }
 
 /** Whether `dir` holds a checkpoint (a state.json). */

@@ -15,8 +15,8 @@
 // Quantized models (.ftz) are refused with a clear message. Writes are atomic (temporary name + rename).
 import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { FormatError, VerboError } from '../util/errors.js';
-import { writeStreamAtomic } from '../util/files.js';
+import { FormatError, ShapeError, VerboError } from '../util/errors.js';
+import { fileError, writeStreamAtomic } from '../util/files.js';
 
 export const FASTTEXT_MAGIC = 793712314;
 export const FASTTEXT_VERSION = 12;
@@ -242,6 +242,14 @@ export async function readFastTextBin(
   path: string,
   options: ReadFastTextOptions = {},
 ): Promise<FastTextModelData> {
+  try {
+    return await readOpened(path, options);
+  } catch (error) {
+    throw fileError(error, 'read', path);
+  }
+}
+
+async function readOpened(path: string, options: ReadFastTextOptions): Promise<FastTextModelData> {
   const size = (await stat(path)).size;
   const handle = await open(path, 'r');
   try {
@@ -404,19 +412,17 @@ export async function writeFastTextBin(path: string, data: FastTextWriteData): P
   const { args, words, input } = data;
   const nwords = words.length;
   if (input.length !== (nwords + args.bucket) * args.dim) {
-    throw new VerboError(
+    throw new ShapeError(
       `writeFastTextBin: the input matrix has ${input.length} values, expected (${nwords} words + ${args.bucket} buckets) × dim ${args.dim}.`,
-      'SHAPE',
     );
   }
   if (data.output !== undefined && data.output.length !== nwords * args.dim) {
-    throw new VerboError(
+    throw new ShapeError(
       `writeFastTextBin: the output matrix has ${data.output.length} values, expected ${nwords} words × dim ${args.dim}.`,
-      'SHAPE',
     );
   }
   if (data.counts.length !== nwords) {
-    throw new VerboError(`writeFastTextBin: ${data.counts.length} counts for ${nwords} words.`, 'SHAPE');
+    throw new ShapeError(`writeFastTextBin: ${data.counts.length} counts for ${nwords} words.`);
   }
   const encoder = new TextEncoder();
   const encodedWords = words.map((word) => {

@@ -81,7 +81,13 @@ export {
   type MemoryEstimate,
   type SentenceCorpus,
 } from './trainer.js';
-export { saveCheckpoint, loadCheckpoint, checkpointDir, hasCheckpoint } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  checkpointDir,
+  hasCheckpoint,
+  partialCheckpointDir,
+} from './checkpoint.js';
 export { buildHuffmanTree, type HuffmanTree } from './huffman.js';
 export { pca2d, type Projection2D, type PcaOptions } from './projection.js';
 export { umap2d, type UmapOptions } from './umap.js';

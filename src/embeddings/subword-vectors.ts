@@ -5,7 +5,7 @@
 // vocabulary gets the mean of its n-gram rows, as the fastText CLI and gensim compute it, and every
 // query (vector, similarity, neighbours, analogies, evaluation) accepts it. `vectorSource` tells the two
 // apart so the CLI and the page can say when a vector was built from n-grams.
-import { VerboError } from '../util/errors.js';
+import { ShapeError } from '../util/errors.js';
 import type { FastTextArgs, FastTextModelData, FastTextWriteData } from './fasttext-bin.js';
 import { KeyedVectors } from './keyed-vectors.js';
 import {
@@ -56,9 +56,8 @@ export class SubwordVectors extends KeyedVectors {
   ) {
     checkSubwordSettings(settings);
     if (inputMatrix.length !== (words.length + settings.bucket) * dim) {
-      throw new VerboError(
+      throw new ShapeError(
         `SubwordVectors: the input matrix has ${inputMatrix.length} values, expected (${words.length} words + ${settings.bucket} buckets) × dim ${dim}.`,
-        'SHAPE',
       );
     }
     super(

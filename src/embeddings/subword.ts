@@ -40,22 +40,25 @@ export function checkSubwordSettings(settings: SubwordSettings): SubwordSettings
   const { minn, maxn, bucket } = settings;
   const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
   if (!whole(minn, 0, 100))
-    throw new VerboError(`minn must be a whole number from 0 to 100, got ${minn}.`, 'BAD_OPTION');
+    throw new VerboError(`minn must be a whole number from 0 to 100, got ${minn}.`, 'BAD_ARGUMENT');
   if (!whole(maxn, 0, 100))
-    throw new VerboError(`maxn must be a whole number from 0 to 100, got ${maxn}.`, 'BAD_OPTION');
+    throw new VerboError(`maxn must be a whole number from 0 to 100, got ${maxn}.`, 'BAD_ARGUMENT');
   if (maxn > 0 && minn > maxn) {
     throw new VerboError(
       `minn (${minn}) is larger than maxn (${maxn}): no n-gram would be kept; lower --minn or raise --maxn (or --maxn 0 for none).`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   if (!whole(bucket, 0, 2 ** 31 - 1)) {
-    throw new VerboError(`bucket must be a whole number from 0 to 2147483647, got ${bucket}.`, 'BAD_OPTION');
+    throw new VerboError(
+      `bucket must be a whole number from 0 to 2147483647, got ${bucket}.`,
+      'BAD_ARGUMENT',
+    );
   }
   if (maxn > 0 && bucket === 0) {
     throw new VerboError(
       'bucket is 0 but maxn is not: n-grams need rows; give --bucket N or --maxn 0.',
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return settings;

@@ -32,7 +32,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../util/random.js';
-import { VerboError } from '../util/errors.js';
+import { InternalError, VerboError } from '../util/errors.js';
 import { wasmModule } from '../util/wasm.js';
 import {
   buildVocabulary,
@@ -295,7 +295,7 @@ class ChunkCache {
     let position = 0;
     const read = (target: Int32Array | Float64Array): void => {
       if (readSync(this.fd, target, 0, target.byteLength, position) !== target.byteLength) {
-        throw new Error('word2vec: the temporary id cache was truncated');
+        throw new InternalError('word2vec: the temporary id cache was truncated');
       }
       position += target.byteLength;
     };
@@ -333,7 +333,7 @@ export function learningRate(done: number, total: number, alpha: number, minAlph
 }
 
 function check(condition: boolean, message: string): void {
-  if (!condition) throw new VerboError(message, 'BAD_OPTION');
+  if (!condition) throw new VerboError(message, 'BAD_ARGUMENT');
 }
 
 /** Fills in defaults and validates; throws a VerboError naming the bad option. */
@@ -587,7 +587,7 @@ export async function trainWord2Vec(
   if (vocabulary.size === 0 || wordsPerEpoch === 0) {
     throw new VerboError(
       `no word of the corpus occurs at least ${resolved.minCount} times (${rawWordsPerEpoch} words read); lower --min-count or give more text.`,
-      'EMPTY_VOCABULARY',
+      'EMPTY',
     );
   }
   const vocabSize = vocabulary.size;

@@ -114,7 +114,7 @@ export interface ForwardResult {
 
 function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 1)) {
-    throw new VerboError(`${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_OPTION');
+    throw new VerboError(`${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_ARGUMENT');
   }
 }
 
@@ -133,25 +133,25 @@ export function resolveConfig(options: LanguageModelOptions): LanguageModelConfi
     initScale: options.initScale ?? 0.1,
   };
   if (!CELL_TYPES.includes(config.cell)) {
-    throw new VerboError(`unknown cell '${config.cell}'; expected lstm, gru or rnn.`, 'BAD_OPTION');
+    throw new VerboError(`unknown cell '${config.cell}'; expected lstm, gru or rnn.`, 'BAD_ARGUMENT');
   }
   if (config.level !== 'word' && config.level !== 'char') {
-    throw new VerboError(`unknown level '${config.level}'; expected word or char.`, 'BAD_OPTION');
+    throw new VerboError(`unknown level '${config.level}'; expected word or char.`, 'BAD_ARGUMENT');
   }
   positiveInteger('embed', config.embed);
   positiveInteger('hidden', config.hidden);
   positiveInteger('layers', config.layers);
   if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new VerboError(`dropout must be in [0, 1), got ${config.dropout}.`, 'BAD_OPTION');
+    throw new VerboError(`dropout must be in [0, 1), got ${config.dropout}.`, 'BAD_ARGUMENT');
   }
   if (!(config.initScale >= 0 && Number.isFinite(config.initScale))) {
-    throw new VerboError(`initScale must be a number ≥ 0, got ${config.initScale}.`, 'BAD_OPTION');
+    throw new VerboError(`initScale must be a number ≥ 0, got ${config.initScale}.`, 'BAD_ARGUMENT');
   }
   if (config.tieWeights && config.embed !== config.hidden) {
     throw new VerboError(
       `tied weights need the embedding size to equal the hidden size (got embed ${config.embed}, hidden ${config.hidden}); ` +
         'set both to the same value or drop tieWeights.',
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return config;
@@ -171,7 +171,10 @@ export class LanguageModel {
 
   constructor(vocab: Vocabulary, options: LanguageModelOptions = {}) {
     if (vocab.id(UNK) < 0 || vocab.id(EOS) < 0) {
-      throw new VerboError(`a language-model vocabulary needs the specials ${UNK} and ${EOS}.`, 'BAD_OPTION');
+      throw new VerboError(
+        `a language-model vocabulary needs the specials ${UNK} and ${EOS}.`,
+        'BAD_ARGUMENT',
+      );
     }
     this.vocab = vocab;
     this.config = resolveConfig(options);
@@ -277,7 +280,7 @@ export class LanguageModel {
     if (frozen && this.config.tieWeights) {
       throw new VerboError(
         'a tied embedding is also the output layer and cannot be frozen; fine-tune it or untie.',
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
     }
     this.embeddingLayer.trainable = !frozen;
@@ -423,13 +426,13 @@ export class LanguageModel {
     const temperature = options.temperature ?? 1;
     const topK = options.topK ?? 0;
     if (!(Number.isInteger(count) && count >= 0)) {
-      throw new VerboError(`tokens must be a whole number ≥ 0, got ${count}.`, 'BAD_OPTION');
+      throw new VerboError(`tokens must be a whole number ≥ 0, got ${count}.`, 'BAD_ARGUMENT');
     }
     if (!(temperature > 0 && Number.isFinite(temperature))) {
-      throw new VerboError(`temperature must be a number > 0, got ${temperature}.`, 'BAD_OPTION');
+      throw new VerboError(`temperature must be a number > 0, got ${temperature}.`, 'BAD_ARGUMENT');
     }
     if (!(Number.isInteger(topK) && topK >= 0)) {
-      throw new VerboError(`topK must be a whole number ≥ 0 (0: no limit), got ${topK}.`, 'BAD_OPTION');
+      throw new VerboError(`topK must be a whole number ≥ 0 (0: no limit), got ${topK}.`, 'BAD_ARGUMENT');
     }
     const random = new Random(options.seed ?? 1);
     return noGrad(() => {

@@ -180,7 +180,7 @@ function checkOption(name: string, value: number, min: number, integer: boolean)
   if (!(value >= min) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new VerboError(
       `${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got ${value}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
 }
@@ -198,7 +198,7 @@ export async function trainLanguageModel(
   if (optimizerName !== 'sgd' && optimizerName !== 'adam') {
     throw new VerboError(
       `unknown optimizer '${optimizerName as string}'; expected sgd or adam.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const sgd = optimizerName === 'sgd';
@@ -218,7 +218,7 @@ export async function trainLanguageModel(
   checkOption('patience', patience, 1, true);
   if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
   if (options.resume && options.outDir === undefined) {
-    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_OPTION');
+    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
   }
 
   const data = batchify(trainIds, batch);
@@ -253,7 +253,7 @@ export async function trainLanguageModel(
     if (state.optimizer.name !== optimizerName) {
       throw new VerboError(
         `the checkpoint in ${checkpointDir} was trained with ${state.optimizer.name}, not ${optimizerName}; resume with the same optimizer.`,
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
     }
     history = state.history;
@@ -311,7 +311,7 @@ export async function trainLanguageModel(
       if (!Number.isFinite(summed)) {
         throw new VerboError(
           `the training loss became ${summed} at epoch ${epoch}, window ${w + 1}; lower the learning rate or clip gradients (--clip).`,
-          'NAN',
+          'DIVERGED',
         );
       }
       mul(loss, 1 / batch).backward(); // Σ over steps, mean over the batch
@@ -485,7 +485,7 @@ function readCheckpoint(
     throw new VerboError(
       `the checkpoint in ${dir} has a different architecture or vocabulary than this model; ` +
         'resume with the same settings and training text.',
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   mine.forEach((p, i) => {

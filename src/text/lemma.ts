@@ -307,5 +307,8 @@ export function createLemmatizer(lang: 'en' | 'pt'): Lemmatizer {
       lemmatize: (word) => (HAS_LETTER.test(word) ? rslpStem(word) : word),
     };
   }
-  throw new VerboError(`unknown lemmatizer language '${String(lang)}'; expected 'en' or 'pt'`, 'BAD_OPTION');
+  throw new VerboError(
+    `unknown lemmatizer language '${String(lang)}'; expected 'en' or 'pt'`,
+    'BAD_ARGUMENT',
+  );
 }

@@ -199,7 +199,7 @@ function choice<T extends string>(
 async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   const note = flags.quiet ? () => {} : printNote;
   if (flags.freezeVectors && flags.vectors === undefined) {
-    throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'USAGE');
+    throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'BAD_ARGUMENT');
   }
   const text = { level: flags.level, prep: flags.prep, lang: flags.lang };
   let model: LanguageModel;

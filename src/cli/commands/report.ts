@@ -25,7 +25,10 @@ export interface ReportFlags {
 
 export async function runReport(model: string, flags: ReportFlags): Promise<string> {
   if (flags.valid !== undefined && flags.lm === undefined) {
-    throw new VerboError('--valid needs --lm DIR (the validation text measures a language model).', 'USAGE');
+    throw new VerboError(
+      '--valid needs --lm DIR (the validation text measures a language model).',
+      'BAD_ARGUMENT',
+    );
   }
   const { vectors, history, config } = await loadModel(model);
   const lang = flags.lang ?? (config.lang === 'pt' ? 'pt' : 'en');

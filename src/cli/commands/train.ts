@@ -1,12 +1,19 @@
 // `verbo train`: trains word2vec vectors (or fastText subword vectors, `--model fasttext`) on a corpus and
 // writes a model directory (vectors, vocabulary, config, history; a subword model also its fastText .bin)
 // plus a checkpoint at every epoch end, so `--resume DIR` continues a crashed run and
-// `--update DIR` trains a finished model further on new text. Thin: flags → text pipeline →
-// trainWord2Vec → saveModel; progress is drawn from the trainer's events.
+// `--update DIR` trains a finished model further on new text. The run builds its folder in DIR.partial
+// (checkpoints included) and replaces DIR only when complete (src/util/model-files): a failed, diverged
+// or killed run leaves the previous model in DIR, and its last checkpoint in DIR.partial for --resume.
+// Thin: flags → text pipeline → trainWord2Vec → writeModelFiles + commit; progress from the trainer's events.
 import { type Command, Option } from 'commander';
-import { checkpointDir, hasCheckpoint, loadCheckpoint } from '../../embeddings/checkpoint.js';
+import {
+  checkpointDir,
+  hasCheckpoint,
+  loadCheckpoint,
+  partialCheckpointDir,
+} from '../../embeddings/checkpoint.js';
 import type { FastTextArgs } from '../../embeddings/fasttext-bin.js';
-import { saveModel } from '../../embeddings/model-dir.js';
+import { MODEL_FORMAT, writeModelFiles } from '../../embeddings/model-dir.js';
 import {
   type ResolvedWord2VecOptions,
   type TrainEvent,
@@ -16,6 +23,7 @@ import {
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { openModelDir } from '../../util/model-files.js';
 import {
   parseChoice,
   parseInteger,
@@ -132,7 +140,12 @@ export function register(program: Command): void {
     });
 }
 
-function loadState(dir: string, flag: string): Promise<TrainingState> {
+/**
+ * The checkpoint `--resume DIR` continues: that of an interrupted run into DIR (DIR.partial/checkpoint)
+ * when there is one, else the final one of the finished model in DIR. `--update DIR` takes the latter.
+ */
+function checkpointFolder(dir: string, flag: '--resume' | '--update'): string {
+  if (flag === '--resume' && hasCheckpoint(partialCheckpointDir(dir))) return partialCheckpointDir(dir);
   const folder = checkpointDir(dir);
   if (!hasCheckpoint(folder)) {
     throw new VerboError(
@@ -140,7 +153,7 @@ function loadState(dir: string, flag: string): Promise<TrainingState> {
       'ENOENT',
     );
   }
-  return loadCheckpoint(folder);
+  return folder;
 }
 
 /** The fastText .bin header fields of a run (only written for subword models). */
@@ -169,26 +182,58 @@ function formatRate(wordsPerSecond: number): string {
 }
 
 async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
-  if (flags.resume && flags.update) throw new VerboError('choose --resume or --update, not both.', 'USAGE');
+  if (flags.resume && flags.update)
+    throw new VerboError('choose --resume or --update, not both.', 'BAD_ARGUMENT');
   if (flags.model !== 'fasttext') {
     const given = (['cbow', 'minn', 'maxn', 'bucket'] as const).filter((name) => flags[name] !== undefined);
     if (given.length > 0) {
       throw new VerboError(
         `--${given.join(', --')} ${given.length > 1 ? 'are settings' : 'is a setting'} of --model fasttext; add --model fasttext or leave ${given.length > 1 ? 'them' : 'it'} out.`,
-        'USAGE',
+        'BAD_ARGUMENT',
       );
     }
   }
   if (flags.negative === 0 && !flags.hs) {
     throw new VerboError(
       '--negative 0 needs --hs (hierarchical softmax); otherwise nothing is trained.',
-      'USAGE',
+      'BAD_ARGUMENT',
     );
   }
   const note = flags.quiet ? () => {} : printNote;
-  const resume = flags.resume ? await loadState(flags.resume, '--resume') : undefined;
-  const update = flags.update ? await loadState(flags.update, '--update') : undefined;
+  const resumeFolder = flags.resume ? checkpointFolder(flags.resume, '--resume') : undefined;
+  const updateFolder = flags.update ? checkpointFolder(flags.update, '--update') : undefined;
+  const out = openModelDir(flags.out, {
+    format: MODEL_FORMAT,
+    // Continuing the interrupted run into --out keeps its folder; anything else starts a fresh one.
+    partial: resumeFolder === partialCheckpointDir(flags.out) ? 'keep' : 'fresh',
+  });
+  const runCheckpoints = checkpointDir(out.staging);
+  try {
+    await trainInto(out.staging, inputs, flags, note, {
+      resume: resumeFolder === undefined ? undefined : await loadCheckpoint(resumeFolder),
+      update: updateFolder === undefined ? undefined : await loadCheckpoint(updateFolder),
+      commit: (config) => out.commit(config),
+    });
+  } finally {
+    // A run that stopped after a checkpoint (Ctrl-C, divergence, a full disk) keeps it for --resume.
+    out.close({ keepStaging: hasCheckpoint(runCheckpoints) });
+  }
+}
 
+interface RunTarget {
+  resume: TrainingState | undefined;
+  update: TrainingState | undefined;
+  commit: (config: Awaited<ReturnType<typeof writeModelFiles>>) => void;
+}
+
+async function trainInto(
+  staging: string,
+  inputs: string[],
+  flags: TrainFlags,
+  note: (text: string) => void,
+  target: RunTarget,
+): Promise<void> {
+  const { resume, update } = target;
   const pipeline = createPipeline({ lang: flags.lang, prep: flags.prep });
   for (const notice of pipeline.notices) note(`verbo: note: ${notice}`);
   const lines = openCorpus(inputs, { onWarning: (message) => note(`verbo: warning: ${message}`) });
@@ -254,18 +299,14 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         seed: flags.seed,
         sigmoid: flags.sigmoid,
         cacheIds: flags.idCache ? undefined : false,
-        checkpointDir: checkpointDir(flags.out),
+        checkpointDir: checkpointDir(staging),
         resume,
         update,
         signal: controller.signal,
       },
       { onProgress },
     ).catch((error: unknown) => {
-      if (
-        error instanceof VerboError &&
-        error.code === 'ABORTED' &&
-        hasCheckpoint(checkpointDir(flags.out))
-      ) {
+      if (error instanceof VerboError && error.code === 'ABORTED' && hasCheckpoint(checkpointDir(staging))) {
         throw new VerboError(
           `${error.message} Continue with: verbo train ... --out ${flags.out} --resume ${flags.out}`,
           'ABORTED',
@@ -275,7 +316,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
     });
     const { state, summary } = result;
     progress.stop();
-    await saveModel(flags.out, {
+    const config = await writeModelFiles(staging, {
       vectors: result.keyedVectors,
       config: {
         ...state.options,
@@ -292,6 +333,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
         ntokens: state.rawWordsPerEpoch,
       },
     });
+    target.commit(config);
     if (flags.json) {
       printJson({
         words: summary.words,
