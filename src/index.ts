@@ -16,6 +16,8 @@ export {
   evaluateWordPairsFile,
   trainWord2Vec,
   loadCheckpoint,
+  lookupWord,
+  type WordLookup,
   type Word2VecOptions,
   type TrainEvent,
   type TrainingState,

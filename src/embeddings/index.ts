@@ -64,6 +64,7 @@ export {
   type WordPairEvaluation,
   type WordPairEvaluationOptions,
 } from './evaluate.js';
+export { lookupWord, type WordLookup } from './lookup.js';
 export { spearman, pearson, averageRanks } from './spearman.js';
 export {
   trainWord2Vec,

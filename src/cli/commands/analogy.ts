@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
 import { parseInteger, printJson, printLine } from '../io.js';
-import { NGRAM_NOTE, neighborLines, neighborsJson } from './similar.js';
+import { lookupWords, NGRAM_NOTE, neighborLines, neighborsJson } from './similar.js';
 
 export interface AnalogyFlags {
   top: number;
@@ -19,6 +19,7 @@ export async function runAnalogy(
   flags: AnalogyFlags,
 ): Promise<void> {
   const { vectors } = await loadModel(model);
+  [a, b, c] = lookupWords(vectors, [a, b, c]) as [string, string, string];
   const neighbors = vectors.analogy(a, b, c, flags.top);
   const builtFromNgrams = [a, b, c].filter((word) => vectors.vectorSource(word) === 'ngrams');
   if (flags.json) {

@@ -1,9 +1,11 @@
 // `verbo eval <model>`: analogy accuracy (questions-words format) and word-pair Spearman rho, with
-// gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs the shared
-// evaluation files are used when present. With a subword (fastText) model, words outside the vocabulary
-// are scored with their n-gram vectors unless --no-ngrams; the output says how many were.
+// gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs: the sets of the
+// model's language — for English the Google analogies and WordSim-353 shipped in the package, for
+// Portuguese the LX analogies from the shared data folder when present. With a subword (fastText) model,
+// words outside the vocabulary are scored with their n-gram vectors unless --no-ngrams; the output says
+// how many were.
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   type AnalogyEvaluation,
   type WordPairEvaluation,
@@ -12,12 +14,13 @@ import {
   loadModel,
 } from '../../embeddings/index.js';
 import { VerboError } from '../../util/errors.js';
-import { sharedDataPath } from '../../util/paths.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { defaultEvalFiles } from '../../web/index.js';
+import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
 
 export interface EvalFlags {
   analogies?: string;
   pairs?: string;
+  lang?: 'en' | 'pt';
   restrictVocab: number;
   ngrams: boolean;
   json?: boolean;
@@ -28,24 +31,26 @@ function round(x: number): number | null {
 }
 
 export async function runEval(model: string, flags: EvalFlags): Promise<void> {
-  let analogiesPath = flags.analogies;
-  let pairsPath = flags.pairs;
-  if (analogiesPath === undefined && pairsPath === undefined) {
-    const defaultAnalogies = sharedDataPath('eval', 'questions-words.txt');
-    const defaultPairs = sharedDataPath('eval', 'wordsim353.tsv');
-    if (existsSync(defaultAnalogies)) analogiesPath = defaultAnalogies;
-    if (existsSync(defaultPairs)) pairsPath = defaultPairs;
-    if (analogiesPath === undefined && pairsPath === undefined) {
-      throw new VerboError(
-        `no evaluation files: give --analogies FILE and/or --pairs FILE (the defaults ${defaultAnalogies} and ${defaultPairs} are absent).`,
-      );
-    }
-  }
-  for (const path of [analogiesPath, pairsPath]) {
+  for (const path of [flags.analogies, flags.pairs]) {
     if (path !== undefined && !existsSync(path))
       throw new VerboError(`evaluation file not found: ${path}`, 'ENOENT');
   }
-  const { vectors } = await loadModel(model);
+  const { vectors, config } = await loadModel(model);
+  let analogiesPath = flags.analogies;
+  let pairsPath = flags.pairs;
+  if (analogiesPath === undefined && pairsPath === undefined) {
+    const lang = flags.lang ?? (config.lang === 'pt' ? 'pt' : 'en');
+    const defaults = defaultEvalFiles(lang);
+    analogiesPath = defaults.analogies.find((path) => existsSync(path));
+    pairsPath = defaults.pairs.find((path) => existsSync(path));
+    if (analogiesPath === undefined && pairsPath === undefined) {
+      throw new VerboError(
+        `no ${lang === 'pt' ? 'Portuguese' : 'English'} evaluation files: give --analogies FILE and/or --pairs FILE ` +
+          `(looked for ${[...defaults.analogies, ...defaults.pairs].join(', ')}).`,
+        'ENOENT',
+      );
+    }
+  }
   const analogies: AnalogyEvaluation | undefined =
     analogiesPath === undefined
       ? undefined
@@ -121,6 +126,12 @@ export function register(program: Command): void {
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
     .option('--analogies <file>', 'questions-words format file (": section" lines, then "a b c d")')
     .option('--pairs <file>', 'word pairs "w1<TAB>w2<TAB>score" (WordSim-353 format)')
+    .addOption(
+      new Option(
+        '--lang <lang>',
+        'default sets: en (Google analogies + WordSim-353, shipped) or pt (LX analogies from ../shared/data); default: the model’s language',
+      ).argParser(parseChoice(['en', 'pt'] as const)),
+    )
     .option('--restrict-vocab <n>', 'analogies over the n most frequent words', parseInteger(1), 30_000)
     .option(
       '--no-ngrams',

@@ -4,8 +4,13 @@
 // (fastText) model answers for words outside its vocabulary too, and says so.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadModel, loadModelIndex } from '../../embeddings/index.js';
-import type { Neighbor } from '../../embeddings/index.js';
+import {
+  type KeyedVectors,
+  loadModel,
+  loadModelIndex,
+  lookupWord,
+  type Neighbor,
+} from '../../embeddings/index.js';
 import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
 
 export interface SimilarFlags {
@@ -30,8 +35,18 @@ export function neighborLines(neighbors: Neighbor[]): string[] {
   return neighbors.map(({ word, similarity }) => `  ${word.padEnd(width)}  ${similarity.toFixed(4)}`);
 }
 
-export async function runSimilar(model: string, words: string[], flags: SimilarFlags): Promise<void> {
+/** The words to query: each as asked, or its case variant in the vocabulary (said on stderr). */
+export function lookupWords(vectors: KeyedVectors, asked: readonly string[]): string[] {
+  return asked.map((word) => {
+    const found = lookupWord(vectors, word);
+    if (found.note !== undefined) printNote(`verbo: note: ${found.note}`);
+    return found.word;
+  });
+}
+
+export async function runSimilar(model: string, asked: string[], flags: SimilarFlags): Promise<void> {
   const { vectors } = await loadModel(model);
+  const words = lookupWords(vectors, asked);
   // Look every word up first so an unknown word fails before anything is printed (or built).
   for (const word of words) vectors.vector(word);
   const filters = {
