@@ -84,6 +84,18 @@ export interface Prediction {
   warnings: string[];
 }
 
+export interface PredictOptions {
+  /** How many next words (default 5). */
+  topK?: number;
+  /**
+   * Also suggest the special tokens (<unk>, <eos>). Default false: words only, each with the model's
+   * own probability (the specials' share is left out, not spread over the words).
+   */
+  specials?: boolean;
+  /** Receives warnings (unknown prompt words). The library never prints. */
+  onWarning?: (message: string) => void;
+}
+
 export interface GenerateOptions {
   /** Tokens to generate (default 50). */
   tokens?: number;
@@ -93,6 +105,11 @@ export interface GenerateOptions {
   topK?: number;
   /** Seed of the sampler (default 1). */
   seed?: number;
+  /**
+   * Also sample <unk> (and any special other than <eos>). Default false: only words and <eos>, which
+   * ends a line (a line break in the text, never the token itself).
+   */
+  specials?: boolean;
   /** Receives warnings (unknown prompt words). The library never prints. */
   onWarning?: (message: string) => void;
 }
@@ -404,18 +421,18 @@ export class LanguageModel {
     return softmax64(logits, temperature);
   }
 
-  /** The `topK` most probable next words after `text`. */
-  predict(text: string, options: { topK?: number; onWarning?: (message: string) => void } = {}): Prediction {
+  /** The `topK` most probable next words after `text` (special tokens only with `specials: true`). */
+  predict(text: string, options: PredictOptions = {}): Prediction {
     const topK = options.topK ?? 5;
     positiveInteger('topK', topK);
     return noGrad(() => {
       const prompt = this.encodePrompt(text, options.onWarning, false);
       const { last } = this.consume(prompt.ids, this.initialState(1));
       const probabilities = this.nextDistribution(last);
-      const next = topIndices(probabilities, topK).map((id) => ({
-        word: this.vocab.word(id),
-        probability: probabilities[id]!,
-      }));
+      const ranked = options.specials ? probabilities : this.withoutSpecials(probabilities, -1);
+      const next = topIndices(ranked, topK)
+        .filter((id) => ranked[id]! >= 0)
+        .map((id) => ({ word: this.vocab.word(id), probability: probabilities[id]! }));
       return { context: prompt.context, next, warnings: prompt.warnings };
     });
   }
@@ -441,12 +458,26 @@ export class LanguageModel {
       const out: string[] = [];
       for (let i = 0; i < count; i++) {
         const probabilities = this.nextDistribution(last, temperature);
-        const id = sample(probabilities, topK, random);
+        const id = sample(
+          options.specials ? probabilities : this.withoutSpecials(probabilities, 0, EOS),
+          topK,
+          random,
+        );
         out.push(this.vocab.word(id));
         if (i + 1 < count) ({ last, state } = this.consume([id], state));
       }
       return { tokens: out, text: this.detokenize(out), warnings: encoded.warnings };
     });
+  }
+
+  /** A copy of `probabilities` with the special tokens' entries set to `value` (all but `keep`). */
+  private withoutSpecials(probabilities: Float64Array, value: number, keep?: string): Float64Array {
+    const masked = probabilities.slice();
+    for (const special of this.vocab.specials) {
+      const id = this.vocab.id(special);
+      if (special !== keep && id >= 0) masked[id] = value;
+    }
+    return masked;
   }
 
   /** Tokens → text: words joined by spaces (characters without), <eos> as a line break. */
@@ -497,9 +528,11 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
   return best;
 }
 
-/** Draws an index from `probabilities`, restricted to the top k when k > 0. */
+/** Draws an index from `probabilities`, restricted to the top k when k > 0; never one of probability 0. */
 function sample(probabilities: Float64Array, topK: number, random: Random): number {
-  const candidates = topK > 0 ? topIndices(probabilities, topK) : Array.from(probabilities.keys());
+  const candidates = (topK > 0 ? topIndices(probabilities, topK) : Array.from(probabilities.keys())).filter(
+    (i) => probabilities[i]! > 0,
+  );
   let total = 0;
   for (const i of candidates) total += probabilities[i]!;
   let u = random.next() * total;
@@ -507,7 +540,7 @@ function sample(probabilities: Float64Array, topK: number, random: Random): numb
     u -= probabilities[i]!;
     if (u <= 0) return i;
   }
-  return candidates[candidates.length - 1]!;
+  return candidates[candidates.length - 1] ?? 0;
 }
 
 function quoteList(words: readonly string[]): string {

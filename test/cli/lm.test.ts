@@ -133,6 +133,18 @@ describe.skipIf(!built)('verbo lm', () => {
     }
   });
 
+  it('predict and generate show words only; --specials shows <eos> and <unk> too', () => {
+    const words = (args: string[]) =>
+      JSON.parse(
+        run(['predict', model, 'the cat sat on the mat', '--top', '11', '--json', ...args]).stdout,
+      ).next.map((n: { word: string }) => n.word);
+    expect(words([])).toHaveLength(9); // the 9 words of the vocabulary, no special
+    expect(words([]).filter((w: string) => w.startsWith('<'))).toEqual([]);
+    expect(words(['--specials']).sort()).toEqual([...words([]), '<eos>', '<unk>'].sort());
+    const generated = run(['generate', model, 'the', '--tokens', '60', '--seed', '2']);
+    expect(generated.stdout).not.toMatch(/<unk>|<eos>/);
+  });
+
   it('predict warns about unknown words on stderr, keeping stdout clean', () => {
     const result = run(['predict', model, 'the zebra', '--json']);
     expect(result.status).toBe(0);

@@ -135,11 +135,13 @@ export function register(program: Command): void {
     .argument('<model>', 'a model directory written by verbo lm train')
     .argument('<text>', 'the context, e.g. "the company said"')
     .option('--top <n>', 'how many next words', parseInteger(1), 5)
+    .option('--specials', 'also suggest the special tokens <unk> and <eos> (default: words only)')
     .option('--json', 'print {"context","next":[{"word","probability"}]} only')
-    .action((modelDir: string, text: string, flags: { top: number; json?: boolean }) => {
+    .action((modelDir: string, text: string, flags: { top: number; specials?: boolean; json?: boolean }) => {
       const model = loadLanguageModel(modelDir);
       const prediction = model.predict(text, {
         topK: flags.top,
+        specials: flags.specials ?? false,
         onWarning: (m) => printNote(`warning: ${m}`),
       });
       if (flags.json) printJson({ context: text, next: prediction.next });
@@ -160,12 +162,20 @@ export function register(program: Command): void {
     )
     .option('--top-k <n>', 'sample among the k most probable tokens (0: all)', parseInteger(0), 0)
     .option('--seed <n>', 'random seed', parseInteger(0), 1)
+    .option('--specials', 'also sample <unk> (default: words, and <eos> as a line break)')
     .option('--json', 'print {"prompt","text","tokens"} only')
     .action(
       (
         modelDir: string,
         prompt: string,
-        flags: { tokens: number; temperature: number; topK: number; seed: number; json?: boolean },
+        flags: {
+          tokens: number;
+          temperature: number;
+          topK: number;
+          seed: number;
+          specials?: boolean;
+          json?: boolean;
+        },
       ) => {
         const model = loadLanguageModel(modelDir);
         const generation = model.generate(prompt, {
@@ -173,6 +183,7 @@ export function register(program: Command): void {
           temperature: flags.temperature,
           topK: flags.topK,
           seed: flags.seed,
+          specials: flags.specials ?? false,
           onWarning: (m) => printNote(`warning: ${m}`),
         });
         if (flags.json) printJson({ prompt, text: generation.text, tokens: generation.tokens });
