@@ -59,6 +59,10 @@ const RUN_SHAPING_OPTIONS = [
   'seed',
   'sigmoid',
   'chunkWords',
+  'cbow',
+  'minn',
+  'maxn',
+  'bucket',
 ] as const satisfies readonly (keyof Word2VecOptions & keyof ResolvedWord2VecOptions)[];
 
 /**
