@@ -7,6 +7,7 @@ namespace verbo {
 namespace VERBO_NS {
 
 void gemm(const GemmArgs& args);
+void word2vec_train(const Word2VecJob& job);
 
 const KernelTable& table() {
   static const KernelTable entries = {
@@ -14,6 +15,7 @@ const KernelTable& table() {
       micro::MR,
       micro::NR,
       &gemm,
+      &word2vec_train,
   };
   return entries;
 }

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { VerboError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
+import type { EmbeddingKernels } from './embedding-kernels.js';
 
 /** Instruction sets a kernel table can be built for. */
 export type Isa = 'avx512' | 'avx2' | 'neon' | 'portable';
@@ -27,7 +28,7 @@ export const GEMM_ACCUMULATE = 4;
  * One instruction set's kernels. Every function reads and writes the arrays it is given (no copies);
  * `threads` is the most threads a call may use (the calling one included).
  */
-export interface NativeKernels {
+export interface NativeKernels extends EmbeddingKernels {
   readonly isa: Isa;
   /**
    * c[m, n] (+)= op(a)[m, k] · op(b)[k, n], row-major; `flags` combines GEMM_TRANS_A, GEMM_TRANS_B,
