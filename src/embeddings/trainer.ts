@@ -29,8 +29,15 @@
 //
 // The trainer owns the counts, the noise table and the output weights (gensim's split); it returns
 // KeyedVectors (words + input vectors) for queries, and the full TrainingState for checkpoints.
+//
+// `model: 'fasttext'` trains subword vectors (fastText): the input matrix holds the word rows and then
+// `bucket` rows of hashed character n-grams (subword.ts), a word's input is the mean of its rows, and the
+// chunks go to the subword kernel (kernels/subword-kernel.ts) with the skip-gram (default) or CBOW
+// objective. fastText's defaults apply to it: alpha 0.05 decaying to 0 by words, sample 1e-4, the noise
+// distribution count^0.5, input rows uniform in ±1/dim. It returns SubwordVectors, which also answer for
+// words outside the vocabulary.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { InternalError, VerboError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -44,7 +51,16 @@ import {
 import { saveCheckpoint } from './checkpoint.js';
 import { buildHuffmanTree } from './huffman.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { SubwordKernel, type SubwordRows } from './kernels/subword-kernel.js';
 import {
+  checkSubwordSettings,
+  DEFAULT_SUBWORD_SETTINGS,
+  type SubwordSettings,
+  vocabularySubwordRows,
+} from './subword.js';
+import { SubwordVectors } from './subword-vectors.js';
+import {
+  type ChunkKernel,
   createWord2VecArrays,
   fillNoiseAlias,
   modelBytes,
@@ -54,12 +70,23 @@ import {
   Word2VecKernel,
 } from './kernels/word2vec.js';
 
-export type Word2VecModel = 'skipgram' | 'cbow';
+export type Word2VecModel = 'skipgram' | 'cbow' | 'fasttext';
 export type AlphaDecay = 'sentences' | 'words';
 
 export interface Word2VecOptions {
-  /** 'skipgram' (default) or 'cbow' (mean of the context, gensim's cbow_mean=1). */
+  /**
+   * 'skipgram' (default), 'cbow' (mean of the context, gensim's cbow_mean=1), or 'fasttext' (subword
+   * vectors: a word is the mean of its own row and its character n-gram rows).
+   */
   model?: Word2VecModel;
+  /** fasttext: train with the CBOW objective instead of skip-gram (default false). */
+  cbow?: boolean;
+  /** fasttext: shortest character n-gram (default 3). */
+  minn?: number;
+  /** fasttext: longest character n-gram (default 6; 0: no n-grams, then no buckets either). */
+  maxn?: number;
+  /** fasttext: hash buckets, i.e. n-gram rows (default 2,000,000; memory is bucket × dim × 4 bytes). */
+  bucket?: number;
   /** Vector size (default 100). */
   dim?: number;
   /** Largest distance between center and context (default 5); each center uses a random 1 … window. */
@@ -72,19 +99,19 @@ export interface Word2VecOptions {
   minCount?: number;
   /** Keep at most this many words, most frequent first (default: no limit). */
   maxVocabSize?: number;
-  /** Subsampling threshold for frequent words (default 1e-3; 0 turns it off). */
+  /** Subsampling threshold for frequent words (default 1e-3, fasttext 1e-4; 0 turns it off). */
   sample?: number;
   /** Passes over the corpus (default 5). */
   epochs?: number;
-  /** Starting learning rate (default 0.025, gensim's default for both models). */
+  /** Starting learning rate (default 0.025, gensim's default for both models; fasttext 0.05). */
   alpha?: number;
-  /** Final learning rate (default 1e-4). */
+  /** Final learning rate (default 1e-4; fasttext 0). */
   minAlpha?: number;
   /**
    * What the linear decay of the learning rate counts: 'sentences' (default) — sentences handed out
    * over sentences per epoch × epochs, gensim's progress when it trains on a sentence iterable with
-   * `total_examples`; 'words' — in-vocabulary words, the C tool's `word_count_actual`. They differ when
-   * sentence lengths vary along the corpus (see `learningRate`).
+   * `total_examples`; 'words' — in-vocabulary words, the C tool's `word_count_actual` (fasttext's
+   * default, as fastText's). They differ when sentence lengths vary along the corpus (see `learningRate`).
    */
   alphaDecay?: AlphaDecay;
   /** Threads of the chunk loop (default: the number of cores). */
@@ -131,13 +158,27 @@ export interface ResolvedWord2VecOptions {
   seed: number;
   sigmoid: 'table' | 'exact';
   chunkWords: number;
+  /** fasttext only: the objective and the n-gram settings (bucket 0 when maxn is 0). */
+  cbow?: boolean;
+  minn?: number;
+  maxn?: number;
+  bucket?: number;
+}
+
+/** The n-gram settings of a fasttext run, or undefined for word2vec. */
+export function subwordSettingsOf(options: ResolvedWord2VecOptions): SubwordSettings | undefined {
+  if (options.model !== 'fasttext') return undefined;
+  return { minn: options.minn ?? 3, maxn: options.maxn ?? 6, bucket: options.bucket ?? 0 };
 }
 
 /** Everything needed to continue training: both matrices, counts, RNG and learning-rate position. */
 export interface TrainingState {
   options: ResolvedWord2VecOptions;
   vocabulary: Vocabulary;
-  /** [vocab, dim] input vectors (the word vectors), output weights (negative sampling), HS node weights. */
+  /**
+   * [vocab, dim] input vectors (the word vectors; fasttext: [vocab + bucket, dim], word rows then n-gram
+   * rows), output weights (negative sampling), HS node weights.
+   */
   inputEmbeddings: Float32Array;
   outputWeights: Float32Array;
   hsWeights: Float32Array;
@@ -166,7 +207,7 @@ export interface EpochRecord {
 }
 
 export interface MemoryEstimate {
-  /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each. */
+  /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each (fasttext: + bucket × dim × 4). */
   weightBytes: number;
   /** Noise and sigmoid tables, keep probabilities, Huffman codes, the buffers of two jobs. */
   tableBytes: number;
@@ -304,6 +345,7 @@ function check(condition: boolean, message: string): void {
 /** Fills in defaults and validates; throws a VerboError naming the bad option. */
 export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
   const model = options.model ?? 'skipgram';
+  const subword = model === 'fasttext';
   const resolved: ResolvedWord2VecOptions = {
     model,
     dim: options.dim ?? 100,
@@ -312,17 +354,38 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
     hs: options.hs ?? false,
     minCount: options.minCount ?? 5,
     maxVocabSize: options.maxVocabSize ?? null,
-    sample: options.sample ?? 1e-3,
+    sample: options.sample ?? (subword ? 1e-4 : 1e-3),
     epochs: options.epochs ?? 5,
-    alpha: options.alpha ?? 0.025,
-    minAlpha: options.minAlpha ?? 1e-4,
-    alphaDecay: options.alphaDecay ?? 'sentences',
+    alpha: options.alpha ?? (subword ? 0.05 : 0.025),
+    minAlpha: options.minAlpha ?? (subword ? 0 : 1e-4),
+    alphaDecay: options.alphaDecay ?? (subword ? 'words' : 'sentences'),
     threads: options.threads ?? Math.max(1, availableParallelism()),
     seed: options.seed ?? 1,
     sigmoid: options.sigmoid ?? 'table',
     chunkWords: options.chunkWords ?? 10_000,
   };
-  check(model === 'skipgram' || model === 'cbow', `model must be 'skipgram' or 'cbow', got '${model}'.`);
+  check(
+    model === 'skipgram' || model === 'cbow' || subword,
+    `model must be 'skipgram', 'cbow' or 'fasttext', got '${model}'.`,
+  );
+  if (subword) {
+    const maxn = options.maxn ?? DEFAULT_SUBWORD_SETTINGS.maxn;
+    // As fastText: without n-grams (maxn 0) no buckets are allocated.
+    const settings = checkSubwordSettings({
+      minn: options.minn ?? DEFAULT_SUBWORD_SETTINGS.minn,
+      maxn,
+      bucket: maxn === 0 ? 0 : (options.bucket ?? DEFAULT_SUBWORD_SETTINGS.bucket),
+    });
+    Object.assign(resolved, { cbow: options.cbow ?? false, ...settings });
+  } else {
+    check(
+      options.cbow === undefined &&
+        options.minn === undefined &&
+        options.maxn === undefined &&
+        options.bucket === undefined,
+      `cbow, minn, maxn and bucket are settings of model 'fasttext', not '${model}'.`,
+    );
+  }
   const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
   check(isWhole(resolved.dim, 1), `dim must be a whole number ≥ 1, got ${resolved.dim}.`);
   check(isWhole(resolved.window, 1), `window must be a whole number ≥ 1, got ${resolved.window}.`);
@@ -378,7 +441,8 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
  * measured before the learning rate decayed by sentences, see `alphaDecay`).
  */
 function initialHalfWidth(model: Word2VecModel): number {
-  return model === 'cbow' ? 1 : 0.5;
+  // fastText starts every input row, words and n-grams, uniform in ±1/dim.
+  return model === 'skipgram' ? 0.5 : 1;
 }
 
 /** Input rows uniform in (−halfWidth, halfWidth) / dim, from a seeded stream. */
@@ -391,6 +455,24 @@ function initialiseRows(
   halfWidth: number,
 ): void {
   for (let i = fromRow * dim; i < toRow * dim; i++) target[i] = ((random.next() - 0.5) * 2 * halfWidth) / dim;
+}
+
+/**
+ * Refuses a run whose weights and tables would not fit in this machine's memory, before allocating them,
+ * with the figures and the setting to lower (for subword models mostly the bucket rows).
+ */
+function checkMemory(bytes: number, subword: SubwordSettings | undefined): void {
+  const available = totalmem();
+  if (bytes <= available * 0.9) return;
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+  const fix =
+    subword !== undefined && subword.bucket > 0
+      ? `lower --bucket (now ${subword.bucket}; e.g. --bucket ${Math.max(1000, Math.floor(subword.bucket / 4))}) or --dim`
+      : 'lower --dim or raise --min-count';
+  throw new VerboError(
+    `training needs ${gib(bytes)} for its weights and tables, more than this machine's ${gib(available)} of memory; ${fix}.`,
+    'TOO_LARGE',
+  );
 }
 
 async function countSentences(corpus: SentenceCorpus): Promise<{ counter: TokenCounter; sentences: number }> {
@@ -476,6 +558,10 @@ function settleOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
   return {
     ...resolved,
     model: kept.model,
+    cbow: kept.cbow,
+    minn: kept.minn,
+    maxn: kept.maxn,
+    bucket: kept.bucket,
     dim: kept.dim,
     window: kept.window,
     negative: kept.negative,
@@ -531,19 +617,31 @@ async function countCorpus(
   });
 }
 
+/** The matrices and tables of the chunk loop, and a subword model's rows of each word. */
+interface Model {
+  arrays: Word2VecArrays;
+  subwordRows: SubwordRows | undefined;
+}
+
 /**
  * Step 3: the matrices and tables of the chunk loop. A resumed or updated run starts from its state's
- * weights (old rows keep their ids: Vocabulary.extend appends); new rows start as fresh words do.
+ * weights (old rows keep their ids: Vocabulary.extend appends); new rows start as fresh words do. A
+ * subword model's input matrix holds its word rows, then its n-gram bucket rows.
  */
 function buildModel(
   resolved: ResolvedWord2VecOptions,
   vocabulary: Vocabulary,
   previous: TrainingState | undefined,
-): Word2VecArrays {
+): Model {
   const { dim } = resolved;
   const vocabSize = vocabulary.size;
   const tree = resolved.hs ? buildHuffmanTree(vocabulary.counts) : undefined;
-  const model = createWord2VecArrays(
+  const subword = subwordSettingsOf(resolved);
+  const subwordRows = subword && vocabularySubwordRows(vocabulary.words, subword);
+  const buckets = subword?.bucket ?? 0;
+  const matrices = (resolved.negative > 0 ? 1 : 0) + (resolved.hs ? 1 : 0);
+  checkMemory(((vocabSize + buckets) * dim + matrices * vocabSize * dim) * 4, subword);
+  const arrays = createWord2VecArrays(
     {
       vocabSize,
       dim,
@@ -554,28 +652,33 @@ function buildModel(
       exactSigmoid: resolved.sigmoid === 'exact',
     },
     tree?.codes.length ?? 0,
+    vocabSize + buckets,
   );
-  model.keep.set(keepProbabilities(vocabulary, resolved.sample));
-  if (resolved.negative > 0) fillNoiseAlias(model.noise, noiseWeights(vocabulary, 0.75));
+  arrays.keep.set(keepProbabilities(vocabulary, resolved.sample));
+  // fastText draws negatives from count^0.5, word2vec from count^0.75.
+  if (resolved.negative > 0) fillNoiseAlias(arrays.noise, noiseWeights(vocabulary, subword ? 0.5 : 0.75));
   if (tree) {
-    model.codeStart.set(tree.codeStart);
-    model.codeLength.set(tree.codeLength);
-    model.codes.set(tree.codes);
-    model.points.set(tree.points);
+    arrays.codeStart.set(tree.codeStart);
+    arrays.codeLength.set(tree.codeLength);
+    arrays.codes.set(tree.codes);
+    arrays.points.set(tree.points);
   }
   const halfWidth = initialHalfWidth(resolved.model);
   if (previous === undefined) {
-    initialiseRows(model.input, 0, vocabSize, dim, new Random(resolved.seed), halfWidth);
-    return model;
+    initialiseRows(arrays.input, 0, vocabSize + buckets, dim, new Random(resolved.seed), halfWidth);
+    return { arrays, subwordRows };
   }
   const oldRows = Math.min(previous.vocabulary.size, vocabSize);
-  model.input.set(previous.inputEmbeddings.subarray(0, oldRows * dim));
-  if (model.output.length > 0) model.output.set(previous.outputWeights.subarray(0, oldRows * dim));
-  if (model.hsWeights.length > 0) model.hsWeights.set(previous.hsWeights.subarray(0, oldRows * dim));
+  arrays.input.set(previous.inputEmbeddings.subarray(0, oldRows * dim));
+  if (arrays.output.length > 0) arrays.output.set(previous.outputWeights.subarray(0, oldRows * dim));
+  if (arrays.hsWeights.length > 0) arrays.hsWeights.set(previous.hsWeights.subarray(0, oldRows * dim));
   if (vocabSize > oldRows) {
-    initialiseRows(model.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows), halfWidth);
+    initialiseRows(arrays.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows), halfWidth);
   }
-  return model;
+  // The n-gram rows follow the word rows: they move up by the number of new words.
+  if (buckets > 0)
+    arrays.input.set(previous.inputEmbeddings.subarray(previous.vocabulary.size * dim), vocabSize * dim);
+  return { arrays, subwordRows };
 }
 
 /**
@@ -693,9 +796,11 @@ export class Word2VecTrainer {
   readonly vocabulary: Vocabulary;
   /** The weights and tables the chunk loop trains. */
   readonly model: Word2VecArrays;
+  /** A subword model's n-gram settings (undefined for word2vec). */
+  readonly subword: SubwordSettings | undefined;
   /** Epochs completed (those of a resumed run included). */
   epochsDone: number;
-  private readonly kernel: Word2VecKernel;
+  private readonly kernel: ChunkKernel;
   private readonly counts: CorpusCounts;
   private readonly history: EpochRecord[];
   /** The learning-rate position: in-vocabulary words and sentences handed out so far, all epochs. */
@@ -716,12 +821,15 @@ export class Word2VecTrainer {
     this.counts = counts;
     this.vocabulary = counts.vocabulary;
     const resume = given.resume;
-    this.model = buildModel(options, this.vocabulary, resume ?? given.update);
+    const { arrays, subwordRows } = buildModel(options, this.vocabulary, resume ?? given.update);
+    this.model = arrays;
+    this.subword = subwordSettingsOf(options);
     const { threads } = options;
-    this.kernel = new Word2VecKernel(this.model, {
-      pieces: threads === 1 ? 1 : threads * CHUNKS_PER_THREAD,
-      threads,
-    });
+    const pieces = threads === 1 ? 1 : threads * CHUNKS_PER_THREAD;
+    this.kernel =
+      subwordRows === undefined
+        ? new Word2VecKernel(arrays, { pieces, threads })
+        : new SubwordKernel(arrays, subwordRows, options.cbow === true, pieces);
     this.epochsDone = resume?.epochsDone ?? 0;
     this.firstEpoch = this.epochsDone + 1;
     this.wordsDone = resume?.wordsDone ?? 0;
@@ -865,21 +973,21 @@ export class Word2VecTrainer {
   result(): TrainResult {
     const state = this.snapshot(false);
     const seconds = this.progress.seconds;
-    const words = this.progress.runRawWords;
+    const rawWords = this.progress.runRawWords;
+    const counts = Float64Array.from(this.vocabulary.counts);
+    const { words } = this.vocabulary;
+    const { dim } = this.options;
     return {
-      keyedVectors: new KeyedVectors(
-        this.vocabulary.words,
-        state.inputEmbeddings,
-        this.options.dim,
-        Float64Array.from(this.vocabulary.counts),
-      ),
+      keyedVectors: this.subword
+        ? new SubwordVectors(words, state.inputEmbeddings, dim, this.subword, { counts })
+        : new KeyedVectors(words, state.inputEmbeddings, dim, counts),
       state,
       summary: {
-        words,
+        words: rawWords,
         epochs: this.options.epochs,
         seconds,
         vocabSeconds: this.counts.seconds,
-        wordsPerSecond: seconds > 0 ? words / seconds : 0,
+        wordsPerSecond: seconds > 0 ? rawWords / seconds : 0,
         vocabSize: this.vocabulary.size,
         loss: this.history.map((record) => record.loss),
       },

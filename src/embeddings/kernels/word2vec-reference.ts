@@ -27,34 +27,45 @@ export interface PieceResult {
   examples: number;
 }
 
-/**
- * The C tool's random stream: state ← state · 25214903917 + 11 (mod 2^64), each draw the high 32 bits.
- * The state is kept as two 32-bit halves (no BigInt in the loop).
- */
+const TWO_16 = 65536;
+const TWO_32 = 4294967296;
+/** The LCG multiplier 25214903917 = 5·2^32 + 0xDEECE66D, in 16-bit pieces. */
+const MULTIPLIER_HIGH = 5;
+const MULTIPLIER_LOW_1 = 0xdeec;
+const MULTIPLIER_LOW_0 = 0xe66d;
+
+/** The C tool's LCG, state ← state · 25214903917 + 11 (mod 2^64), as two exact 32-bit halves. */
 export class Lcg64 {
-  private hi: number;
-  private lo: number;
+  low: number;
+  high: number;
 
   constructor(state: bigint) {
-    this.hi = Number(BigInt.asUintN(64, state) >> 32n);
-    this.lo = Number(BigInt.asUintN(32, state));
+    this.low = Number(BigInt.asUintN(32, state));
+    this.high = Number(BigInt.asUintN(32, state >> 32n));
   }
 
   get state(): bigint {
-    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    return (BigInt(this.high) << 32n) | BigInt(this.low);
   }
 
-  /** The next draw: a uniform 32-bit unsigned integer. */
+  /** The next draw: the high 32 bits of the new state, unsigned. */
   next(): number {
-    // (hi·2^32 + lo)·(5·2^32 + 0xdeece66d) + 11, mod 2^64
-    const lo = this.lo;
-    const productHi = mulHigh32(lo, 0xdeece66d);
-    const productLo = Math.imul(lo, 0xdeece66d) >>> 0;
-    const sum = productLo + 11;
-    this.lo = sum >>> 0;
-    this.hi =
-      (productHi + Math.imul(this.hi, 0xdeece66d) + Math.imul(lo, 5) + (sum > 0xffffffff ? 1 : 0)) >>> 0;
-    return this.hi;
+    const low = this.low;
+    const l1 = low >>> 16;
+    const l0 = low & 0xffff;
+    // low · 0xDEECE66D as a 64-bit number: 16-bit partial products, all exact in float64.
+    const middle = l1 * MULTIPLIER_LOW_0 + l0 * MULTIPLIER_LOW_1;
+    const bottom = l0 * MULTIPLIER_LOW_0 + (middle % TWO_16) * TWO_16;
+    const carry = Math.floor(bottom / TWO_32) + Math.floor(middle / TWO_16) + l1 * MULTIPLIER_LOW_1;
+    let newLow = (bottom % TWO_32) + 11;
+    let newHigh = Math.imul(this.high, 0xdeece66d) + Math.imul(low, MULTIPLIER_HIGH) + carry;
+    if (newLow >= TWO_32) {
+      newLow -= TWO_32;
+      newHigh += 1;
+    }
+    this.low = newLow;
+    this.high = newHigh >>> 0;
+    return this.high;
   }
 }
 

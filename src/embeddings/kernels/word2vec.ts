@@ -43,16 +43,21 @@ export interface Word2VecJob {
 
 /**
  * A model with zeroed weights and filled tables (σ, log σ; the caller fills keep, noise and the codes).
- * Throws a VerboError when the matrices cannot be allocated.
+ * The input matrix has `inputRows` rows (a subword model's words, then its n-gram buckets). Throws a
+ * VerboError when the matrices cannot be allocated.
  */
-export function createWord2VecArrays(shape: Word2VecShape, codeTotal: number): Word2VecArrays {
+export function createWord2VecArrays(
+  shape: Word2VecShape,
+  codeTotal: number,
+  inputRows = shape.vocabSize,
+): Word2VecArrays {
   const matrix = shape.vocabSize * shape.dim;
   const allocate = <T>(make: () => T): T => {
     try {
       return make();
     } catch (error) {
       throw new VerboError(
-        `word2vec could not allocate its ${((3 * matrix * 4) / 2 ** 20).toFixed(0)} MiB of weights (${(error as Error).message}); lower --dim or raise --min-count.`,
+        `word2vec could not allocate its weights, ${((3 * Math.max(matrix, inputRows * shape.dim) * 4) / 2 ** 20).toFixed(0)} MiB (${(error as Error).message}); lower --dim or raise --min-count.`,
         'TOO_LARGE',
       );
     }
@@ -68,7 +73,7 @@ export function createWord2VecArrays(shape: Word2VecShape, codeTotal: number): W
   const hs = shape.hs;
   return {
     ...shape,
-    input: allocate(() => new Float32Array(matrix)),
+    input: allocate(() => new Float32Array(inputRows * shape.dim)),
     output: allocate(() => new Float32Array(shape.negative > 0 ? matrix : 0)),
     hsWeights: allocate(() => new Float32Array(hs ? matrix : 0)),
     sigmoid,
@@ -126,6 +131,21 @@ export function seedRngState(seed: number, epoch: number, stream: number): bigin
   return z ^ (z >> 31n);
 }
 
+/**
+ * What the trainer drives: a chunk loop over one model, trained job by job. Word2VecKernel is word2vec's;
+ * SubwordKernel (./subword-kernel.ts) fastText's.
+ */
+export interface ChunkKernel {
+  /** Pieces per job (each its own random stream). */
+  readonly pieces: number;
+  /** Which loop trains, e.g. 'native avx512' or 'typescript'. */
+  readonly backend: string;
+  /** Seeds every piece's random stream for `epoch`. */
+  seed(seed: number, epoch: number): void;
+  /** Trains one job in place; resolves with [kept, lossSum, examples] per piece. */
+  train(job: Word2VecJob): Promise<Float64Array>;
+}
+
 export interface Word2VecKernelOptions {
   /** Pieces per job: one random stream each (default 1). */
   pieces?: number;
@@ -139,7 +159,7 @@ export interface Word2VecKernelOptions {
 }
 
 /** Trains jobs of chunks on one model (see the file's header). */
-export class Word2VecKernel {
+export class Word2VecKernel implements ChunkKernel {
   readonly model: Word2VecArrays;
   readonly pieces: number;
   readonly threads: number;
