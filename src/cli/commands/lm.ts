@@ -1,6 +1,6 @@
 // `verbo lm train | eval | predict | generate`: next-word language models. Thin: flags → src/seq → print
 // (text, or one JSON object with --json); progress bars on stderr from the trainer's events.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
@@ -339,7 +339,10 @@ async function runTrain(inputs: string[], flags: TrainFlags, typed: ReadonlySet<
     if (error instanceof VerboError && error.code === 'DIVERGED') {
       const partial = partialLmCheckpointDir(flags.out);
       const kept = hasLmCheckpoint(partial) ? ` The last good checkpoint stays in ${partial}.` : '';
-      throw new DivergedError(`${error.message} ${flags.out} was left as it was.${kept}`);
+      const left = existsSync(flags.out)
+        ? `${flags.out} was left as it was`
+        : `nothing was written to ${flags.out}`;
+      throw new DivergedError(`${error.message} ${left}.${kept}`);
     }
     throw error;
   } finally {

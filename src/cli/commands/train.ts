@@ -5,6 +5,7 @@
 // (checkpoints included) and replaces DIR only when complete (src/util/model-files): a failed, diverged
 // or killed run leaves the previous model in DIR, and its last checkpoint in DIR.partial for --resume.
 // Thin: flags → text pipeline → trainWord2Vec → writeModelFiles + commit; progress from the trainer's events.
+import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkpointDir,
@@ -327,7 +328,10 @@ async function trainInto(
         const kept = hasCheckpoint(checkpointDir(staging))
           ? ` The last good checkpoint stays in ${staging}.`
           : '';
-        throw new DivergedError(`${error.message} ${flags.out} was left as it was.${kept}`);
+        const left = existsSync(flags.out)
+          ? `${flags.out} was left as it was`
+          : `nothing was written to ${flags.out}`;
+        throw new DivergedError(`${error.message} ${left}.${kept}`);
       }
       throw error;
     });
