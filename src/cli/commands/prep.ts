@@ -155,7 +155,7 @@ async function runPrep(inputs: string[], flags: PrepFlags): Promise<void> {
 }
 
 /** Writes to stdout, waiting when its buffer is full; a closed pipe (`| head`) ends the run quietly. */
-function writeStdout(chunk: string): Promise<void> {
+export function writeStdout(chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EPIPE') process.exit(0);
