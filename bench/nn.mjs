@@ -1,15 +1,19 @@
 // bench:nn — one LSTM layer (batch 20, 35 steps, 200 → 200) forward + backward in ms (min / median of
 // 3 rounds of --iters iterations), the same for a GRU layer, and the training time of each worked
 // example. Runs against dist/ (npm run build first). The PyTorch anchor for the LSTM figure is
-// bench/torch_lstm_layer.py (run it with /usr/bin/python3; --torch runs it from here).
+// bench/torch_lstm_layer.py; --torch runs it from here at 1 and 2 threads (torch.set_num_threads) with
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment, and the best is the anchor. The JSON
+// records the CPU, our kernel path and the BLAS kernel threadpoolctl reports.
 //
-// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-examples] [--torch] [--json]
+// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-examples] [--torch] [--torch-threads 1,2]
+//                          [--only ours|torch] [--json]
+// Each side alone, for paired runs:
+//   node bench/nn.mjs --only ours --no-examples --json
+//   node bench/nn.mjs --only torch --threads 1 --json            (and --threads 2)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as nn from '../dist/nn/index.js';
-import * as tensor from '../dist/tensor/index.js';
-import { Random } from '../dist/util/random.js';
+import { anchorEnv, machineInfo } from './anchors.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -17,11 +21,27 @@ const value = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
+if (!['', 'ours', 'torch'].includes(only)) {
+  console.error(`bench/nn.mjs: --only takes ours or torch, got ${only}`);
+  process.exit(1);
+}
+const runTorch = only === 'torch' || (flag('--torch') && only === '');
 const iters = value('--iters', 5);
 // Matmul threads (read lazily by the tensor core): 1 by default, to compare with PyTorch on one thread.
 const threads = value('--threads', 1);
 process.env.VERBO_THREADS = String(threads);
 const here = dirname(fileURLToPath(import.meta.url));
+const torchThreads =
+  only === 'torch' && args.includes('--threads')
+    ? [threads]
+    : (args.includes('--torch-threads') ? args[args.indexOf('--torch-threads') + 1] : '1,2')
+        .split(',')
+        .map(Number);
+// Loaded only when our side runs, so `--only torch` needs no build.
+const nn = only === 'torch' ? undefined : await import('../dist/nn/index.js');
+const tensor = only === 'torch' ? undefined : await import('../dist/tensor/index.js');
+const { Random } = only === 'torch' ? {} : await import('../dist/util/random.js');
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -50,10 +70,12 @@ function timeRecurrent(factory, batch, steps, units) {
 }
 
 const result = { shape: [20, 35, 200, 200], iters, threads };
-result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
-result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
+if (only !== 'torch') {
+  result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
+  result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
+}
 
-if (!flag('--no-examples')) {
+if (only !== 'torch' && !flag('--no-examples')) {
   result.examples = {};
   for (const [name, run] of Object.entries(nn.examples)) {
     const start = performance.now();
@@ -62,23 +84,44 @@ if (!flag('--no-examples')) {
   }
 }
 
-if (flag('--torch')) {
-  const torch = spawnSync('/usr/bin/python3', [join(here, 'torch_lstm_layer.py')], { encoding: 'utf8' });
-  if (torch.status === 0) {
-    const last = torch.stdout.trim().split('\n').at(-1);
-    result.torch = JSON.parse(last).lstmFwdBwdMs;
-    result.lstmVsTorch = result.lstmFwdBwdMs.median / result.torch.median;
-  } else result.torch = { error: torch.stderr.trim().split('\n').at(-1) };
+if (runTorch) {
+  result.torchRuns = [];
+  for (const torchThreadCount of torchThreads) {
+    const torch = spawnSync(
+      '/usr/bin/python3',
+      [join(here, 'torch_lstm_layer.py'), '--threads', String(torchThreadCount)],
+      { encoding: 'utf8', env: anchorEnv() },
+    );
+    if (torch.status === 0) {
+      const last = JSON.parse(torch.stdout.trim().split('\n').at(-1));
+      result.torchRuns.push({ threads: torchThreadCount, ...last.lstmFwdBwdMs });
+    } else
+      result.torchRuns.push({ threads: torchThreadCount, error: torch.stderr.trim().split('\n').at(-1) });
+  }
+  const good = result.torchRuns.filter((run) => run.median !== undefined);
+  if (good.length > 0) {
+    result.torch = good.reduce((x, y) => (y.median < x.median ? y : x));
+    if (result.lstmFwdBwdMs) result.lstmVsTorch = result.lstmFwdBwdMs.median / result.torch.median;
+  }
 }
+result.machine = await machineInfo({ blasModules: runTorch ? ['torch'] : null });
 
 if (flag('--json')) console.log(JSON.stringify(result));
 else {
   const ms = (m) => `min ${m.min.toFixed(1)} ms, median ${m.median.toFixed(1)} ms`;
-  console.log(`LSTM layer 20×35, 200→200, fwd+bwd: ${ms(result.lstmFwdBwdMs)}`);
-  console.log(`GRU  layer 20×35, 200→200, fwd+bwd: ${ms(result.gruFwdBwdMs)}`);
+  const path = result.machine.ours;
+  console.log(
+    `kernels: ${path.path} ${path.isa ?? ''} ${path.reason}; CPU ${result.machine.cpu.model} family ${result.machine.cpu.family}`,
+  );
+  if (result.lstmFwdBwdMs) {
+    console.log(`LSTM layer 20×35, 200→200, fwd+bwd: ${ms(result.lstmFwdBwdMs)}`);
+    console.log(`GRU  layer 20×35, 200→200, fwd+bwd: ${ms(result.gruFwdBwdMs)}`);
+  }
   if (result.torch?.median) {
+    const ratio =
+      result.lstmVsTorch === undefined ? '' : `  → ours / torch = ${result.lstmVsTorch.toFixed(2)}×`;
     console.log(
-      `PyTorch (1 thread) LSTM fwd+bwd:    ${ms(result.torch)}  → ours / torch = ${result.lstmVsTorch.toFixed(2)}×`,
+      `PyTorch (best of ${torchThreads.join(', ')} threads: ${result.torch.threads}) LSTM fwd+bwd: ${ms(result.torch)}${ratio}`,
     );
   }
   for (const [name, e] of Object.entries(result.examples ?? {})) {

@@ -42,6 +42,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { anchorEnv, machineInfo } from './anchors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
@@ -480,6 +481,8 @@ function runJson(command, commandArgs, label) {
   try {
     const output = execFileSync(command, commandArgs, {
       encoding: 'utf8',
+      // As users run faiss: without the OpenBLAS pinning variables.
+      env: anchorEnv(),
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,
     });
@@ -603,6 +606,7 @@ for (const name of dataSets) {
   if (args.anchors) entry.anchors = runAnchors(data);
   result.data_sets.push(entry);
 }
+result.machine = await machineInfo({ blasModules: args.anchors ? ['faiss'] : null });
 const out = JSON.stringify(result);
 if (process.env.BENCH_SEARCH_OUT) writeFileSync(process.env.BENCH_SEARCH_OUT, `${out}\n`);
 console.log(out);

@@ -1,12 +1,20 @@
 // Tensor-core benchmark (`npm run bench:tensor`, runs against dist/: `npm run build` first).
-// Times verbo's matmul (WebAssembly SIMD GEMM, 1 and 2 threads) on square sizes and on the LSTM
-// language-model shapes, and reports GFLOP/s = 2·m·n·k / seconds as the best and the median of
-// --samples samples (each sample repeats the call for at least --min-time seconds). Progress goes to
-// stderr; the last stdout line is one JSON object. With --anchors it also runs
-// ../shared/bench/anchors/matmul_limits.py (numpy/OpenBLAS) and reports our fraction of it.
+// Times verbo's matmul (the native GEMM when the addon is built, on 1 and 2 threads) on square sizes and on
+// the LSTM language-model shapes, and reports GFLOP/s = 2·m·n·k / seconds as the best and the median of
+// --samples samples (each sample repeats the call for at least --min-time seconds, or exactly --reps
+// times). Progress goes to stderr; the last stdout line is one JSON object, which records the CPU
+// (model, family, SIMD flags) and our kernel path (native ISA or fallback; VERBO_ISA=avx2 forces the AVX2
+// path, VERBO_NATIVE=0 the fallback). With --anchors it also times the same shapes in numpy (OpenBLAS,
+// bench/numpy_gemm.py) with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment, records
+// the BLAS kernel threadpoolctl reports, and gives our fraction of it.
 //
 //   node bench/tensor.mjs [--sizes 128,256,512,1024] [--lstm] [--no-lstm] [--threads 1,2]
-//                         [--samples 3] [--min-time 0.25] [--crossover] [--elementwise] [--anchors]
+//                         [--samples 3] [--min-time 0.25] [--reps N] [--crossover] [--elementwise]
+//                         [--anchors] [--only ours|numpy]
+//
+// Each side alone, for whole-process paired runs (same work on both sides):
+//   node bench/tensor.mjs --only ours  --sizes 512 --no-lstm --threads 1 --reps 300 --samples 1
+//   node bench/tensor.mjs --only numpy --sizes 512 --no-lstm --threads 1 --reps 300 --samples 1
 //
 // --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
 // matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
@@ -21,7 +29,7 @@
 // machine it shows what the kernel does when it actually runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { anchorEnv, machineInfo } from './anchors.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,7 +43,6 @@ if (!existsSync(join(kernelsPath, 'index.js'))) {
 const { matmul, matmulReference, matmulPath, setMatmulThreads, shutdownMatmulThreads } = await import(
   join(kernelsPath, 'index.js')
 );
-const { matmulWasm, wasmGemmKernelName } = await import(join(kernelsPath, 'matmul-wasm.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -48,8 +55,17 @@ const { values: args } = parseArgs({
     crossover: { type: 'boolean', default: false },
     elementwise: { type: 'boolean', default: false },
     anchors: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    reps: { type: 'string', default: '0' },
   },
 });
+if (args.only !== undefined && !['ours', 'numpy'].includes(args.only)) {
+  console.error(`bench/tensor.mjs: --only takes ours or numpy, got ${args.only}`);
+  process.exit(1);
+}
+const runOurs = args.only !== 'numpy';
+const runNumpy = args.only === 'numpy' || (args.anchors && args.only === undefined);
+const fixedReps = Number(args.reps);
 const list = (text) => text.split(',').filter(Boolean).map(Number);
 const samples = Number(args.samples);
 const minTime = Number(args['min-time']) * 1000;
@@ -81,7 +97,7 @@ function measure(run, flop) {
     run();
     once = Math.min(once, Math.max(performance.now() - t0, 1e-3));
   }
-  const reps = Math.max(1, Math.ceil(minTime / once));
+  const reps = fixedReps > 0 ? fixedReps : Math.max(1, Math.ceil(minTime / once));
   const wall = [];
   const cpu = [];
   for (let s = 0; s < samples; s++) {
@@ -108,12 +124,11 @@ function checkOnce(m, n, k) {
   const b = randomArray(k * n, 2);
   const fast = new Float32Array(rows * n);
   const slow = new Float32Array(rows * n);
-  matmulWasm(a, b, fast, rows, n, k, {}, 1);
+  matmul(a, b, fast, rows, n, k);
   matmulReference(a, b, slow, rows, n, k);
   let worst = 0;
   for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - slow[i]));
-  if (worst > 1e-3 * Math.sqrt(k))
-    throw new Error(`bench: WASM matmul disagrees with the reference (${worst})`);
+  if (worst > 1e-3 * Math.sqrt(k)) throw new Error(`bench: matmul disagrees with the reference (${worst})`);
 }
 
 const shapes = list(args.sizes).map((size) => ({ name: `${size}`, m: size, n: size, k: size }));
@@ -123,7 +138,7 @@ if (args.lstm && !args['no-lstm']) {
 }
 const threadCounts = list(args.threads);
 const results = [];
-for (const { name, m, n, k } of shapes) {
+for (const { name, m, n, k } of runOurs ? shapes : []) {
   checkOnce(m, n, k);
   const a = randomArray(m * k, 3);
   const b = randomArray(k * n, 4);
@@ -149,24 +164,29 @@ setMatmulThreads(undefined);
 
 let crossover;
 if (args.crossover) {
-  crossover = { jsVsWasm: [], oneVsTwoThreads: [] };
-  for (const size of [4, 8, 12, 16, 20, 24, 32, 48, 64]) {
+  // The plain loop against the native GEMM on small cubes (matmul's NATIVE_MIN_WORK), and one native
+  // thread against two on mid sizes (native/gemm.cc's kParallelMinWork).
+  const { nativeKernels } = await import(join(root, 'dist', 'native', 'index.js'));
+  const native = nativeKernels();
+  if (native === null) throw new Error('bench: --crossover needs the native addon (npm run build:native)');
+  crossover = { jsVsNative: [], oneVsTwoThreads: [] };
+  for (const size of [4, 6, 8, 12, 16, 24, 32, 48, 64]) {
     const a = randomArray(size * size, 5);
     const b = randomArray(size * size, 6);
     const out = new Float32Array(size * size);
     const flop = 2 * size ** 3;
     const js = measure(() => matmulReference(a, b, out, size, size, size), flop);
-    const wasm = measure(() => matmulWasm(a, b, out, size, size, size, {}, 1), flop);
-    crossover.jsVsWasm.push({ size, work: size ** 3, jsMs: js.ms.min, wasmMs: wasm.ms.min });
-    console.error(`crossover ${size}³: js ${js.ms.min} ms, wasm ${wasm.ms.min} ms`);
+    const fast = measure(() => native.gemm(a, b, out, size, size, size, 0, 1), flop);
+    crossover.jsVsNative.push({ size, work: size ** 3, jsMs: js.ms.min, nativeMs: fast.ms.min });
+    console.error(`crossover ${size}³: js ${js.ms.min} ms, native ${fast.ms.min} ms`);
   }
-  for (const size of [48, 64, 96, 128, 160, 192, 256]) {
+  for (const size of [32, 48, 64, 96, 128, 160, 192, 256]) {
     const a = randomArray(size * size, 7);
     const b = randomArray(size * size, 8);
     const out = new Float32Array(size * size);
     const flop = 2 * size ** 3;
-    const one = measure(() => matmulWasm(a, b, out, size, size, size, {}, 1), flop);
-    const two = measure(() => matmulWasm(a, b, out, size, size, size, {}, 2), flop);
+    const one = measure(() => native.gemm(a, b, out, size, size, size, 0, 1), flop);
+    const two = measure(() => native.gemm(a, b, out, size, size, size, 0, 2), flop);
     crossover.oneVsTwoThreads.push({ size, work: size ** 3, oneMs: one.ms.min, twoMs: two.ms.min });
     console.error(`threads ${size}³: 1 thread ${one.ms.min} ms, 2 threads ${two.ms.min} ms`);
   }
@@ -229,55 +249,61 @@ if (args.elementwise) {
 }
 
 let anchors;
-if (args.anchors) {
-  const script = join(root, '..', 'shared', 'bench', 'anchors', 'matmul_limits.py');
+if (runNumpy) {
   const run = spawnSync(
     '/usr/bin/python3',
-    [script, '--sizes', list(args.sizes).join(','), '--threads', threadCounts.join(',')],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
+    [
+      join(root, 'bench', 'numpy_gemm.py'),
+      '--shapes',
+      shapes.map(({ m, n, k }) => `${m}x${n}x${k}`).join(','),
+      '--threads',
+      threadCounts.join(','),
+      '--samples',
+      String(samples),
+      '--min-time',
+      String(minTime / 1000),
+      '--reps',
+      String(fixedReps),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: anchorEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const last = run.stdout?.trim().split('\n').at(-1);
   try {
-    anchors = { openblas: JSON.parse(last) };
+    anchors = { openblas: JSON.parse(run.stdout.trim().split('\n').at(-1)) };
     for (const row of results) {
       for (const threads of threadCounts) {
-        const blas = anchors.openblas.results?.find(
-          (r) =>
-            r.impl === 'numpy' &&
-            r.n === row.m &&
-            row.m === row.n &&
-            row.n === row.k &&
-            r.threads === threads,
+        const blas = anchors.openblas.results.find(
+          (r) => r.m === row.m && r.n === row.n && r.k === row.k && r.threads === threads,
         );
-        const gflops = blas?.best_gflops;
-        if (gflops && row[`threads${threads}`]) {
-          row[`threads${threads}`].fractionOfOpenblas = Number(
-            (row[`threads${threads}`].gflops.best / gflops).toFixed(3),
+        const ours = row[`threads${threads}`];
+        if (blas && ours) {
+          ours.openblasGflops = Number(blas.gflops.best.toFixed(2));
+          ours.fractionOfOpenblas = Number((ours.gflops.best / blas.gflops.best).toFixed(3));
+          console.error(
+            `  ${row.shape}, ${threads} thread(s): OpenBLAS ${ours.openblasGflops} GFLOP/s best; ours ${ours.fractionOfOpenblas}×`,
           );
         }
       }
     }
   } catch {
-    anchors = { error: `matmul_limits.py failed: ${(run.stderr ?? '').trim().split('\n').at(-1)}` };
+    anchors = { error: `numpy_gemm.py failed (exit ${run.status})` };
   }
 }
 
+// Issue 13: sgemm 512³ and the LSTM shapes at ≥ 0.6× OpenBLAS on 1 and on 2 threads.
 const targets = {
-  'gflops@512, 1 thread >= 25': results.find((r) => r.m === 512 && r.n === 512)?.threads1?.gflops.best,
-  'lstm shapes, 1 thread >= 15': results
-    .filter((r) => r.shape.startsWith('lstm'))
-    .map((r) => r.threads1?.gflops.best),
-  'speedup with 2 threads >= 1.8': results.map((r) => r.speedup2),
+  'fraction of OpenBLAS >= 0.6 (512³ and LSTM shapes; 1, 2 threads)': results
+    .filter((r) => r.m === 512 || r.shape.startsWith('lstm'))
+    .map((r) => ({
+      shape: r.shape,
+      ...Object.fromEntries(threadCounts.map((t) => [t, r[`threads${t}`]?.fractionOfOpenblas])),
+    })),
 };
 console.log(
   JSON.stringify({
     benchmark: 'tensor',
-    node: process.version,
-    // gemm-fma (fused multiply-add) needs relaxed SIMD: Node 22+, or `node --experimental-wasm-relaxed-simd`.
-    kernel: wasmGemmKernelName() ?? 'none (plain loop)',
-    cpu: cpus()[0]?.model,
-    cores: availableParallelism(),
+    machine: await machineInfo({ blasModules: runNumpy ? ['numpy'] : null }),
     samples,
+    fixedReps: fixedReps > 0 ? fixedReps : undefined,
     minTimeSeconds: minTime / 1000,
     matmul: results,
     targets,

@@ -3,8 +3,9 @@
 
 Same work as bench/nn.mjs's LSTM figure: batch 20, 35 time steps, 200 inputs -> 200 units, one layer,
 zero initial state, loss = sum(output * fixed random projection), backward to the input and all
-weights. torch.set_num_threads(1) (Debian's OpenBLAS oversubscribes with 2 on 2 cores; see
-/work/shared/bench/anchors/torch_lstm_lm.py). Reports min / median ms per fwd+bwd over 3 rounds of
+weights. torch.set_num_threads(--threads) (default 1; bench/nn.mjs --torch runs 1 and 2 and takes the
+best). Run it without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/nn.mjs removes them), as a user would;
+the JSON records the BLAS kernel threadpoolctl reports. Reports min / median ms per fwd+bwd over 3 rounds of
 --iters iterations each (after warm-up). Last stdout line: one JSON object.
 
 Usage: /usr/bin/python3 bench/torch_lstm_layer.py [--iters 20] [--batch 20] [--steps 35] [--units 200]
@@ -47,8 +48,16 @@ for _ in range(3):
     for _ in range(args.iters):
         once()
     rounds.append((time.perf_counter() - start) * 1000 / args.iters)
+try:
+    from threadpoolctl import threadpool_info
+
+    blas = [{k: d.get(k) for k in ("internal_api", "architecture", "version", "num_threads")}
+            for d in threadpool_info() if d.get("user_api") == "blas"]
+except ImportError:
+    blas = None
 result = {
     "anchor": "torch",
+    "blas": blas,
     "torch": torch.__version__,
     "threads": args.threads,
     "shape": [args.batch, args.steps, args.units, args.units],

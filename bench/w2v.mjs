@@ -10,12 +10,14 @@
 //
 // Flags: --corpus FILE, --models skipgram,cbow, --epochs N, --threads N, --repeat N, --gensim,
 // --no-eval, --python PATH (default /usr/bin/python3), --anchors DIR, --keep DIR (keep the models).
-// Progress on stderr; the last line of stdout is one JSON object. Timings on a shared machine are noisy.
+// Progress on stderr; the last line of stdout is one JSON object (with the CPU, our kernel path and the
+// BLAS kernel threadpoolctl reports for gensim). Timings on a shared machine are noisy.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { anchorEnv, machineInfo } from './anchors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, '..', 'shared');
@@ -72,7 +74,12 @@ function lastJson(stdout, what) {
 
 function run(command, args, what) {
   const started = performance.now();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // Anchors (gensim, its evaluation) run as users run them: without the OpenBLAS pinning variables.
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: anchorEnv(),
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stderr}`);
   return { stdout: result.stdout, seconds };
@@ -244,6 +251,14 @@ for (const model of args.models.split(',')) {
   results[model] = entry;
 }
 if (args.keep === undefined) rmSync(scratch, { recursive: true, force: true });
+const machine = await machineInfo({ blasModules: args.gensim ? ['gensim'] : null, python: args.python });
 console.log(
-  JSON.stringify({ script: 'bench/w2v.mjs', corpus: args.corpus, settings, repeat: args.repeat, results }),
+  JSON.stringify({
+    script: 'bench/w2v.mjs',
+    corpus: args.corpus,
+    settings,
+    repeat: args.repeat,
+    results,
+    machine,
+  }),
 );

@@ -3,8 +3,11 @@ export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/er
 export { Random } from './util/random.js';
 export {
   KeyedVectors,
+  SubwordVectors,
   readWord2Vec,
   writeWord2Vec,
+  readFastTextBin,
+  writeFastTextBin,
   saveModel,
   loadModel,
   evaluateAnalogies,
@@ -13,6 +16,8 @@ export {
   evaluateWordPairsFile,
   trainWord2Vec,
   loadCheckpoint,
+  lookupWord,
+  type WordLookup,
   type Word2VecOptions,
   type TrainEvent,
   type TrainingState,

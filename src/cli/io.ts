@@ -1,33 +1,63 @@
 // Output helpers for the CLI: the only place in verbo that prints and decides exit codes.
 import { InvalidArgumentError, Option } from 'commander';
-import { VerboError } from '../util/errors.js';
+import { shown, VerboError } from '../util/errors.js';
+import { fileError, isErrnoError } from '../util/files.js';
 
 /** Prints an error as one line on stderr. User errors get no stack trace; VERBO_DEBUG=1 shows one. */
 export function reportError(error: unknown): void {
   const debug = process.env.VERBO_DEBUG === '1';
-  if (error instanceof VerboError) {
-    process.stderr.write(`verbo: ${error.message}\n`);
-  } else if (isNodeFileError(error)) {
-    const path = error.path ?? '';
-    const reason =
-      error.code === 'ENOENT'
-        ? 'no such file or directory'
-        : error.code === 'EACCES'
-          ? 'permission denied'
-          : error.code;
-    process.stderr.write(`verbo: ${path}: ${reason}\n`);
-  } else if (error instanceof Error) {
-    process.stderr.write(`verbo: internal error: ${error.message} (set VERBO_DEBUG=1 for the stack trace)\n`);
+  const described = isErrnoError(error) ? fileError(error, actionOf(error), error.path ?? '(a file)') : error;
+  if (described instanceof VerboError && described.code !== 'INTERNAL') {
+    process.stderr.write(`verbo: ${oneLine(described.message)}\n`);
+  } else if (described instanceof Error) {
+    process.stderr.write(
+      `verbo: internal error: ${oneLine(described.message)} (set VERBO_DEBUG=1 for the stack trace)\n`,
+    );
   } else {
-    process.stderr.write(`verbo: ${String(error)}\n`);
+    process.stderr.write(`verbo: ${oneLine(String(described))}\n`);
   }
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 }
 
-function isNodeFileError(error: unknown): error is NodeJS.ErrnoException {
-  return (
-    error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error
-  );
+/** What a failed system call was doing, in words ("open" → "open"; "mkdir" → "create the folder"). */
+function actionOf(error: NodeJS.ErrnoException): string {
+  const actions: Record<string, string> = {
+    mkdir: 'create the folder',
+    rename: 'rename',
+    unlink: 'remove',
+    rmdir: 'remove',
+    scandir: 'read the folder',
+    write: 'write',
+    read: 'read',
+    open: 'open',
+    stat: 'read',
+    lstat: 'read',
+    copyfile: 'copy',
+  };
+  return actions[error.syscall ?? ''] ?? error.syscall ?? 'access';
+}
+
+/** A message as one line: control characters escaped, at most 2,000 characters. */
+function oneLine(message: string): string {
+  const line = message.replace(/\r?\n/g, ' ');
+  return shown(line, 2000);
+}
+
+/**
+ * A closed pipe ends the command quietly, as Unix tools do: `verbo vocab … --json | head -c 300` exits
+ * with code 0 and no message once `head` stops reading. Any other failure to write stdout (a full disk
+ * under `> file`) is one line on stderr and exit code 1.
+ */
+export function endQuietlyWhenPipeCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      if (stream === process.stdout) {
+        process.stderr.write(`verbo: cannot write the output: ${error.code ?? error.message}\n`);
+      }
+      process.exit(1);
+    });
+  }
 }
 
 /** Prints one JSON object on stdout (the `--json` contract: nothing else goes to stdout). */

@@ -54,3 +54,27 @@ function formatFields(fields: Record<string, string>): string {
     .map(([key, value]) => `${key} ${value}`)
     .join(' | ');
 }
+
+/**
+ * A training curve of at most about `limit` points whatever the length of the run: every point is
+ * offered, and when the curve is full every other point is dropped and only every second later one
+ * is kept (the stride doubles), so the points stay evenly spread from start to end.
+ */
+export class CurveRecorder {
+  readonly points: [number, number][] = [];
+  private stride = 1;
+  private offered = 0;
+
+  constructor(private readonly limit = 500) {}
+
+  add(x: number, y: number): void {
+    if (!Number.isFinite(y)) return;
+    if (this.offered++ % this.stride !== 0) return;
+    this.points.push([x, Number(y.toPrecision(6))]);
+    if (this.points.length >= this.limit) {
+      const kept = this.points.filter((_, i) => i % 2 === 0);
+      this.points.splice(0, this.points.length, ...kept);
+      this.stride *= 2;
+    }
+  }
+}

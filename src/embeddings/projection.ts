@@ -31,13 +31,13 @@ export interface Projection2D {
 /** The top-2 principal components of `n` rows of `vectors` (row-major [n, dim]). */
 export function pca2d(vectors: Float32Array, n: number, dim: number, options: PcaOptions = {}): Projection2D {
   if (!Number.isInteger(n) || n < 2)
-    throw new VerboError(`pca2d: needs at least 2 rows, got ${n}.`, 'BAD_OPTION');
+    throw new VerboError(`pca2d: needs at least 2 rows, got ${n}.`, 'BAD_ARGUMENT');
   if (!Number.isInteger(dim) || dim < 1)
-    throw new VerboError(`pca2d: dim must be ≥ 1, got ${dim}.`, 'BAD_OPTION');
+    throw new VerboError(`pca2d: dim must be ≥ 1, got ${dim}.`, 'BAD_ARGUMENT');
   if (vectors.length < n * dim) {
     throw new VerboError(
       `pca2d: ${vectors.length} values cannot hold ${n} rows of ${dim}; pass n ≤ ${Math.floor(vectors.length / dim)}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const random = new Random(options.seed ?? 1);

@@ -4,6 +4,7 @@
 // in the WebAssembly SIMD kernel (similarity-block.as.ts) on its own copy of the matrix when the
 // kernel is built, else in the plain loops below, which are also the kernel's test oracle.
 import { wasmAvailable, wasmModule } from '../util/wasm.js';
+import { VerboError } from '../util/errors.js';
 
 /** out[r] = ⟨matrix[r], query⟩ for r < rowCount. */
 export function rowScoresReference(
@@ -161,7 +162,7 @@ export class SimilarityScanner {
    */
   bestRowsExcluding(queries: ArrayLike<number>, count: number, excludedGroups: Int32Array): Int32Array {
     if (count > this.blockCapacity) {
-      throw new RangeError(
+      throw new VerboError(
         `bestRowsExcluding: ${count} queries exceed the block capacity ${this.blockCapacity}.`,
       );
     }

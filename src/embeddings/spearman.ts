@@ -1,5 +1,6 @@
 // Rank correlation for word-pair evaluation: Spearman's rho as the Pearson correlation of the ranks,
 // with tied values given the average of the ranks they span (as scipy.stats.spearmanr does).
+import { VerboError } from '../util/errors.js';
 
 /** 1-based ranks of `values`, ties sharing their average rank. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
@@ -21,7 +22,7 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n !== y.length)
-    throw new Error(`pearson: ${n} and ${y.length} values; both sides need the same count.`);
+    throw new VerboError(`pearson: ${n} and ${y.length} values; both sides need the same count.`);
   if (n < 2) return Number.NaN;
   let meanX = 0;
   let meanY = 0;

@@ -21,11 +21,18 @@
 //
 // The trainer owns the counts, the noise table and the output weights (gensim's split); it returns
 // KeyedVectors (words + input vectors) for queries, and the full TrainingState for checkpoints.
+//
+// `model: 'fasttext'` trains subword vectors (fastText): the input matrix holds the word rows and then
+// `bucket` rows of hashed character n-grams (subword.ts), a word's input is the mean of its rows, and the
+// chunks go to the subword kernel (kernels/subword-reference.ts) with the skip-gram (default) or CBOW
+// objective. fastText's defaults apply to it: alpha 0.05 decaying to 0 by words, sample 1e-4, the noise
+// distribution count^0.5, input rows uniform in ±1/dim. It returns SubwordVectors, which also answer for
+// words outside the vocabulary.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../util/random.js';
-import { VerboError } from '../util/errors.js';
+import { InternalError, VerboError } from '../util/errors.js';
 import { wasmModule } from '../util/wasm.js';
 import {
   buildVocabulary,
@@ -37,6 +44,14 @@ import {
 import { saveCheckpoint } from './checkpoint.js';
 import { buildHuffmanTree } from './huffman.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { fillSubwordSigmoid } from './kernels/subword-memory.js';
+import {
+  checkSubwordSettings,
+  DEFAULT_SUBWORD_SETTINGS,
+  type SubwordSettings,
+  vocabularySubwordRows,
+} from './subword.js';
+import { SubwordVectors } from './subword-vectors.js';
 import {
   createSharedMemory,
   fillNoiseAlias,
@@ -51,12 +66,23 @@ import {
 } from './kernels/word2vec-memory.js';
 import { type ChunkResult, WorkerPool } from './worker-pool.js';
 
-export type Word2VecModel = 'skipgram' | 'cbow';
+export type Word2VecModel = 'skipgram' | 'cbow' | 'fasttext';
 export type AlphaDecay = 'sentences' | 'words';
 
 export interface Word2VecOptions {
-  /** 'skipgram' (default) or 'cbow' (mean of the context, gensim's cbow_mean=1). */
+  /**
+   * 'skipgram' (default), 'cbow' (mean of the context, gensim's cbow_mean=1), or 'fasttext' (subword
+   * vectors: a word is the mean of its own row and its character n-gram rows).
+   */
   model?: Word2VecModel;
+  /** fasttext: train with the CBOW objective instead of skip-gram (default false). */
+  cbow?: boolean;
+  /** fasttext: shortest character n-gram (default 3). */
+  minn?: number;
+  /** fasttext: longest character n-gram (default 6; 0: no n-grams, then no buckets either). */
+  maxn?: number;
+  /** fasttext: hash buckets, i.e. n-gram rows (default 2,000,000; memory is bucket × dim × 4 bytes). */
+  bucket?: number;
   /** Vector size (default 100). */
   dim?: number;
   /** Largest distance between center and context (default 5); each center uses a random 1 … window. */
@@ -69,19 +95,19 @@ export interface Word2VecOptions {
   minCount?: number;
   /** Keep at most this many words, most frequent first (default: no limit). */
   maxVocabSize?: number;
-  /** Subsampling threshold for frequent words (default 1e-3; 0 turns it off). */
+  /** Subsampling threshold for frequent words (default 1e-3, fasttext 1e-4; 0 turns it off). */
   sample?: number;
   /** Passes over the corpus (default 5). */
   epochs?: number;
-  /** Starting learning rate (default 0.025, gensim's default for both models). */
+  /** Starting learning rate (default 0.025, gensim's default for both models; fasttext 0.05). */
   alpha?: number;
-  /** Final learning rate (default 1e-4). */
+  /** Final learning rate (default 1e-4; fasttext 0). */
   minAlpha?: number;
   /**
    * What the linear decay of the learning rate counts: 'sentences' (default) — sentences handed out
    * over sentences per epoch × epochs, gensim's progress when it trains on a sentence iterable with
-   * `total_examples`; 'words' — in-vocabulary words, the C tool's `word_count_actual`. They differ when
-   * sentence lengths vary along the corpus (see `learningRate`).
+   * `total_examples`; 'words' — in-vocabulary words, the C tool's `word_count_actual` (fasttext's
+   * default, as fastText's). They differ when sentence lengths vary along the corpus (see `learningRate`).
    */
   alphaDecay?: AlphaDecay;
   /** Worker threads (default: the number of cores). */
@@ -128,13 +154,27 @@ export interface ResolvedWord2VecOptions {
   seed: number;
   sigmoid: 'table' | 'exact';
   chunkWords: number;
+  /** fasttext only: the objective and the n-gram settings (bucket 0 when maxn is 0). */
+  cbow?: boolean;
+  minn?: number;
+  maxn?: number;
+  bucket?: number;
+}
+
+/** The n-gram settings of a fasttext run, or undefined for word2vec. */
+export function subwordSettingsOf(options: ResolvedWord2VecOptions): SubwordSettings | undefined {
+  if (options.model !== 'fasttext') return undefined;
+  return { minn: options.minn ?? 3, maxn: options.maxn ?? 6, bucket: options.bucket ?? 0 };
 }
 
 /** Everything needed to continue training: both matrices, counts, RNG and learning-rate position. */
 export interface TrainingState {
   options: ResolvedWord2VecOptions;
   vocabulary: Vocabulary;
-  /** [vocab, dim] input vectors (the word vectors), output weights (negative sampling), HS node weights. */
+  /**
+   * [vocab, dim] input vectors (the word vectors; fasttext: [vocab + bucket, dim], word rows then n-gram
+   * rows), output weights (negative sampling), HS node weights.
+   */
   inputEmbeddings: Float32Array;
   outputWeights: Float32Array;
   hsWeights: Float32Array;
@@ -163,7 +203,7 @@ export interface EpochRecord {
 }
 
 export interface MemoryEstimate {
-  /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each. */
+  /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each (fasttext: + bucket × dim × 4). */
   weightBytes: number;
   /** Noise and sigmoid tables, keep probabilities, Huffman codes, per-worker buffers. */
   tableBytes: number;
@@ -255,7 +295,7 @@ class ChunkCache {
     let position = 0;
     const read = (target: Int32Array | Float64Array): void => {
       if (readSync(this.fd, target, 0, target.byteLength, position) !== target.byteLength) {
-        throw new Error('word2vec: the temporary id cache was truncated');
+        throw new InternalError('word2vec: the temporary id cache was truncated');
       }
       position += target.byteLength;
     };
@@ -293,12 +333,13 @@ export function learningRate(done: number, total: number, alpha: number, minAlph
 }
 
 function check(condition: boolean, message: string): void {
-  if (!condition) throw new VerboError(message, 'BAD_OPTION');
+  if (!condition) throw new VerboError(message, 'BAD_ARGUMENT');
 }
 
 /** Fills in defaults and validates; throws a VerboError naming the bad option. */
 export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
   const model = options.model ?? 'skipgram';
+  const subword = model === 'fasttext';
   const resolved: ResolvedWord2VecOptions = {
     model,
     dim: options.dim ?? 100,
@@ -307,17 +348,38 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
     hs: options.hs ?? false,
     minCount: options.minCount ?? 5,
     maxVocabSize: options.maxVocabSize ?? null,
-    sample: options.sample ?? 1e-3,
+    sample: options.sample ?? (subword ? 1e-4 : 1e-3),
     epochs: options.epochs ?? 5,
-    alpha: options.alpha ?? 0.025,
-    minAlpha: options.minAlpha ?? 1e-4,
-    alphaDecay: options.alphaDecay ?? 'sentences',
+    alpha: options.alpha ?? (subword ? 0.05 : 0.025),
+    minAlpha: options.minAlpha ?? (subword ? 0 : 1e-4),
+    alphaDecay: options.alphaDecay ?? (subword ? 'words' : 'sentences'),
     threads: options.threads ?? Math.max(1, availableParallelism()),
     seed: options.seed ?? 1,
     sigmoid: options.sigmoid ?? 'table',
     chunkWords: options.chunkWords ?? 10_000,
   };
-  check(model === 'skipgram' || model === 'cbow', `model must be 'skipgram' or 'cbow', got '${model}'.`);
+  check(
+    model === 'skipgram' || model === 'cbow' || subword,
+    `model must be 'skipgram', 'cbow' or 'fasttext', got '${model}'.`,
+  );
+  if (subword) {
+    const maxn = options.maxn ?? DEFAULT_SUBWORD_SETTINGS.maxn;
+    // As fastText: without n-grams (maxn 0) no buckets are allocated.
+    const settings = checkSubwordSettings({
+      minn: options.minn ?? DEFAULT_SUBWORD_SETTINGS.minn,
+      maxn,
+      bucket: maxn === 0 ? 0 : (options.bucket ?? DEFAULT_SUBWORD_SETTINGS.bucket),
+    });
+    Object.assign(resolved, { cbow: options.cbow ?? false, ...settings });
+  } else {
+    check(
+      options.cbow === undefined &&
+        options.minn === undefined &&
+        options.maxn === undefined &&
+        options.bucket === undefined,
+      `cbow, minn, maxn and bucket are settings of model 'fasttext', not '${model}'.`,
+    );
+  }
   const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
   check(isWhole(resolved.dim, 1), `dim must be a whole number ≥ 1, got ${resolved.dim}.`);
   check(isWhole(resolved.window, 1), `window must be a whole number ≥ 1, got ${resolved.window}.`);
@@ -373,7 +435,8 @@ export function resolveOptions(options: Word2VecOptions): ResolvedWord2VecOption
  * measured before the learning rate decayed by sentences, see `alphaDecay`).
  */
 function initialHalfWidth(model: Word2VecModel): number {
-  return model === 'cbow' ? 1 : 0.5;
+  // fastText starts every input row, words and n-grams, uniform in ±1/dim.
+  return model === 'skipgram' ? 0.5 : 1;
 }
 
 /** Input rows uniform in (−halfWidth, halfWidth) / dim, from a seeded stream. */
@@ -386,6 +449,24 @@ function initialiseRows(
   halfWidth: number,
 ): void {
   for (let i = fromRow * dim; i < toRow * dim; i++) target[i] = ((random.next() - 0.5) * 2 * halfWidth) / dim;
+}
+
+/**
+ * Refuses a run whose weights and tables would not fit in this machine's memory, before allocating them,
+ * with the figures and the setting to lower (for subword models mostly the bucket rows).
+ */
+function checkMemory(bytes: number, subword: SubwordSettings | undefined): void {
+  const available = totalmem();
+  if (bytes <= available * 0.9) return;
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+  const fix =
+    subword !== undefined && subword.bucket > 0
+      ? `lower --bucket (now ${subword.bucket}; e.g. --bucket ${Math.max(1000, Math.floor(subword.bucket / 4))}) or --dim`
+      : 'lower --dim or raise --min-count';
+  throw new VerboError(
+    `training needs ${gib(bytes)} for its weights and tables, more than this machine's ${gib(available)} of memory; ${fix}.`,
+    'TOO_LARGE',
+  );
 }
 
 async function countCorpus(corpus: SentenceCorpus): Promise<{ counter: TokenCounter; sentences: number }> {
@@ -447,6 +528,10 @@ export async function trainWord2Vec(
     const kept = previous.options;
     const shape = {
       model: kept.model,
+      cbow: kept.cbow,
+      minn: kept.minn,
+      maxn: kept.maxn,
+      bucket: kept.bucket,
       dim: kept.dim,
       window: kept.window,
       negative: kept.negative,
@@ -502,7 +587,7 @@ export async function trainWord2Vec(
   if (vocabulary.size === 0 || wordsPerEpoch === 0) {
     throw new VerboError(
       `no word of the corpus occurs at least ${resolved.minCount} times (${rawWordsPerEpoch} words read); lower --min-count or give more text.`,
-      'EMPTY_VOCABULARY',
+      'EMPTY',
     );
   }
   const vocabSize = vocabulary.size;
@@ -510,31 +595,45 @@ export async function trainWord2Vec(
 
   // Shared memory: weights, tables, per-worker buffers.
   const tree = resolved.hs ? buildHuffmanTree(vocabulary.counts) : undefined;
+  const subwordSettings = subwordSettingsOf(resolved);
+  const subwordRows = subwordSettings && vocabularySubwordRows(vocabulary.words, subwordSettings);
+  const buckets = subwordSettings?.bucket ?? 0;
   const config: KernelConfig = {
     vocabSize,
     dim,
     window: resolved.window,
     negative: resolved.negative,
     hs: resolved.hs,
-    cbow: resolved.model === 'cbow',
+    cbow: resolved.model === 'cbow' || resolved.cbow === true,
     exactSigmoid: resolved.sigmoid === 'exact',
     noiseTableSize: resolved.negative > 0 ? vocabSize : 0,
     codeTotal: tree?.codes.length ?? 0,
     workers: resolved.threads,
     maxChunkWords: resolved.chunkWords,
+    ...(subwordRows && {
+      subword: { inputRows: vocabSize + buckets, subwordRowTotal: subwordRows.rows.length },
+    }),
   };
   const layout = planLayout(config);
+  checkMemory(layout.totalBytes, subwordSettings);
   const memory = createSharedMemory(layout);
   const views = kernelViews(memory, layout, config);
   fillSigmoidTables(memory, layout);
   views.keep.set(keepProbabilities(vocabulary, resolved.sample));
-  if (resolved.negative > 0) fillNoiseAlias(views.noise, noiseWeights(vocabulary, 0.75));
+  // fastText draws negatives from count^0.5, word2vec from count^0.75.
+  if (resolved.negative > 0) fillNoiseAlias(views.noise, noiseWeights(vocabulary, subwordRows ? 0.5 : 0.75));
   if (tree) {
     views.codeStart.set(tree.codeStart);
     views.codeLength.set(tree.codeLength);
     views.codes.set(tree.codes);
     views.points.set(tree.points);
   }
+  if (subwordRows) {
+    views.subwordStart.set(subwordRows.start);
+    views.subwordRows.set(subwordRows.rows);
+    fillSubwordSigmoid(memory, layout, config);
+  }
+  const halfWidth = initialHalfWidth(resolved.model);
   if (previous !== undefined) {
     // Old rows keep their ids (Vocabulary.extend appends); new words start as fresh words do.
     const oldRows = previous.vocabulary.size;
@@ -543,23 +642,11 @@ export async function trainWord2Vec(
       views.output.set(previous.outputWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
     if (views.hs.length > 0) views.hs.set(previous.hsWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
     if (vocabSize > oldRows)
-      initialiseRows(
-        views.input,
-        oldRows,
-        vocabSize,
-        dim,
-        new Random(resolved.seed + oldRows),
-        initialHalfWidth(resolved.model),
-      );
+      initialiseRows(views.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows), halfWidth);
+    // The n-gram rows follow the word rows: they move up by the number of new words.
+    if (buckets > 0) views.input.set(previous.inputEmbeddings.subarray(oldRows * dim), vocabSize * dim);
   } else {
-    initialiseRows(
-      views.input,
-      0,
-      vocabSize,
-      dim,
-      new Random(resolved.seed),
-      initialHalfWidth(resolved.model),
-    );
+    initialiseRows(views.input, 0, vocabSize + buckets, dim, new Random(resolved.seed), halfWidth);
   }
 
   const weightBytes = (views.input.length + views.output.length + views.hs.length) * 4;
@@ -750,12 +837,10 @@ export async function trainWord2Vec(
   const state = snapshot(true);
   const seconds = (performance.now() - trainStart) / 1000;
   // The vectors share the state's copy of the input matrix (no third copy).
-  const keyedVectors = new KeyedVectors(
-    vocabulary.words,
-    state.inputEmbeddings,
-    dim,
-    Float64Array.from(vocabulary.counts),
-  );
+  const counts = Float64Array.from(vocabulary.counts);
+  const keyedVectors = subwordSettings
+    ? new SubwordVectors(vocabulary.words, state.inputEmbeddings, dim, subwordSettings, { counts })
+    : new KeyedVectors(vocabulary.words, state.inputEmbeddings, dim, counts);
   return {
     keyedVectors,
     state,

@@ -25,11 +25,11 @@ export function umap2d(
   options: UmapOptions = {},
 ): Float64Array {
   if (!Number.isInteger(n) || n < 3)
-    throw new VerboError(`umap2d: needs at least 3 rows, got ${n}.`, 'BAD_OPTION');
+    throw new VerboError(`umap2d: needs at least 3 rows, got ${n}.`, 'BAD_ARGUMENT');
   if (vectors.length < n * dim) {
     throw new VerboError(
       `umap2d: ${vectors.length} values cannot hold ${n} rows of ${dim}; pass n ≤ ${Math.floor(vectors.length / dim)}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const random = new Random(options.seed ?? 1);

@@ -46,7 +46,7 @@ export class ExactIndex implements KnnIndex {
 
   constructor(dim: number, options: ExactIndexOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
-      throw new VerboError(`ExactIndex: dim must be a positive integer, got ${dim}`, 'ARGUMENT');
+      throw new VerboError(`ExactIndex: dim must be a positive integer, got ${dim}`, 'BAD_ARGUMENT');
     }
     this.dim = dim;
     this.rows = new Float32Array(0);
@@ -54,7 +54,7 @@ export class ExactIndex implements KnnIndex {
     if (backend === 'wasm' && !wasmAvailable('scan')) {
       throw new VerboError(
         'ExactIndex: the WebAssembly scan kernel is not built; run `npm run build`',
-        'WASM',
+        'UNSUPPORTED',
       );
     }
     if (backend !== 'js' && wasmAvailable('scan')) {
@@ -160,7 +160,7 @@ export class ExactIndex implements KnnIndex {
     checkK(k);
     this.checkNotEmpty();
     if (!Array.isArray(queries)) {
-      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'ARGUMENT');
+      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'BAD_ARGUMENT');
     }
     const dim = this.dim;
     const resolved: ResolvedQuery[] = queries.map((query) =>
@@ -212,7 +212,7 @@ export class ExactIndex implements KnnIndex {
 
   private checkNotEmpty(): void {
     if (this.size === 0) {
-      throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY_INDEX');
+      throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY');
     }
   }
 

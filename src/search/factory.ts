@@ -31,7 +31,10 @@ export function chooseIndexKind(
   exactThreshold = DEFAULT_EXACT_THRESHOLD,
 ): 'exact' | 'hnsw' {
   if (kind !== 'auto' && kind !== 'exact' && kind !== 'hnsw') {
-    throw new VerboError(`index kind must be 'auto', 'exact' or 'hnsw', got '${String(kind)}'`, 'ARGUMENT');
+    throw new VerboError(
+      `index kind must be 'auto', 'exact' or 'hnsw', got '${String(kind)}'`,
+      'BAD_ARGUMENT',
+    );
   }
   if (kind !== 'auto') return kind;
   return size < exactThreshold ? 'exact' : 'hnsw';

@@ -156,7 +156,7 @@ export class HnswIndex implements KnnIndex {
 
   constructor(dim: number, options: HnswOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
-      throw new VerboError(`HnswIndex: dim must be a positive integer, got ${dim}`, 'ARGUMENT');
+      throw new VerboError(`HnswIndex: dim must be a positive integer, got ${dim}`, 'BAD_ARGUMENT');
     }
     this.dim = dim;
     this.M = positiveInteger('M', options.M ?? DEFAULTS.M);
@@ -175,12 +175,15 @@ export class HnswIndex implements KnnIndex {
     if (options.traversal !== undefined && options.traversal !== 'int8' && options.traversal !== 'float32') {
       throw new VerboError(
         `HnswIndex: traversal must be 'int8' or 'float32', got '${String(options.traversal)}'`,
-        'ARGUMENT',
+        'BAD_ARGUMENT',
       );
     }
     this.threads = options.threads ?? (availableParallelism() >= 2 ? 2 : 1);
     if (this.threads !== 1 && this.threads !== 2) {
-      throw new VerboError(`HnswIndex: threads must be 1 or 2, got ${String(options.threads)}`, 'ARGUMENT');
+      throw new VerboError(
+        `HnswIndex: threads must be 1 or 2, got ${String(options.threads)}`,
+        'BAD_ARGUMENT',
+      );
     }
     this.searchEngine = checkEngine(options.engine ?? (wasmAvailable('hnsw') ? 'wasm' : 'hnswlib'));
   }
@@ -250,7 +253,7 @@ export class HnswIndex implements KnnIndex {
         } catch (error) {
           throw new VerboError(
             `cannot copy the HNSW graph through ${directory} for the WebAssembly search (${(error as Error).message}); free space there or use engine 'hnswlib'`,
-            'EIO',
+            'FILE_SYSTEM',
           );
         } finally {
           rmSync(directory, { recursive: true, force: true });
@@ -416,7 +419,7 @@ export class HnswIndex implements KnnIndex {
 
   searchBatch(queries: readonly Query[], k: number, options?: SearchOptions): Neighbor[][] {
     if (!Array.isArray(queries)) {
-      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'ARGUMENT');
+      throw new VerboError('searchBatch: queries must be an array of words or vectors', 'BAD_ARGUMENT');
     }
     const { excluded, filter } = this.prepare(k, options);
     return queries.map((query) => this.searchOne(query, k, excluded, filter));
@@ -429,7 +432,7 @@ export class HnswIndex implements KnnIndex {
   ): { excluded: Set<number> | undefined; filter: ((label: number) => boolean) | undefined } {
     checkK(k);
     if (this.size === 0) {
-      throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY_INDEX');
+      throw new VerboError('search: the index is empty; add(words, vectors) before searching', 'EMPTY');
     }
     if (options === undefined) return { excluded: undefined, filter: undefined };
     let excluded: Set<number> | undefined;
@@ -464,7 +467,7 @@ export class HnswIndex implements KnnIndex {
       let sum = 0;
       for (let j = 0; j < dim; j++) sum += query[j]! * query[j]!;
       if (!Number.isFinite(sum)) {
-        throw new VerboError('the vector of the query holds a NaN or infinite value', 'VALUE');
+        throw new VerboError('the vector of the query holds a NaN or infinite value', 'BAD_ARGUMENT');
       }
       vector = query;
     }
@@ -510,7 +513,7 @@ export class HnswIndex implements KnnIndex {
     const efs = [...(options.efs ?? [10, 20, 50, 100, 200, 400])].sort((a, b) => a - b);
     checkK(k);
     const liveWords = this.words();
-    if (liveWords.length < 2) throw new VerboError('recall: the index needs at least 2 words', 'EMPTY_INDEX');
+    if (liveWords.length < 2) throw new VerboError('recall: the index needs at least 2 words', 'EMPTY');
     const random = new Random(options.seed ?? 1);
     const order = random.shuffle(Array.from(liveWords.keys())) as number[];
     const sampleWords = order
@@ -560,7 +563,7 @@ export class HnswIndex implements KnnIndex {
       renameSync(temporary, path);
     } catch (error) {
       rmSync(temporary, { force: true });
-      throw new VerboError(`cannot write HNSW index ${path}: ${(error as Error).message}`, 'EIO');
+      throw new VerboError(`cannot write HNSW index ${path}: ${(error as Error).message}`, 'FILE_SYSTEM');
     }
     const sidecar: HnswSidecar = {
       format: 'verbo-hnsw',
@@ -723,13 +726,13 @@ function checkEngine(engine: HnswEngine): HnswEngine {
   if (engine !== 'wasm' && engine !== 'hnswlib') {
     throw new VerboError(
       `HnswIndex: engine must be 'wasm' or 'hnswlib', got '${String(engine)}'`,
-      'ARGUMENT',
+      'BAD_ARGUMENT',
     );
   }
   if (engine === 'wasm' && !wasmAvailable('hnsw')) {
     throw new VerboError(
       "HnswIndex: the WebAssembly HNSW kernel is not available (run `npm run build`; it needs WebAssembly SIMD); use engine 'hnswlib'",
-      'WASM',
+      'UNSUPPORTED',
     );
   }
   return engine;
@@ -737,7 +740,7 @@ function checkEngine(engine: HnswEngine): HnswEngine {
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new VerboError(`HnswIndex: ${name} must be a positive integer, got ${value}`, 'ARGUMENT');
+    throw new VerboError(`HnswIndex: ${name} must be a positive integer, got ${value}`, 'BAD_ARGUMENT');
   }
   return value;
 }

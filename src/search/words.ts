@@ -49,7 +49,7 @@ export function normalizeInPlace(rows: Float32Array, offset: number, dim: number
   if (!Number.isFinite(sum)) {
     throw new VerboError(
       `the vector of ${label} holds a NaN or infinite value; check the model file`,
-      'VALUE',
+      'BAD_ARGUMENT',
     );
   }
   if (sum > 0) {
@@ -63,7 +63,7 @@ export function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1) {
     throw new VerboError(
       `search: k must be a positive integer (the number of neighbours), got ${k}`,
-      'ARGUMENT',
+      'BAD_ARGUMENT',
     );
   }
 }
@@ -97,7 +97,7 @@ export class WordTable {
     for (let i = 0; i < words.length; i++) {
       const word = words[i]!;
       if (typeof word !== 'string')
-        throw new VerboError(`add: word ${i} is not a string (${typeof word})`, 'ARGUMENT');
+        throw new VerboError(`add: word ${i} is not a string (${typeof word})`, 'BAD_ARGUMENT');
       let id = this.ids.get(word);
       if (id === undefined) {
         id = this.words.length;
@@ -163,7 +163,7 @@ export function checkQueryVector(
   if (!(query instanceof Float32Array) && !Array.isArray(query)) {
     throw new VerboError(
       'search: a query is a word (string) or a vector (Float32Array or number[])',
-      'ARGUMENT',
+      'BAD_ARGUMENT',
     );
   }
   if (query.length !== dim) {
@@ -196,7 +196,7 @@ export function filterPredicate(
   if (typeof filter !== 'object' || filter === null) {
     throw new VerboError(
       'search: filter must be a function (word, id) => boolean or { minCount, regex }',
-      'ARGUMENT',
+      'BAD_ARGUMENT',
     );
   }
   const { minCount, regex } = filter;
@@ -205,7 +205,7 @@ export function filterPredicate(
     if (table.counts === undefined) {
       throw new VerboError(
         'search: filter.minCount needs word counts; pass { counts } to add() (or createIndex) first',
-        'ARGUMENT',
+        'BAD_ARGUMENT',
       );
     }
     counts = table.counts;

@@ -153,7 +153,7 @@ export interface BatchedStream {
 /** Cuts `ids` into `batch` consecutive streams of ⌊N / batch⌋ ids (the tail is dropped). */
 export function batchify(ids: Int32Array, batch: number): BatchedStream {
   if (!(Number.isInteger(batch) && batch >= 1)) {
-    throw new VerboError(`batch must be a whole number ≥ 1, got ${batch}.`, 'BAD_OPTION');
+    throw new VerboError(`batch must be a whole number ≥ 1, got ${batch}.`, 'BAD_ARGUMENT');
   }
   const length = Math.floor(ids.length / batch);
   if (length < 2) {
@@ -184,7 +184,7 @@ export interface Window {
 export function getWindow(data: BatchedStream, index: number, bptt: number): Window {
   const start = index * bptt;
   const steps = Math.min(bptt, data.length - 1 - start);
-  if (steps <= 0) throw new RangeError(`window ${index} is past the end of the streams`);
+  if (steps <= 0) throw new VerboError(`window ${index} is past the end of the streams`);
   const { batch, length, streams } = data;
   const inputs = new Int32Array(steps * batch);
   const targets = new Int32Array(steps * batch);

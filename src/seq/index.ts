@@ -31,6 +31,7 @@ export {
   type LanguageModelConfig,
   type NamedParameter,
   type Prediction,
+  type PredictOptions,
   type GenerateOptions,
   type Generation,
   type ForwardResult,

@@ -84,6 +84,18 @@ export interface Prediction {
   warnings: string[];
 }
 
+export interface PredictOptions {
+  /** How many next words (default 5). */
+  topK?: number;
+  /**
+   * Also suggest the special tokens (<unk>, <eos>). Default false: words only, each with the model's
+   * own probability (the specials' share is left out, not spread over the words).
+   */
+  specials?: boolean;
+  /** Receives warnings (unknown prompt words). The library never prints. */
+  onWarning?: (message: string) => void;
+}
+
 export interface GenerateOptions {
   /** Tokens to generate (default 50). */
   tokens?: number;
@@ -93,6 +105,11 @@ export interface GenerateOptions {
   topK?: number;
   /** Seed of the sampler (default 1). */
   seed?: number;
+  /**
+   * Also sample <unk> (and any special other than <eos>). Default false: only words and <eos>, which
+   * ends a line (a line break in the text, never the token itself).
+   */
+  specials?: boolean;
   /** Receives warnings (unknown prompt words). The library never prints. */
   onWarning?: (message: string) => void;
 }
@@ -114,7 +131,7 @@ export interface ForwardResult {
 
 function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 1)) {
-    throw new VerboError(`${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_OPTION');
+    throw new VerboError(`${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_ARGUMENT');
   }
 }
 
@@ -133,25 +150,25 @@ export function resolveConfig(options: LanguageModelOptions): LanguageModelConfi
     initScale: options.initScale ?? 0.1,
   };
   if (!CELL_TYPES.includes(config.cell)) {
-    throw new VerboError(`unknown cell '${config.cell}'; expected lstm, gru or rnn.`, 'BAD_OPTION');
+    throw new VerboError(`unknown cell '${config.cell}'; expected lstm, gru or rnn.`, 'BAD_ARGUMENT');
   }
   if (config.level !== 'word' && config.level !== 'char') {
-    throw new VerboError(`unknown level '${config.level}'; expected word or char.`, 'BAD_OPTION');
+    throw new VerboError(`unknown level '${config.level}'; expected word or char.`, 'BAD_ARGUMENT');
   }
   positiveInteger('embed', config.embed);
   positiveInteger('hidden', config.hidden);
   positiveInteger('layers', config.layers);
   if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new VerboError(`dropout must be in [0, 1), got ${config.dropout}.`, 'BAD_OPTION');
+    throw new VerboError(`dropout must be in [0, 1), got ${config.dropout}.`, 'BAD_ARGUMENT');
   }
   if (!(config.initScale >= 0 && Number.isFinite(config.initScale))) {
-    throw new VerboError(`initScale must be a number ≥ 0, got ${config.initScale}.`, 'BAD_OPTION');
+    throw new VerboError(`initScale must be a number ≥ 0, got ${config.initScale}.`, 'BAD_ARGUMENT');
   }
   if (config.tieWeights && config.embed !== config.hidden) {
     throw new VerboError(
       `tied weights need the embedding size to equal the hidden size (got embed ${config.embed}, hidden ${config.hidden}); ` +
         'set both to the same value or drop tieWeights.',
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return config;
@@ -171,7 +188,10 @@ export class LanguageModel {
 
   constructor(vocab: Vocabulary, options: LanguageModelOptions = {}) {
     if (vocab.id(UNK) < 0 || vocab.id(EOS) < 0) {
-      throw new VerboError(`a language-model vocabulary needs the specials ${UNK} and ${EOS}.`, 'BAD_OPTION');
+      throw new VerboError(
+        `a language-model vocabulary needs the specials ${UNK} and ${EOS}.`,
+        'BAD_ARGUMENT',
+      );
     }
     this.vocab = vocab;
     this.config = resolveConfig(options);
@@ -277,7 +297,7 @@ export class LanguageModel {
     if (frozen && this.config.tieWeights) {
       throw new VerboError(
         'a tied embedding is also the output layer and cannot be frozen; fine-tune it or untie.',
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
     }
     this.embeddingLayer.trainable = !frozen;
@@ -401,18 +421,18 @@ export class LanguageModel {
     return softmax64(logits, temperature);
   }
 
-  /** The `topK` most probable next words after `text`. */
-  predict(text: string, options: { topK?: number; onWarning?: (message: string) => void } = {}): Prediction {
+  /** The `topK` most probable next words after `text` (special tokens only with `specials: true`). */
+  predict(text: string, options: PredictOptions = {}): Prediction {
     const topK = options.topK ?? 5;
     positiveInteger('topK', topK);
     return noGrad(() => {
       const prompt = this.encodePrompt(text, options.onWarning, false);
       const { last } = this.consume(prompt.ids, this.initialState(1));
       const probabilities = this.nextDistribution(last);
-      const next = topIndices(probabilities, topK).map((id) => ({
-        word: this.vocab.word(id),
-        probability: probabilities[id]!,
-      }));
+      const ranked = options.specials ? probabilities : this.withoutSpecials(probabilities, -1);
+      const next = topIndices(ranked, topK)
+        .filter((id) => ranked[id]! >= 0)
+        .map((id) => ({ word: this.vocab.word(id), probability: probabilities[id]! }));
       return { context: prompt.context, next, warnings: prompt.warnings };
     });
   }
@@ -423,13 +443,13 @@ export class LanguageModel {
     const temperature = options.temperature ?? 1;
     const topK = options.topK ?? 0;
     if (!(Number.isInteger(count) && count >= 0)) {
-      throw new VerboError(`tokens must be a whole number ≥ 0, got ${count}.`, 'BAD_OPTION');
+      throw new VerboError(`tokens must be a whole number ≥ 0, got ${count}.`, 'BAD_ARGUMENT');
     }
     if (!(temperature > 0 && Number.isFinite(temperature))) {
-      throw new VerboError(`temperature must be a number > 0, got ${temperature}.`, 'BAD_OPTION');
+      throw new VerboError(`temperature must be a number > 0, got ${temperature}.`, 'BAD_ARGUMENT');
     }
     if (!(Number.isInteger(topK) && topK >= 0)) {
-      throw new VerboError(`topK must be a whole number ≥ 0 (0: no limit), got ${topK}.`, 'BAD_OPTION');
+      throw new VerboError(`topK must be a whole number ≥ 0 (0: no limit), got ${topK}.`, 'BAD_ARGUMENT');
     }
     const random = new Random(options.seed ?? 1);
     return noGrad(() => {
@@ -438,12 +458,26 @@ export class LanguageModel {
       const out: string[] = [];
       for (let i = 0; i < count; i++) {
         const probabilities = this.nextDistribution(last, temperature);
-        const id = sample(probabilities, topK, random);
+        const id = sample(
+          options.specials ? probabilities : this.withoutSpecials(probabilities, 0, EOS),
+          topK,
+          random,
+        );
         out.push(this.vocab.word(id));
         if (i + 1 < count) ({ last, state } = this.consume([id], state));
       }
       return { tokens: out, text: this.detokenize(out), warnings: encoded.warnings };
     });
+  }
+
+  /** A copy of `probabilities` with the special tokens' entries set to `value` (all but `keep`). */
+  private withoutSpecials(probabilities: Float64Array, value: number, keep?: string): Float64Array {
+    const masked = probabilities.slice();
+    for (const special of this.vocab.specials) {
+      const id = this.vocab.id(special);
+      if (special !== keep && id >= 0) masked[id] = value;
+    }
+    return masked;
   }
 
   /** Tokens → text: words joined by spaces (characters without), <eos> as a line break. */
@@ -494,9 +528,11 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
   return best;
 }
 
-/** Draws an index from `probabilities`, restricted to the top k when k > 0. */
+/** Draws an index from `probabilities`, restricted to the top k when k > 0; never one of probability 0. */
 function sample(probabilities: Float64Array, topK: number, random: Random): number {
-  const candidates = topK > 0 ? topIndices(probabilities, topK) : Array.from(probabilities.keys());
+  const candidates = (topK > 0 ? topIndices(probabilities, topK) : Array.from(probabilities.keys())).filter(
+    (i) => probabilities[i]! > 0,
+  );
   let total = 0;
   for (const i of candidates) total += probabilities[i]!;
   let u = random.next() * total;
@@ -504,7 +540,7 @@ function sample(probabilities: Float64Array, topK: number, random: Random): numb
     u -= probabilities[i]!;
     if (u <= 0) return i;
   }
-  return candidates[candidates.length - 1]!;
+  return candidates[candidates.length - 1] ?? 0;
 }
 
 function quoteList(words: readonly string[]): string {

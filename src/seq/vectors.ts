@@ -65,7 +65,7 @@ export function initEmbeddingFromVectors(model: LanguageModel, vectors: WordVect
   if (vectors.dim !== dim) {
     throw new VerboError(
       `the vectors have ${vectors.dim} dimensions but the embedding has ${dim}; set --embed ${vectors.dim}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const rows = new Map<string, number>();

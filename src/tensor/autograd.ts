@@ -15,7 +15,7 @@
 // graph: every visited node is dropped, so the inputs, saved values and intermediate gradients it
 // referenced can be collected even while the caller still holds the loss. `retainGraph: true` keeps
 // it for a second backward. Rules run under noGrad (no higher-order gradients).
-import { ShapeError, VerboError } from '../util/errors.js';
+import { InternalError, ShapeError, VerboError } from '../util/errors.js';
 import { binary, copyStrided } from './kernels/index.js';
 import { contiguousStrides, formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -146,7 +146,7 @@ export function apply<K extends OpName, S>(
   const { output, saved } = primitive.forward(inputs, params);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     if (inputs.includes(output))
-      throw new Error(`${primitive.name}: forward must return a new Tensor object`);
+      throw new InternalError(`${primitive.name}: forward must return a new Tensor object`);
     output.requiresGrad = true;
     output.node = { primitive, inputs, params, saved } as GraphNode;
   }
@@ -217,11 +217,11 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
           if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) continue;
           if (inputGrad === ACCUMULATED) {
             if (accumulators[j] === null)
-              throw new Error(`${node.primitive.name} backward: accumulated without a buffer`);
+              throw new InternalError(`${node.primitive.name} backward: accumulated without a buffer`);
             continue;
           }
           if (!sameShape(inputGrad.shape, input.shape)) {
-            throw new Error(
+            throw new InternalError(
               `${node.primitive.name} backward: gradient shape ${formatShape(inputGrad.shape)} ≠ input shape ${formatShape(input.shape)}`,
             );
           }

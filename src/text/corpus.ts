@@ -63,7 +63,7 @@ export function openCorpus(inputs: readonly string[], options: OpenCorpusOptions
   if (inputs.length === 0) {
     throw new VerboError(
       'no corpus given; name one or more files, directories or globs, or - for stdin.',
-      'USAGE',
+      'BAD_ARGUMENT',
     );
   }
   const sources = resolveInputs(inputs);
@@ -138,7 +138,7 @@ export function resolveInputs(inputs: readonly string[]): string[] {
   let stdinSeen = false;
   for (const input of inputs) {
     if (input === '-') {
-      if (stdinSeen) throw new VerboError("stdin ('-') can be given only once.", 'USAGE');
+      if (stdinSeen) throw new VerboError("stdin ('-') can be given only once.", 'BAD_ARGUMENT');
       stdinSeen = true;
       files.push('-');
     } else if (existsSync(input)) {
@@ -268,7 +268,7 @@ async function* readLines(
   maxLineLength: number,
 ): AsyncGenerator<string> {
   const stat = statSync(path);
-  if (stat.isDirectory()) throw new VerboError(`'${name}' is a directory, not a text file.`, 'USAGE');
+  if (stat.isDirectory()) throw new VerboError(`'${name}' is a directory, not a text file.`, 'BAD_ARGUMENT');
   const fileStream = createReadStream(path, { highWaterMark: BLOCK_SIZE });
   const gzip = path.endsWith('.gz') || (stat.size >= 2 && startsWithGzipMagic(path));
   const input: NodeJS.ReadableStream = gzip ? fileStream.pipe(createGunzip()) : fileStream;
@@ -285,7 +285,7 @@ async function* readLines(
         if (probe.includes(0)) {
           throw new VerboError(
             `'${name}' looks like a binary file (it contains NUL bytes); give plain UTF-8 text${gzip ? '' : ' or .gz'}.`,
-            'BINARY',
+            'FORMAT',
           );
         }
         probed += probe.length;

@@ -216,5 +216,8 @@ export function createLemmatizer(lang: 'en' | 'pt'): Lemmatizer {
       },
     };
   }
-  throw new VerboError(`unknown lemmatizer language '${String(lang)}'; expected 'en' or 'pt'`, 'BAD_OPTION');
+  throw new VerboError(
+    `unknown lemmatizer language '${String(lang)}'; expected 'en' or 'pt'`,
+    'BAD_ARGUMENT',
+  );
 }

@@ -108,17 +108,17 @@ export function defaultStemmer(lang: Language): StemmerName {
 function resolveOptions(options: PipelineOptions): Pipeline['options'] {
   const lang = options.lang ?? 'en';
   if (lang !== 'en' && lang !== 'pt') {
-    throw new VerboError(`unknown language '${lang as string}'; expected en or pt.`, 'BAD_OPTION');
+    throw new VerboError(`unknown language '${lang as string}'; expected en or pt.`, 'BAD_ARGUMENT');
   }
   const prep = options.prep ?? 'default';
   if (prep !== 'default' && prep !== 'none') {
-    throw new VerboError(`unknown prep '${prep as string}'; expected default or none.`, 'BAD_OPTION');
+    throw new VerboError(`unknown prep '${prep as string}'; expected default or none.`, 'BAD_ARGUMENT');
   }
   const tokenizer = options.tokenizer ?? 'verbo';
   if (!TOKENIZER_NAMES.includes(tokenizer)) {
     throw new VerboError(
       `unknown tokenizer '${tokenizer}'; expected one of ${TOKENIZER_NAMES.join(', ')}.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   let stem: StemmerName | false = false;
@@ -127,21 +127,21 @@ function resolveOptions(options: PipelineOptions): Pipeline['options'] {
     if (!STEMMER_NAMES.includes(options.stem)) {
       throw new VerboError(
         `unknown stemmer '${options.stem}'; expected one of ${STEMMER_NAMES.join(', ')}.`,
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
     }
     stem = options.stem;
   }
   const lemma = options.lemma ?? false;
   if (stem !== false && lemma) {
-    throw new VerboError('choose either stemming or lemmatization, not both.', 'BAD_OPTION');
+    throw new VerboError('choose either stemming or lemmatization, not both.', 'BAD_ARGUMENT');
   }
   const minLength = options.minLength ?? 1;
   const maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
   if (!(minLength >= 0) || !(maxLength >= minLength)) {
     throw new VerboError(
       `bad token length limits: minLength ${minLength}, maxLength ${maxLength}; need 0 ≤ min ≤ max.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const cacheSize = options.cacheSize ?? 100_000;
@@ -370,7 +370,7 @@ export function tokenCorpus(
 ): TokenCorpus {
   const maxTokens = options.maxTokens ?? MAX_TOKENS_PER_LINE;
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw new VerboError(`maxTokens must be a whole number ≥ 1, got ${maxTokens}.`, 'BAD_OPTION');
+    throw new VerboError(`maxTokens must be a whole number ≥ 1, got ${maxTokens}.`, 'BAD_ARGUMENT');
   }
   const keepEmpty = options.keepEmpty ?? false;
   async function* pass(): AsyncGenerator<string[]> {

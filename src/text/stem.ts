@@ -43,7 +43,7 @@ export function createStemmer(name: StemmerName): (word: string) => string {
   if (!(name in NATURAL_MODULES)) {
     throw new VerboError(
       `unknown stemmer '${String(name)}'; expected one of: ${STEMMER_NAMES.join(', ')}`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const stemmer = loadNatural(name);

@@ -41,7 +41,7 @@ export function stopwordList(lang: Language): string[] {
   if (lang !== 'en' && lang !== 'pt') {
     throw new VerboError(
       `no stopword list for language '${lang as string}'; expected en or pt.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   let list = lists.get(lang);
@@ -67,7 +67,7 @@ export function readStopwordFile(path: string): string[] {
   if (statSync(path).isDirectory()) {
     throw new VerboError(
       `stopword list '${path}' is a directory; give a text file with one word per line.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   return readFileSync(path, 'utf8')

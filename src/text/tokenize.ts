@@ -218,7 +218,7 @@ export function createWordTokenizer(options: TokenizeOptions = {}): WordTokenize
   if (convention !== 'default' && convention !== 'ud') {
     throw new VerboError(
       `unknown tokenization convention '${convention as string}'; expected default or ud.`,
-      'BAD_OPTION',
+      'BAD_ARGUMENT',
     );
   }
   const ud = convention === 'ud';
@@ -610,7 +610,7 @@ export function createNaturalTokenizer(name: NaturalTokenizerName): WordTokenize
     default:
       throw new VerboError(
         `unknown tokenizer '${name as string}'; expected verbo or one of ${NATURAL_TOKENIZERS.join(', ')}.`,
-        'BAD_OPTION',
+        'BAD_ARGUMENT',
       );
   }
   return (text: string) => tokenizer.tokenize(text).filter((token) => token !== '');

@@ -65,7 +65,7 @@ export function scoreTagging(
   if (gold.length !== predicted.length) {
     throw new VerboError(
       `gold has ${gold.length} sentences but the tagged file ${predicted.length}; tag the gold file itself with --input conllu`,
-      'BAD_INPUT',
+      'MISMATCH',
     );
   }
   const counts = new Map<string, [number, number, number, number]>();
@@ -75,7 +75,7 @@ export function scoreTagging(
     if (goldWords.length !== predictedWords.length) {
       throw new VerboError(
         `sentence ${s + 1}: gold has ${goldWords.length} words but the tagged file ${predictedWords.length}`,
-        'BAD_INPUT',
+        'MISMATCH',
       );
     }
     for (let w = 0; w < goldWords.length; w++) {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError, VerboError } from './errors.js';
 
 let cachedRoot: string | undefined;
 
@@ -17,7 +18,7 @@ export function packageRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('verbo: cannot find the package root (package.json named "verbo")');
+    if (parent === dir) throw new InternalError('cannot find the package root (package.json named "verbo")');
     dir = parent;
   }
 }
@@ -33,7 +34,8 @@ export function packagePath(...parts: string[]): string {
  */
 export function distModule(relativeJsPath: string): string {
   const path = packagePath('dist', relativeJsPath);
-  if (!existsSync(path)) throw new Error(`verbo: ${path} is missing; run \`npm run build\` first`);
+  if (!existsSync(path))
+    throw new VerboError(`${path} is missing; run \`npm run build\` first`, 'UNSUPPORTED');
   return path;
 }
 

@@ -2,6 +2,7 @@
 // dropout, negative sampling in JS) draws from a Random so that the same seed gives the same result.
 // The generator is xoshiro128** (32-bit state words, fast in JS); its state can be saved and restored
 // so that a resumed training run continues the exact same stream.
+import { VerboError } from './errors.js';
 
 export class Random {
   private s0: number;
@@ -90,7 +91,8 @@ export class Random {
 
   /** Restores a state returned by getState(). */
   setState(state: readonly number[]): void {
-    if (state.length !== 4) throw new Error(`Random.setState: expected 4 state words, got ${state.length}`);
+    if (state.length !== 4)
+      throw new VerboError(`Random.setState: expected 4 state words, got ${state.length}`);
     [this.s0, this.s1, this.s2, this.s3] = state.map((w) => w >>> 0) as [number, number, number, number];
     this.spareNormal = undefined;
   }

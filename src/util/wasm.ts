@@ -3,6 +3,7 @@
 // kernel file decides whether it owns its memory or imports a (shared) one.
 import { existsSync, readFileSync } from 'node:fs';
 import { packagePath } from './paths.js';
+import { VerboError } from './errors.js';
 
 const modules = new Map<string, WebAssembly.Module>();
 
@@ -36,7 +37,7 @@ export function wasmModule(name: string): WebAssembly.Module {
   if (module === undefined) {
     const path = wasmPath(name);
     if (!existsSync(path))
-      throw new Error(`verbo: WebAssembly kernel ${path} is missing; run \`npm run build\``);
+      throw new VerboError(`WebAssembly kernel ${path} is missing; run \`npm run build\``, 'UNSUPPORTED');
     module = new WebAssembly.Module(readFileSync(path));
     modules.set(name, module);
   }

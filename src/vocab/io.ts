@@ -193,8 +193,8 @@ function readText(path: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VerboError(`${path}: no such vocabulary file.`, 'ENOENT');
-    if (code === 'EISDIR')
-      throw new VerboError(`${path}: is a directory; expected a vocabulary file.`, 'EISDIR');
+    if (code === 'BAD_ARGUMENT')
+      throw new VerboError(`${path}: is a directory; expected a vocabulary file.`, 'BAD_ARGUMENT');
     throw error;
   }
 }

@@ -8,7 +8,7 @@
 // route (with "word" and "suggestions"), 405 wrong method (with an Allow header), 413 too large a body,
 // 500 anything unexpected (the server keeps running).
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
-import { type Projection2D, pca2d, umap2d } from '../embeddings/index.js';
+import { lookupWord, type Projection2D, pca2d, SubwordVectors, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
 import { UnknownWordError, VerboError } from '../util/errors.js';
 import { serveStatic } from './static.js';
@@ -235,7 +235,9 @@ function parseBody(body: Uint8Array | string | undefined): unknown {
 function health(app: WebApp): unknown {
   return {
     status: 'ok',
-    model: app.vectors ? { words: app.vectors.size, dim: app.vectors.dim } : null,
+    model: app.vectors
+      ? { words: app.vectors.size, dim: app.vectors.dim, subword: app.vectors instanceof SubwordVectors }
+      : null,
     lm: app.lm
       ? { vocabulary: app.lm.vocab.size, cell: app.lm.config.cell, level: app.lm.config.level }
       : null,
@@ -250,8 +252,17 @@ function requireVectors(app: WebApp): KeyedVectors {
   return app.vectors;
 }
 
-/** A word query parameter: present, not too long; looked up as given, then lower-cased. */
-function wordParameter(query: URLSearchParams, name: string, vectors: KeyedVectors): string {
+/**
+ * A word query parameter: present, not too long; looked up as given, else in another case (the
+ * vocabulary's word is used and a warning says so); a subword model also takes a word outside its
+ * vocabulary, whose vector it builds from the word's character n-grams (a warning says so too).
+ */
+function wordParameter(
+  query: URLSearchParams,
+  name: string,
+  vectors: KeyedVectors,
+  warnings: string[],
+): string {
   const raw = query.get(name);
   if (raw === null || raw.trim() === '') {
     throw new HttpError(
@@ -272,9 +283,13 @@ function wordParameter(query: URLSearchParams, name: string, vectors: KeyedVecto
       { parameter: name },
     );
   }
-  if (vectors.has(word)) return word;
-  const lower = word.toLowerCase();
-  if (vectors.has(lower)) return lower;
+  const found = lookupWord(vectors, word);
+  if (found.note !== undefined) warnings.push(found.note);
+  if (vectors.has(found.word)) return found.word;
+  if (vectors.vectorSource(word) === 'ngrams') {
+    warnings.push(`'${word}' is not in the vocabulary; its vector is built from its character n-grams.`);
+    return word;
+  }
   const suggestions = vectors.suggest(word);
   throw new HttpError(404, 'UNKNOWN_WORD', new UnknownWordError(word, suggestions).message, {
     word,
@@ -308,18 +323,37 @@ function neighborsJson(neighbors: Neighbor[]): { word: string; similarity: numbe
 
 function similar(app: WebApp, query: URLSearchParams): unknown {
   const vectors = requireVectors(app);
-  const word = wordParameter(query, 'word', vectors);
+  const warnings: string[] = [];
+  const word = wordParameter(query, 'word', vectors, warnings);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 10);
-  return { word, neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })) };
+  return {
+    word,
+    builtFromNgrams: ngramWords(vectors, [word]),
+    neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })),
+    warnings,
+  };
+}
+
+/** The query words whose vectors a subword model builds from their character n-grams. */
+function ngramWords(vectors: KeyedVectors, words: string[]): string[] {
+  return words.filter((word) => vectors.vectorSource(word) === 'ngrams');
 }
 
 function analogy(app: WebApp, query: URLSearchParams): unknown {
   const vectors = requireVectors(app);
-  const a = wordParameter(query, 'a', vectors);
-  const b = wordParameter(query, 'b', vectors);
-  const c = wordParameter(query, 'c', vectors);
+  const warnings: string[] = [];
+  const a = wordParameter(query, 'a', vectors, warnings);
+  const b = wordParameter(query, 'b', vectors, warnings);
+  const c = wordParameter(query, 'c', vectors, warnings);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 5);
-  return { a, b, c, neighbors: neighborsJson(vectors.analogy(a, b, c, top)) };
+  return {
+    a,
+    b,
+    c,
+    builtFromNgrams: ngramWords(vectors, [a, b, c]),
+    neighbors: neighborsJson(vectors.analogy(a, b, c, top)),
+    warnings,
+  };
 }
 
 function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {
@@ -329,7 +363,7 @@ function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError(400, 'BAD_BODY', 'send a JSON object like {"text": "to be or", "top": 5}.');
   }
-  const { text, top: topValue } = body as { text?: unknown; top?: unknown };
+  const { text, top: topValue, specials } = body as { text?: unknown; top?: unknown; specials?: unknown };
   if (typeof text !== 'string' || text.trim() === '') {
     throw new HttpError(400, 'BAD_BODY', '"text" must be a non-empty string, e.g. {"text": "to be or"}.', {
       parameter: 'text',
@@ -349,8 +383,17 @@ function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {
     });
   }
   const top = integerParameter(topValue, 'top', 1, LIMITS.topMax, 5);
+  if (specials !== undefined && typeof specials !== 'boolean') {
+    throw new HttpError(
+      400,
+      'BAD_PARAMETER',
+      `'specials' must be true or false, got ${JSON.stringify(specials)}.`,
+      { parameter: 'specials' },
+    );
+  }
   try {
-    const prediction = app.lm.predict(text, { topK: top });
+    // Words only unless the client asks for <unk> and <eos> too.
+    const prediction = app.lm.predict(text, { topK: top, specials: specials ?? false });
     return {
       context: prediction.context.join(' '),
       next: prediction.next.map(({ word, probability }) => ({

@@ -26,6 +26,7 @@ export {
 export {
   mapSvg,
   curvesSvg,
+  lmPerplexitySvg,
   historySeries,
   niceTicks,
   escapeXml,

@@ -13,13 +13,18 @@ import {
 } from '../embeddings/index.js';
 import { encodeFiles, type LanguageModel, perplexityOfFiles } from '../seq/index.js';
 import { noGrad } from '../tensor/index.js';
-import { sharedDataPath } from '../util/paths.js';
+import { packagePath, sharedDataPath } from '../util/paths.js';
 import { embeddingMap, type MapResponse } from './api.js';
-import { curvesSvg, escapeXml, historySeries, mapSvg } from './svg.js';
+import { curvesSvg, escapeXml, historySeries, lmPerplexitySvg, mapSvg } from './svg.js';
 
 export type ReportLanguage = 'en' | 'pt';
 
-/** The default evaluation files of a language under the shared data folder (absent ones are skipped). */
+/**
+ * The default evaluation files of a language. English: the Google analogies and WordSim-353 shipped in
+ * the package (data/eval, with their licences). Portuguese: the LX analogy sets, which may not be
+ * redistributed, from the shared data folder beside the repository when it is there (absent files are
+ * skipped with a note).
+ */
 export function defaultEvalFiles(lang: ReportLanguage): { analogies: string[]; pairs: string[] } {
   if (lang === 'pt') {
     return {
@@ -31,8 +36,8 @@ export function defaultEvalFiles(lang: ReportLanguage): { analogies: string[]; p
     };
   }
   return {
-    analogies: [sharedDataPath('eval', 'questions-words.txt')],
-    pairs: [sharedDataPath('eval', 'wordsim353.tsv')],
+    analogies: [packagePath('data', 'eval', 'questions-words.txt')],
+    pairs: [packagePath('data', 'eval', 'wordsim353.tsv')],
   };
 }
 
@@ -120,7 +125,7 @@ export interface CollectReportOptions {
   progress?: [number, number][];
   modelPath: string;
   lang?: ReportLanguage;
-  /** Analogy / pair files; default: the shared evaluation sets of `lang`. */
+  /** Analogy / pair files; default: the evaluation sets of `lang` (defaultEvalFiles). */
   analogies?: string[];
   pairs?: string[];
   /** Words on the map (default 300). */
@@ -316,20 +321,9 @@ ${Object.entries(v.accuracy.topK)
     sections.push(`<section id="lm"><h2>Language model</h2><table>
 <tr><th>model</th><td>${escapeXml(lm.path)}</td></tr><tr><th>cell</th><td>${escapeXml(lm.cell)}</td></tr>
 <tr><th>vocabulary</th><td class="n">${lm.vocabulary}</td></tr></table>${validation}
-${curvesSvg(
-  [
-    { name: 'train', points: historySeries(lm.history, 'trainPerplexity') },
-    { name: 'valid', points: historySeries(lm.history, 'validPerplexity') },
-  ],
-  { title: 'perplexity per epoch', xLabel: 'epoch', yLabel: 'perplexity' },
-)}${
-  lm.progress.length > 1
-    ? curvesSvg([{ name: 'train', points: lm.progress }], {
-        title: 'training perplexity while training',
-        xLabel: 'tokens trained',
-        yLabel: 'perplexity (mean so far)',
-      })
-    : ''
+${lmPerplexitySvg(lm.history, lm.progress, 'perplexity')}${
+  // Several epochs drew the per-epoch chart: the finer curve follows when recorded.
+  lm.history.length >= 2 && lm.progress.length > 1 ? lmPerplexitySvg([], lm.progress, 'perplexity') : ''
 }</section>`);
   }
   return `<!doctype html>

@@ -182,12 +182,61 @@ export function curvesSvg(series: CurveSeries[], options: CurvesSvgOptions): str
         `<circle cx="${fixed(sx(x))}" cy="${fixed(sy(y))}" r="3" fill="${color}" data-x="${x}" data-y="${y}"><title>${escapeXml(s.name)}: ${x}, ${y}</title></circle>`,
       );
     }
+    if (points.length === 1) {
+      // A lone point has no line to read it by: write its value beside it.
+      const [x, y] = points[0]!;
+      const anchor = sx(x) > (left + width - right) / 2 ? 'end' : 'start';
+      parts.push(
+        `<text x="${fixed(sx(x) + (anchor === 'end' ? -8 : 8))}" y="${fixed(sy(y) - 6)}" text-anchor="${anchor}" font-size="11" fill="${color}" class="value">${escapeXml(s.name)} ${formatValue(y)}</text>`,
+      );
+    }
     parts.push(
       `<text x="${width - right - 4}" y="${top + 14 * k + 4}" text-anchor="end" font-size="11" fill="${color}">${escapeXml(s.name)}</text>`,
     );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** A value for a label: 4 significant digits, no exponent for everyday magnitudes. */
+function formatValue(value: number): string {
+  return Math.abs(value) >= 1000 ? value.toFixed(0) : Number(value.toPrecision(4)).toString();
+}
+
+/**
+ * The language model's perplexity as one chart. With several epochs: train and validation perplexity
+ * per epoch. With one epoch (a per-epoch chart would be two lone points) and the curve recorded while
+ * training (progress.json: [tokens, perplexity so far in the epoch]): that curve against the tokens
+ * trained, with the validation perplexity at the end of each epoch.
+ */
+export function lmPerplexitySvg(
+  history: readonly object[],
+  progress: readonly [number, number][],
+  title = 'language model perplexity',
+): string {
+  if (history.length >= 2 || progress.length < 2) {
+    return curvesSvg(
+      [
+        { name: 'train', points: historySeries(history, 'trainPerplexity') },
+        { name: 'valid', points: historySeries(history, 'validPerplexity') },
+      ],
+      { title: `${title} per epoch`, xLabel: 'epoch', yLabel: 'perplexity' },
+    );
+  }
+  const valid: [number, number][] = [];
+  let tokens = 0;
+  for (const record of history as Record<string, unknown>[]) {
+    tokens += typeof record.tokens === 'number' ? record.tokens : 0;
+    const value = record.validPerplexity;
+    if (typeof value === 'number' && Number.isFinite(value)) valid.push([tokens, value]);
+  }
+  return curvesSvg(
+    [
+      { name: 'train', points: [...progress] },
+      { name: 'valid', points: valid },
+    ],
+    { title: `${title} while training`, xLabel: 'tokens trained', yLabel: 'perplexity (mean so far)' },
+  );
 }
 
 /** A numeric field of history records as [epoch, value] points (records without it are skipped). */

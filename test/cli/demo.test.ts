@@ -2,7 +2,7 @@
 // first). Checks what it writes (models that load and answer as printed), the JSON summary, the text
 // output's closing hint, and a bad flag.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,29 @@ describe('verbo demo --quick', () => {
     expect(result.stdout).toContain('2. next-word language model (LSTM)');
     expect(result.stdout).toMatch(/generated: "the king /);
     expect(result.stdout).toContain(`verbo serve --model ${join(out, 'w2v')} --lm ${join(out, 'lm')}`);
+  }, 120_000);
+
+  it('--lang pt writes models/demo-pt/ and leaves the English models/demo/ alone', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'verbo-demo-cwd-'));
+    const english = join(cwd, 'models', 'demo');
+    mkdirSync(english, { recursive: true });
+    writeFileSync(join(english, 'marker.txt'), 'the English demo\n');
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'demo', '--quick', '--lang', 'pt', '--quiet', '--json'],
+      {
+        cwd,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).out).toBe(join('models', 'demo-pt'));
+    expect(readdirSync(join(cwd, 'models')).sort()).toEqual(['demo', 'demo-pt']);
+    expect(readdirSync(english)).toEqual(['marker.txt']);
+    expect(existsSync(join(cwd, 'models', 'demo-pt', 'w2v', 'vectors.bin'))).toBe(true);
+    expect(existsSync(join(cwd, 'models', 'demo-pt', 'lm', 'weights.bin'))).toBe(true);
   }, 120_000);
 
   it('rejects a bad --lang in one line', () => {

@@ -1,9 +1,17 @@
 // `verbo eval`: --json shape and counts against the library, default files, bad input.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateAnalogiesFile, evaluateWordPairsFile, readWord2Vec } from '../../src/embeddings/index.js';
-import { packagePath, sharedDataPath } from '../../src/util/paths.js';
+import {
+  evaluateAnalogiesFile,
+  evaluateWordPairsFile,
+  readWord2Vec,
+  saveModel,
+} from '../../src/embeddings/index.js';
+import { packagePath } from '../../src/util/paths.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
 const golden = (name: string) => packagePath('test', 'golden', 'w2v', name);
@@ -59,13 +67,60 @@ describe('verbo eval', () => {
     expect(output.analogies.skipped).toBeGreaterThan(1);
   });
 
-  const defaults = [sharedDataPath('eval', 'questions-words.txt'), sharedDataPath('eval', 'wordsim353.tsv')];
-  it.skipIf(!defaults.every(existsSync))('uses the shared evaluation files by default', () => {
-    const result = run(['eval', model, '--json']);
+  it('uses the Google analogies and WordSim-353 shipped in the package, without ../shared', async () => {
+    const result = spawnSync(process.execPath, [cli, 'eval', model, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, VERBO_SHARED_DATA: packagePath('no-shared-data-here') },
+    });
+    expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout);
+    expect(output.analogies.file).toBe(packagePath('data', 'eval', 'questions-words.txt'));
+    expect(output.pairs.file).toBe(packagePath('data', 'eval', 'wordsim353.tsv'));
     expect(Object.keys(output.analogies.sections)).toHaveLength(14);
+    expect(output.analogies.total + output.analogies.skipped).toBe(19_544);
     expect(output.pairs.pairs + output.pairs.oov).toBe(353);
+    // The golden vectors hold paris/france/rome/italy/…: some capital questions are answerable.
+    const { vectors } = await readWord2Vec(model);
+    const direct = await evaluateAnalogiesFile(vectors, packagePath('data', 'eval', 'questions-words.txt'));
+    expect(output.analogies.total).toBe(direct.total);
+    expect(output.analogies.total).toBeGreaterThan(0);
+  });
+
+  it('ships the sets unchanged with their licence notices', () => {
+    const readme = readFileSync(packagePath('data', 'eval', 'README.md'), 'utf8');
+    for (const name of ['questions-words.txt', 'wordsim353.tsv']) {
+      const digest = createHash('sha256')
+        .update(readFileSync(packagePath('data', 'eval', name)))
+        .digest('hex');
+      expect(readme).toContain(`| \`${name}\` |`);
+      expect(readme).toContain(digest);
+    }
+    expect(readme).toContain('Apache License 2.0');
+    expect(readme).toContain('Creative Commons Attribution 4.0');
+    expect(readFileSync(packagePath('data', 'eval', 'LICENSE-Apache-2.0.txt'), 'utf8')).toContain(
+      'Apache License\n                           Version 2.0, January 2004',
+    );
+    expect(JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).files).toContain('data');
+  });
+
+  it('a Portuguese model without the shared LX sets asks for a file in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbo-eval-pt-'));
+    const { vectors } = await readWord2Vec(model);
+    await saveModel(join(dir, 'pt'), { vectors, config: { lang: 'pt' } });
+    const result = spawnSync(process.execPath, [cli, 'eval', join(dir, 'pt')], {
+      encoding: 'utf8',
+      env: { ...process.env, VERBO_SHARED_DATA: join(dir, 'none') },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^verbo: no Portuguese evaluation files: give --analogies FILE and\/or --pairs FILE \(looked for .*LX-4WAnalogiesBr\.txt.*\)\.\n$/,
+    );
+    const english = spawnSync(process.execPath, [cli, 'eval', join(dir, 'pt'), '--lang', 'en', '--json'], {
+      encoding: 'utf8',
+    });
+    expect(english.status).toBe(0);
+    expect(JSON.parse(english.stdout).pairs.file).toBe(packagePath('data', 'eval', 'wordsim353.tsv'));
   });
 
   it('prints a per-section table without --json', () => {

@@ -1,7 +1,7 @@
 // `verbo lm` end to end (runs dist/: `npm run build` first): the --json shapes of train, eval and
 // predict, generate, char level, and bad input ending with one line on stderr and exit code 1.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,45 @@ describe.skipIf(!built)('verbo lm', () => {
     expect(existsSync(join(model, 'checkpoint', 'state.json'))).toBe(true);
   });
 
+  it('--max-tokens runs only the epochs it needs and says so ("epoch 1/1", not "1/2")', () => {
+    // 180 tokens per epoch (see above): 100 tokens end inside the first epoch, 300 inside the second.
+    for (const [maxTokens, epochs, tokens] of [
+      [100, 1, 100],
+      [300, 2, 300],
+    ] as const) {
+      const result = run([
+        'train',
+        train,
+        '--out',
+        join(dir, `max-${maxTokens}`),
+        '--max-tokens',
+        String(maxTokens),
+        ...small,
+        '--batch',
+        '4',
+      ]);
+      expect(result.status).toBe(0);
+      const notes = result.stderr.match(/^epoch \d+\/\d+:/gm);
+      expect(notes).toEqual(Array.from({ length: epochs }, (_, i) => `epoch ${i + 1}/${epochs}:`));
+      expect(result.stdout).toMatch(new RegExp(`trained on ${tokens} tokens`));
+      // The curves beside the model (for plot --lm, report, the page): per epoch, and per window.
+      const out = join(dir, `max-${maxTokens}`);
+      const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+      expect(history.map((r: { epoch: number }) => r.epoch)).toEqual(
+        Array.from({ length: epochs }, (_, i) => i + 1),
+      );
+      const curve: [number, number][] = JSON.parse(readFileSync(join(out, 'progress.json'), 'utf8'));
+      expect(curve.map(([x]) => x)).toEqual(Array.from({ length: tokens / 20 }, (_, i) => 20 * (i + 1)));
+      for (const [, perplexity] of curve) expect(perplexity).toBeGreaterThan(1);
+    }
+  });
+
+  it('a usage error points to the command’s own help', () => {
+    const result = run(['predict', model, 'the cat', '--lang', 'pt']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe("verbo: unknown option '--lang' (see verbo lm predict --help)\n");
+  });
+
   it('eval --json prints {tokens, perplexity}', () => {
     const result = run(['eval', model, valid, '--json']);
     expect(result.status).toBe(0);
@@ -92,6 +131,18 @@ describe.skipIf(!built)('verbo lm', () => {
       expect(Object.keys(entry)).toEqual(['word', 'probability']);
       expect(entry.probability).toBeGreaterThan(0);
     }
+  });
+
+  it('predict and generate show words only; --specials shows <eos> and <unk> too', () => {
+    const words = (args: string[]) =>
+      JSON.parse(
+        run(['predict', model, 'the cat sat on the mat', '--top', '11', '--json', ...args]).stdout,
+      ).next.map((n: { word: string }) => n.word);
+    expect(words([])).toHaveLength(9); // the 9 words of the vocabulary, no special
+    expect(words([]).filter((w: string) => w.startsWith('<'))).toEqual([]);
+    expect(words(['--specials']).sort()).toEqual([...words([]), '<eos>', '<unk>'].sort());
+    const generated = run(['generate', model, 'the', '--tokens', '60', '--seed', '2']);
+    expect(generated.stdout).not.toMatch(/<unk>|<eos>/);
   });
 
   it('predict warns about unknown words on stderr, keeping stdout clean', () => {

@@ -57,6 +57,25 @@ describe('verbo query', () => {
     );
   });
 
+  it('answers a word found only in another case, with a warning in the answer', () => {
+    const input = ['Rome', '{"similarity": ["Paris", "ROME"]}', '{"similar": "PARIS", "top": 1}'].join('\n');
+    const result = spawnSync(process.execPath, [cli, 'query', model, '--top', '2'], {
+      input,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const [word, pair, exact] = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(word.word).toBe('rome');
+    expect(word.warnings).toEqual(["'Rome' is not in the vocabulary; using 'rome'."]);
+    expect(pair.words).toEqual(['paris', 'rome']);
+    expect(pair.warnings).toHaveLength(2);
+    expect(exact.word).toBe('PARIS');
+    expect(exact.warnings).toBeUndefined();
+  });
+
   it('a corrupt model: one line on stderr, exit 1', () => {
     const result = spawnSync(
       process.execPath,

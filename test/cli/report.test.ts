@@ -220,6 +220,27 @@ describe('verbo report', () => {
     expect(marked).toEqual([[1, 2], ...progress]);
   });
 
+  it('evaluates with the shipped English sets when there is no shared data folder', () => {
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'report', model, '--lang', 'en', '--out', join(dir, 'en.html'), '--json'],
+      { encoding: 'utf8', env: { ...process.env, VERBO_SHARED_DATA: join(dir, 'no-shared-data') } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.analogies.map((a: { file: string }) => a.file)).toEqual([
+      packagePath('data', 'eval', 'questions-words.txt'),
+    ]);
+    expect(summary.pairs.map((p: { file: string }) => p.file)).toEqual([
+      packagePath('data', 'eval', 'wordsim353.tsv'),
+    ]);
+    expect(summary.pairs[0].pairs + summary.pairs[0].oov).toBe(353);
+    const html = readFileSync(join(dir, 'en.html'), 'utf8');
+    expect(html).not.toContain('No analogy file was available.');
+    expect(html).toContain('capital-common-countries');
+  });
+
   it('skips absent shared evaluation files with a note', () => {
     const result = spawnSync(
       process.execPath,

@@ -8,6 +8,7 @@ import { packagePath } from '../../src/util/paths.js';
 const cli = packagePath('dist', 'cli', 'main.js');
 const model = packagePath('test', 'golden', 'w2v', 'gensim.bin');
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const runAnalogy = run;
 
 describe('verbo similar', () => {
   it('--json prints {"results": [{"word", "neighbors": [{"word", "similarity"}]}]} matching the library', async () => {
@@ -37,6 +38,28 @@ describe('verbo similar', () => {
     expect(lines[0]).toBe('rome');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^ {2}\S+\s+-?\d\.\d{4}$/);
+  });
+
+  it('a word found only in another case is used in the vocabulary’s case, with a note', async () => {
+    // Rome and ITALY are not in the vocabulary; rome and italy are. PARIS is, and is used as asked.
+    const result = run(['similar', model, 'Rome', 'ITALY', 'PARIS', '--top', '2', '--json']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      "verbo: note: 'Rome' is not in the vocabulary; using 'rome'.\n" +
+        "verbo: note: 'ITALY' is not in the vocabulary; using 'italy'.\n",
+    );
+    const { vectors } = await readWord2Vec(model);
+    const { results } = JSON.parse(result.stdout);
+    expect(results.map((r: { word: string }) => r.word)).toEqual(['rome', 'italy', 'PARIS']);
+    expect(results[0].neighbors.map((n: { word: string }) => n.word)).toEqual(
+      vectors.mostSimilar({ positive: ['rome'], topN: 2 }).map((n) => n.word),
+    );
+    const analogy = runAnalogy(['analogy', model, 'France', 'paris', 'Italy', '--json']);
+    expect(analogy.status).toBe(0);
+    expect(analogy.stderr).toContain("'France' is not in the vocabulary; using 'france'.");
+    expect(JSON.parse(analogy.stdout).neighbors.map((n: { word: string }) => n.word)).toEqual(
+      vectors.analogy('france', 'paris', 'italy', 5).map((n) => n.word),
+    );
   });
 
   it('an unknown word: one line on stderr naming it with suggestions, exit 1, nothing on stdout', () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkpointDir } from '../../src/embeddings/checkpoint.js';
+import { checkpointDir, partialCheckpointDir } from '../../src/embeddings/checkpoint.js';
 import { loadModel } from '../../src/embeddings/model-dir.js';
 import { trainWord2Vec } from '../../src/embeddings/trainer.js';
 import { packagePath } from '../../src/util/paths.js';
@@ -104,7 +104,7 @@ describe.skipIf(!built)('verbo train', () => {
   it('--resume continues an interrupted run from its last checkpoint', async () => {
     const out = join(dir, 'resumed');
     const controller = new AbortController();
-    // An interrupted 3-epoch run: stopped after epoch 1, its checkpoint left in OUT/checkpoint.
+    // An interrupted 3-epoch run: stopped after epoch 1, its checkpoint left in OUT.partial/checkpoint.
     await expect(
       trainWord2Vec(
         sentences,
@@ -114,7 +114,7 @@ describe.skipIf(!built)('verbo train', () => {
           minCount: 1,
           threads: 1,
           epochs: 3,
-          checkpointDir: checkpointDir(out),
+          checkpointDir: partialCheckpointDir(out),
           signal: controller.signal,
         },
         { onProgress: (e) => e.type === 'epoch-end' && controller.abort() },

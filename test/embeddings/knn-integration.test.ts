@@ -3,7 +3,7 @@
 // recall@10 ≥ 0.95 on a seeded Gaussian mixture, 'auto' switches at its threshold, the index follows
 // setVector / invalidateNorms, the count and regex filters, attachIndex, and the HNSW index kept in a
 // model directory (built, reused, rebuilt when stale or corrupt).
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -353,14 +353,16 @@ describe('the HNSW index in a model directory', () => {
       vectors.mostSimilar({ positive: ['w3'], minCount: 700 }).every((n) => vectors.count(n.word)! >= 700),
     ).toBe(true);
 
-    // stale: the model was saved again with other vectors
+    // the model was saved again with other vectors: the new folder has no index (the old one went
+    // with the old folder), so one is built for the new vectors
     const changed = matrix.slice();
     changed.set(matrix.subarray(0, dim), 5 * dim); // w5 becomes a copy of w0
     await saveModel(dir, { vectors: new KeyedVectors(words, changed, dim, counts), config: {} });
+    expect(existsSync(graph)).toBe(false);
     ({ vectors } = await loadModel(dir));
     loadModelIndex(dir, vectors, { onNotice });
     expect(notices).toHaveLength(2);
-    expect(notices[1]).toMatch(/vectors changed .*rebuilding/);
+    expect(notices[1]).toMatch(/no HNSW index at .*building one/);
     expect(vectors.mostSimilar({ positive: ['w0'], topN: 1 })[0]!.word).toBe('w5');
     ({ vectors } = await loadModel(dir));
     loadModelIndex(dir, vectors, { onNotice }); // the rebuilt index was saved
@@ -374,6 +376,19 @@ describe('the HNSW index in a model directory', () => {
     expect(notices[2]).toMatch(/cannot be used .*rebuilding it/);
     expect(notices[2]).not.toMatch(/\n/);
     expect(JSON.parse(readFileSync(sidecar, 'utf8')).format).toBe('verbo-hnsw');
+
+    // a sidecar edited by hand (two labels swapped, still valid JSON): refused by the manifest, rebuilt
+    const edited = JSON.parse(readFileSync(sidecar, 'utf8'));
+    [edited.labels[0], edited.labels[1]] = [edited.labels[1], edited.labels[0]];
+    writeFileSync(sidecar, JSON.stringify(edited));
+    ({ vectors } = await loadModel(dir));
+    loadModelIndex(dir, vectors, { onNotice });
+    expect(notices).toHaveLength(4);
+    expect(notices[3]).toMatch(
+      /index\.hnsw\.json: sha256 .* but the model's config\.json records sha256 .*rebuilding it/,
+    );
+    expect(vectors.mostSimilar({ positive: ['w0'], topN: 1 })[0]!.word).toBe('w5');
+    expect(JSON.parse(readFileSync(sidecar, 'utf8')).labels.slice(0, 2)).toEqual(['w0', 'w1']);
   });
 
   it('buildModelIndex refuses anything but a model directory', async () => {

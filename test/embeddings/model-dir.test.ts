@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,19 +46,19 @@ describe('model directory', () => {
     expect(Array.from(loaded.vectors.counts!)).toEqual(Array.from(counts));
     expect(loaded.config).toMatchObject({
       format: 'verbo-word2vec',
-      version: 1,
+      version: 2,
       model: 'skipgram',
       window: 5,
       dim: 2,
       vocabSize: 3,
     });
-    const sizes = Object.fromEntries(
-      ['vectors.bin', 'vocab.txt', 'history.json'].map((name) => [
-        name,
-        readFileSync(join(dir, name)).length,
-      ]),
+    const manifest = Object.fromEntries(
+      ['history.json', 'vectors.bin', 'vocab.txt'].map((name) => {
+        const bytes = readFileSync(join(dir, name));
+        return [name, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }];
+      }),
     );
-    expect(loaded.config.files).toEqual(sizes);
+    expect(loaded.config.files).toEqual(manifest);
     expect(loaded.history).toEqual([{ epoch: 1, loss: 2.5 }]);
   });
 
@@ -110,15 +111,18 @@ describe('model directory', () => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, version: 99 }));
     await expect(loadModel(dir)).rejects.toThrow(/model format version 99 is not supported/);
-    // A data file that is not the one config.json describes (a save interrupted between renames).
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, files: undefined }));
+    await expect(loadModel(dir)).rejects.toThrow(/the manifest \("files"\) is missing/);
+    // A data file of another model (or a save interrupted between renames): refused, naming it.
     const other = join(root, 'm5');
     await saveModel(other, { vectors: new KeyedVectors(['x'], Float32Array.from([1, 2]), 2), config: {} });
     writeFileSync(join(other, 'vectors.bin'), readFileSync(join(dir, 'vectors.bin')));
     await expect(loadModel(other)).rejects.toThrow(
-      /vectors.bin is \d+ bytes but config.json recorded \d+ bytes; the model directory is inconsistent/,
+      /m5\/vectors\.bin: \d+ bytes, but the model's config\.json records \d+: the file was changed, truncated or comes from another model/,
     );
-    delete config.files; // without recorded sizes, the vocabulary check itself must catch the mismatch
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    // A version-1 folder (sizes only, or nothing): the vocabulary check itself catches a mismatch.
+    delete config.files;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, version: 1 }));
     writeFileSync(join(dir, 'vocab.txt'), 'the 100\nacao 7\n東京 5\n');
     const error = await loadModel(dir).catch((e) => e);
     expect(error).toBeInstanceOf(FormatError);

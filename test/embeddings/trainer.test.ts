@@ -230,7 +230,7 @@ describe.skipIf(!built)('trainWord2Vec', () => {
     expect((await loadCheckpoint(dir)).epochsDone).toBe(3);
 
     // The result saves as a model directory that loads back with the right epoch count.
-    const modelDir = join(scratch, 'resume');
+    const modelDir = join(scratch, 'resumed-model');
     await saveModel(modelDir, {
       vectors: resumed.keyedVectors,
       config: { epochs: resumed.state.epochsDone },

@@ -210,6 +210,41 @@ describe('training', () => {
     );
   });
 
+  it('resume after an interruption: SGD schedule, validation, best model and early stopping carry over', async () => {
+    const ids = repeating(pattern, 400);
+    const validIds = repeating([2, 3, 4, 5, 6, 4, 3, 2], 20);
+    const architecture = { embed: 6, hidden: 6, layers: 2, dropout: 0.2, seed: 4 };
+    const settings = { batch: 3, bptt: 5, seed: 7, epochs: 4, decayAfter: 1, validIds, patience: 5 };
+    const straight = new LanguageModel(vocab, architecture);
+    const full = await trainLanguageModel(straight, ids, settings);
+    const out = join(dir, 'resume-valid');
+    const first = new LanguageModel(vocab, architecture);
+    const interrupt = (event: { phase: string; epoch: number }) => {
+      if (event.phase === 'epoch' && event.epoch === 2) throw new Error('interrupted');
+    };
+    await expect(
+      trainLanguageModel(first, ids, { ...settings, outDir: out, onProgress: interrupt }),
+    ).rejects.toThrow(/interrupted/);
+    const resumed = loadLanguageModel(join(out, 'checkpoint'));
+    const result = await trainLanguageModel(resumed, ids, { ...settings, outDir: out, resume: true });
+    expect(result.history.map((h) => h.learningRate)).toEqual([1, 0.5, 0.25, 0.125]);
+    expect(result.history.map((h) => h.validPerplexity)).toBeAllClose(
+      full.history.map((h) => h.validPerplexity!),
+      { rtol: 1e-5 },
+    );
+    expect(result.bestEpoch).toBe(full.bestEpoch);
+    // both end on the best epoch's weights, also saved in outDir
+    resumed.parameters().forEach((p, i) => {
+      expect(p.tensor.toFloat32Array()).toBeAllClose(straight.parameters()[i]!.tensor.toFloat32Array(), {
+        atol: 1e-6,
+      });
+    });
+    const saved = loadLanguageModel(out);
+    expect(saved.outputBias.toFloat32Array()).toBeAllClose(straight.outputBias.toFloat32Array(), {
+      atol: 1e-6,
+    });
+  });
+
   it('bad training settings are clear errors', async () => {
     const model = new LanguageModel(vocab, { embed: 4, hidden: 4, layers: 1 });
     await expect(trainLanguageModel(model, Int32Array.of(2, 3, 4), { batch: 2, bptt: 5 })).rejects.toThrow(
@@ -256,14 +291,41 @@ describe('inference, save and load', () => {
       initScale: 1,
       seed: 3,
     });
-    const all = model.predict('the cat sat', { topK: vocab.size });
+    const all = model.predict('the cat sat', { topK: vocab.size, specials: true });
     const total = all.next.reduce((s, n) => s + n.probability, 0);
     expect(total).toBeAllClose(1, { rtol: 1e-9 });
     for (let i = 1; i < all.next.length; i++) {
       expect(all.next[i - 1]!.probability).toBeGreaterThanOrEqual(all.next[i]!.probability);
     }
-    expect(model.predict('the cat sat', { topK: 2 }).next).toEqual(all.next.slice(0, 2));
+    expect(model.predict('the cat sat', { topK: 2, specials: true }).next).toEqual(all.next.slice(0, 2));
     expect(all.context).toEqual(['the', 'cat', 'sat']);
+  });
+
+  it('suggests words only unless asked for the special tokens, with the model’s own probabilities', async () => {
+    // Trained where most of the text is <unk> and every line ends in <eos>: the specials come first.
+    const model = new LanguageModel(vocab, { embed: 8, hidden: 8, layers: 1, prep: 'none', seed: 2 });
+    const ids = Int32Array.from({ length: 600 }, (_, i) => [0, 0, 2, 0, 3, 1][i % 6]!);
+    await trainLanguageModel(model, ids, {
+      optimizer: 'adam',
+      learningRate: 0.05,
+      epochs: 3,
+      batch: 4,
+      bptt: 6,
+    });
+    const all = model.predict('the', { topK: vocab.size, specials: true }).next;
+    expect(all.slice(0, 1).map((n) => n.word)).toEqual([UNK]);
+    const words = model.predict('the', { topK: vocab.size }).next;
+    expect(words.map((n) => n.word)).toEqual(all.map((n) => n.word).filter((w) => w !== UNK && w !== EOS));
+    for (const { word, probability } of words) {
+      expect(probability).toBe(all.find((n) => n.word === word)!.probability);
+    }
+    expect(model.predict('the', { topK: 2 }).next).toEqual(words.slice(0, 2));
+    // Generation never writes <unk> by default; <eos> stays a line break.
+    const text = model.generate('the', { tokens: 200, seed: 3 });
+    expect(text.tokens).not.toContain(UNK);
+    expect(text.tokens).toContain(EOS);
+    expect(text.text).not.toMatch(/<unk>|<eos>/);
+    expect(model.generate('the', { tokens: 200, seed: 3, specials: true }).tokens).toContain(UNK);
   });
 
   it('unknown prompt words become <unk> with a warning; only unknown words is an error', () => {
@@ -293,8 +355,8 @@ describe('inference, save and load', () => {
     const b = model.generate('the', { tokens: 12, seed: 4 });
     expect(a.tokens).toHaveLength(12);
     expect(b.tokens).toEqual(a.tokens);
-    const greedy = model.generate('the', { tokens: 1, topK: 1, seed: 9 });
-    expect(greedy.tokens[0]).toBe(model.predict('the', { topK: 1 }).next[0]!.word);
+    const greedy = model.generate('the', { tokens: 1, topK: 1, seed: 9, specials: true });
+    expect(greedy.tokens[0]).toBe(model.predict('the', { topK: 1, specials: true }).next[0]!.word);
     expect(() => model.generate('the', { temperature: 0 })).toThrow(/temperature/);
   });
 

@@ -59,7 +59,7 @@ describe('GET /api/health', () => {
     expect(response.status).toBe(200);
     const body = json(response);
     expect(body.status).toBe('ok');
-    expect(body.model).toEqual({ words: vectors.size, dim: vectors.dim });
+    expect(body.model).toEqual({ words: vectors.size, dim: vectors.dim, subword: false });
     expect(body.lm).toEqual({ vocabulary: lm.vocab.size, cell: 'lstm', level: 'word' });
   });
   it('says null for models that are not loaded', async () => {
@@ -87,8 +87,17 @@ describe('GET /api/similar', () => {
       Math.min(100, vectors.size - 1),
     );
   });
-  it('falls back to the lower-cased word', async () => {
-    expect(json(await get('/api/similar?word=KING&top=1')).word).toBe('king');
+  it('falls back to the word in another case and says so', async () => {
+    const body = json(await get('/api/similar?word=KING&top=1'));
+    expect(body.word).toBe('king');
+    expect(body.warnings).toEqual(["'KING' is not in the vocabulary; using 'king'."]);
+    expect(json(await get('/api/similar?word=king&top=1')).warnings).toEqual([]);
+    const analogy = json(await get('/api/analogy?a=Man&b=king&c=Woman&top=1'));
+    expect([analogy.a, analogy.b, analogy.c]).toEqual(['man', 'king', 'woman']);
+    expect(analogy.warnings).toEqual([
+      "'Man' is not in the vocabulary; using 'man'.",
+      "'Woman' is not in the vocabulary; using 'woman'.",
+    ]);
   });
   it('gives 404 naming an unknown word, with suggestions', async () => {
     const response = await get('/api/similar?word=kinq');
@@ -166,6 +175,22 @@ describe('POST /api/predict', () => {
     expect(body.next.map((n) => n.word)).toEqual(direct.next.map((n) => n.word));
     for (let i = 1; i < 3; i++)
       expect(body.next[i - 1]!.probability).toBeGreaterThanOrEqual(body.next[i]!.probability);
+  });
+  it('suggests words only; "specials": true adds <eos> and <unk> with the same word probabilities', async () => {
+    // Every training line ends in <eos>: after a whole line, the end of the line is the likeliest token.
+    const ask = async (extra: object) =>
+      json(await post('/api/predict', JSON.stringify({ text: 'to be or not to be', top: 8, ...extra }))) as {
+        next: { word: string; probability: number }[];
+      };
+    const words = (await ask({})).next;
+    const all = (await ask({ specials: true })).next;
+    expect(all[0]!.word).toBe('<eos>');
+    expect(words.map((n) => n.word)).not.toContain('<eos>');
+    expect(words.map((n) => n.word)).not.toContain('<unk>');
+    expect(words.slice(0, 3)).toEqual(all.filter((n) => !n.word.startsWith('<')).slice(0, 3));
+    const bad = await post('/api/predict', JSON.stringify({ text: 'the cat', specials: 'yes' }));
+    expect(bad.status).toBe(400);
+    expect(json(bad)).toMatchObject({ code: 'BAD_PARAMETER', parameter: 'specials' });
   });
   it('reports unknown words as warnings when some are known', async () => {
     const body = json(await post('/api/predict', JSON.stringify({ text: 'the zebra sat on' })));
@@ -393,5 +418,29 @@ describe('errors never escape', () => {
     const response = await get('/api/similar?word=king', broken);
     expect(response.status).toBe(500);
     expect(json(response)).toEqual({ error: 'internal error: boom', code: 'INTERNAL' });
+  });
+});
+
+describe('a subword (fastText) model', () => {
+  it('answers for words outside the vocabulary and lists them as built from n-grams', async () => {
+    const { readFastTextBin, SubwordVectors } = await import('../../src/embeddings/index.js');
+    const bin = join(import.meta.dirname, '..', 'golden', 'fasttext', 'cli.bin');
+    const subword = createWebApp({
+      vectors: SubwordVectors.fromFastText(await readFastTextBin(bin)),
+      staticDir: defaultStaticDir(),
+    });
+    expect(json(await get('/api/health', subword)).model).toMatchObject({ subword: true });
+    const similar = json(await get('/api/similar?word=corações&top=3', subword));
+    expect(similar).toMatchObject({
+      word: 'corações',
+      builtFromNgrams: ['corações'],
+      warnings: ["'corações' is not in the vocabulary; its vector is built from its character n-grams."],
+    });
+    expect(similar.neighbors).toHaveLength(3);
+    expect(json(await get('/api/similar?word=ação&top=3', subword)).builtFromNgrams).toEqual([]);
+    const analogy = json(await get('/api/analogy?a=pão&b=pãozinho&c=irmã', subword));
+    expect(analogy.builtFromNgrams).toEqual(['pãozinho']);
+    // A plain word2vec model still refuses an unknown word.
+    expect((await get('/api/similar?word=corações')).status).toBe(404);
   });
 });

@@ -77,6 +77,13 @@ describe.skipIf(!available)('the page in chromium', () => {
       const score = await page.textContent('#similar-results li .score');
       expect(Number(score)).toBeGreaterThan(0.5);
 
+      await page.fill('#similar-word', 'Apple');
+      await page.click('#similar-form button');
+      await page.waitForSelector('#similar-note:not([hidden])');
+      expect(await page.textContent('#similar-note')).toBe(
+        "'Apple' is not in the vocabulary; using 'apple'.",
+      );
+
       await page.fill('#similar-word', 'kinq');
       await page.click('#similar-form button');
       await page.waitForSelector('#similar-error:not([hidden])');
@@ -86,6 +93,18 @@ describe.skipIf(!available)('the page in chromium', () => {
       await page.keyboard.type('to be or not', { delay: 20 });
       await page.waitForSelector('#predict-results li');
       expect(await page.textContent('#predict-results li .word')).toBe('to');
+      // A whole line: the end of the line is likeliest, but only words are suggested unless asked.
+      await page.fill('#predict-text', '');
+      await page.click('#predict-text');
+      await page.keyboard.type('to be or not to be', { delay: 10 });
+      const suggested = () =>
+        page.$$eval('#predict-results li .word', (items) => items.map((i) => i.textContent));
+      await page.waitForFunction(() => document.querySelectorAll('#predict-results li').length > 0);
+      expect((await suggested()).filter((w) => w?.startsWith('<'))).toEqual([]);
+      await page.check('#predict-specials');
+      await page.waitForFunction(
+        () => document.querySelector('#predict-results li .word')?.textContent === '<eos>',
+      );
 
       await page.waitForSelector('#history-charts svg');
       expect(await page.$$eval('#history-charts svg', (charts) => charts.length)).toBe(2);
@@ -127,6 +146,82 @@ describe.skipIf(!available)('the page in chromium', () => {
       expect(errors).toEqual([]);
     } finally {
       await context.close();
+    }
+  }, 90_000);
+
+  it('says it is computing while the server draws a UMAP map, then shows it', async () => {
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForFunction(() => document.querySelector('#map-info')?.textContent?.includes('PC1'));
+      // Hold the UMAP answer until the page has been looked at.
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/api/map?*method=umap*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.selectOption('#map-method', 'umap');
+      await page.fill('#map-n', '40');
+      await page.click('#map-load');
+      await page.waitForFunction(() =>
+        document.querySelector('#map-info')?.textContent?.includes('computing'),
+      );
+      expect(await page.textContent('#map-info')).toContain('computing the UMAP projection of 40 words');
+      expect(await page.isDisabled('#map-load')).toBe(true);
+      expect(await page.getAttribute('#map-section', 'aria-busy')).toBe('true');
+      release();
+      await page.waitForFunction(() => !(document.querySelector('#map-load') as HTMLButtonElement).disabled);
+      expect(await page.textContent('#map-info')).toBe('40 words · UMAP projection');
+      expect(await page.isDisabled('#map-load')).toBe(false);
+      expect(await page.getAttribute('#map-section', 'aria-busy')).toBeNull();
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+});
+
+describe.skipIf(!available)('the page with a subword (fastText) model in chromium', () => {
+  it('says when a word was built from its character n-grams', async () => {
+    const { readFastTextBin, SubwordVectors } = await import('../../src/embeddings/index.js');
+    const bin = join(import.meta.dirname, '..', 'golden', 'fasttext', 'cli.bin');
+    const app = createWebApp({
+      vectors: SubwordVectors.fromFastText(await readFastTextBin(bin)),
+      staticDir: defaultStaticDir(),
+    });
+    const { server, url } = await listen(app, { port: 0 });
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.fill('#similar-word', 'corações');
+      await page.click('#similar-form button');
+      await page.waitForSelector('#similar-results li');
+      expect(await page.isVisible('#similar-note')).toBe(true);
+      expect(await page.textContent('#similar-note')).toBe(
+        "'corações' is not in the vocabulary; its vector is built from its character n-grams.",
+      );
+      await page.fill('#similar-word', 'ação');
+      await page.click('#similar-form button');
+      await page.waitForFunction(() => document.getElementById('similar-note')?.hidden === true);
+    } finally {
+      await context.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }, 90_000);
 });

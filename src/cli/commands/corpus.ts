@@ -72,7 +72,8 @@ export function englishCorpusFiles(options: { sotu?: boolean; mobyDick?: boolean
     const list = JSON.parse(readFileSync(join(folder, 'file_list.json'), 'utf8')) as string[];
     files.push(...list.filter((name) => name !== 'contents.txt').map((name) => join(folder, name)));
   }
-  if (files.length === 0) throw new VerboError('nothing to build: both sources were left out.', 'USAGE');
+  if (files.length === 0)
+    throw new VerboError('nothing to build: both sources were left out.', 'BAD_ARGUMENT');
   return files;
 }
 

@@ -374,6 +374,11 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   }
 }
 
+/** Each language's demo has its own folder, so `verbo demo --lang pt` leaves the English one alone. */
+export function defaultDemoFolder(lang: 'en' | 'pt'): string {
+  return lang === 'pt' ? join('models', 'demo-pt') : join('models', 'demo');
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -383,9 +388,11 @@ export function register(program: Command): void {
         .argParser(parseChoice(['en', 'pt'] as const))
         .default('en'),
     )
-    .option('--out <dir>', 'output folder (replaced atomically)', 'models/demo')
+    .option('--out <dir>', 'output folder, replaced atomically (default: models/demo, or models/demo-pt)')
     .option('--quick', 'tiny settings (seconds; for tests)')
     .option('--json', 'print one JSON summary on stdout instead of text')
     .option('--quiet', 'no progress bars or notes on stderr')
-    .action((flags: DemoFlags) => runDemo(flags));
+    .action((flags: Omit<DemoFlags, 'out'> & { out?: string }) =>
+      runDemo({ ...flags, out: flags.out ?? defaultDemoFolder(flags.lang) }),
+    );
 }

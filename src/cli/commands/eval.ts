@@ -1,8 +1,11 @@
 // `verbo eval <model>`: analogy accuracy (questions-words format) and word-pair Spearman rho, with
-// gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs the shared
-// evaluation files are used when present.
+// gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs: the sets of the
+// model's language — for English the Google analogies and WordSim-353 shipped in the package, for
+// Portuguese the LX analogies from the shared data folder when present. With a subword (fastText) model,
+// words outside the vocabulary are scored with their n-gram vectors unless --no-ngrams; the output says
+// how many were.
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   type AnalogyEvaluation,
   type WordPairEvaluation,
@@ -11,13 +14,15 @@ import {
   loadModel,
 } from '../../embeddings/index.js';
 import { VerboError } from '../../util/errors.js';
-import { sharedDataPath } from '../../util/paths.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { defaultEvalFiles } from '../../web/index.js';
+import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
 
 export interface EvalFlags {
   analogies?: string;
   pairs?: string;
+  lang?: 'en' | 'pt';
   restrictVocab: number;
+  ngrams: boolean;
   json?: boolean;
 }
 
@@ -26,30 +31,37 @@ function round(x: number): number | null {
 }
 
 export async function runEval(model: string, flags: EvalFlags): Promise<void> {
-  let analogiesPath = flags.analogies;
-  let pairsPath = flags.pairs;
-  if (analogiesPath === undefined && pairsPath === undefined) {
-    const defaultAnalogies = sharedDataPath('eval', 'questions-words.txt');
-    const defaultPairs = sharedDataPath('eval', 'wordsim353.tsv');
-    if (existsSync(defaultAnalogies)) analogiesPath = defaultAnalogies;
-    if (existsSync(defaultPairs)) pairsPath = defaultPairs;
-    if (analogiesPath === undefined && pairsPath === undefined) {
-      throw new VerboError(
-        `no evaluation files: give --analogies FILE and/or --pairs FILE (the defaults ${defaultAnalogies} and ${defaultPairs} are absent).`,
-      );
-    }
-  }
-  for (const path of [analogiesPath, pairsPath]) {
+  for (const path of [flags.analogies, flags.pairs]) {
     if (path !== undefined && !existsSync(path))
       throw new VerboError(`evaluation file not found: ${path}`, 'ENOENT');
   }
-  const { vectors } = await loadModel(model);
+  const { vectors, config } = await loadModel(model);
+  let analogiesPath = flags.analogies;
+  let pairsPath = flags.pairs;
+  if (analogiesPath === undefined && pairsPath === undefined) {
+    const lang = flags.lang ?? (config.lang === 'pt' ? 'pt' : 'en');
+    const defaults = defaultEvalFiles(lang);
+    analogiesPath = defaults.analogies.find((path) => existsSync(path));
+    pairsPath = defaults.pairs.find((path) => existsSync(path));
+    if (analogiesPath === undefined && pairsPath === undefined) {
+      throw new VerboError(
+        `no ${lang === 'pt' ? 'Portuguese' : 'English'} evaluation files: give --analogies FILE and/or --pairs FILE ` +
+          `(looked for ${[...defaults.analogies, ...defaults.pairs].join(', ')}).`,
+        'ENOENT',
+      );
+    }
+  }
   const analogies: AnalogyEvaluation | undefined =
     analogiesPath === undefined
       ? undefined
-      : await evaluateAnalogiesFile(vectors, analogiesPath, { restrictVocab: flags.restrictVocab });
+      : await evaluateAnalogiesFile(vectors, analogiesPath, {
+          restrictVocab: flags.restrictVocab,
+          ngrams: flags.ngrams,
+        });
   const pairs: WordPairEvaluation | undefined =
-    pairsPath === undefined ? undefined : await evaluateWordPairsFile(vectors, pairsPath);
+    pairsPath === undefined
+      ? undefined
+      : await evaluateWordPairsFile(vectors, pairsPath, { ngrams: flags.ngrams });
 
   if (flags.json) {
     printJson({
@@ -60,6 +72,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               correct: analogies.correct,
               total: analogies.total,
               skipped: analogies.skipped,
+              builtFromNgrams: analogies.builtFromNgrams,
               accuracy: round(analogies.accuracy),
               sections: Object.fromEntries(
                 Object.entries(analogies.sections).map(([name, s]) => [
@@ -77,6 +90,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               spearman: round(pairs.spearman),
               pairs: pairs.pairs,
               oov: pairs.oov,
+              builtFromNgrams: pairs.builtFromNgrams,
               pearson: round(pairs.pearson),
               file: pairsPath,
             },
@@ -93,10 +107,14 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     printLine(
       `  ${'total'.padEnd(width)}  ${analogies.accuracy.toFixed(4)}  ${analogies.correct}/${analogies.total}  (${analogies.skipped} skipped)`,
     );
+    if (analogies.builtFromNgrams > 0)
+      printLine(
+        `  ${analogies.builtFromNgrams} scored questions had a word built from its character n-grams`,
+      );
   }
   if (pairs !== undefined) {
     printLine(
-      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary)`,
+      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary${pairs.builtFromNgrams > 0 ? `, ${pairs.builtFromNgrams} with a word built from its character n-grams` : ''})`,
     );
   }
 }
@@ -108,7 +126,17 @@ export function register(program: Command): void {
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
     .option('--analogies <file>', 'questions-words format file (": section" lines, then "a b c d")')
     .option('--pairs <file>', 'word pairs "w1<TAB>w2<TAB>score" (WordSim-353 format)')
+    .addOption(
+      new Option(
+        '--lang <lang>',
+        'default sets: en (Google analogies + WordSim-353, shipped) or pt (LX analogies from ../shared/data); default: the model’s language',
+      ).argParser(parseChoice(['en', 'pt'] as const)),
+    )
     .option('--restrict-vocab <n>', 'analogies over the n most frequent words', parseInteger(1), 30_000)
+    .option(
+      '--no-ngrams',
+      'subword models: skip words outside the vocabulary instead of building them from their n-grams',
+    )
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, flags: EvalFlags) => runEval(model, flags));
 }

@@ -1,6 +1,6 @@
 // `verbo lm train | eval | predict | generate`: next-word language models. Thin: flags → src/seq → print
 // (text, or one JSON object with --json); progress bars on stderr from the trainer's events.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
@@ -12,11 +12,13 @@ import {
   readWord2VecFile,
   trainLanguageModel,
   type TrainProgress,
+  type TrainResult,
   vocabularyOfFiles,
 } from '../../seq/index.js';
 import { VerboError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/files.js';
 import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
-import { createProgress } from '../progress.js';
+import { CurveRecorder, createProgress } from '../progress.js';
 
 interface TrainFlags {
   out: string;
@@ -133,11 +135,13 @@ export function register(program: Command): void {
     .argument('<model>', 'a model directory written by verbo lm train')
     .argument('<text>', 'the context, e.g. "the company said"')
     .option('--top <n>', 'how many next words', parseInteger(1), 5)
+    .option('--specials', 'also suggest the special tokens <unk> and <eos> (default: words only)')
     .option('--json', 'print {"context","next":[{"word","probability"}]} only')
-    .action((modelDir: string, text: string, flags: { top: number; json?: boolean }) => {
+    .action((modelDir: string, text: string, flags: { top: number; specials?: boolean; json?: boolean }) => {
       const model = loadLanguageModel(modelDir);
       const prediction = model.predict(text, {
         topK: flags.top,
+        specials: flags.specials ?? false,
         onWarning: (m) => printNote(`warning: ${m}`),
       });
       if (flags.json) printJson({ context: text, next: prediction.next });
@@ -158,12 +162,20 @@ export function register(program: Command): void {
     )
     .option('--top-k <n>', 'sample among the k most probable tokens (0: all)', parseInteger(0), 0)
     .option('--seed <n>', 'random seed', parseInteger(0), 1)
+    .option('--specials', 'also sample <unk> (default: words, and <eos> as a line break)')
     .option('--json', 'print {"prompt","text","tokens"} only')
     .action(
       (
         modelDir: string,
         prompt: string,
-        flags: { tokens: number; temperature: number; topK: number; seed: number; json?: boolean },
+        flags: {
+          tokens: number;
+          temperature: number;
+          topK: number;
+          seed: number;
+          specials?: boolean;
+          json?: boolean;
+        },
       ) => {
         const model = loadLanguageModel(modelDir);
         const generation = model.generate(prompt, {
@@ -171,6 +183,7 @@ export function register(program: Command): void {
           temperature: flags.temperature,
           topK: flags.topK,
           seed: flags.seed,
+          specials: flags.specials ?? false,
           onWarning: (m) => printNote(`warning: ${m}`),
         });
         if (flags.json) printJson({ prompt, text: generation.text, tokens: generation.tokens });
@@ -197,7 +210,7 @@ function choice<T extends string>(
 async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   const note = flags.quiet ? () => {} : printNote;
   if (flags.freezeVectors && flags.vectors === undefined) {
-    throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'USAGE');
+    throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'BAD_ARGUMENT');
   }
   const text = { level: flags.level, prep: flags.prep, lang: flags.lang };
   let model: LanguageModel;
@@ -247,7 +260,9 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       `${train.ids.length} training tokens${valid ? ` · ${valid.ids.length} validation tokens` : ''}`,
   );
   const progress = createProgress('lm train', { quiet: flags.quiet });
+  const curve = new CurveRecorder();
   const onProgress = (event: TrainProgress): void => {
+    if (event.phase === 'train') curve.add(event.tokens, event.perplexity);
     const fields = {
       epoch: `${event.epoch}/${event.epochs}`,
       ppl: event.perplexity.toFixed(1),
@@ -262,7 +277,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
           ? ''
           : ` · valid perplexity ${event.validPerplexity.toFixed(2)}${event.improved ? ' (best)' : ''}`;
       note(
-        `epoch ${event.epoch}: train perplexity ${event.perplexity.toFixed(2)}${valid} · lr ${event.learningRate}`,
+        `epoch ${event.epoch}/${event.epochs}: train perplexity ${event.perplexity.toFixed(2)}${valid} · lr ${event.learningRate}`,
       );
     }
   };
@@ -271,10 +286,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
     result = await trainLanguageModel(model, train.ids, {
       bptt: flags.bptt,
       batch: flags.batch,
-      // --max-tokens alone trains until that many tokens, over as many epochs as it takes.
-      epochs:
-        flags.epochs ??
-        (flags.maxTokens !== undefined ? Math.max(1, Math.ceil(flags.maxTokens / train.ids.length) + 1) : 1),
+      epochs: epochsToRun(flags, train.ids.length),
       maxTokens: flags.maxTokens,
       optimizer: flags.optimizer,
       learningRate: flags.lr,
@@ -287,10 +299,12 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
       outDir: flags.out,
       resume: flags.resume,
       onProgress,
+      progressEvery: 0,
     });
   } finally {
     progress.stop();
   }
+  saveCurves(flags.out, result, curve.points, flags.resume ?? false);
   if (flags.json) {
     printJson({
       tokens: result.tokens,
@@ -309,6 +323,44 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
     if (result.stoppedEarly)
       note(`stopped early: no better validation perplexity for ${flags.patience} epochs`);
   }
+}
+
+/**
+ * Writes history.json (every epoch, a resumed run's earlier ones included) and progress.json ([tokens,
+ * perplexity so far in the epoch]) beside the model, for `verbo plot --lm`, `verbo report` and the page.
+ * A resumed run's curve continues the one of the run it resumes.
+ */
+function saveCurves(dir: string, result: TrainResult, points: [number, number][], resumed: boolean): void {
+  const offset = result.history.reduce((sum, record) => sum + record.tokens, 0) - result.tokens;
+  let earlier: [number, number][] = [];
+  if (resumed && offset > 0) {
+    try {
+      const value = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as unknown;
+      if (Array.isArray(value))
+        earlier = (value as [number, number][]).filter(([tokens]) => tokens <= offset);
+    } catch {
+      // no earlier curve: this run's alone
+    }
+  }
+  const curve = [...earlier, ...points.map(([tokens, value]): [number, number] => [tokens + offset, value])];
+  writeFileAtomic(join(dir, 'history.json'), `${JSON.stringify(result.history, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'progress.json'), `${JSON.stringify(curve)}\n`);
+}
+
+/**
+ * The epochs to run: --epochs (default 1), or with --max-tokens as many as that many tokens need and no
+ * more, so that the progress says "epoch 1/1" when the budget ends inside the first pass. An epoch walks
+ * ⌊(⌊ids / batch⌋ − 1) / bptt⌋ full windows of bptt steps in each of the batch streams (src/seq/data.ts).
+ */
+export function epochsToRun(
+  flags: Pick<TrainFlags, 'epochs' | 'maxTokens' | 'batch' | 'bptt'>,
+  trainTokens: number,
+): number {
+  if (flags.maxTokens === undefined) return flags.epochs ?? 1;
+  const windows = Math.floor((Math.floor(trainTokens / flags.batch) - 1) / flags.bptt);
+  const tokensPerEpoch = Math.max(1, windows * flags.bptt * flags.batch);
+  const needed = Math.max(1, Math.ceil(flags.maxTokens / tokensPerEpoch));
+  return flags.epochs === undefined ? needed : Math.min(flags.epochs, needed);
 }
 
 function formatSeconds(seconds: number): string {

@@ -1,6 +1,7 @@
-// `verbo plot MODEL`: writes the embedding map (PCA of the most frequent words) and the training curves
-// as SVG files into --out (default: the model directory's plots/ folder, or ./plots for a bare file).
-// With --lm DIR the language model's perplexity curves are drawn too.
+// `verbo plot MODEL`: writes the embedding map (PCA of the most frequent words: map.svg; UMAP:
+// map-umap.svg, so one does not replace the other) and the training curves as SVG files into --out
+// (default: the model directory's plots/ folder, or ./plots for a bare file). With --lm DIR the
+// language model's perplexity is drawn too (per epoch, or while training when it ran one epoch).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -10,10 +11,12 @@ import {
   curvesSvg,
   embeddingMap,
   historySeries,
+  lmPerplexitySvg,
   MAP_METHODS,
   type MapMethod,
   mapSvg,
   readLmHistory,
+  readProgress,
 } from '../../web/index.js';
 import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
 
@@ -34,8 +37,9 @@ export async function runPlot(model: string, flags: PlotFlags): Promise<string[]
     writeFileAtomic(path, svg);
     written.push(path);
   };
-  const map = embeddingMap(vectors, Math.min(flags.words, vectors.size), 1, flags.projection ?? 'pca');
-  write('map.svg', mapSvg(map, { title: `Embedding map (${model})` }));
+  const projection = flags.projection ?? 'pca';
+  const map = embeddingMap(vectors, Math.min(flags.words, vectors.size), 1, projection);
+  write(mapFileName(projection), mapSvg(map, { title: `Embedding map (${model})` }));
   write(
     'loss.svg',
     curvesSvg([{ name: 'loss', points: historySeries(history, 'loss') }], {
@@ -45,17 +49,7 @@ export async function runPlot(model: string, flags: PlotFlags): Promise<string[]
     }),
   );
   if (flags.lm !== undefined) {
-    const lmHistory = readLmHistory(flags.lm);
-    write(
-      'lm-perplexity.svg',
-      curvesSvg(
-        [
-          { name: 'train', points: historySeries(lmHistory, 'trainPerplexity') },
-          { name: 'valid', points: historySeries(lmHistory, 'validPerplexity') },
-        ],
-        { title: 'language model perplexity', xLabel: 'epoch', yLabel: 'perplexity' },
-      ),
-    );
+    write('lm-perplexity.svg', lmPerplexitySvg(readLmHistory(flags.lm), readProgress(flags.lm)));
   }
   if (flags.json)
     printJson({
@@ -68,6 +62,11 @@ export async function runPlot(model: string, flags: PlotFlags): Promise<string[]
   return written;
 }
 
+/** map.svg for the default PCA map, map-<method>.svg for the others. */
+export function mapFileName(method: MapMethod): string {
+  return method === 'pca' ? 'map.svg' : `map-${method}.svg`;
+}
+
 export function register(program: Command): void {
   program
     .command('plot')
@@ -75,9 +74,14 @@ export function register(program: Command): void {
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
     .option('--out <dir>', 'folder for the SVG files (default: MODEL/plots)')
     .option('--words <n>', 'most frequent words on the map', parseInteger(2, 5000), 300)
-    .option('--projection <method>', 'pca (linear, default) or umap', parseChoice(MAP_METHODS), 'pca')
+    .option(
+      '--projection <method>',
+      'pca (linear, default; map.svg) or umap (map-umap.svg)',
+      parseChoice(MAP_METHODS),
+      'pca',
+    )
     .option('--lm <dir>', 'also plot this language model’s perplexity per epoch')
-    .option('--json', 'print {"files", "words", "explainedRatio"} on stdout')
+    .option('--json', 'print {"files", "words", "method", "explainedRatio"} on stdout')
     .action(async (model: string, flags: PlotFlags) => {
       await runPlot(model, flags);
     });

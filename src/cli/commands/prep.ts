@@ -98,7 +98,7 @@ export function register(program: Command): void {
 
 async function runPrep(inputs: string[], flags: PrepFlags): Promise<void> {
   const stemming = flags.stem === true || flags.stemmer !== undefined;
-  if (stemming && flags.lemma) throw new VerboError('choose --stem or --lemma, not both.', 'USAGE');
+  if (stemming && flags.lemma) throw new VerboError('choose --stem or --lemma, not both.', 'BAD_ARGUMENT');
   const note = flags.quiet ? () => {} : printNote;
   const pipeline = createPipeline({
     lang: flags.lang,

@@ -6,10 +6,11 @@
 //   {"similarity": ["a", "b"]}             → {"words": [...], "similarity": x}
 //   {"doesntMatch": ["a", "b", "c"]}        → {"words": [...], "doesntMatch": w}
 // A bad request answers {"error": "..."} (with "word" and "suggestions" for an unknown word) and the
-// loop goes on.
+// loop goes on. With a subword (fastText) model, words outside the vocabulary get vectors from their
+// character n-grams; an answer that used one lists such words in "builtFromNgrams".
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { type KeyedVectors, loadModel } from '../../embeddings/index.js';
+import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
 import { UnknownWordError, VerboError } from '../../util/errors.js';
 import { parseInteger, printJson } from '../io.js';
 import { neighborsJson } from './similar.js';
@@ -30,10 +31,35 @@ function wordList(value: unknown, key: string, length?: number): string[] {
   return value as string[];
 }
 
-/** Answers one input line (already trimmed, non-empty). */
+/**
+ * Answers one input line (already trimmed, non-empty). A word found only in another case is used in
+ * the vocabulary's case, and the answer carries "warnings" that say so.
+ */
 export function answerQuery(vectors: KeyedVectors, line: string, defaultTop: number): object {
+  const warnings: string[] = [];
+  const built: string[] = [];
+  const lookup = (word: string): string => {
+    const found = lookupWord(vectors, word);
+    if (found.note !== undefined) warnings.push(found.note);
+    if (vectors.vectorSource(found.word) === 'ngrams' && !built.includes(found.word)) built.push(found.word);
+    return found.word;
+  };
+  const answer = answerRequest(vectors, line, defaultTop, lookup);
+  return {
+    ...answer,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(built.length > 0 ? { builtFromNgrams: built } : {}),
+  };
+}
+
+function answerRequest(
+  vectors: KeyedVectors,
+  line: string,
+  defaultTop: number,
+  lookup: (word: string) => string,
+): object {
   if (!line.startsWith('{')) {
-    const words = line.split(/\s+/);
+    const words = line.split(/\s+/).map(lookup);
     const neighbors = neighborsJson(vectors.mostSimilar({ positive: words, topN: defaultTop }));
     return words.length === 1 ? { word: words[0], neighbors } : { words, neighbors };
   }
@@ -51,21 +77,21 @@ export function answerQuery(vectors: KeyedVectors, line: string, defaultTop: num
     throw new VerboError(`"top" must be a whole number ≥ 1, got ${JSON.stringify(request.top)}.`);
   }
   if ('similar' in request) {
-    const word = request.similar;
-    if (typeof word !== 'string')
-      throw new VerboError(`"similar" must be a word, got ${JSON.stringify(word)}.`);
+    if (typeof request.similar !== 'string')
+      throw new VerboError(`"similar" must be a word, got ${JSON.stringify(request.similar)}.`);
+    const word = lookup(request.similar);
     return { word, neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })) };
   }
   if ('analogy' in request) {
-    const [a, b, c] = wordList(request.analogy, 'analogy', 3) as [string, string, string];
+    const [a, b, c] = wordList(request.analogy, 'analogy', 3).map(lookup) as [string, string, string];
     return { analogy: [a, b, c], neighbors: neighborsJson(vectors.analogy(a, b, c, top)) };
   }
   if ('similarity' in request) {
-    const [a, b] = wordList(request.similarity, 'similarity', 2) as [string, string];
+    const [a, b] = wordList(request.similarity, 'similarity', 2).map(lookup) as [string, string];
     return { words: [a, b], similarity: Number(vectors.similarity(a, b).toPrecision(7)) };
   }
   if ('doesntMatch' in request) {
-    const words = wordList(request.doesntMatch, 'doesntMatch');
+    const words = wordList(request.doesntMatch, 'doesntMatch').map(lookup);
     return { words, doesntMatch: vectors.doesntMatch(words) };
   }
   throw new VerboError(

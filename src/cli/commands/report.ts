@@ -1,6 +1,7 @@
 // `verbo report MODEL`: one self-contained HTML evaluation report (src/web/report.ts) for word vectors
-// and, with --lm, a language model measured on --valid FILE. English or Portuguese evaluation sets
-// from the shared data folder; absent ones are skipped with a note.
+// and, with --lm, a language model measured on --valid FILE. The evaluation sets of the model's language
+// by default (English: shipped in the package; Portuguese: from the shared data folder, skipped with a
+// note when absent).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -25,7 +26,10 @@ export interface ReportFlags {
 
 export async function runReport(model: string, flags: ReportFlags): Promise<string> {
   if (flags.valid !== undefined && flags.lm === undefined) {
-    throw new VerboError('--valid needs --lm DIR (the validation text measures a language model).', 'USAGE');
+    throw new VerboError(
+      '--valid needs --lm DIR (the validation text measures a language model).',
+      'BAD_ARGUMENT',
+    );
   }
   const { vectors, history, config } = await loadModel(model);
   const lang = flags.lang ?? (config.lang === 'pt' ? 'pt' : 'en');
@@ -99,8 +103,12 @@ export function register(program: Command): void {
         parseChoice(['en', 'pt'] as const),
       ),
     )
-    .option('--analogies <file>', 'analogy file (repeatable; default: the shared sets)', collect)
-    .option('--pairs <file>', 'word-pair file (repeatable; default: the shared sets)', collect)
+    .option(
+      '--analogies <file>',
+      'analogy file (repeatable; default: the sets of the language, see verbo eval --help)',
+      collect,
+    )
+    .option('--pairs <file>', 'word-pair file (repeatable; default: the sets of the language)', collect)
     .option('--words <n>', 'most frequent words on the map', parseInteger(2, 5000), 300)
     .option('--max-tokens <n>', 'validation tokens measured at most', parseInteger(2), 20_000)
     .option('--json', 'print the headline numbers as one JSON object on stdout')

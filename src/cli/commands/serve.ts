@@ -16,7 +16,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   if (flags.model === undefined && flags.lm === undefined) {
     throw new VerboError(
       'give --model DIR (word vectors) and/or --lm DIR (a language model), e.g. verbo serve --model models/demo/w2v --lm models/demo/lm',
-      'USAGE',
+      'BAD_ARGUMENT',
     );
   }
   const app = await loadWebApp({ model: flags.model, lm: flags.lm });
@@ -26,9 +26,9 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
-      throw new VerboError(`port ${flags.port} is in use; pick another with --port N.`, code);
+      throw new VerboError(`port ${flags.port} is in use; pick another with --port N.`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-      throw new VerboError(`cannot listen on host '${flags.host}'; use --host 127.0.0.1.`, code);
+      throw new VerboError(`cannot listen on host '${flags.host}'; use --host 127.0.0.1.`);
     throw error;
   }
   if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {

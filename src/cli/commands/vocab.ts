@@ -3,6 +3,7 @@
 import { type Command, Option } from 'commander';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
+import { fileError } from '../../util/files.js';
 import {
   countTokens,
   estimateVocabularyMemory,
@@ -66,7 +67,7 @@ export function register(program: Command): void {
 }
 
 async function runVocab(inputs: string[], flags: VocabFlags): Promise<void> {
-  if (flags.stem && flags.lemma) throw new VerboError('choose --stem or --lemma, not both.', 'USAGE');
+  if (flags.stem && flags.lemma) throw new VerboError('choose --stem or --lemma, not both.', 'BAD_ARGUMENT');
   const specials = parseSpecials(flags.specials);
   const note = flags.quiet ? () => {} : printNote;
 
@@ -134,14 +135,7 @@ async function runVocab(inputs: string[], flags: VocabFlags): Promise<void> {
           });
         } else saveVocabularyText(vocab, out);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (error instanceof VerboError || typeof code !== 'string') throw error;
-        const reason =
-          code === 'EACCES' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code;
-        throw new VerboError(
-          `cannot write --out ${out}: ${reason}; check that its folder can be created and written.`,
-          code,
-        );
+        throw fileError(error, 'write --out', out);
       }
     }
 
@@ -173,7 +167,7 @@ function parseSpecials(list: string | undefined): string[] {
   if (specials.some((s) => s.length === 0 || /\s/.test(s))) {
     throw new VerboError(
       `--specials expects comma-separated words without spaces, e.g. "<unk>,<pad>", got '${list}'.`,
-      'USAGE',
+      'BAD_ARGUMENT',
     );
   }
   return specials;

@@ -6,6 +6,7 @@
 import { VerboError } from '../../util/errors.js';
 import { wasmModule } from '../../util/wasm.js';
 import { AliasSampler } from '../../vocab/index.js';
+import { SIGMOID_TABLE_SIZE as SUBWORD_SIGMOID_SIZE } from './subword-reference.js';
 
 export const KERNEL_NAME = 'word2vec';
 /** The C tool's sigmoid table: EXP_TABLE_SIZE values of σ(x) for x on a grid over [−MAX_EXP, MAX_EXP). */
@@ -32,6 +33,11 @@ export interface KernelConfig {
   workers: number;
   /** Largest chunk (words) a worker is handed, and largest number of sentences in it. */
   maxChunkWords: number;
+  /**
+   * A subword (fastText) model: the input matrix has `inputRows` rows (words, then n-gram buckets) and
+   * each word's rows are listed in `subwordRowTotal` entries; trained by the subword kernel.
+   */
+  subword?: { inputRows: number; subwordRowTotal: number };
 }
 
 /** Byte addresses of every region (16-byte aligned). */
@@ -47,6 +53,11 @@ export interface KernelLayout {
   codeLength: number;
   codes: number;
   points: number;
+  /** Whether this is a subword model's layout, and its regions: each word's row list and fastText's σ table. */
+  subword: boolean;
+  subwordStart: number;
+  subwordRows: number;
+  subwordSigmoid: number;
   /** Per worker: its work region (RNG, loss, scratch rows, sentence) and its chunk buffers. */
   work: number[];
   chunkIds: number[];
@@ -72,7 +83,7 @@ function workBytes(dim: number, maxWords: number): number {
 
 /** Computes the layout; `totalBytes` is the memory the run needs (the estimate reported before training). */
 export function planLayout(config: KernelConfig): KernelLayout {
-  const { vocabSize, dim } = config;
+  const { vocabSize, dim, subword } = config;
   const matrixBytes = align(vocabSize * dim * 4);
   let at = HOST_BASE;
   const take = (bytes: number): number => {
@@ -80,7 +91,7 @@ export function planLayout(config: KernelConfig): KernelLayout {
     at += align(bytes);
     return start;
   };
-  const input = take(matrixBytes);
+  const input = take(subword === undefined ? matrixBytes : subword.inputRows * dim * 4);
   const output = take(config.negative > 0 ? matrixBytes : 0);
   const hs = take(config.hs ? matrixBytes : 0);
   const sigmoid = take((EXP_TABLE_SIZE + 1) * 4);
@@ -91,6 +102,9 @@ export function planLayout(config: KernelConfig): KernelLayout {
   const codeLength = take(config.hs ? vocabSize * 4 : 0);
   const codes = take(config.hs ? config.codeTotal : 0);
   const points = take(config.hs ? config.codeTotal * 4 : 0);
+  const subwordStart = take(subword === undefined ? 0 : (vocabSize + 1) * 4);
+  const subwordRows = take(subword === undefined ? 0 : subword.subwordRowTotal * 4);
+  const subwordSigmoid = take(subword === undefined ? 0 : (SUBWORD_SIGMOID_SIZE + 1) * 4);
   const work: number[] = [];
   const chunkIds: number[] = [];
   const chunkEnds: number[] = [];
@@ -111,6 +125,10 @@ export function planLayout(config: KernelConfig): KernelLayout {
     codeLength,
     codes,
     points,
+    subword: subword !== undefined,
+    subwordStart,
+    subwordRows,
+    subwordSigmoid,
     work,
     chunkIds,
     chunkEnds,
@@ -123,7 +141,7 @@ export function createSharedMemory(layout: KernelLayout): WebAssembly.Memory {
   const pages = Math.ceil(layout.totalBytes / PAGE);
   if (pages > MAX_PAGES) {
     throw new VerboError(
-      `word2vec needs ${(layout.totalBytes / 2 ** 30).toFixed(2)} GiB of weights and tables, more than WebAssembly's 4 GiB; lower --dim or raise --min-count.`,
+      `word2vec needs ${(layout.totalBytes / 2 ** 30).toFixed(2)} GiB of weights and tables, more than WebAssembly's 4 GiB; lower --dim or raise --min-count${layout.subword ? ' or --bucket' : ''}.`,
       'TOO_LARGE',
     );
   }
@@ -131,7 +149,7 @@ export function createSharedMemory(layout: KernelLayout): WebAssembly.Memory {
     return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   } catch (error) {
     throw new VerboError(
-      `could not allocate ${(layout.totalBytes / 2 ** 20).toFixed(0)} MiB of shared memory for word2vec (${(error as Error).message}); lower --dim or raise --min-count.`,
+      `could not allocate ${(layout.totalBytes / 2 ** 20).toFixed(0)} MiB of shared memory for word2vec (${(error as Error).message}); lower --dim or raise --min-count${layout.subword ? ' or --bucket' : ''}.`,
       'TOO_LARGE',
     );
   }
@@ -236,7 +254,7 @@ export function readChunkLoss(
  * exclusive end offset of each sentence. Returns the number of words kept after subsampling.
  */
 export function runChunk(
-  kernel: KernelExports,
+  kernel: Pick<KernelExports, 'trainChunk'>,
   memory: WebAssembly.Memory,
   layout: KernelLayout,
   workerIndex: number,
@@ -277,6 +295,9 @@ export interface KernelViews {
   codeLength: Int32Array;
   codes: Uint8Array;
   points: Int32Array;
+  subwordStart: Int32Array;
+  subwordRows: Int32Array;
+  subwordSigmoid: Float32Array;
 }
 
 export function kernelViews(
@@ -286,10 +307,10 @@ export function kernelViews(
 ): KernelViews {
   const buffer = memory.buffer;
   const matrix = config.vocabSize * config.dim;
-  const { vocabSize } = config;
+  const { vocabSize, subword } = config;
   const hs = config.hs;
   return {
-    input: new Float32Array(buffer, layout.input, matrix),
+    input: new Float32Array(buffer, layout.input, (subword?.inputRows ?? vocabSize) * config.dim),
     output: new Float32Array(buffer, layout.output, config.negative > 0 ? matrix : 0),
     hs: new Float32Array(buffer, layout.hs, hs ? matrix : 0),
     sigmoid: new Float32Array(buffer, layout.sigmoid, EXP_TABLE_SIZE + 1),
@@ -300,5 +321,12 @@ export function kernelViews(
     codeLength: new Int32Array(buffer, layout.codeLength, hs ? vocabSize : 0),
     codes: new Uint8Array(buffer, layout.codes, hs ? config.codeTotal : 0),
     points: new Int32Array(buffer, layout.points, hs ? config.codeTotal : 0),
+    subwordStart: new Int32Array(buffer, layout.subwordStart, subword === undefined ? 0 : vocabSize + 1),
+    subwordRows: new Int32Array(buffer, layout.subwordRows, subword?.subwordRowTotal ?? 0),
+    subwordSigmoid: new Float32Array(
+      buffer,
+      layout.subwordSigmoid,
+      subword === undefined ? 0 : SUBWORD_SIGMOID_SIZE + 1,
+    ),
   };
 }

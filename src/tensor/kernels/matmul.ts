@@ -1,6 +1,8 @@
 // Matrix multiply kernels over row-major Float32Arrays. `matmulReference` is the plain loop kept as
-// the test oracle and fallback; `matmul` is what the tensor core calls and may dispatch to faster
-// (WebAssembly SIMD, multi-threaded) implementations that must agree with the reference.
+// the test oracle and fallback; `matmul` is what the tensor core calls and dispatches to the native GEMM
+// (native/gemm.cc: packed panels, a register-blocked micro-kernel per ISA, native threads) when the
+// addon is available, else to the WebAssembly SIMD GEMM, which must agree with the reference.
+import { GEMM_ACCUMULATE, GEMM_TRANS_A, GEMM_TRANS_B, nativeKernels } from '../../native/index.js';
 import { ShapeError } from '../../util/errors.js';
 import { matmulWasm, wasmGemmAvailable } from './matmul-wasm.js';
 import { getMatmulThreads } from './threads.js';
@@ -57,17 +59,24 @@ export const WASM_MIN_WORK = 512;
  */
 export const THREADS_MIN_WORK = 1 << 21;
 
+/**
+ * Below this many multiply-adds the plain loop beats a call into the addon (argument checks and the
+ * N-API crossing cost about a microsecond).
+ */
+export const NATIVE_MIN_WORK = 512;
+
 /** Which implementation `matmul` uses for an m × k by k × n product with the current settings. */
-export function matmulPath(m: number, n: number, k: number): 'js' | 'wasm' | 'wasm-threads' {
+export function matmulPath(m: number, n: number, k: number): 'js' | 'native' | 'wasm' | 'wasm-threads' {
   const work = m * n * k;
+  if (work >= NATIVE_MIN_WORK && nativeKernels() !== null) return 'native';
   if (work < WASM_MIN_WORK || !wasmGemmAvailable()) return 'js';
   return work >= THREADS_MIN_WORK && getMatmulThreads() > 1 ? 'wasm-threads' : 'wasm';
 }
 
 /**
  * The tensor core's entry point; same contract as matmulReference (out is overwritten, or added to
- * with `accumulate`). Small products run the plain loop, larger ones the WebAssembly SIMD kernel, the
- * largest on several threads (setMatmulThreads / VERBO_THREADS).
+ * with `accumulate`). Small products run the plain loop, larger ones the native GEMM (or, without the
+ * addon, the WebAssembly SIMD kernel), on up to setMatmulThreads / VERBO_THREADS threads.
  */
 export function matmul(
   a: Float32Array,
@@ -90,6 +99,14 @@ export function matmul(
     return;
   }
   const path = matmulPath(m, n, k);
+  if (path === 'native') {
+    const flags =
+      (options.transA ? GEMM_TRANS_A : 0) |
+      (options.transB ? GEMM_TRANS_B : 0) |
+      (options.accumulate ? GEMM_ACCUMULATE : 0);
+    nativeKernels()!.gemm(a, b, out, m, n, k, flags, getMatmulThreads());
+    return;
+  }
   if (
     path !== 'js' &&
     matmulWasm(a, b, out, m, n, k, options, path === 'wasm-threads' ? getMatmulThreads() : 1)

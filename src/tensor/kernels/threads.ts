@@ -2,9 +2,8 @@
 // extra ones. A helper is spawned lazily on the first threaded call, unref'd (it never keeps the process
 // alive) and reused; it shares the kernels' WebAssembly.Memory and is driven through Atomics on a
 // SharedArrayBuffer (threads-protocol.ts), so a threaded matmul stays a synchronous call.
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { VerboError } from '../../util/errors.js';
+import { setThreadCount, threadCount } from '../../native/index.js';
 import { distModule } from '../../util/paths.js';
 import {
   ARGS,
@@ -34,35 +33,14 @@ export const MAX_THREADS = 8;
 /** How long the first threaded call waits for a fresh helper to start before going on alone. */
 const STARTUP_TIMEOUT_MS = 10_000;
 
-let configuredThreads: number | undefined;
-
-function checkThreads(count: number, source: string): number {
-  if (!Number.isInteger(count) || count < 1) {
-    throw new VerboError(
-      `${source} must be a whole number of threads from 1 to ${MAX_THREADS}, got ${count}; e.g. VERBO_THREADS=2`,
-    );
-  }
-  return Math.min(count, MAX_THREADS);
-}
-
-/** VERBO_THREADS when set, else min(2, the cores Node may use). */
-export function defaultMatmulThreads(): number {
-  const fromEnv = process.env.VERBO_THREADS;
-  if (fromEnv !== undefined && fromEnv.trim() !== '') {
-    return checkThreads(Number(fromEnv), 'VERBO_THREADS');
-  }
-  return Math.min(2, availableParallelism());
-}
-
-/** The number of threads large matrix multiplies use (1 = the calling thread only). */
+/** The number of threads large matrix multiplies use (1 = the calling thread only): src/native's count. */
 export function getMatmulThreads(): number {
-  if (configuredThreads === undefined) configuredThreads = defaultMatmulThreads();
-  return configuredThreads;
+  return threadCount();
 }
 
 /** Sets the thread count for large matrix multiplies; `undefined` goes back to the default. */
 export function setMatmulThreads(count: number | undefined): void {
-  configuredThreads = count === undefined ? undefined : checkThreads(count, 'setMatmulThreads(count)');
+  setThreadCount(count);
 }
 
 export interface Helper {

@@ -32,6 +32,13 @@ function showError(id, error) {
   }
 }
 
+/** Shows the answer's warnings (e.g. "'King' is not in the vocabulary; using 'king'.") or hides the note. */
+function showNote(id, warnings) {
+  const element = $(id);
+  element.textContent = (warnings || []).join(' ');
+  element.hidden = element.textContent === '';
+}
+
 /** Fills an <ol> with rows of a word, a bar and a score. */
 function fillResults(list, rows, scoreKey, scale) {
   list.replaceChildren();
@@ -63,10 +70,12 @@ function setupSimilar() {
         `/api/similar?word=${encodeURIComponent(word)}&top=${encodeURIComponent(top)}`,
       );
       showError('similar-error', null);
+      showNote('similar-note', result.warnings);
       fillResults($('similar-results'), result.neighbors, 'similarity', (x) => x);
       highlightOnMap([result.word, ...result.neighbors.map((n) => n.word)]);
     } catch (error) {
       $('similar-results').replaceChildren();
+      showNote('similar-note', []);
       showError('similar-error', error);
     }
   });
@@ -81,9 +90,11 @@ function setupAnalogy() {
     try {
       const result = await api(`/api/analogy?a=${a}&b=${b}&c=${c}&top=5`);
       showError('analogy-error', null);
+      showNote('analogy-note', result.warnings);
       fillResults($('analogy-results'), result.neighbors, 'similarity', (x) => x);
     } catch (error) {
       $('analogy-results').replaceChildren();
+      showNote('analogy-note', []);
       showError('analogy-error', error);
     }
   });
@@ -98,7 +109,7 @@ function setupPredict(hasLm) {
   }
   let timer;
   let sequence = 0;
-  input.addEventListener('input', () => {
+  const ask = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       const text = input.value;
@@ -112,19 +123,23 @@ function setupPredict(hasLm) {
         const result = await api('/api/predict', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text, top: 8 }),
+          body: JSON.stringify({ text, top: 8, specials: $('predict-specials').checked }),
         });
         if (mine !== sequence) return;
         showError('predict-error', null);
+        showNote('predict-note', result.warnings);
         const best = result.next.length > 0 ? result.next[0].probability : 1;
         fillResults($('predict-results'), result.next, 'probability', (p) => p / best);
       } catch (error) {
         if (mine !== sequence) return;
         $('predict-results').replaceChildren();
+        showNote('predict-note', []);
         showError('predict-error', error);
       }
     }, 150);
-  });
+  };
+  input.addEventListener('input', ask);
+  $('predict-specials').addEventListener('change', ask);
 }
 
 // ---- the embedding map: world coordinates (PCA) → screen by scale and offset ----
@@ -251,8 +266,17 @@ function setupMapInteraction() {
 
 async function loadMap() {
   const n = $('map-n').value || '300';
+  const method = $('map-method') ? $('map-method').value : 'pca';
+  const button = $('map-load');
+  // UMAP takes seconds for a few hundred words: say so while the server works, and keep the button
+  // from queueing more of the same.
+  button.disabled = true;
+  $('map-section').setAttribute('aria-busy', 'true');
+  $('map-info').textContent =
+    method === 'umap'
+      ? `computing the UMAP projection of ${n} words… (this can take a few seconds)`
+      : `computing the PCA projection of ${n} words…`;
   try {
-    const method = $('map-method') ? $('map-method').value : 'pca';
     const result = await api(`/api/map?n=${encodeURIComponent(n)}&method=${encodeURIComponent(method)}`);
     map.words = result.words;
     map.points = result.points;
@@ -264,6 +288,9 @@ async function loadMap() {
     drawMap();
   } catch (error) {
     $('map-info').textContent = error.message;
+  } finally {
+    button.disabled = false;
+    $('map-section').removeAttribute('aria-busy');
   }
 }
 
@@ -342,6 +369,25 @@ function lossChart(title, series, xLabel = 'epoch') {
     svg.append(svgElement('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 2 }));
     for (const p of s.points)
       svg.append(svgElement('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 3, fill: color }));
+    if (s.points.length === 1) {
+      // A lone point has no line to read it by: write its value beside it.
+      const [x, y] = s.points[0];
+      const end = sx(x) > (left + width) / 2;
+      svg.append(
+        svgElement(
+          'text',
+          {
+            x: sx(x) + (end ? -8 : 8),
+            y: sy(y) - 6,
+            'text-anchor': end ? 'end' : 'start',
+            'font-size': 11,
+            fill: color,
+            class: 'value',
+          },
+          `${s.name} ${Number(y.toPrecision(4))}`,
+        ),
+      );
+    }
     svg.append(
       svgElement(
         'text',

@@ -23,12 +23,15 @@ import {
   setMatmulThreads,
   shutdownMatmulThreads,
 } from '../../../src/tensor/kernels/threads.js';
+import { availableParallelism } from 'node:os';
+import { nativeKernels } from '../../../src/native/index.js';
 import { ShapeError, VerboError } from '../../../src/util/errors.js';
 import { packagePath } from '../../../src/util/paths.js';
 import { Random } from '../../../src/util/random.js';
 import { wasmAvailable } from '../../../src/util/wasm.js';
 
 const haveWasm = wasmAvailable('gemm');
+const haveNative = nativeKernels() !== null;
 const haveWorker = existsSync(packagePath('dist', 'tensor', 'kernels', 'gemm-worker.js'));
 if (!haveWasm)
   console.warn('SKIPPING WebAssembly GEMM tests: dist/wasm/gemm.wasm is missing; run `npm run build`');
@@ -181,7 +184,7 @@ describe('WebAssembly GEMM, two threads', () => {
     setMatmulThreads(2);
     try {
       const [m, n, k] = [200, 130, 90];
-      expect(matmulPath(m, n, k)).toBe('wasm-threads');
+      expect(matmulPath(m, n, k)).toBe(haveNative ? 'native' : 'wasm-threads');
       checkAgainstReference(new Random(8), { m, n, k, options: { transB: true } }, (a, b, out) =>
         matmul(a, b, out, m, n, k, { transB: true }),
       );
@@ -222,15 +225,15 @@ describe('matmul dispatch', () => {
     setMatmulThreads(undefined);
   });
 
-  it('sends tiny products to the plain loop and larger ones to WebAssembly when built', () => {
+  it('sends tiny products to the plain loop and larger ones to the native GEMM or WebAssembly', () => {
     setMatmulThreads(1);
     expect(matmulPath(4, 4, 4)).toBe('js');
-    expect(matmulPath(64, 64, 64)).toBe(haveWasm ? 'wasm' : 'js');
+    expect(matmulPath(64, 64, 64)).toBe(haveNative ? 'native' : haveWasm ? 'wasm' : 'js');
   });
 
   it('falls back to the plain loop when WebAssembly is unavailable', () => {
     overrideWasmGemm(false);
-    expect(matmulPath(256, 256, 256)).toBe('js');
+    expect(matmulPath(256, 256, 256)).toBe(haveNative ? 'native' : 'js');
     const random = new Random(4);
     for (const testCase of cases([[40, 50, 60]])) {
       const { m, n, k, options } = testCase;
@@ -284,10 +287,9 @@ describe('thread count', () => {
     expect(() => getMatmulThreads()).toThrow(/VERBO_THREADS/);
   });
 
-  it('defaults to at most two threads', () => {
+  it('defaults to the cores this process may use', () => {
     delete process.env.VERBO_THREADS;
     setMatmulThreads(undefined);
-    expect(getMatmulThreads()).toBeGreaterThanOrEqual(1);
-    expect(getMatmulThreads()).toBeLessThanOrEqual(2);
+    expect(getMatmulThreads()).toBe(Math.min(64, availableParallelism()));
   });
 });

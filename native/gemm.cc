@@ -1,0 +1,211 @@
+// Single-precision GEMM the BLIS way (compiled once per ISA; see isa.h):
+//   for each k block of KC     pack op(A)[all rows, block] into MR-row micro-panels (shared)
+//     for each column block NC   pack op(B)[block, columns] into NR-column micro-panels (shared)
+//       tiles of (MC rows × some columns), one task each on the pool:
+//         for each B micro-panel (stays in L1)  for each A micro-panel (streams from L2)  micro-kernel
+// Packing turns any strides (both transposes) into the unit-stride panels the micro-kernel reads, so
+// the micro-kernel (microkernel.h) is the only ISA-specific code. When op(B) is row-major and A has few
+// rows, B is read in place (its rows already hold NR consecutive values per k), since packing it would
+// cost as much as the product. Every C element sums its k blocks in order, on one thread: results do
+// not depend on the thread count.
+#include <cstring>
+
+#include "isa.h"
+#include "kernels.h"
+#include "microkernel.h"
+#include "pool.h"
+
+namespace verbo {
+namespace VERBO_NS {
+namespace {
+
+using micro::MR;
+using micro::NR;
+
+/** Deepest k block: a B micro-panel (KC × NR floats) should stay in the 32-48 KiB L1. k is cut into
+ * equal blocks of at most KC (k = 200 is one block of 200, not 192 + 8). */
+#ifndef VERBO_KC
+constexpr int KC = NR >= 32 ? 192 : 256;
+#else
+constexpr int KC = VERBO_KC;
+#endif
+/** Rows of a task's tile: its A block (MC × KC) stays in L2. */
+constexpr int MC = MR * (NR >= 32 ? 16 : 32);
+/** Columns packed at once (KC × NC floats of B, shared by the threads, in L3). */
+constexpr int NC = 4096;
+/** Below this many multiply-adds a product runs on the calling thread alone. */
+constexpr double kParallelMinWork = 1 << 18;
+/** A's rows up to which a row-major B is read in place instead of packed. */
+constexpr int kDirectBRows = 4 * MR;
+
+inline int imin(int x, int y) { return x < y ? x : y; }
+inline int ceil_div(int x, int y) { return (x + y - 1) / y; }
+
+/** dst[p·MR + r] = op(A)(i0 + r, p0 + p) for r < rows, 0 for rows ≤ r < MR. */
+void pack_a(const GemmArgs& g, int i0, int rows, int p0, int kc, float* __restrict dst) {
+  const float* a = g.a;
+  if (g.csA == 1) {
+    for (int r = 0; r < rows; r++) {
+      const float* src = a + (i0 + r) * g.rsA + p0;
+      for (int p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+    }
+  } else if (g.rsA == 1) {
+    for (int p = 0; p < kc; p++) {
+      const float* src = a + (p0 + p) * g.csA + i0;
+      for (int r = 0; r < rows; r++) dst[p * MR + r] = src[r];
+    }
+  } else {
+    for (int p = 0; p < kc; p++)
+      for (int r = 0; r < rows; r++) dst[p * MR + r] = a[(i0 + r) * g.rsA + (p0 + p) * g.csA];
+  }
+  if (rows < MR)
+    for (int p = 0; p < kc; p++)
+      for (int r = rows; r < MR; r++) dst[p * MR + r] = 0.0f;
+}
+
+/** dst[p·NR + j] = op(B)(p0 + p, j0 + j) for j < cols, 0 for cols ≤ j < NR. */
+void pack_b(const GemmArgs& g, int j0, int cols, int p0, int kc, float* __restrict dst) {
+  const float* b = g.b;
+  if (g.csB == 1) {
+    for (int p = 0; p < kc; p++) {
+      const float* src = b + (p0 + p) * g.rsB + j0;
+      float* out = dst + p * NR;
+      for (int j = 0; j < cols; j++) out[j] = src[j];
+      for (int j = cols; j < NR; j++) out[j] = 0.0f;
+    }
+    return;
+  }
+  if (g.rsB == 1) {
+    for (int j = 0; j < cols; j++) {
+      const float* src = b + (j0 + j) * g.csB + p0;
+      for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+    }
+  } else {
+    for (int j = 0; j < cols; j++)
+      for (int p = 0; p < kc; p++) dst[p * NR + j] = b[(p0 + p) * g.rsB + (j0 + j) * g.csB];
+  }
+  if (cols < NR)
+    for (int p = 0; p < kc; p++)
+      for (int j = cols; j < NR; j++) dst[p * NR + j] = 0.0f;
+}
+
+/** One k block × column block of the product, cut into tasks. */
+struct Block {
+  const GemmArgs* g;
+  int p0, kc;          // k block
+  int j0, nc;          // column block
+  bool add;            // add into C (accumulate, or a later k block)
+  float* packedA;      // ceil(m / MR) panels of kc × MR
+  float* packedB;      // ceil(nc / NR) panels of kc × NR, or null: B read in place
+  int aPanels, bPanels;
+  int packTasks;       // tasks of the packing step: A panel groups, then B panel groups
+  int aGroups;
+  int panelsPerGroup;
+  int rowTiles, colTiles, panelsPerColTile;
+};
+
+void pack_task(void* context, int task) {
+  const Block& blk = *static_cast<const Block*>(context);
+  const GemmArgs& g = *blk.g;
+  if (task < blk.aGroups) {
+    int first = task * blk.panelsPerGroup;
+    int last = imin(first + blk.panelsPerGroup, blk.aPanels);
+    for (int panel = first; panel < last; panel++) {
+      int i0 = panel * MR;
+      pack_a(g, i0, imin(MR, g.m - i0), blk.p0, blk.kc, blk.packedA + static_cast<size_t>(panel) * blk.kc * MR);
+    }
+    return;
+  }
+  int first = (task - blk.aGroups) * blk.panelsPerGroup;
+  int last = imin(first + blk.panelsPerGroup, blk.bPanels);
+  for (int panel = first; panel < last; panel++) {
+    int j = panel * NR;
+    pack_b(g, blk.j0 + j, imin(NR, blk.nc - j), blk.p0, blk.kc,
+           blk.packedB + static_cast<size_t>(panel) * blk.kc * NR);
+  }
+}
+
+void compute_task(void* context, int task) {
+  const Block& blk = *static_cast<const Block*>(context);
+  const GemmArgs& g = *blk.g;
+  int rowTile = task % blk.rowTiles;
+  int colTile = task / blk.rowTiles;
+  int firstA = rowTile * (MC / MR);
+  int lastA = imin(firstA + MC / MR, blk.aPanels);
+  int firstB = colTile * blk.panelsPerColTile;
+  int lastB = imin(firstB + blk.panelsPerColTile, blk.bPanels);
+  for (int jp = firstB; jp < lastB; jp++) {
+    int j = jp * NR;
+    int cols = imin(NR, blk.nc - j);
+    const float* b;
+    ptrdiff_t bStride;
+    if (blk.packedB != nullptr) {
+      b = blk.packedB + static_cast<size_t>(jp) * blk.kc * NR;
+      bStride = NR;
+    } else {
+      b = g.b + blk.p0 * g.rsB + blk.j0 + j;
+      bStride = g.rsB;
+    }
+    float* cColumn = g.c + blk.j0 + j;
+    for (int ip = firstA; ip < lastA; ip++) {
+      int i0 = ip * MR;
+      micro::tile_rows(imin(MR, g.m - i0), blk.kc, blk.packedA + static_cast<size_t>(ip) * blk.kc * MR, b,
+                       bStride, cColumn + i0 * g.ldc, g.ldc, cols, blk.add);
+    }
+  }
+}
+
+}  // namespace
+
+void gemm(const GemmArgs& g) {
+  if (g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0) {
+    if (!g.accumulate)
+      for (int i = 0; i < g.m; i++) std::memset(g.c + i * g.ldc, 0, sizeof(float) * g.n);
+    return;
+  }
+  double work = static_cast<double>(g.m) * g.n * g.k;
+  int threads = work < kParallelMinWork ? 1 : g.threads;
+  const int aPanels = ceil_div(g.m, MR);
+  // A row-major B is read in place when A has few rows, except its last partial micro-panel (reading
+  // NR values there would run past the matrix), which compute_task cannot take in place: such a B is
+  // packed instead unless n is a multiple of NR.
+  const bool directB = g.csB == 1 && g.m <= kDirectBRows && g.n % NR == 0;
+  const int kBlocks = ceil_div(g.k, KC);
+  const int kcMax = ceil_div(g.k, kBlocks);
+  float* packedA = thread_scratch(0, sizeof(float) * static_cast<size_t>(aPanels) * kcMax * MR);
+  float* packedB = directB ? nullptr
+                           : thread_scratch(1, sizeof(float) * static_cast<size_t>(ceil_div(imin(NC, g.n), NR)) *
+                                                   kcMax * NR);
+  for (int p0 = 0; p0 < g.k; p0 += kcMax) {
+    const int kc = imin(kcMax, g.k - p0);
+    for (int j0 = 0; j0 < g.n; j0 += NC) {
+      Block blk;
+      blk.g = &g;
+      blk.p0 = p0;
+      blk.kc = kc;
+      blk.j0 = j0;
+      blk.nc = imin(NC, g.n - j0);
+      blk.add = g.accumulate || p0 > 0;
+      blk.packedA = packedA;
+      blk.packedB = packedB;
+      blk.aPanels = aPanels;
+      blk.bPanels = ceil_div(blk.nc, NR);
+      // A is packed once per k block (with the first column block); B once per column block.
+      blk.panelsPerGroup = 8;
+      blk.aGroups = j0 == 0 ? ceil_div(aPanels, blk.panelsPerGroup) : 0;
+      int bGroups = directB ? 0 : ceil_div(blk.bPanels, blk.panelsPerGroup);
+      blk.packTasks = blk.aGroups + bGroups;
+      parallel_for(blk.packTasks, threads, pack_task, &blk);
+      // Tiles: MC rows by enough columns to give each thread about three tasks.
+      blk.rowTiles = ceil_div(g.m, MC);
+      int wantColTiles = ceil_div(3 * threads, blk.rowTiles);
+      blk.panelsPerColTile = ceil_div(blk.bPanels, wantColTiles);
+      blk.colTiles = ceil_div(blk.bPanels, blk.panelsPerColTile);
+      parallel_for(blk.rowTiles * blk.colTiles, threads, compute_task, &blk);
+    }
+  }
+}
+
+}  // namespace VERBO_NS
+}  // namespace verbo

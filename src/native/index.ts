@@ -1,0 +1,220 @@
+// The one door to verbo's native kernel addon (native/, built at install into build/Release/verbo.node).
+// The tensor, embeddings and search kernels all ask here: `nativeKernels()` gives the kernel table chosen
+// for this CPU, or null when the addon is disabled (VERBO_NATIVE=0) or could not be built or loaded, in
+// which case callers run their plain TypeScript loops. The first time a caller gets null for a reason
+// other than VERBO_NATIVE=0, one process warning (code VERBO_NATIVE_UNAVAILABLE) says why and how to fix
+// it; the library prints nothing itself.
+//
+// Kernel tables are explicit objects: `nativeKernels()` is the one the product uses; `nativeTables()`
+// lists every table this CPU can run (AVX-512, AVX2, portable...) so tests and benchmarks can compare
+// them. Neither is re-exported from the package root.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { VerboError } from '../util/errors.js';
+import { packagePath } from '../util/paths.js';
+
+/** Instruction sets a kernel table can be built for. */
+export type Isa = 'avx512' | 'avx2' | 'neon' | 'portable';
+const ISAS: readonly Isa[] = ['avx512', 'avx2', 'neon', 'portable'];
+
+/** gemm flags: use A transposed (A stored [k, m]), B transposed (B stored [n, k]), add into C. */
+export const GEMM_TRANS_A = 1;
+export const GEMM_TRANS_B = 2;
+export const GEMM_ACCUMULATE = 4;
+
+/**
+ * One instruction set's kernels. Every function reads and writes the arrays it is given (no copies);
+ * `threads` is the most threads a call may use (the calling one included).
+ */
+export interface NativeKernels {
+  readonly isa: Isa;
+  /**
+   * c[m, n] (+)= op(a)[m, k] · op(b)[k, n], row-major; `flags` combines GEMM_TRANS_A, GEMM_TRANS_B,
+   * GEMM_ACCUMULATE. Results do not depend on `threads`.
+   */
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    flags: number,
+    threads: number,
+  ): void;
+  /**
+   * gemm on a libuv thread (plus the pool), settling when done, so JavaScript can prepare the next piece
+   * of work meanwhile. Do not touch the three arrays until the promise settles. While it runs, other
+   * native calls find the pool busy and run on their own thread alone. Bad arguments throw at once.
+   */
+  gemmAsync(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    flags: number,
+    threads: number,
+  ): Promise<void>;
+}
+
+interface Addon {
+  info(): {
+    isa: Isa;
+    reason: string;
+    supported: Isa[];
+    threads: number;
+    gemmTile: [number, number];
+    cpu: Record<string, boolean>;
+  };
+  setThreads(threads: number): number;
+  kernels: NativeKernels;
+  tables: Partial<Record<Isa, NativeKernels>>;
+}
+
+/** What `verbo --version` reports: the path kernels take in this process, and why. */
+export interface NativeStatus {
+  /** 'native' when the addon is loaded, else 'typescript' (the plain loops). */
+  path: 'native' | 'typescript';
+  /** The instruction set in use (native only). */
+  isa?: Isa;
+  /** Every instruction set this CPU can run (native only), best first. */
+  supported?: Isa[];
+  /** Threads parallel kernels use. */
+  threads: number;
+  /** Why this path (and not a faster one), e.g. 'VERBO_ISA=avx2' or 'VERBO_NATIVE=0'; '' when best. */
+  reason: string;
+  /** CPU features the addon detected (native only). */
+  cpu?: Record<string, boolean>;
+}
+
+/** The most threads verbo's kernels use. */
+export const MAX_THREADS = 64;
+
+interface Loaded {
+  addon: Addon | null;
+  reason: string;
+  warned: boolean;
+}
+
+let loaded: Loaded | undefined;
+let configuredThreads: number | undefined;
+
+/** Where the addon is built (node-gyp's Release folder under the package root). */
+export function addonPath(): string {
+  return packagePath('build', 'Release', 'verbo.node');
+}
+
+function checkIsa(): void {
+  const wanted = process.env.VERBO_ISA;
+  if (wanted !== undefined && wanted !== '' && !ISAS.includes(wanted as Isa)) {
+    throw new VerboError(
+      `VERBO_ISA must be one of ${ISAS.join(', ')} (a ceiling on the kernels' instruction set), got '${wanted}'`,
+      'BAD_ARGUMENT',
+    );
+  }
+}
+
+function load(): Loaded {
+  if (loaded !== undefined) return loaded;
+  checkIsa();
+  if (process.env.VERBO_NATIVE === '0') {
+    loaded = { addon: null, reason: 'VERBO_NATIVE=0', warned: true };
+    return loaded;
+  }
+  const path = addonPath();
+  if (!existsSync(path)) {
+    const errorFile = packagePath('build', 'native-build-error.txt');
+    const reason = existsSync(errorFile)
+      ? `the build failed at install: ${readFileSync(errorFile, 'utf8').trim()}`
+      : `${path} is missing (the install script did not run: e.g. npm's allowScripts policy or --ignore-scripts)`;
+    loaded = { addon: null, reason, warned: false };
+    return loaded;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as Addon;
+    loaded = {
+      addon,
+      reason: addon.info().reason === 'VERBO_ISA' ? `VERBO_ISA=${process.env.VERBO_ISA}` : '',
+      warned: true,
+    };
+  } catch (error) {
+    loaded = { addon: null, reason: `loading ${path} failed: ${(error as Error).message}`, warned: false };
+  }
+  return loaded;
+}
+
+/**
+ * The kernel table for this CPU (VERBO_ISA may name a lower one), or null when the addon is disabled or
+ * unavailable. The first null for a reason other than VERBO_NATIVE=0 raises one process warning.
+ */
+export function nativeKernels(): NativeKernels | null {
+  const state = load();
+  if (state.addon === null && !state.warned) {
+    state.warned = true;
+    process.emitWarning(
+      `verbo: the native kernels are not available (${state.reason}); running the slower TypeScript loops. ` +
+        'To fix: install a C++ compiler, make and python3 (Debian/Ubuntu: apt-get install g++ make python3) ' +
+        'and run `npm rebuild verbo`; VERBO_NATIVE=0 silences this.',
+      { code: 'VERBO_NATIVE_UNAVAILABLE' },
+    );
+  }
+  return state.addon?.kernels ?? null;
+}
+
+/** Every kernel table this CPU can run, by ISA, best first (empty when the addon is unavailable). */
+export function nativeTables(): NativeKernels[] {
+  const addon = load().addon;
+  if (addon === null) return [];
+  return addon
+    .info()
+    .supported.map((isa) => addon.tables[isa])
+    .filter((table): table is NativeKernels => table !== undefined);
+}
+
+function checkThreads(count: number, source: string): number {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new VerboError(
+      `${source} must be a whole number of threads from 1 to ${MAX_THREADS}, got ${count}; e.g. VERBO_THREADS=2`,
+      'BAD_ARGUMENT',
+    );
+  }
+  return Math.min(count, MAX_THREADS);
+}
+
+/** VERBO_THREADS when set, else the number of cores this process may use. */
+function defaultThreads(): number {
+  const fromEnv = process.env.VERBO_THREADS;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return checkThreads(Number(fromEnv), 'VERBO_THREADS');
+  return Math.min(availableParallelism(), MAX_THREADS);
+}
+
+/** The number of threads verbo's parallel kernels use (1 = the calling thread only). */
+export function threadCount(): number {
+  if (configuredThreads === undefined) configuredThreads = defaultThreads();
+  return configuredThreads;
+}
+
+/** Sets the number of threads parallel kernels use; undefined goes back to VERBO_THREADS / the core count. */
+export function setThreadCount(count: number | undefined): void {
+  configuredThreads = count === undefined ? undefined : checkThreads(count, 'setThreadCount(count)');
+  // The pool's own default (kernels are always passed a count; this keeps info() in step).
+  if (configuredThreads !== undefined) loaded?.addon?.setThreads(configuredThreads);
+}
+
+/** The path kernels take in this process and why (for `verbo --version`). Loads the addon if needed. */
+export function nativeStatus(): NativeStatus {
+  const state = load();
+  if (state.addon === null) return { path: 'typescript', threads: threadCount(), reason: state.reason };
+  const info = state.addon.info();
+  return {
+    path: 'native',
+    isa: info.isa,
+    supported: info.supported,
+    threads: threadCount(),
+    reason: state.reason,
+    cpu: info.cpu,
+  };
+}
