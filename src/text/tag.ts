@@ -118,7 +118,7 @@ function contractionTags(second: string): [string, string] {
 export function createTagger(options: TaggerOptions = {}): Tagger {
   const lang = options.lang ?? 'en';
   if (lang !== 'en' && lang !== 'pt') {
-    throw new VerboError(`no tagger for language '${lang as string}'; expected en or pt.`, 'BAD_OPTION');
+    throw new VerboError(`no tagger for language '${lang as string}'; expected en or pt.`, 'BAD_ARGUMENT');
   }
   const model = options.model ?? loadTaggerModel(lang);
   const knowledge = wordKnowledge(lang);
