@@ -11,7 +11,7 @@
 //     lowercased.
 // Exceptions learned from a treebank (form + UPOS → lemma where the rules above disagree with it) come
 // with the tagger model and are consulted first.
-import { readDataRows } from './data.js';
+import { readLemmaTable } from './data.js';
 import { loadWordNet, type WordNet, type WordNetPos, wordNetCandidates } from './wordnet.js';
 
 /** A word with its tag; `next` is the following word (for "her" and "'s"). */
@@ -25,9 +25,7 @@ export interface LemmaContext {
 let closedClass: Map<string, string> | undefined;
 
 function closedClassLemmas(): Map<string, string> {
-  closedClass ??= new Map(
-    readDataRows('en-lemmas.tsv').map(([upos, form, lemma]) => [`${upos} ${form}`, lemma!]),
-  );
+  closedClass ??= readLemmaTable('en-lemmas.tsv');
   return closedClass;
 }
 

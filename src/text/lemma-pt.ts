@@ -10,16 +10,14 @@
 //   - PROPN keeps its form; punctuation, symbols and numbers are their own lemma.
 // Exceptions learned from a treebank (form + UPOS → lemma) come with the tagger model and are consulted
 // first.
-import { readDataRows } from './data.js';
+import { readDataRows, readLemmaTable } from './data.js';
 import { type LexiconPos, loadPortugueseLexicon, type PortugueseLexicon } from './lexicon-pt.js';
 
 let closedClass: Map<string, string> | undefined;
 let frequentVerbs: Set<string> | undefined;
 
 function closedClassLemmas(): Map<string, string> {
-  closedClass ??= new Map(
-    readDataRows('pt-lemmas.tsv').map(([upos, form, lemma]) => [`${upos} ${form}`, lemma!]),
-  );
+  closedClass ??= readLemmaTable('pt-lemmas.tsv');
   return closedClass;
 }
 

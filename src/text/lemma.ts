@@ -26,7 +26,7 @@
 import { createRequire } from 'node:module';
 import { VerboError } from '../util/errors.js';
 import { loadPortugueseLexicon } from './lexicon-pt.js';
-import { DETACHMENT_RULES, loadWordNet, type WordNet, type WordNetPos } from './wordnet.js';
+import { detachedCandidates, loadWordNet, type WordNetPos } from './wordnet.js';
 
 export interface Lemmatizer {
   readonly lang: 'en' | 'pt';
@@ -99,22 +99,6 @@ function partOfSpeechOrder(tags: readonly string[]): readonly PartOfSpeech[] {
   return ['verb', 'noun', 'adj', 'adv'];
 }
 
-// A detached lemma shorter than this is a letter or symbol WordNet happens to list ("us" → "u", uranium).
-const MIN_DETACHED_LENGTH = 2;
-
-/** Lemmas WordNet accepts for `word` as `pos` by morphy's rules (the word itself included). */
-function detachedLemmas(word: string, pos: PartOfSpeech, wordNet: WordNet): string[] {
-  const known = wordNet.lemmas[pos];
-  const candidates = known.has(word) ? [word] : [];
-  for (const [suffix, replacement] of DETACHMENT_RULES[pos]) {
-    if (!word.endsWith(suffix)) continue;
-    const candidate = word.slice(0, word.length - suffix.length) + replacement;
-    if (candidate.length >= MIN_DETACHED_LENGTH && known.has(candidate) && !candidates.includes(candidate))
-      candidates.push(candidate);
-  }
-  return candidates;
-}
-
 function tenseOf(tags: readonly string[]): string | undefined {
   if (tags.includes('Gerund')) return 'Gerund';
   if (tags.includes('PastTense')) return 'PastTense';
@@ -160,7 +144,7 @@ export function englishLemma(word: string): string {
     if (irregular !== undefined) return irregular[0];
   }
   for (const pos of order) {
-    const candidates = detachedLemmas(word, pos, wordNet);
+    const candidates = detachedCandidates(word, pos, wordNet);
     if (candidates.length > 0)
       return candidates.reduce((best, next) => (next.length < best.length ? next : best));
   }

@@ -101,11 +101,20 @@ const MIN_DETACHED_LENGTH = 2;
  * listed, then morphy's detachments that WordNet lists, in rule order.
  */
 export function wordNetCandidates(word: string, pos: WordNetPos, wordNet: WordNet = loadWordNet()): string[] {
-  const candidates: string[] = [];
-  const irregular = wordNet.exceptions[pos].get(word);
-  if (irregular !== undefined) candidates.push(...irregular);
+  const candidates = [...(wordNet.exceptions[pos].get(word) ?? [])];
+  for (const candidate of detachedCandidates(word, pos, wordNet))
+    if (!candidates.includes(candidate)) candidates.push(candidate);
+  return candidates;
+}
+
+/** The word itself when WordNet lists it as `pos`, then morphy's detachments that WordNet lists, in rule order. */
+export function detachedCandidates(
+  word: string,
+  pos: WordNetPos,
+  wordNet: WordNet = loadWordNet(),
+): string[] {
   const known = wordNet.lemmas[pos];
-  if (known.has(word) && !candidates.includes(word)) candidates.push(word);
+  const candidates = known.has(word) ? [word] : [];
   for (const [suffix, replacement] of DETACHMENT_RULES[pos]) {
     if (!word.endsWith(suffix)) continue;
     const candidate = word.slice(0, word.length - suffix.length) + replacement;

@@ -13,9 +13,8 @@ import {
   splitSentences,
   type TaggedWord,
 } from '../../text/index.js';
-import { writeStreamAtomic } from '../../util/files.js';
 import { langOption, parseChoice, printNote } from '../io.js';
-import { writeStdout } from './prep.js';
+import { writeOutput } from './prep.js';
 
 interface TagFlags {
   lang: 'en' | 'pt';
@@ -120,10 +119,7 @@ async function runTag(inputs: string[], flags: TagFlags): Promise<void> {
   };
 
   try {
-    if (flags.out !== undefined) {
-      await writeStreamAtomic(flags.out, produce);
-      note(`verbo: wrote ${flags.out}`);
-    } else await produce(writeStdout);
+    await writeOutput(flags.out, produce, note);
   } finally {
     lines.close();
   }
