@@ -11,6 +11,7 @@
       'native/elementwise.cc',
       'native/softmax.cc',
       'native/lstm.cc',
+      'native/word2vec.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],

@@ -16,7 +16,10 @@
 //                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
 //   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
 //   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
-// Argument order and meaning are documented once, in src/native/index.ts; sizes in kernels.h.
+//   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+//   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+// Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
+// entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
 
 #include <cstdint>
@@ -305,6 +308,117 @@ Napi::Value lstm_backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- embeddings and search (word2vec.cc, scan.cc, hnsw.cc) ----
+
+/** The typed array in property `key` of `object` (element type `type`), at least `needed` long. */
+template <typename Array>
+Array member(Napi::Object object, const char* key, napi_typedarray_type type, const char* typeName, size_t needed) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a " + typeName);
+  Array array = value.As<Array>();
+  if (array.ElementLength() < needed)
+    throw Napi::RangeError::New(object.Env(), std::string(key) + " holds " + std::to_string(array.ElementLength()) +
+                                                  " values, needs " + std::to_string(needed));
+  return array;
+}
+
+/** The whole number in property `key` of `object`, in [0, INT32_MAX]. */
+int member_int(Napi::Object object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a number");
+  int64_t n = value.As<Napi::Number>().Int64Value();
+  if (n < 0 || n > INT32_MAX) throw Napi::RangeError::New(object.Env(), std::string(key) + " is out of range");
+  return static_cast<int>(n);
+}
+
+/** The word2vec model object src/embeddings/kernels/word2vec.ts builds, checked against its sizes. */
+Word2VecModel word2vec_model(Napi::Object model, int* vocabSize) {
+  Napi::Env env = model.Env();
+  Word2VecModel m{};
+  int vocab = member_int(model, "vocabSize");
+  m.dim = member_int(model, "dim");
+  m.window = member_int(model, "window");
+  m.negative = member_int(model, "negative");
+  m.hs = model.Get("hs").ToBoolean().Value();
+  m.cbow = model.Get("cbow").ToBoolean().Value();
+  m.exactSigmoid = model.Get("exactSigmoid").ToBoolean().Value();
+  if (m.dim < 1 || m.window < 1 || vocab < 1)
+    throw Napi::RangeError::New(env, "word2vec: dim, window and vocabSize must be at least 1");
+  size_t matrix = static_cast<size_t>(vocab) * m.dim;
+  m.input = member<Napi::Float32Array>(model, "input", napi_float32_array, "Float32Array", matrix).Data();
+  m.sigmoid = member<Napi::Float32Array>(model, "sigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.logSigmoid = member<Napi::Float32Array>(model, "logSigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.keep = member<Napi::Float32Array>(model, "keep", napi_float32_array, "Float32Array", vocab).Data();
+  if (m.negative > 0) {
+    m.output = member<Napi::Float32Array>(model, "output", napi_float32_array, "Float32Array", matrix).Data();
+    m.noiseSize = static_cast<uint32_t>(vocab);
+    Napi::Uint32Array noise = member<Napi::Uint32Array>(model, "noise", napi_uint32_array, "Uint32Array", 2 * static_cast<size_t>(vocab));
+    for (int w = 0; w < vocab; w++)
+      if (noise[2 * w + 1] >= static_cast<uint32_t>(vocab))
+        throw Napi::RangeError::New(env, "word2vec: an alias of the noise table is outside the vocabulary");
+    m.noise = noise.Data();
+  }
+  if (m.hs) {
+    m.hsWeights = member<Napi::Float32Array>(model, "hsWeights", napi_float32_array, "Float32Array", matrix).Data();
+    m.codeStart = member<Napi::Int32Array>(model, "codeStart", napi_int32_array, "Int32Array", vocab).Data();
+    m.codeLength = member<Napi::Int32Array>(model, "codeLength", napi_int32_array, "Int32Array", vocab).Data();
+    Napi::Int32Array points = member<Napi::Int32Array>(model, "points", napi_int32_array, "Int32Array", 0);
+    size_t codeTotal = points.ElementLength();
+    m.points = points.Data();
+    m.codes = member<Napi::Uint8Array>(model, "codes", napi_uint8_array, "Uint8Array", codeTotal).Data();
+    for (int w = 0; w < vocab; w++)
+      if (m.codeStart[w] < 0 || m.codeLength[w] < 0 || static_cast<size_t>(m.codeStart[w]) + m.codeLength[w] > codeTotal)
+        throw Napi::RangeError::New(env, "word2vec: a Huffman code lies outside points");
+    for (size_t i = 0; i < codeTotal; i++)
+      if (m.points[i] < 0 || m.points[i] >= vocab) throw Napi::RangeError::New(env, "word2vec: a Huffman node is outside hsWeights");
+  }
+  *vocabSize = vocab;
+  return m;
+}
+
+// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  Napi::Object model = info[0].As<Napi::Object>();
+  int vocab = 0;
+  Word2VecJob job{};
+  job.model = word2vec_model(model, &vocab);
+  Napi::Int32Array ids = info[1].As<Napi::Int32Array>(), ends = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array pieceEnds = info[3].As<Napi::Int32Array>();
+  job.ids = i32(info, 1, 0, "ids");
+  job.ends = i32(info, 2, 0, "ends");
+  job.pieceEnds = i32(info, 3, 0, "pieceEnds");
+  job.pieces = static_cast<int>(pieceEnds.ElementLength());
+  job.alphas = f32(info, 4, job.pieces, "alphas");
+  job.rng = typed<Napi::BigUint64Array, uint64_t>(info, 5, job.pieces, "rng", napi_biguint64_array, "BigUint64Array");
+  job.results = f64(info, 6, 3 * static_cast<size_t>(job.pieces), "results");
+  job.threads = integer(info, 7, "threads");
+  if (job.threads < 1) job.threads = 1;
+  // Everything the loop indexes by is checked here, once per job: a bad id must not reach memory.
+  for (size_t k = 0; k < ids.ElementLength(); k++)
+    if (job.ids[k] < 0 || job.ids[k] >= vocab) throw Napi::RangeError::New(env, "word2vec: a word id is outside the vocabulary");
+  for (size_t s = 0, last = 0; s < ends.ElementLength(); s++) {
+    if (job.ends[s] < static_cast<int64_t>(last) || static_cast<size_t>(job.ends[s]) > ids.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: sentence ends must rise and stay within ids");
+    last = job.ends[s];
+  }
+  for (int p = 0, last = 0; p < job.pieces; p++) {
+    if (job.pieceEnds[p] < last || static_cast<size_t>(job.pieceEnds[p]) > ends.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: piece ends must rise and stay within ends");
+    last = job.pieceEnds[p];
+  }
+  void (*kernel)(const Word2VecJob&) = table_of(info).word2vecTrain;
+  std::vector<Napi::Object> keep = {model, ids, ends, pieceEnds, info[4].As<Napi::Object>(),
+                                    info[5].As<Napi::Object>(), info[6].As<Napi::Object>()};
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
+Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
@@ -321,6 +435,8 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
              Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
   object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
   object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
+  object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
+  object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   return object;
 }
 

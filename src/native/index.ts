@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { VerboError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
+import type { EmbeddingKernels } from './embedding-kernels.js';
 
 /** Instruction sets a kernel table can be built for. */
 export type Isa = 'avx512' | 'avx2' | 'neon' | 'portable';
@@ -34,7 +35,7 @@ export const UNARY_RELU = 3;
  * a subarray for an offset); `threads` is the most threads a call may use (the calling one included);
  * no result depends on it. The TypeScript loop each one replaces, named in its comment, is its oracle.
  */
-export interface NativeKernels {
+export interface NativeKernels extends EmbeddingKernels {
   readonly isa: Isa;
   /**
    * c[m, n] (+)= op(a)[m, k] · op(b)[k, n], row-major; `flags` combines GEMM_TRANS_A, GEMM_TRANS_B,
