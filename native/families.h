@@ -16,6 +16,10 @@ void linear_cross_entropy_backward(const LinearCrossEntropyArgs& args);
 void lstm_forward(const LstmArgs& args);
 void lstm_backward(const LstmArgs& args);
 void word2vec_train(const Word2VecJob& job);
+void conv2d_forward(const WindowArgs& args);
+void conv2d_backward(const WindowArgs& args);
+void max_pool_forward(const WindowArgs& args);
+void max_pool_backward(const WindowArgs& args);
 
 }  // namespace VERBO_NS
 }  // namespace verbo

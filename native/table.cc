@@ -19,6 +19,10 @@ const KernelTable& table() {
       &lstm_forward,
       &lstm_backward,
       &word2vec_train,
+      &conv2d_forward,
+      &conv2d_backward,
+      &max_pool_forward,
+      &max_pool_backward,
   };
   return entries;
 }
