@@ -148,8 +148,24 @@ async function respond(app: WebApp, request: IncomingMessage, response: ServerRe
   if (answer.status === 413) request.resume();
 }
 
+/**
+ * The server as the library's types show it: a node:http Server, described without Node's own types so
+ * that the package's declarations compile in a project that does not install @types/node (cast it to
+ * `http.Server` for the rest of its interface).
+ */
+export interface WebServer {
+  listen(port: number, host: string, callback: () => void): unknown;
+  address(): { address: string; family: string; port: number } | string | null;
+  close(callback?: (error?: Error) => void): unknown;
+  closeAllConnections(): void;
+}
+
 /** An http.Server answering from `app` (not yet listening). */
-export function createWebServer(app: WebApp): Server {
+export function createWebServer(app: WebApp): WebServer {
+  return createNodeServer(app);
+}
+
+function createNodeServer(app: WebApp): Server {
   const server = createServer((request, response) => {
     respond(app, request, response).catch(() => {
       if (!response.headersSent)
@@ -167,9 +183,9 @@ export function createWebServer(app: WebApp): Server {
 export function listen(
   app: WebApp,
   options: { host?: string; port?: number } = {},
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: WebServer; url: string }> {
   const host = options.host ?? '127.0.0.1';
-  const server = createWebServer(app);
+  const server = createNodeServer(app);
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {
