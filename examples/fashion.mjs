@@ -4,7 +4,7 @@
 // (`apt-get install dataset-fashion-mnist`) or the directory given with --data. Nothing is downloaded.
 //   MLP: Flatten → Dense 256 relu → Dense 128 relu → Dense 10; adam, 10 epochs, batch 64.
 //   CNN: Conv 16 3×3 relu → MaxPool 2 → Conv 32 3×3 relu → MaxPool 2 → Flatten → Dense 64 relu →
-//        Dense 10; adam, 4 epochs, batch 64.
+//        Dense 10; adam, 8 epochs, batch 64.
 // Targets on the 10,000 test images: MLP ≥ 88%, CNN ≥ 90%.
 // Usage: npm run example:fashion [-- --data DIR --model mlp|cnn|both --epochs N --limit N --seed N --verbose 0|1|2]
 import { nn } from 'verbo';
@@ -43,7 +43,10 @@ export async function runFashion(data, kind, options = {}) {
   if (verbose > 0) model.summary();
   const start = performance.now();
   await model.fit(data.train.images, data.train.labels, {
-    epochs: options.epochs ?? (kind === 'mlp' ? 10 : 4),
+    epochs: options.epochs ?? (kind === 'mlp' ? 10 : 8),
+    // The test images as validation_data, as the Keras tutorials do: val_accuracy after each epoch
+    // (nothing is tuned on it).
+    validationData: [data.test.images, data.test.labels],
     batchSize: 64,
     seed: options.seed ?? 1,
     verbose,

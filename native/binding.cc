@@ -8,7 +8,18 @@
 //   gemm(a, b, c, m, n, k, flags, threads)        flags: 1 transA, 2 transB, 4 accumulate
 //   gemmAsync(...same)  → Promise                 runs on a libuv thread (+ the pool); the arrays must
 //                                                 not be touched until it settles
-// Argument order and meaning are documented once, in src/native/index.ts.
+//   unary(op, x, out, threads)                    op: 0 exp, 1 sigmoid, 2 tanh, 3 relu; length = x's
+//   logSumExpRows(x, rows, cols, lse, threads)
+//   sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)
+//   linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)
+//   linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX,
+//                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
+//   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
+//   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
+//   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+//   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+// Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
+// entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
 
 #include <cstdint>
@@ -37,6 +48,56 @@ Napi::Float32Array floats(const Napi::CallbackInfo& info, size_t index, size_t n
     throw Napi::RangeError::New(info.Env(), std::string(name) + " holds " + std::to_string(array.ElementLength()) +
                                                 " values, needs " + std::to_string(needed));
   return array;
+}
+
+/** A typed array argument of element type T (napi `type`), at least `needed` long; null allowed if `optional`. */
+template <typename Array, typename T>
+T* typed(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name, napi_typedarray_type type,
+         const char* typeName, bool optional = false) {
+  if (optional && (info[index].IsNull() || info[index].IsUndefined())) return nullptr;
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a " + typeName);
+  Array array = info[index].As<Array>();
+  if (array.ElementLength() < needed)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " holds " + std::to_string(array.ElementLength()) +
+                                                " values, needs " + std::to_string(needed));
+  return array.Data();
+}
+
+float* f32(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name, bool optional = false) {
+  return typed<Napi::Float32Array, float>(info, index, needed, name, napi_float32_array, "Float32Array", optional);
+}
+double* f64(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name) {
+  return typed<Napi::Float64Array, double>(info, index, needed, name, napi_float64_array, "Float64Array");
+}
+int32_t* i32(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name) {
+  return typed<Napi::Int32Array, int32_t>(info, index, needed, name, napi_int32_array, "Int32Array");
+}
+
+bool boolean(const Napi::CallbackInfo& info, size_t index) { return info[index].ToBoolean().Value(); }
+
+/** Runs a kernel, turning a C++ exception (out of memory for scratch) into a JavaScript error. */
+template <typename Kernel>
+void guarded(const Napi::CallbackInfo& info, Kernel kernel) {
+  try {
+    kernel();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), error.what());
+  }
+}
+
+/** Every target in [0, cols): a bad one would index outside the row. */
+void check_targets(const Napi::CallbackInfo& info, const int32_t* targets, int rows, int cols) {
+  for (int r = 0; r < rows; r++)
+    if (targets[r] < 0 || targets[r] >= cols)
+      throw Napi::RangeError::New(info.Env(), "target " + std::to_string(targets[r]) + " of row " + std::to_string(r) +
+                                                  " is outside [0, " + std::to_string(cols) + ")");
+}
+
+void need_args(const Napi::CallbackInfo& info, size_t count, const char* usage) {
+  if (info.Length() < count) throw Napi::TypeError::New(info.Env(), usage);
 }
 
 int integer(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -113,12 +174,269 @@ Napi::Value gemm_call(const Napi::CallbackInfo& info, bool async) {
 Napi::Value gemm(const Napi::CallbackInfo& info) { return gemm_call(info, false); }
 Napi::Value gemm_async(const Napi::CallbackInfo& info) { return gemm_call(info, true); }
 
+// unary(op, x, out, threads): out[i] = f(x[i]) for i < x.length (out may be x itself).
+Napi::Value unary(const Napi::CallbackInfo& info) {
+  need_args(info, 4, "unary(op, x, out, threads)");
+  const KernelTable& table = table_of(info);
+  int op = integer(info, 0, "op");
+  if (op > kRelu) throw Napi::RangeError::New(info.Env(), "unknown unary op " + std::to_string(op));
+  const float* x = f32(info, 1, 0, "x");
+  size_t length = info[1].As<Napi::Float32Array>().ElementLength();
+  float* out = f32(info, 2, length, "out");
+  std::vector<float> copy;
+  // A partial overlap would read values already overwritten: work from a copy of x then.
+  if (x != out && x < out + length && out < x + length) {
+    copy.assign(x, x + length);
+    x = copy.data();
+  }
+  UnaryArgs args{op, x, out, static_cast<ptrdiff_t>(length), integer(info, 3, "threads")};
+  guarded(info, [&] { table.unary(args); });
+  return info.Env().Undefined();
+}
+
+// logSumExpRows(x, rows, cols, lse, threads)
+Napi::Value log_sum_exp_rows(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "logSumExpRows(x, rows, cols, lse, threads)");
+  int rows = integer(info, 1, "rows"), cols = integer(info, 2, "cols");
+  RowsArgs args{rows, cols, f32(info, 0, static_cast<size_t>(rows) * cols, "x"), f64(info, 3, rows, "lse"),
+                nullptr, nullptr, nullptr, integer(info, 4, "threads")};
+  guarded(info, [&] { table_of(info).logSumExpRows(args); });
+  return info.Env().Undefined();
+}
+
+// sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)
+Napi::Value sparse_cross_entropy_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 8, "sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)");
+  int rows = integer(info, 1, "rows"), cols = integer(info, 2, "cols");
+  size_t size = static_cast<size_t>(rows) * cols;
+  RowsArgs args{rows, cols, f32(info, 0, size, "x"), f64(info, 4, rows, "lse"), i32(info, 3, rows, "targets"),
+                f64(info, 5, rows, "rowGrad"), f32(info, 6, size, "dx"), integer(info, 7, "threads")};
+  check_targets(info, args.targets, rows, cols);
+  guarded(info, [&] { table_of(info).sparseCrossEntropyBackward(args); });
+  return info.Env().Undefined();
+}
+
+// linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)
+Napi::Value linear_cross_entropy_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)");
+  int rows = integer(info, 8, "rows"), k = integer(info, 9, "k"), n = integer(info, 10, "n");
+  LinearCrossEntropyArgs args{};
+  args.rows = rows;
+  args.k = k;
+  args.n = n;
+  args.x = f32(info, 0, static_cast<size_t>(rows) * k, "x");
+  args.w = f32(info, 1, static_cast<size_t>(k) * n, "w");
+  args.wTransposed = boolean(info, 2);
+  args.bias = f32(info, 3, n, "bias", true);
+  args.targets = i32(info, 4, rows, "targets");
+  args.logits = f32(info, 5, static_cast<size_t>(rows) * n, "logits");
+  args.stats = f64(info, 6, 2 * static_cast<size_t>(rows), "stats");
+  args.losses = f64(info, 7, rows, "losses");
+  args.threads = integer(info, 11, "threads");
+  check_targets(info, args.targets, rows, n);
+  guarded(info, [&] { table_of(info).linearCrossEntropyForward(args); });
+  return info.Env().Undefined();
+}
+
+// linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX, dw,
+//                            accumulateW, db, rows, k, n, threads)
+Napi::Value linear_cross_entropy_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 16, "linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX, dw, accumulateW, db, rows, k, n, threads)");
+  int rows = integer(info, 12, "rows"), k = integer(info, 13, "k"), n = integer(info, 14, "n");
+  LinearCrossEntropyArgs args{};
+  args.rows = rows;
+  args.k = k;
+  args.n = n;
+  args.x = f32(info, 0, static_cast<size_t>(rows) * k, "x");
+  args.w = f32(info, 1, static_cast<size_t>(k) * n, "w");
+  args.wTransposed = boolean(info, 2);
+  args.targets = i32(info, 3, rows, "targets");
+  args.logits = f32(info, 4, static_cast<size_t>(rows) * n, "logits");
+  args.stats = f64(info, 5, 2 * static_cast<size_t>(rows), "stats");
+  args.rowGradient = info[6].As<Napi::Number>().DoubleValue();
+  args.dx = f32(info, 7, static_cast<size_t>(rows) * k, "dx", true);
+  args.accumulateX = boolean(info, 8);
+  args.dw = f32(info, 9, static_cast<size_t>(k) * n, "dw", true);
+  args.accumulateW = boolean(info, 10);
+  args.db = f32(info, 11, n, "db", true);
+  args.threads = integer(info, 15, "threads");
+  check_targets(info, args.targets, rows, n);
+  guarded(info, [&] { table_of(info).linearCrossEntropyBackward(args); });
+  return info.Env().Undefined();
+}
+
+// lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
+Napi::Value lstm_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 10, "lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)");
+  int batch = integer(info, 6, "batch"), steps = integer(info, 7, "steps"), units = integer(info, 8, "units");
+  size_t state = static_cast<size_t>(batch) * units, gateRow = 4 * static_cast<size_t>(units);
+  LstmArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.xProj = f32(info, 0, batch * steps * gateRow, "xProj");
+  args.recurrent = f32(info, 1, units * gateRow, "recurrent");
+  args.hs = f32(info, 2, (steps + 1) * state, "hs");
+  args.cs = f32(info, 3, (steps + 1) * state, "cs");
+  args.tanhCells = f32(info, 4, steps * state, "tanhCells");
+  args.gates = f32(info, 5, steps * batch * gateRow, "gates");
+  args.threads = integer(info, 9, "threads");
+  guarded(info, [&] { table_of(info).lstmForward(args); });
+  return info.Env().Undefined();
+}
+
+// lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
+Napi::Value lstm_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 13, "lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)");
+  int batch = integer(info, 9, "batch"), steps = integer(info, 10, "steps"), units = integer(info, 11, "units");
+  size_t state = static_cast<size_t>(batch) * units, gateRow = 4 * static_cast<size_t>(units);
+  LstmArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.recurrent = f32(info, 0, units * gateRow, "recurrent");
+  args.gates = f32(info, 1, steps * batch * gateRow, "gates");
+  args.cs = f32(info, 2, (steps + 1) * state, "cs");
+  args.tanhCells = f32(info, 3, steps * state, "tanhCells");
+  args.gradOut = f32(info, 4, (steps + 1) * state, "gradOut");
+  args.dz = f32(info, 5, steps * batch * gateRow, "dz");
+  args.dh = f32(info, 6, state, "dh");
+  args.dc = f32(info, 7, state, "dc");
+  args.wantH0 = boolean(info, 8);
+  args.threads = integer(info, 12, "threads");
+  guarded(info, [&] { table_of(info).lstmBackward(args); });
+  return info.Env().Undefined();
+}
+
+// ---- embeddings and search (word2vec.cc, scan.cc, hnsw.cc) ----
+
+/** The typed array in property `key` of `object` (element type `type`), at least `needed` long. */
+template <typename Array>
+Array member(Napi::Object object, const char* key, napi_typedarray_type type, const char* typeName, size_t needed) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a " + typeName);
+  Array array = value.As<Array>();
+  if (array.ElementLength() < needed)
+    throw Napi::RangeError::New(object.Env(), std::string(key) + " holds " + std::to_string(array.ElementLength()) +
+                                                  " values, needs " + std::to_string(needed));
+  return array;
+}
+
+/** The whole number in property `key` of `object`, in [0, INT32_MAX]. */
+int member_int(Napi::Object object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a number");
+  int64_t n = value.As<Napi::Number>().Int64Value();
+  if (n < 0 || n > INT32_MAX) throw Napi::RangeError::New(object.Env(), std::string(key) + " is out of range");
+  return static_cast<int>(n);
+}
+
+/** The word2vec model object src/embeddings/kernels/word2vec.ts builds, checked against its sizes. */
+Word2VecModel word2vec_model(Napi::Object model, int* vocabSize) {
+  Napi::Env env = model.Env();
+  Word2VecModel m{};
+  int vocab = member_int(model, "vocabSize");
+  m.dim = member_int(model, "dim");
+  m.window = member_int(model, "window");
+  m.negative = member_int(model, "negative");
+  m.hs = model.Get("hs").ToBoolean().Value();
+  m.cbow = model.Get("cbow").ToBoolean().Value();
+  m.exactSigmoid = model.Get("exactSigmoid").ToBoolean().Value();
+  if (m.dim < 1 || m.window < 1 || vocab < 1)
+    throw Napi::RangeError::New(env, "word2vec: dim, window and vocabSize must be at least 1");
+  size_t matrix = static_cast<size_t>(vocab) * m.dim;
+  m.input = member<Napi::Float32Array>(model, "input", napi_float32_array, "Float32Array", matrix).Data();
+  m.sigmoid = member<Napi::Float32Array>(model, "sigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.logSigmoid = member<Napi::Float32Array>(model, "logSigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.keep = member<Napi::Float32Array>(model, "keep", napi_float32_array, "Float32Array", vocab).Data();
+  if (m.negative > 0) {
+    m.output = member<Napi::Float32Array>(model, "output", napi_float32_array, "Float32Array", matrix).Data();
+    m.noiseSize = static_cast<uint32_t>(vocab);
+    Napi::Uint32Array noise = member<Napi::Uint32Array>(model, "noise", napi_uint32_array, "Uint32Array", 2 * static_cast<size_t>(vocab));
+    for (int w = 0; w < vocab; w++)
+      if (noise[2 * w + 1] >= static_cast<uint32_t>(vocab))
+        throw Napi::RangeError::New(env, "word2vec: an alias of the noise table is outside the vocabulary");
+    m.noise = noise.Data();
+  }
+  if (m.hs) {
+    m.hsWeights = member<Napi::Float32Array>(model, "hsWeights", napi_float32_array, "Float32Array", matrix).Data();
+    m.codeStart = member<Napi::Int32Array>(model, "codeStart", napi_int32_array, "Int32Array", vocab).Data();
+    m.codeLength = member<Napi::Int32Array>(model, "codeLength", napi_int32_array, "Int32Array", vocab).Data();
+    Napi::Int32Array points = member<Napi::Int32Array>(model, "points", napi_int32_array, "Int32Array", 0);
+    size_t codeTotal = points.ElementLength();
+    m.points = points.Data();
+    m.codes = member<Napi::Uint8Array>(model, "codes", napi_uint8_array, "Uint8Array", codeTotal).Data();
+    for (int w = 0; w < vocab; w++)
+      if (m.codeStart[w] < 0 || m.codeLength[w] < 0 || static_cast<size_t>(m.codeStart[w]) + m.codeLength[w] > codeTotal)
+        throw Napi::RangeError::New(env, "word2vec: a Huffman code lies outside points");
+    for (size_t i = 0; i < codeTotal; i++)
+      if (m.points[i] < 0 || m.points[i] >= vocab) throw Napi::RangeError::New(env, "word2vec: a Huffman node is outside hsWeights");
+  }
+  *vocabSize = vocab;
+  return m;
+}
+
+// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  Napi::Object model = info[0].As<Napi::Object>();
+  int vocab = 0;
+  Word2VecJob job{};
+  job.model = word2vec_model(model, &vocab);
+  Napi::Int32Array ids = info[1].As<Napi::Int32Array>(), ends = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array pieceEnds = info[3].As<Napi::Int32Array>();
+  job.ids = i32(info, 1, 0, "ids");
+  job.ends = i32(info, 2, 0, "ends");
+  job.pieceEnds = i32(info, 3, 0, "pieceEnds");
+  job.pieces = static_cast<int>(pieceEnds.ElementLength());
+  job.alphas = f32(info, 4, job.pieces, "alphas");
+  job.rng = typed<Napi::BigUint64Array, uint64_t>(info, 5, job.pieces, "rng", napi_biguint64_array, "BigUint64Array");
+  job.results = f64(info, 6, 3 * static_cast<size_t>(job.pieces), "results");
+  job.threads = integer(info, 7, "threads");
+  if (job.threads < 1) job.threads = 1;
+  // Everything the loop indexes by is checked here, once per job: a bad id must not reach memory.
+  for (size_t k = 0; k < ids.ElementLength(); k++)
+    if (job.ids[k] < 0 || job.ids[k] >= vocab) throw Napi::RangeError::New(env, "word2vec: a word id is outside the vocabulary");
+  for (size_t s = 0, last = 0; s < ends.ElementLength(); s++) {
+    if (job.ends[s] < static_cast<int64_t>(last) || static_cast<size_t>(job.ends[s]) > ids.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: sentence ends must rise and stay within ids");
+    last = job.ends[s];
+  }
+  for (int p = 0, last = 0; p < job.pieces; p++) {
+    if (job.pieceEnds[p] < last || static_cast<size_t>(job.pieceEnds[p]) > ends.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: piece ends must rise and stay within ends");
+    last = job.pieceEnds[p];
+  }
+  void (*kernel)(const Word2VecJob&) = table_of(info).word2vecTrain;
+  std::vector<Napi::Object> keep = {model, ids, ends, pieceEnds, info[4].As<Napi::Object>(),
+                                    info[5].As<Napi::Object>(), info[6].As<Napi::Object>()};
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
+Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
   object.Set("isa", Napi::String::New(env, table.isa));
   object.Set("gemm", Napi::Function::New(env, gemm, "gemm", data));
   object.Set("gemmAsync", Napi::Function::New(env, gemm_async, "gemmAsync", data));
+  object.Set("unary", Napi::Function::New(env, unary, "unary", data));
+  object.Set("logSumExpRows", Napi::Function::New(env, log_sum_exp_rows, "logSumExpRows", data));
+  object.Set("sparseCrossEntropyBackward",
+             Napi::Function::New(env, sparse_cross_entropy_backward, "sparseCrossEntropyBackward", data));
+  object.Set("linearCrossEntropyForward",
+             Napi::Function::New(env, linear_cross_entropy_forward, "linearCrossEntropyForward", data));
+  object.Set("linearCrossEntropyBackward",
+             Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
+  object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
+  object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
+  object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
+  object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   return object;
 }
 

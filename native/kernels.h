@@ -26,12 +26,137 @@ struct GemmArgs {
   int threads;
 };
 
+/** out[i] = f(x[i]) for i < length (out may be x). */
+enum UnaryOp { kExp = 0, kSigmoid = 1, kTanh = 2, kRelu = 3 };
+struct UnaryArgs {
+  int op;
+  const float* x;
+  float* out;
+  ptrdiff_t length;
+  int threads;
+};
+
+/**
+ * Row-wise softmax kernels over contiguous [rows, cols] values x (the oracles are in
+ * src/tensor/kernels/softmax.ts):
+ *   log_sum_exp_rows:               lse[r] = log Σ_c e^x[r, c] (stable; ±inf and NaN rows as the oracle)
+ *   sparse_cross_entropy_backward:  dx[r, c] = rowGrad[r] · (e^(x[r, c] − lse[r]) − [c = targets[r]])
+ */
+struct RowsArgs {
+  int rows, cols;
+  const float* x;
+  double* lse;
+  const int32_t* targets;
+  const double* rowGrad;
+  float* dx;
+  int threads;
+};
+
+/**
+ * The output layer and its loss as one kernel (src/tensor/kernels/linear-cross-entropy.ts):
+ * z = x · W + b, loss_r = lse_r − z[r, t_r].
+ * forward:  logits ← e^(z − max_r) per row (stats[2r] = lse_r, stats[2r + 1] = 1/Σ_r, or NaN for a row
+ *           whose maximum is ±inf or NaN, which keeps z); losses[r] = loss_r.
+ * backward: logits ← G = rowGradient · (softmax − onehot) in place; dx (+)= G · Wᵀ, dw (+)= Xᵀ · G,
+ *           db = Σ_rows G (each output skipped when null).
+ */
+struct LinearCrossEntropyArgs {
+  int rows, k, n;
+  const float* x;      // [rows, k]
+  const float* w;      // [k, n], or [n, k] when wTransposed
+  bool wTransposed;
+  const float* bias;   // [n]
+  const int32_t* targets;
+  float* logits;       // [rows, n]
+  double* stats;       // [rows, 2]
+  double* losses;      // [rows]
+  double rowGradient;
+  float* dx;           // [rows, k]
+  bool accumulateX;
+  float* dw;           // [k, n]
+  bool accumulateW;
+  float* db;           // [n]
+  int threads;
+};
+
+/**
+ * A whole LSTM layer over `steps` time steps (src/tensor/ops/recurrent.ts holds the TypeScript loop it
+ * replaces). Gates [i | f | g | o]; states time-major.
+ * forward:  for t: z_t = h_{t−1} · U + xProj[:, t]; i, f, o = σ, g = tanh; c_t = f c_{t−1} + i g;
+ *           h_t = o tanh(c_t). hs, cs hold h0, c0 at step 0 and h_t, c_t at t + 1; gates and
+ *           tanhCells are kept for backward.
+ * backward: from gradOut [batch, steps + 1, units] (dL/dh_t, then dL/dc_{T−1}) to dz [steps, batch,
+ *           4·units], dh (dL/dh0) and dc (dL/dc0); dh0 is skipped when !wantH0.
+ */
+struct LstmArgs {
+  int batch, steps, units;
+  const float* xProj;     // [batch, steps, 4·units]
+  const float* recurrent; // [units, 4·units]
+  float* hs;              // [steps + 1, batch, units]
+  float* cs;              // [steps + 1, batch, units]
+  float* tanhCells;       // [steps, batch, units]
+  float* gates;           // [steps, batch, 4·units]
+  const float* gradOut;   // [batch, steps + 1, units]
+  float* dz;              // [steps, batch, 4·units]
+  float* dh;              // [batch, units]
+  float* dc;              // [batch, units]
+  bool wantH0;
+  int threads;
+};
+
+/**
+ * A word2vec model as the chunk loop sees it (src/embeddings/kernels/word2vec.ts fills it): the weight
+ * matrices it updates in place, lock-free (Hogwild), and the read-only tables of the run.
+ */
+struct Word2VecModel {
+  int dim, window, negative;
+  bool hs, cbow, exactSigmoid;
+  float* input;              // [vocab, dim] word vectors
+  float* output;             // [vocab, dim] negative-sampling weights (negative > 0)
+  float* hsWeights;          // [vocab − 1, dim] inner-node weights of the Huffman tree (hs)
+  const float* sigmoid;      // σ and log σ on the C tool's grid: 1001 values each
+  const float* logSigmoid;
+  const uint32_t* noise;     // alias table of the noise distribution: [threshold, alias] × noiseSize
+  uint32_t noiseSize;
+  const float* keep;         // [vocab] probability of keeping a word (subsampling)
+  const int32_t* codeStart;  // hs: word w's path is codes/points[codeStart[w] .. + codeLength[w])
+  const int32_t* codeLength;
+  const uint8_t* codes;
+  const int32_t* points;
+};
+
+/**
+ * One job of the word2vec trainer: `pieces` chunks of sentences, each trained by one thread with its own
+ * learning rate and random stream. Sentence s ends at ids[ends[s]] (exclusive; offsets into ids); piece
+ * p holds sentences [pieceEnds[p − 1], pieceEnds[p]) (from 0 for p = 0). rng[p] is piece p's state
+ * (advanced in place); results[3p .. 3p + 2] receive its kept words, loss sum and examples.
+ */
+struct Word2VecJob {
+  Word2VecModel model;
+  const int32_t* ids;
+  const int32_t* ends;
+  int pieces;
+  const int32_t* pieceEnds;
+  const float* alphas;
+  uint64_t* rng;
+  double* results;
+  int threads;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
   /** Register tile of the GEMM micro-kernel (rows × columns), for diagnostics. */
   int gemmMr, gemmNr;
   void (*gemm)(const GemmArgs& args);
+  void (*unary)(const UnaryArgs& args);
+  void (*logSumExpRows)(const RowsArgs& args);
+  void (*sparseCrossEntropyBackward)(const RowsArgs& args);
+  void (*linearCrossEntropyForward)(const LinearCrossEntropyArgs& args);
+  void (*linearCrossEntropyBackward)(const LinearCrossEntropyArgs& args);
+  void (*lstmForward)(const LstmArgs& args);
+  void (*lstmBackward)(const LstmArgs& args);
+  void (*word2vecTrain)(const Word2VecJob& job);
 };
 
 }  // namespace verbo

@@ -3,8 +3,11 @@ export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/er
 export { Random } from './util/random.js';
 export {
   KeyedVectors,
+  SubwordVectors,
   readWord2Vec,
   writeWord2Vec,
+  readFastTextBin,
+  writeFastTextBin,
   saveModel,
   loadModel,
   evaluateAnalogies,

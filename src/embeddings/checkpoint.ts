@@ -1,15 +1,25 @@
 // Training checkpoints: the full word2vec TrainingState written at every epoch end, so that a crashed
 // run resumes from its last completed epoch (`verbo train --resume DIR`) and a finished model can be
 // trained further (`--update`). A checkpoint folder (normally MODEL_DIR/checkpoint/) holds
-//   weights-<epoch>.f32   input embeddings, output weights, HS weights: raw little-endian float32, in that order
+//   weights-<epoch>.f32   input embeddings (a subword model's: word rows, then n-gram rows), output weights,
+//                         HS weights: raw little-endian float32, in that order, streamed (no copy in memory)
 //   state.json            format + version, options, vocabulary (words and counts in id order),
 //                         epoch, learning-rate position, RNG states, per-epoch history, and the weights file name
 // Both are written atomically (temporary name + rename); state.json is written last and is the commit
 // point: it always names a complete weights file, and older weights files are removed after it.
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { writeFileAtomic, writeStreamAtomic } from '../util/files.js';
 import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
 import type { EpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
 
@@ -59,12 +69,15 @@ export function hasCheckpoint(dir: string): boolean {
 export async function saveCheckpoint(dir: string, state: TrainingState): Promise<void> {
   const weightsFile = `weights-${state.epochsDone}.f32`;
   const { inputEmbeddings: input, outputWeights: output, hsWeights: hs } = state;
-  const bytes = new Uint8Array((input.length + output.length + hs.length) * 4);
-  const floats = new Float32Array(bytes.buffer);
-  floats.set(input, 0);
-  floats.set(output, input.length);
-  floats.set(hs, input.length + output.length);
-  writeFileAtomic(join(dir, weightsFile), bytes);
+  await writeStreamAtomic(join(dir, weightsFile), async (append) => {
+    // In pieces of 16 MiB: a subword model's input matrix alone is bucket × dim × 4 bytes (800 MB by default).
+    for (const matrix of [input, output, hs]) {
+      for (let from = 0; from < matrix.length; from += 1 << 22) {
+        const part = matrix.subarray(from, Math.min(matrix.length, from + (1 << 22)));
+        await append(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+      }
+    }
+  });
   const doc: CheckpointJson = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -147,25 +160,44 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
   const vocabulary = vocabularyFromJson(doc.vocabulary, `${statePath} (vocabulary)`);
   const options = doc.options as ResolvedWord2VecOptions;
   const inputLength = doc.inputLength!;
-  if (inputLength !== vocabulary.size * options.dim) {
-    fail(`${inputLength} input weights for ${vocabulary.size} words × dim ${options.dim}.`);
+  const buckets = options.model === 'fasttext' ? (options.bucket ?? 0) : 0;
+  if (inputLength !== (vocabulary.size + buckets) * options.dim) {
+    fail(
+      `${inputLength} input weights for (${vocabulary.size} words + ${buckets} n-gram buckets) × dim ${options.dim}.`,
+    );
   }
   const weightsPath = join(dir, doc.weightsFile!);
   if (!existsSync(weightsPath)) fail(`the weights file ${doc.weightsFile} is missing.`);
-  const raw = readFileSync(weightsPath);
+  const size = statSync(weightsPath).size;
   const expectedBytes = (inputLength + doc.outputLength! + doc.hsLength!) * 4;
-  if (raw.length !== expectedBytes) {
+  if (size !== expectedBytes) {
     fail(
-      `${doc.weightsFile} has ${raw.length} bytes, expected ${expectedBytes}; the checkpoint is truncated or corrupt.`,
+      `${doc.weightsFile} has ${size} bytes, expected ${expectedBytes}; the checkpoint is truncated or corrupt.`,
     );
   }
-  const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  // Each matrix is read straight into its own array (a subword model's input matrix is large).
+  const matrices = [inputLength, doc.outputLength!, doc.hsLength!].map((length) => new Float32Array(length));
+  const fd = openSync(weightsPath, 'r');
+  try {
+    let position = 0;
+    for (const matrix of matrices) {
+      const bytes = new Uint8Array(matrix.buffer);
+      for (let done = 0; done < bytes.length; ) {
+        const read = readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 26), position + done);
+        if (read === 0) fail(`${doc.weightsFile} ended early; the checkpoint is truncated.`);
+        done += read;
+      }
+      position += bytes.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
   return {
     options,
     vocabulary,
-    inputEmbeddings: floats.slice(0, inputLength),
-    outputWeights: floats.slice(inputLength, inputLength + doc.outputLength!),
-    hsWeights: floats.slice(inputLength + doc.outputLength!),
+    inputEmbeddings: matrices[0]!,
+    outputWeights: matrices[1]!,
+    hsWeights: matrices[2]!,
     epochsDone: doc.epochsDone!,
     wordsDone: doc.wordsDone!,
     wordsPerEpoch: doc.wordsPerEpoch!,

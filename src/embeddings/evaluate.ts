@@ -7,6 +7,11 @@
 // - word pairs (WordSim-353 "w1<TAB>w2<TAB>score", '#' comments): Spearman's rho between the human
 //   scores and the cosines of the in-vocabulary pairs, out-of-vocabulary pairs counted
 //   (gensim's evaluate_word_pairs, restrictVocab 300,000).
+// Subword models (SubwordVectors) give words outside the vocabulary a vector from their character
+// n-grams; by default (`ngrams`) those words are scored with it, as fastText users evaluate: a pair is
+// then always scored, and an analogy question is scored when its answer is among the candidate words
+// (a, b and c may be built from n-grams). The results count how many were (`builtFromNgrams`);
+// `ngrams: false` keeps gensim's in-vocabulary convention.
 import { readFile } from 'node:fs/promises';
 import { FormatError } from '../util/errors.js';
 import type { KeyedVectors } from './keyed-vectors.js';
@@ -15,19 +20,23 @@ import { pearson, spearman } from './spearman.js';
 
 export interface AnalogySectionResult {
   correct: number;
-  /** Questions scored (all four words in the restricted vocabulary). */
+  /** Questions scored (all four words in the restricted vocabulary, or built from n-grams). */
   total: number;
   skipped: number;
+  /** Questions scored with a, b or c built from character n-grams (subword models). */
+  builtFromNgrams: number;
 }
 
 export interface AnalogyEvaluation {
   correct: number;
   /** Questions scored; `accuracy` = correct / total. */
   total: number;
-  /** Questions with a word outside the restricted vocabulary. */
+  /** Questions with a word outside the restricted vocabulary (and, with n-grams, without a vector). */
   skipped: number;
   /** Lines that are not four words (ignored, as gensim does). */
   invalid: number;
+  /** Scored questions with a, b or c built from character n-grams (subword models). */
+  builtFromNgrams: number;
   accuracy: number;
   sections: Record<string, AnalogySectionResult>;
 }
@@ -39,15 +48,19 @@ export interface AnalogyEvaluationOptions {
   caseInsensitive?: boolean;
   /** Questions scored per pass over the matrix (default 256). */
   blockSize?: number;
+  /** Subword models: score words outside the vocabulary with their n-gram vectors (default true). */
+  ngrams?: boolean;
 }
 
 export interface WordPairEvaluation {
   spearman: number;
   pearson: number;
-  /** Pairs scored (both words in the vocabulary). */
+  /** Pairs scored (both words in the vocabulary, or built from n-grams). */
   pairs: number;
-  /** Pairs with a word outside the restricted vocabulary. */
+  /** Pairs with a word outside the restricted vocabulary (and, with n-grams, without a vector). */
   oov: number;
+  /** Scored pairs with a word built from character n-grams (subword models). */
+  builtFromNgrams: number;
   /** Lines that are not "w1<TAB>w2<TAB>number" (ignored). */
   invalid: number;
 }
@@ -58,6 +71,21 @@ export interface WordPairEvaluationOptions {
   caseInsensitive?: boolean;
   /** Column separator (default a tab). */
   delimiter?: string;
+  /** Subword models: score words outside the vocabulary with their n-gram vectors (default true). */
+  ngrams?: boolean;
+}
+
+/**
+ * The unit vector (float64) a subword model builds from the n-grams of a word outside the vocabulary,
+ * or undefined when the model has none or `ngrams` is off.
+ */
+function ngramUnitVector(
+  vectors: KeyedVectors,
+  word: string,
+  ngrams: boolean | undefined,
+): Float64Array | undefined {
+  if (ngrams === false || vectors.vectorSource(word) !== 'ngrams') return undefined;
+  return Float64Array.from(vectors.unitVector(word));
 }
 
 /** Maps each (folded) key of the first `limit` words to its first, i.e. most frequent, row. */
@@ -100,9 +128,15 @@ export function evaluateAnalogies(
 
   const sections: Record<string, AnalogySectionResult> = {};
   let invalid = 0;
-  // Questions waiting to be scored: their section and the rows of a, b, c, expected.
+  // Questions waiting to be scored: their section and the rows of a, b, c, expected (−1 for a word
+  // built from n-grams, whose unit vector is then in pendingBuilt).
   const pendingSections: AnalogySectionResult[] = [];
   const pendingRows: number[] = [];
+  const pendingBuilt: (Float64Array | undefined)[] = [];
+  const termVector = (q: number, k: number): Float64Array | Float32Array => {
+    const row = pendingRows[4 * q + k]!;
+    return row >= 0 ? unit.subarray(row * dim, (row + 1) * dim) : pendingBuilt[4 * q + k]!;
+  };
   const queries = new Float64Array(blockSize * dim);
   const excluded = new Int32Array(blockSize * 3);
 
@@ -112,10 +146,11 @@ export function evaluateAnalogies(
     queries.fill(0);
     for (let q = 0; q < count; q++) {
       const [a, b, c] = [pendingRows[4 * q]!, pendingRows[4 * q + 1]!, pendingRows[4 * q + 2]!];
+      const [va, vb, vc] = [termVector(q, 0), termVector(q, 1), termVector(q, 2)];
       // Query = normalise(b̂ + ĉ − â): gensim's weighted mean of unit vectors, made unit length.
       let sumSquares = 0;
       for (let j = 0; j < dim; j++) {
-        const v = unit[b * dim + j]! + unit[c * dim + j]! - unit[a * dim + j]!;
+        const v = vb[j]! + vc[j]! - va[j]!;
         queries[q * dim + j] = v;
         sumSquares += v * v;
       }
@@ -134,6 +169,7 @@ export function evaluateAnalogies(
     }
     pendingSections.length = 0;
     pendingRows.length = 0;
+    pendingBuilt.length = 0;
   };
 
   let current: AnalogySectionResult | undefined;
@@ -143,7 +179,7 @@ export function evaluateAnalogies(
     if (line === '') continue;
     if (line.startsWith(':')) {
       const name = line.slice(1).trim();
-      current = sections[name] ??= { correct: 0, total: 0, skipped: 0 };
+      current = sections[name] ??= { correct: 0, total: 0, skipped: 0, builtFromNgrams: 0 };
       continue;
     }
     if (current === undefined) {
@@ -157,12 +193,20 @@ export function evaluateAnalogies(
       continue;
     }
     const rows = words.map((word) => keyToRow.get(fold(word)));
-    if (rows.some((row) => row === undefined)) {
+    // Only a, b, c may be built from n-grams: the answer must be a candidate row.
+    const built = words.map((word, k) =>
+      k < 3 && rows[k] === undefined ? ngramUnitVector(vectors, word, options.ngrams) : undefined,
+    );
+    if (rows.some((row, k) => row === undefined && built[k] === undefined)) {
       current.skipped++;
       continue;
     }
+    if (built.some((vector) => vector !== undefined)) current.builtFromNgrams++;
     pendingSections.push(current);
-    for (const row of rows) pendingRows.push(row!);
+    for (let k = 0; k < 4; k++) {
+      pendingRows.push(rows[k] ?? -1);
+      pendingBuilt.push(built[k]);
+    }
     if (pendingSections.length === blockSize) flush();
   }
   flush();
@@ -170,12 +214,22 @@ export function evaluateAnalogies(
   let correct = 0;
   let total = 0;
   let skipped = 0;
+  let builtFromNgrams = 0;
   for (const section of Object.values(sections)) {
     correct += section.correct;
     total += section.total;
     skipped += section.skipped;
+    builtFromNgrams += section.builtFromNgrams;
   }
-  return { correct, total, skipped, invalid, accuracy: total > 0 ? correct / total : 0, sections };
+  return {
+    correct,
+    total,
+    skipped,
+    invalid,
+    builtFromNgrams,
+    accuracy: total > 0 ? correct / total : 0,
+    sections,
+  };
 }
 
 /** Scores a questions-words file (UTF-8). */
@@ -203,6 +257,13 @@ export function evaluateWordPairs(
   const model: number[] = [];
   let oov = 0;
   let invalid = 0;
+  let builtFromNgrams = 0;
+  const termVector = (word: string): Float32Array | Float64Array | undefined => {
+    const row = keyToRow.get(fold(word));
+    return row !== undefined
+      ? unit.subarray(row * dim, (row + 1) * dim)
+      : ngramUnitVector(vectors, word, options.ngrams);
+  };
   for (const rawLine of text.split('\n')) {
     if (rawLine.startsWith('#')) continue;
     const parts = rawLine.split(delimiter);
@@ -211,18 +272,26 @@ export function evaluateWordPairs(
       if (rawLine.trim() !== '') invalid++;
       continue;
     }
-    const a = keyToRow.get(fold(parts[0]!));
-    const b = keyToRow.get(fold(parts[1]!));
+    const a = termVector(parts[0]!);
+    const b = termVector(parts[1]!);
     if (a === undefined || b === undefined) {
       oov++;
       continue;
     }
+    if (a instanceof Float64Array || b instanceof Float64Array) builtFromNgrams++;
     let cosine = 0;
-    for (let j = 0; j < dim; j++) cosine += unit[a * dim + j]! * unit[b * dim + j]!;
+    for (let j = 0; j < dim; j++) cosine += a[j]! * b[j]!;
     gold.push(score);
     model.push(cosine);
   }
-  return { spearman: spearman(gold, model), pearson: pearson(gold, model), pairs: gold.length, oov, invalid };
+  return {
+    spearman: spearman(gold, model),
+    pearson: pearson(gold, model),
+    pairs: gold.length,
+    oov,
+    invalid,
+    builtFromNgrams,
+  };
 }
 
 /** Scores a word-pairs file (UTF-8). */

@@ -94,7 +94,27 @@ interface Header {
   bytes: number;
 }
 
+/** Whether the first line looks like binary data (control bytes or invalid UTF-8), not a header line. */
+function looksBinary(bytes: Uint8Array): boolean {
+  const newline = bytes.subarray(0, 64).indexOf(NEWLINE);
+  const head = bytes.subarray(0, newline < 0 ? 64 : newline);
+  if (head.some((b) => b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f)) return true;
+  try {
+    // A multi-byte character may be cut at the end of the sample: decode what is surely whole.
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.max(0, head.length - 3)));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function parseHeader(bytes: Uint8Array, path: string): Header {
+  if (looksBinary(bytes)) {
+    const shown = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new FormatError(
+      `${path}: not a word2vec file: it starts with binary data (bytes ${shown}), not a "<word count> <dimension>" line; verbo reads word2vec .bin/.txt/.vec files and fastText .bin models.`,
+    );
+  }
   const newline = bytes.subarray(0, MAX_HEADER_BYTES).indexOf(NEWLINE);
   const line = new TextDecoder('utf-8', { fatal: false }).decode(
     bytes.subarray(0, newline < 0 ? Math.min(bytes.length, 80) : newline),

@@ -1,5 +1,6 @@
-// The embeddings stage: word2vec training, the KeyedVectors query object, vector file formats, the
-// model directory and evaluation. Exports are named one by one.
+// The embeddings stage: word2vec and subword (fastText) training, the KeyedVectors query object (and
+// SubwordVectors, which also answers for unseen words), vector file formats (word2vec, fastText .bin),
+// the model directory and evaluation. Exports are named one by one.
 export {
   KeyedVectors,
   type Neighbor,
@@ -17,6 +18,28 @@ export {
   type ReadWord2VecOptions,
   type WriteWord2VecOptions,
 } from './formats.js';
+export { SubwordVectors, fastTextWriteData, type SubwordVectorsOptions } from './subword-vectors.js';
+export {
+  characterNgrams,
+  fastTextHash,
+  ngramBuckets,
+  DEFAULT_SUBWORD_SETTINGS,
+  END_OF_SENTENCE,
+  type SubwordSettings,
+} from './subword.js';
+export {
+  readFastTextBin,
+  writeFastTextBin,
+  isFastTextBin,
+  FASTTEXT_MAGIC,
+  FASTTEXT_VERSION,
+  type FastTextArgs,
+  type FastTextLoss,
+  type FastTextModelKind,
+  type FastTextModelData,
+  type FastTextWriteData,
+  type ReadFastTextOptions,
+} from './fasttext-bin.js';
 export {
   saveModel,
   loadModel,

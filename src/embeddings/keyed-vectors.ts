@@ -152,16 +152,56 @@ export class KeyedVectors {
     return suggestSpellings(word, this.words, { limit: max });
   }
 
-  /** A copy of the raw vector of `word`. */
+  /**
+   * A copy of the raw vector of `word`; for a word outside the vocabulary, the vector a subword model
+   * builds from its character n-grams (see `vectorSource`).
+   */
   vector(word: string): Float32Array {
-    const row = this.index(word);
-    return this.vectors.slice(row * this.dim, (row + 1) * this.dim);
+    const row = this.tryIndex(word);
+    if (row >= 0) return this.vectors.slice(row * this.dim, (row + 1) * this.dim);
+    const built = this.vectorOutsideVocabulary(word);
+    if (built === undefined) throw new UnknownWordError(word, this.suggest(word));
+    return built;
   }
 
   /** A copy of the unit-length vector of `word` (zeros for an all-zero vector). */
   unitVector(word: string): Float32Array {
-    const row = this.index(word);
-    return this.unitVectors().slice(row * this.dim, (row + 1) * this.dim);
+    return Float32Array.from(this.queryWord(word).unit);
+  }
+
+  /**
+   * Where the vector of `word` comes from: 'vocabulary' (its own row), 'ngrams' (a subword model builds
+   * it from the word's character n-grams), or undefined (the word has no vector).
+   */
+  vectorSource(word: string): 'vocabulary' | 'ngrams' | undefined {
+    return this.has(word) ? 'vocabulary' : undefined;
+  }
+
+  /**
+   * The vector of a word outside the vocabulary, or undefined when it has none. Always undefined here;
+   * a subword model (SubwordVectors) builds one from the word's character n-grams.
+   */
+  protected vectorOutsideVocabulary(_word: string): Float32Array | undefined {
+    return undefined;
+  }
+
+  /**
+   * A query word as its row (−1 for a vector built outside the vocabulary) and its unit vector in float64;
+   * throws UnknownWordError (with close spellings) when the word has no vector.
+   */
+  private queryWord(word: string): { row: number; unit: Float64Array } {
+    const row = this.tryIndex(word);
+    if (row >= 0) {
+      return {
+        row,
+        unit: Float64Array.from(this.unitVectors().subarray(row * this.dim, (row + 1) * this.dim)),
+      };
+    }
+    const built = this.vectorOutsideVocabulary(word);
+    if (built === undefined) throw new UnknownWordError(word, this.suggest(word));
+    const unit = Float64Array.from(built);
+    normalize(unit);
+    return { row: -1, unit };
   }
 
   /** The count of `word` when counts are known, else undefined. */
@@ -281,11 +321,10 @@ export class KeyedVectors {
 
   /** Cosine similarity of two words. */
   similarity(a: string, b: string): number {
-    const unit = this.unitVectors();
-    const rowA = this.index(a) * this.dim;
-    const rowB = this.index(b) * this.dim;
+    const unitA = this.queryWord(a).unit;
+    const unitB = this.queryWord(b).unit;
     let dot = 0;
-    for (let j = 0; j < this.dim; j++) dot += unit[rowA + j]! * unit[rowB + j]!;
+    for (let j = 0; j < this.dim; j++) dot += unitA[j]! * unitB[j]!;
     return dot;
   }
 
@@ -302,14 +341,13 @@ export class KeyedVectors {
         'mostSimilar: give at least one positive or negative word, e.g. { positive: ["king"] }.',
       );
     }
-    const unit = this.unitVectors();
     const mean = new Float64Array(this.dim);
     const excluded = this.excludedRows(options.exclude);
     const addTerm = (term: QueryTerm, weight: number) => {
       if (typeof term === 'string') {
-        const row = this.index(term);
-        excluded.add(row);
-        for (let j = 0; j < this.dim; j++) mean[j] += weight * unit[row * this.dim + j]!;
+        const { row, unit } = this.queryWord(term);
+        if (row >= 0) excluded.add(row);
+        for (let j = 0; j < this.dim; j++) mean[j] += weight * unit[j]!;
       } else {
         this.checkLength(term, 'mostSimilar');
         for (let j = 0; j < this.dim; j++) mean[j] += weight * term[j]!;
@@ -326,13 +364,10 @@ export class KeyedVectors {
    * than one call per word). Each word is left out of its own results only.
    */
   mostSimilarBatch(words: readonly string[], options: NeighborOptions = {}): Neighbor[][] {
-    const unit = this.unitVectors();
-    const { dim } = this;
     const queries = words.map((word): RowQuery => {
-      const row = this.index(word);
-      const vector = Float64Array.from(unit.subarray(row * dim, (row + 1) * dim));
+      const { row, unit: vector } = this.queryWord(word);
       normalize(vector);
-      return { vector, selfRow: row };
+      return row >= 0 ? { vector, selfRow: row } : { vector };
     });
     return this.search(queries, options, this.excludedRows(options.exclude));
   }
@@ -369,9 +404,9 @@ export class KeyedVectors {
     const excluded = this.excludedRows(options.exclude);
     const termVector = (term: QueryTerm): Float64Array => {
       if (typeof term === 'string') {
-        const row = this.index(term);
-        excluded.add(row);
-        return Float64Array.from(unit.subarray(row * dim, (row + 1) * dim));
+        const query = this.queryWord(term);
+        if (query.row >= 0) excluded.add(query.row);
+        return query.unit;
       }
       this.checkLength(term, 'mostSimilarCosMul');
       const v = Float64Array.from(term as ArrayLike<number>);
@@ -403,16 +438,15 @@ export class KeyedVectors {
   /** The word farthest (lowest cosine) from the normalised mean of the words' unit vectors. */
   doesntMatch(words: readonly string[]): string {
     if (words.length < 2) throw new VerboError(`doesntMatch: give at least two words, got ${words.length}.`);
-    const unit = this.unitVectors();
     const { dim } = this;
-    const rows = words.map((word) => this.index(word));
+    const units = words.map((word) => this.queryWord(word).unit);
     const mean = new Float64Array(dim);
-    for (const row of rows) for (let j = 0; j < dim; j++) mean[j] += unit[row * dim + j]!;
+    for (const unit of units) for (let j = 0; j < dim; j++) mean[j] += unit[j]!;
     normalize(mean);
     let worst = 0;
     let worstScore = Infinity;
-    for (let i = 0; i < rows.length; i++) {
-      const score = dot(unit, rows[i]! * dim, mean, dim);
+    for (let i = 0; i < units.length; i++) {
+      const score = dot(units[i]!, 0, mean, dim);
       // Ties go to the alphabetically first word, as gensim's sorted((distance, word)) does.
       if (score < worstScore || (score === worstScore && words[i]! < words[worst]!)) {
         worst = i;
@@ -546,7 +580,7 @@ export class KeyedVectors {
   }
 }
 
-function dot(matrix: Float32Array, offset: number, vector: Float64Array, dim: number): number {
+function dot(matrix: Float32Array | Float64Array, offset: number, vector: Float64Array, dim: number): number {
   let sum = 0;
   for (let j = 0; j < dim; j++) sum += matrix[offset + j]! * vector[j]!;
   return sum;

@@ -2,17 +2,22 @@
 //   vectors.bin   word2vec binary (loadable by gensim and the C tool)
 //   vocab.txt     "word count" per line, most frequent first (the C tool's -save-vocab format)
 //   history.json  per-epoch records (loss, words/s, ...)
+//   model.bin     subword (fastText) models only: the whole model in fastText's .bin format (word rows,
+//                 n-gram rows, output weights, settings) — what the fastText CLI and gensim load, and
+//                 what `loadModel` reads for them (vectors.bin then holds each word's mean-of-rows vector,
+//                 for word2vec tools, as fastText's .vec beside its .bin)
 //   checkpoint/   the trainer's last state (for --update), when written by `verbo train`
 //   index.hnsw + index.hnsw.json   the HNSW search index (src/search's files), when built
 //   config.json   { format: 'verbo-word2vec', version: 2, ...training options, files: the manifest }
 // The whole folder is written through src/util/model-files: built beside the target, swapped in by
 // renames, config.json listing every file's size and sha256 (checked when the file is read), a lock
 // against a second writer, and never over a model of another kind. Version 1 folders (sizes only)
-// still load. `loadModel` also accepts a bare word2vec .bin/.txt/.vec file.
+// still load. `loadModel` also accepts a bare word2vec .bin/.txt/.vec file or a fastText .bin (told apart
+// by content).
 // `buildModelIndex` adds the HNSW index to a model folder (the other files are hard-linked into the new
 // folder, not copied); `loadModelIndex` attaches it to the vectors, rebuilding it (and saving the new
 // folder) when it is missing, stale (vectors changed, checked by checksum) or fails the manifest.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -26,6 +31,7 @@ import {
   sidecarPath,
 } from '../search/index.js';
 import { DivergedError, FormatError, shown, VerboError } from '../util/errors.js';
+import { withFileErrors } from '../util/files.js';
 import {
   describeKind,
   firstNonFinite,
@@ -38,8 +44,10 @@ import {
   verifyFiles,
   writeModelDir,
 } from '../util/model-files.js';
+import { type FastTextArgs, isFastTextBin, readFastTextBin, writeFastTextBin } from './fasttext-bin.js';
 import { type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { fastTextWriteData, SubwordVectors } from './subword-vectors.js';
 
 export const MODEL_FORMAT = 'verbo-word2vec' as const;
 /** 2: config.json holds the manifest (size and sha256 of every file); version 1 folders still load. */
@@ -50,6 +58,8 @@ export const MODEL_FILES = {
   vocabulary: 'vocab.txt',
   config: 'config.json',
   history: 'history.json',
+  /** Subword models: the fastText .bin of the whole model. */
+  fastText: 'model.bin',
   /** The HNSW graph (hnswlib's file); its sidecar is `index.hnsw.json`. Written by `buildModelIndex`. */
   index: 'index.hnsw',
 } as const;
@@ -62,6 +72,11 @@ export interface SaveModelOptions {
   vocabularyCounts?: ArrayLike<number>;
   /** Per-epoch records (loss, words/s, ...). */
   history?: object[];
+  /**
+   * Subword vectors only: the training settings written into model.bin's header (ws, epoch, neg, loss,
+   * model, t, ...), the output weights (zeros when not given) and the corpus token count.
+   */
+  fastText?: { args?: Partial<FastTextArgs>; output?: Float32Array; ntokens?: number };
 }
 
 export interface ModelConfig {
@@ -92,6 +107,8 @@ export async function writeModelFiles(folder: string, options: SaveModelOptions)
   const { vectors } = options;
   const counts = options.vocabularyCounts ?? vectors.counts;
   await writeWord2Vec(join(folder, MODEL_FILES.vectors), vectors, { format: 'binary' });
+  if (vectors instanceof SubwordVectors)
+    await writeFastTextBin(join(folder, MODEL_FILES.fastText), fastTextWriteData(vectors, options.fastText));
   if (counts !== undefined) {
     const lines: string[] = [];
     for (let i = 0; i < vectors.size; i++) lines.push(`${vectors.words[i]} ${counts[i]}\n`);
@@ -104,6 +121,7 @@ export async function writeModelFiles(folder: string, options: SaveModelOptions)
     version: MODEL_FORMAT_VERSION,
     dim: vectors.dim,
     vocabSize: vectors.size,
+    ...(vectors instanceof SubwordVectors ? { subword: { ...vectors.settings } } : {}),
   };
 }
 
@@ -116,18 +134,19 @@ function checkSavable(options: SaveModelOptions): void {
       `saveModel: ${counts.length} vocabulary counts for ${vectors.size} words; give one count per word.`,
     );
   }
-  const bad = firstNonFinite(vectors.vectors);
+  // A subword model's n-gram rows are saved too (model.bin): all of them must be finite.
+  const bad = firstNonFinite(vectors instanceof SubwordVectors ? vectors.inputMatrix : vectors.vectors);
   if (bad >= 0) {
     const row = Math.floor(bad / vectors.dim);
     throw new DivergedError(
-      `saveModel: the vector of '${shown(vectors.words[row] ?? '?')}' holds ${vectors.vectors[bad]}; a model with non-finite vectors is not saved (did training diverge? lower the learning rate).`,
+      `saveModel: the vector of ${row < vectors.size ? `'${shown(vectors.words[row]!)}'` : `n-gram bucket ${row - vectors.size}`} holds a non-finite value; a model with non-finite vectors is not saved (did training diverge? lower the learning rate).`,
     );
   }
 }
 
 /**
- * Loads a model directory written by `saveModel`, or a word2vec .bin/.txt/.vec file (binary or text
- * told apart by content).
+ * Loads a model directory written by `saveModel`, a word2vec .bin/.txt/.vec file (binary or text told
+ * apart by content) or a fastText .bin (SubwordVectors: every word gets a vector, as in fastText).
  */
 export async function loadModel(path: string): Promise<LoadedModel> {
   if (!settleModelDir(path)) {
@@ -137,10 +156,12 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     );
   }
   if (!statSync(path).isDirectory()) {
+    if (startsWithFastTextMagic(path)) return loadFastTextFile(path);
     const file = await readWord2Vec(path);
     return { vectors: file.vectors, config: bareFileConfig(file.format, file.vectors), history: [] };
   }
   const config = readModelDirConfig(path);
+  if (config.subword !== undefined) return loadSubwordModel(path, config);
   // Read what the manifest lists (older folders: what is there), each checked against it first.
   const present = (name: string): boolean =>
     hasManifest(config) ? Object.hasOwn(config.files as object, name) : existsSync(join(path, name));
@@ -162,6 +183,54 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   if (!Array.isArray(history))
     throw new FormatError(`${historyPath}: expected a JSON array of per-epoch records.`);
   return { vectors: withCounts, config, history };
+}
+
+function startsWithFastTextMagic(path: string): boolean {
+  return withFileErrors('read', path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      const head = new Uint8Array(4);
+      return readSync(fd, head, 0, 4, 0) === 4 && isFastTextBin(head);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** A bare fastText .bin: its vectors, and its header's settings as the config. */
+async function loadFastTextFile(path: string): Promise<LoadedModel> {
+  const model = await readFastTextBin(path);
+  const vectors = SubwordVectors.fromFastText(model);
+  const { dim, minn, maxn, bucket } = model.args;
+  const config: ModelConfig = {
+    format: 'fasttext-bin',
+    version: MODEL_FORMAT_VERSION,
+    dim,
+    vocabSize: vectors.size,
+    subword: { minn, maxn, bucket },
+    fastText: model.args,
+  };
+  return { vectors, config, history: [] };
+}
+
+/** A subword model folder: the vectors come from model.bin, checked against config.json's settings. */
+async function loadSubwordModel(dir: string, config: ModelConfig): Promise<LoadedModel> {
+  verifyFiles(dir, config, [MODEL_FILES.fastText, MODEL_FILES.history]);
+  const model = await readFastTextBin(join(dir, MODEL_FILES.fastText));
+  const expected = config.subword as Record<string, unknown>;
+  for (const key of ['minn', 'maxn', 'bucket'] as const) {
+    if (expected?.[key] !== model.args[key]) {
+      throw new FormatError(
+        `${dir}: ${MODEL_FILES.fastText} has ${key} ${model.args[key]} but config.json says ${JSON.stringify(expected?.[key])}; the model directory is inconsistent.`,
+      );
+    }
+  }
+  const vectors = SubwordVectors.fromFastText(model);
+  const historyPath = join(dir, MODEL_FILES.history);
+  const history = parseJson(await readFile(historyPath, 'utf8'), historyPath);
+  if (!Array.isArray(history))
+    throw new FormatError(`${historyPath}: expected a JSON array of per-epoch records.`);
+  return { vectors, config, history };
 }
 
 /** config.json of a word2vec model folder, checked: kind, version, a manifest from version 2 on. */

@@ -108,11 +108,20 @@ export {
   earlyStopping,
   modelCheckpoint,
   reduceLROnPlateau,
+  learningRateScheduler,
+  backupAndRestore,
+  hasCheckpoint,
   EarlyStopping,
   ModelCheckpoint,
   ReduceLROnPlateau,
+  LearningRateScheduler,
+  BackupAndRestore,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  type BackupAndRestoreOptions,
   type Callback,
   type CallbackModel,
+  type CallbackState,
   type Logs,
   type History,
   type EarlyStoppingOptions,
@@ -142,6 +151,16 @@ export {
   type Verbose,
   type ProgbarOptions,
 } from './logger.js';
+export { runTraining, type StepResult, type TrainingRun, type TrainingLoopOptions } from './training.js';
+export {
+  writeWeightFile,
+  readWeightFile,
+  assignWeights,
+  WEIGHTS_FORMAT,
+  WEIGHTS_FORMAT_VERSION,
+  type WeightEntry,
+  type WeightMap,
+} from './weights-file.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';
 export { loadModel, modelFromJSON } from './serialization.js';
 export {

@@ -9,15 +9,14 @@
 // Training (fit): per batch, forward in training mode, the sum of the per-output losses, backward,
 // one optimizer step over the trainable weights. A NaN or infinite loss (or gradient) stops fit with
 // an error BEFORE the update, so the weights stay those of the last good step.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { add, mul, noGrad, Tensor } from '../tensor/index.js';
-import { FormatError, ShapeError, VerboError } from '../util/errors.js';
+import { ShapeError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
 import type { Callback, History, Logs } from './callbacks.js';
 import { InputLayer } from './layers/core.js';
-import { type CallContext, deriveSeed, Layer, type LayerOptions, type Weight } from './layers/layer.js';
+import { type CallContext, deriveSeed, Layer, type LayerOptions } from './layers/layer.js';
 import { getLoss, type LossFn, type LossName } from './losses.js';
 import { getLogger, ProgbarLogger, resolveVerbose, type Verbose } from './logger.js';
 import { getMetric, type MetricFn, type MetricName } from './metrics.js';
@@ -30,6 +29,8 @@ import {
   shapeMatches,
   type SymbolicTensor,
 } from './symbolic.js';
+import { runTraining } from './training.js';
+import { assignWeights, readWeightFile, writeWeightFile } from './weights-file.js';
 
 export type LossSpec = LossName | LossFn | ((yTrue: Tensor, yPred: Tensor) => Tensor);
 
@@ -522,38 +523,30 @@ export class Model extends Layer {
       const steps = Math.ceil(count / batchSize);
       callbacks.push(new ProgbarLogger({ verbose: verbose as 1 | 2, steps, epochs: initialEpoch + epochs }));
     }
-    for (const cb of callbacks) cb.setModel?.(this);
     const names = this.logNames();
-    const history: History = { epoch: [], history: {} };
-    const params = this.trainableWeights;
     const order = Int32Array.from({ length: count }, (_, i) => i);
-    this.stopTraining = false;
-    for (const cb of callbacks) await cb.onTrainBegin?.({});
-    for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-      if (options.shuffle ?? true) random.shuffle(order);
-      const sums: Record<string, number> = {};
-      let seen = 0;
-      const batches = Math.ceil(count / batchSize);
-      for (let b = 0; b < batches; b++) {
-        const indices = order.subarray(b * batchSize, Math.min(count, (b + 1) * batchSize));
+    const shuffle = options.shuffle ?? true;
+    return runTraining<Int32Array>({
+      who: `model '${this.name}'.fit`,
+      model: this,
+      optimizer: this.optimizer!,
+      params: this.trainableWeights,
+      random,
+      initialEpoch,
+      endEpoch: initialEpoch + epochs,
+      batches: function* () {
+        // A fresh permutation each epoch: the order depends on the random source alone (resumable).
+        for (let i = 0; i < count; i++) order[i] = i;
+        if (shuffle) random.shuffle(order);
+        for (let start = 0; start < count; start += batchSize) {
+          yield order.subarray(start, Math.min(count, start + batchSize));
+        }
+      },
+      step: (indices) => {
         const xb = inputs.map((t) => takeRows(t, indices));
         const yb = targets.map((t) => takeRows(t, indices));
-        for (const cb of callbacks) await cb.onBatchBegin?.(b, { batch: b, size: indices.length });
         const { total, outputs, parts } = this.batchLoss(xb, yb, { training: true, random });
-        const lossValue = total.item();
-        if (!Number.isFinite(lossValue)) {
-          throw new VerboError(
-            `model '${this.name}'.fit: the loss is ${lossValue} at epoch ${epoch + 1}, batch ${b + 1} ` +
-              `(${compiled.map((c, i) => `${c.name}: ${parts[i]}`).join(', ')}); training stopped before updating, ` +
-              'so the weights are those of the last good step. Lower the learning rate, clip gradients (clipNorm) or check the data for NaN',
-          );
-        }
-        if (total.requiresGrad) {
-          total.backward();
-          this.optimizer!.step(params);
-        }
-        const logs: Logs = { batch: b, size: indices.length, loss: lossValue };
+        const logs: Logs = { loss: total.item() };
         noGrad(() => {
           compiled.forEach((c, i) => {
             if (compiled.length > 1) logs[names.loss[i]!] = parts[i]!;
@@ -562,28 +555,12 @@ export class Model extends Layer {
             });
           });
         });
-        for (const [key, value] of Object.entries(logs)) {
-          if (key === 'batch' || key === 'size') continue;
-          sums[key] = (sums[key] ?? 0) + value * indices.length;
-        }
-        seen += indices.length;
-        for (const cb of callbacks) await cb.onBatchEnd?.(b, logs);
-      }
-      const epochLogs: Logs = {};
-      for (const [key, value] of Object.entries(sums)) epochLogs[key] = value / seen;
-      if (validation !== null) {
-        const v = this.evaluateLogs(validation[0], validation[1], batchSize);
-        for (const [key, value] of Object.entries(v)) epochLogs[`val_${key}`] = value;
-      }
-      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, epochLogs);
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(epochLogs)) (history.history[key] ??= []).push(value);
-      // Let timers and I/O run between epochs (progress output, signals).
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.stopTraining) break;
-    }
-    for (const cb of callbacks) await cb.onTrainEnd?.({});
-    return history;
+        return { loss: total, logs, size: indices.length };
+      },
+      validate:
+        validation === null ? undefined : () => this.evaluateLogs(validation[0], validation[1], batchSize),
+      callbacks,
+    });
   }
 
   /**
@@ -825,69 +802,32 @@ export class Model extends Layer {
     };
   }
 
-  /** Writes weights.bin (little-endian float32, weights back to back) and weights.json (the manifest). */
-  saveWeights(dir: string): void {
+  /** The weights by name (save, load, checkpoints). */
+  namedWeights(): { name: string; value: Tensor }[] {
     this.ensureGraph();
-    const manifest: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    let total = 0;
-    for (const w of this.weights) {
-      manifest.push({ name: w.name, shape: [...w.value.shape], offset: total, length: w.value.size });
-      total += w.value.size;
-    }
-    const data = new Float32Array(total);
-    this.weights.forEach((w, i) => {
-      data.set(w.value.toFloat32Array(), manifest[i]!.offset);
-    });
-    const bytes = new Uint8Array(data.buffer);
-    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
-      throw new VerboError('saveWeights: big-endian hosts are not supported');
-    writeFileAtomic(join(dir, 'weights.bin'), bytes);
-    writeFileAtomic(
-      join(dir, 'weights.json'),
-      `${JSON.stringify({ format: 'verbo-weights', version: 1, dtype: 'float32', byteOrder: 'little', weights: manifest }, null, 1)}\n`,
+    return this.weights.map((w) => ({ name: w.name, value: w.value }));
+  }
+
+  /** Writes weights.bin + weights.json (the one weight format, weights-file.ts). */
+  saveWeights(dir: string): void {
+    writeWeightFile(
+      dir,
+      this.namedWeights().map((w) => ({
+        name: w.name,
+        shape: w.value.shape,
+        values: w.value.toFloat32Array(),
+      })),
     );
   }
 
   /** Reads weights saved by saveWeights into this model (matched by name; shapes must agree). */
   loadWeights(dir: string): void {
-    this.ensureGraph();
-    let manifest: {
-      format?: string;
-      weights: { name: string; shape: number[]; offset: number; length: number }[];
-    };
-    let bytes: Buffer;
-    try {
-      manifest = JSON.parse(readFileSync(join(dir, 'weights.json'), 'utf8'));
-      bytes = readFileSync(join(dir, 'weights.bin'));
-    } catch (error) {
-      throw new VerboError(
-        `loadWeights: cannot read ${join(dir, 'weights.json')} / weights.bin: ${(error as Error).message}`,
-      );
-    }
-    if (manifest.format !== 'verbo-weights' || !Array.isArray(manifest.weights)) {
-      throw new FormatError(`loadWeights: ${join(dir, 'weights.json')} is not a verbo weights manifest`);
-    }
-    const floats = new Float32Array(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    const file = readWeightFile(dir);
+    assignWeights(
+      file,
+      this.namedWeights().map((w) => ({ name: w.name, data: w.value.data, shape: w.value.shape })),
+      join(dir, 'weights.json'),
     );
-    const byName = new Map(manifest.weights.map((entry) => [entry.name, entry]));
-    for (const w of this.weights as Weight[]) {
-      const entry = byName.get(w.name);
-      if (!entry) {
-        throw new FormatError(
-          `loadWeights: ${join(dir, 'weights.json')} has no weight '${w.name}' (it has ${[...byName.keys()].join(', ')})`,
-        );
-      }
-      if (entry.length !== w.value.size || entry.shape.join(',') !== w.value.shape.join(',')) {
-        throw new ShapeError(
-          `loadWeights: weight '${w.name}' has shape ${formatSymbolicShape(w.value.shape)} in the model but ${formatSymbolicShape(entry.shape)} in the file`,
-        );
-      }
-      if (entry.offset + entry.length > floats.length) {
-        throw new FormatError(`loadWeights: ${join(dir, 'weights.bin')} is truncated (weight '${w.name}')`);
-      }
-      w.value.data.set(floats.subarray(entry.offset, entry.offset + entry.length));
-    }
     this.keepWeights();
   }
 

@@ -144,6 +144,40 @@ export abstract class Optimizer {
     });
   }
 
+  /**
+   * The state arrays kept per parameter (momentum, Adam's moments; Keras `optimizer.variables`), in the
+   * order of `params`: an empty list for a parameter not updated yet. Copies.
+   */
+  getSlots(params: readonly Tensor[]): Float32Array[][] {
+    return params.map((p) => (this.state.get(p) ?? []).map((slot) => slot.slice()));
+  }
+
+  /** Puts back state arrays read by getSlots (same parameters, same order) — resuming a checkpoint. */
+  setSlots(params: readonly Tensor[], slots: readonly (readonly Float32Array[])[]): void {
+    if (slots.length !== params.length) {
+      throw new VerboError(
+        `${this.className}.setSlots: ${slots.length} slot lists for ${params.length} parameters`,
+      );
+    }
+    params.forEach((p, i) => {
+      const given = slots[i]!;
+      if (given.length === 0) {
+        this.state.delete(p);
+        return;
+      }
+      const expected = this.createSlots(p.size).length;
+      if (given.length !== expected || given.some((slot) => slot.length !== p.size)) {
+        throw new VerboError(
+          `${this.className}.setSlots: parameter ${i} needs ${expected} arrays of ${p.size} values, got ${given.length} of ${given.map((s) => s.length).join(', ')}`,
+        );
+      }
+      this.state.set(
+        p,
+        given.map((slot) => Float32Array.from(slot)),
+      );
+    });
+  }
+
   /** Clears every parameter's gradient without updating. */
   zeroGrad(params: readonly Tensor[]): void {
     for (const p of params) p.grad = null;

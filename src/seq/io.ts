@@ -1,30 +1,46 @@
 // The language-model directory:
-//   config.json   { format: 'verbo-lm', version, config (architecture + tokenization), parameters
-//                   (name, shape), weightsBytes, training (a summary) }
+//   config.json   { format: 'verbo-lm', version 2, config (architecture + tokenization), vocabularySize,
+//                   embeddingFrozen, training (a summary) }
 //   vocab.json    the vocabulary (src/vocab's versioned JSON)
-//   weights.bin   every parameter as little-endian float32, in the order of config.parameters
-// Each file is written atomically (temporary name + rename), config.json last as the marker of a
-// complete model; it records the byte size of weights.bin and the vocabulary size, so a directory left
-// half-replaced by a crash is refused at load instead of silently mixed.
+//   weights.json + weights.bin   the parameters by name, in nn's one weight format (nn/weights-file.ts)
+// The folder is written through util/model-files: built beside the target and swapped in by renames,
+// config.json carrying the manifest (size and sha256 of every file), checked at load with every weight
+// against the architecture, so a half-written, edited or mixed folder is refused; weights that are not
+// finite are never saved. Other files in the folder (a run's checkpoint/, history.json) are kept.
+// Version 1 directories (weights.bin alone, its layout listed in config.json) are still read.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { assignWeights, readWeightFile, type WeightMap, writeWeightFile } from '../nn/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import {
+  firstNonFinite,
+  linkModelFiles,
+  type ModelConfigFile,
+  settleModelDir,
+  verifyFiles,
+  writeModelDirSync,
+} from '../util/model-files.js';
 import { loadVocabularyJson, saveVocabularyJson } from '../vocab/index.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
 
 export const LM_FORMAT = 'verbo-lm';
-export const LM_FORMAT_VERSION = 1;
-export const LM_FILES = { config: 'config.json', vocabulary: 'vocab.json', weights: 'weights.bin' } as const;
+export const LM_FORMAT_VERSION = 2;
+export const LM_FILES = {
+  config: 'config.json',
+  vocabulary: 'vocab.json',
+  weights: 'weights.bin',
+  weightsManifest: 'weights.json',
+} as const;
 
-interface LmConfigFile {
+interface LmConfigFile extends ModelConfigFile {
   format: typeof LM_FORMAT;
   version: number;
   config: LanguageModelConfig;
   vocabularySize: number;
   embeddingFrozen: boolean;
-  parameters: { name: string; shape: number[] }[];
-  weightsBytes: number;
+  /** Version 1 only: the parameters' order and shapes in weights.bin, and its size. */
+  parameters?: { name: string; shape: number[] }[];
+  weightsBytes?: number;
   training?: Record<string, unknown>;
 }
 
@@ -34,36 +50,42 @@ export function saveLanguageModel(
   dir: string,
   extra: { training?: Record<string, unknown> } = {},
 ): void {
-  const parameters = model.parameters();
-  const total = parameters.reduce((n, p) => n + p.tensor.size, 0);
-  const weights = new Float32Array(total);
-  let offset = 0;
-  for (const p of parameters) {
-    weights.set(p.tensor.toFloat32Array(), offset);
-    offset += p.tensor.size;
+  const weights = model
+    .parameters()
+    .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() }));
+  for (const w of weights) {
+    const bad = firstNonFinite(w.values);
+    if (bad >= 0) {
+      throw new VerboError(
+        `the language model's weight '${w.name}' holds ${w.values[bad]} at index ${bad}; a diverged model is not saved (${dir} is left as it was). Lower the learning rate or clip gradients.`,
+        'DIVERGED',
+      );
+    }
   }
-  const bytes = new Uint8Array(weights.buffer);
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
-    throw new VerboError('saving a language model needs a little-endian machine.', 'UNSUPPORTED');
-  }
-  const config: LmConfigFile = {
-    format: LM_FORMAT,
-    version: LM_FORMAT_VERSION,
-    config: model.config,
-    vocabularySize: model.vocab.size,
-    embeddingFrozen: model.embeddingFrozen,
-    parameters: parameters.map((p) => ({ name: p.name, shape: [...p.tensor.shape] })),
-    weightsBytes: bytes.byteLength,
-    ...(extra.training !== undefined ? { training: extra.training } : {}),
-  };
-  saveVocabularyJson(model.vocab, join(dir, LM_FILES.vocabulary));
-  writeFileAtomic(join(dir, LM_FILES.weights), bytes);
-  writeFileAtomic(join(dir, LM_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  const own = new Set<string>([
+    LM_FILES.config,
+    LM_FILES.vocabulary,
+    LM_FILES.weights,
+    LM_FILES.weightsManifest,
+  ]);
+  writeModelDirSync(dir, { format: LM_FORMAT }, (staging) => {
+    if (existsSync(join(dir, LM_FILES.config))) linkModelFiles(dir, staging, (name) => own.has(name));
+    saveVocabularyJson(model.vocab, join(staging, LM_FILES.vocabulary));
+    writeWeightFile(staging, weights);
+    return {
+      format: LM_FORMAT,
+      version: LM_FORMAT_VERSION,
+      config: model.config,
+      vocabularySize: model.vocab.size,
+      embeddingFrozen: model.embeddingFrozen,
+      ...(extra.training !== undefined ? { training: extra.training } : {}),
+    };
+  });
 }
 
 /** Reads a model directory written by saveLanguageModel (checks format, version, sizes). */
 export function loadLanguageModel(dir: string): LanguageModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!settleModelDir(dir) || !statSync(dir).isDirectory()) {
     throw new VerboError(
       `'${dir}' is not a language-model directory (it does not exist or is a file); train one with: verbo lm train <text> --out ${dir}`,
       'ENOENT',
@@ -95,6 +117,13 @@ export function loadLanguageModel(dir: string): LanguageModel {
       `${configPath}: language-model format version ${file.version} is newer than this verbo reads (${LM_FORMAT_VERSION}); upgrade verbo.`,
     );
   }
+  verifyFiles(
+    dir,
+    file,
+    file.version === 1
+      ? [LM_FILES.vocabulary, LM_FILES.weights]
+      : [LM_FILES.vocabulary, LM_FILES.weightsManifest, LM_FILES.weights],
+  );
   const vocab = loadVocabularyJson(join(dir, LM_FILES.vocabulary));
   if (vocab.size !== file.vocabularySize) {
     throw new FormatError(
@@ -102,6 +131,18 @@ export function loadLanguageModel(dir: string): LanguageModel {
     );
   }
   const model = new LanguageModel(vocab, file.config);
+  const weights = file.version === 1 ? readVersion1Weights(dir, file) : readWeightFile(dir);
+  assignWeights(
+    weights,
+    model.parameters().map((p) => ({ name: p.name, data: p.tensor.data, shape: p.tensor.shape })),
+    join(dir, file.version === 1 ? LM_FILES.weights : LM_FILES.weightsManifest),
+  );
+  if (file.embeddingFrozen) model.freezeEmbedding(true);
+  return model;
+}
+
+/** A version 1 directory's weights.bin: the parameters back to back in the order config.json lists. */
+function readVersion1Weights(dir: string, file: LmConfigFile): WeightMap {
   const weightsPath = join(dir, LM_FILES.weights);
   if (!existsSync(weightsPath)) throw new FormatError(`${dir}: ${LM_FILES.weights} is missing.`);
   const bytes = readFileSync(weightsPath);
@@ -110,22 +151,16 @@ export function loadLanguageModel(dir: string): LanguageModel {
       `${weightsPath}: ${bytes.byteLength} bytes but config.json says ${file.weightsBytes}; the file is truncated or from another save.`,
     );
   }
-  const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const parameters = model.parameters();
-  const listed = file.parameters ?? [];
-  const expected = parameters.map((p) => `${p.name} [${p.tensor.shape.join(', ')}]`).join(', ');
-  const found = listed.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ');
-  if (expected !== found) {
-    throw new FormatError(`${configPath}: parameters ${found} do not match the architecture (${expected}).`);
-  }
+  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const out: WeightMap = new Map();
   let offset = 0;
-  for (const p of parameters) {
-    if (offset + p.tensor.size > weights.length) {
+  for (const p of file.parameters ?? []) {
+    const size = p.shape.reduce((n, d) => n * d, 1);
+    if (offset + size > floats.length) {
       throw new FormatError(`${weightsPath}: too short for the parameters listed in config.json.`);
     }
-    p.tensor.data.set(weights.subarray(offset, offset + p.tensor.size));
-    offset += p.tensor.size;
+    out.set(p.name, { shape: p.shape, values: floats.subarray(offset, offset + size) });
+    offset += size;
   }
-  if (file.embeddingFrozen) model.freezeEmbedding(true);
-  return model;
+  return out;
 }

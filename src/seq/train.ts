@@ -1,26 +1,45 @@
-// Training a language model with truncated backpropagation through time (Zaremba et al. 2014).
+// Training a language model with truncated backpropagation through time (Zaremba et al. 2014), on nn's
+// one training loop (nn/training.ts) with callbacks.
 //
 // The training ids are cut into `batch` parallel streams (data.ts) and walked in windows of `bptt`
-// steps. The hidden state of each stream is carried from one window to the next but DETACHED, so
-// gradients flow back at most `bptt` steps. The differentiated loss is the cross-entropy SUMMED over
-// the window's steps and AVERAGED over the batch — Zaremba's scale, for which SGD with lr 1 and
-// gradient clipping at global norm 5 is tuned (a per-token mean would need lr ≈ 35). Reported
-// losses and perplexities are per token: perplexity = exp(mean cross-entropy in nats).
+// steps, in order. The hidden state of each stream is carried from one window to the next but
+// DETACHED (TbpttState), so gradients flow back at most `bptt` steps. The differentiated loss is the
+// cross-entropy SUMMED over the window's steps and AVERAGED over the batch — Zaremba's scale, for which
+// SGD with lr 1 and gradient clipping at global norm 5 is tuned (a per-token mean would need lr ≈ 35).
+// Reported losses and perplexities are per token: perplexity = exp(mean cross-entropy in nats).
 //
-// Learning rate (SGD, Zaremba): lr₀ for the first `decayAfter` epochs, then multiplied by `lrDecay`
-// each epoch (small config: lr 1, ×0.5 after epoch 4). Validation perplexity after every epoch; the
-// best weights are kept (and saved to `outDir`), training stops early after `patience` epochs without
-// improvement. With `outDir`, a checkpoint of the last epoch (weights, optimizer, sampler state) is
-// written to outDir/checkpoint so `resume` continues where an interrupted run stopped.
-import { existsSync, readFileSync } from 'node:fs';
+// The run, step by step (trainLanguageModel): resolve the options → cut the stream into windows → make
+// the optimizer → assemble the callbacks → run nn's loop → read the result off its History. Callbacks:
+//   TbpttState             the carried state (zero at each epoch's start)
+//   learningRateScheduler  Zaremba's schedule: lr₀ for `decayAfter` epochs, then × `lrDecay` per epoch
+//   Perplexity             perplexity and val_perplexity beside the losses
+//   EpochRecorder          per-epoch tokens and seconds, and the summary saved with the model
+//   modelCheckpoint        the best model (by validation perplexity; every epoch without one) in `outDir`
+//   backupAndRestore       the last epoch's checkpoint in outDir/checkpoint, which `resume` continues from
+//   earlyStopping          stop after `patience` epochs without a better validation perplexity; keep the
+//                          best weights
+//   ProgressReporter       TrainProgress events for the CLI and the demo
 import { join } from 'node:path';
-import { Adam, type Optimizer, SGD } from '../nn/index.js';
+import {
+  Adam,
+  backupAndRestore,
+  type Callback,
+  type CallbackModel,
+  EarlyStopping,
+  type History,
+  type Logs,
+  learningRateScheduler,
+  modelCheckpoint,
+  type Optimizer,
+  runTraining,
+  SGD,
+  type TrainingRun,
+} from '../nn/index.js';
 import { mul, noGrad, type Tensor } from '../tensor/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { VerboError } from '../util/errors.js';
 import { Random } from '../util/random.js';
-import { batchify, getWindow, windowCount } from './data.js';
-import { loadLanguageModel, saveLanguageModel } from './io.js';
+import { type BatchedStream, batchify, getWindow, windowCount } from './data.js';
+import { saveLanguageModel } from './io.js';
 import type { LanguageModel } from './model.js';
 
 export type LmOptimizerName = 'sgd' | 'adam';
@@ -155,27 +174,6 @@ export function evaluatePerplexity(
   });
 }
 
-const CHECKPOINT_FORMAT = 'verbo-lm-checkpoint';
-const CHECKPOINT_VERSION = 1;
-
-interface CheckpointState {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  /** Epochs completed. */
-  epoch: number;
-  history: EpochRecord[];
-  bestValid: number | null;
-  bestEpoch: number | null;
-  epochsWithoutImprovement: number;
-  randomState: number[];
-  optimizer: { name: LmOptimizerName; iterations: number; slots: number };
-}
-
-/** The optimizer's per-parameter state arrays (Adam moments), read through its protected map. */
-function optimizerSlots(optimizer: Optimizer): Map<Tensor, Float32Array[]> {
-  return (optimizer as unknown as { state: Map<Tensor, Float32Array[]> }).state;
-}
-
 function checkOption(name: string, value: number, min: number, integer: boolean): void {
   if (!(value >= min) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new VerboError(
@@ -185,325 +183,381 @@ function checkOption(name: string, value: number, min: number, integer: boolean)
   }
 }
 
+/** The options with their defaults, checked. */
+interface Settings {
+  bptt: number;
+  batch: number;
+  epochs: number;
+  optimizer: LmOptimizerName;
+  learningRate: number;
+  lrDecay: number;
+  decayAfter: number;
+  clip: number;
+  patience: number;
+  maxTokens: number;
+  seed: number;
+}
+
+function resolveTrainOptions(options: TrainOptions): Settings {
+  const optimizer = options.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adam') {
+    throw new VerboError(`unknown optimizer '${optimizer as string}'; expected sgd or adam.`, 'BAD_ARGUMENT');
+  }
+  const sgd = optimizer === 'sgd';
+  const settings: Settings = {
+    bptt: options.bptt ?? 35,
+    batch: options.batch ?? 20,
+    epochs: options.epochs ?? 1,
+    optimizer,
+    learningRate: options.learningRate ?? (sgd ? 1 : 0.001),
+    lrDecay: options.lrDecay ?? (sgd ? 0.5 : 1),
+    decayAfter: options.decayAfter ?? 4,
+    clip: options.clip ?? 5,
+    patience: options.patience ?? 3,
+    maxTokens: options.maxTokens ?? Number.POSITIVE_INFINITY,
+    seed: options.seed ?? 1,
+  };
+  checkOption('bptt', settings.bptt, 1, true);
+  checkOption('batch', settings.batch, 1, true);
+  checkOption('epochs', settings.epochs, 1, true);
+  checkOption('learningRate', settings.learningRate, Number.MIN_VALUE, false);
+  checkOption('lrDecay', settings.lrDecay, Number.MIN_VALUE, false);
+  checkOption('decayAfter', settings.decayAfter, 0, true);
+  checkOption('clip', settings.clip, 0, false);
+  checkOption('patience', settings.patience, 1, true);
+  if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
+  if (options.resume && options.outDir === undefined) {
+    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
+  }
+  return settings;
+}
+
+/** The training ids as `batch` streams, with the number of full windows (at least one). */
+function cutIntoWindows(trainIds: Int32Array, settings: Settings): { data: BatchedStream; windows: number } {
+  const data = batchify(trainIds, settings.batch);
+  const windows = windowCount(data, settings.bptt);
+  if (windows === 0) {
+    throw new VerboError(
+      `the training text is too short for windows of ${settings.bptt} steps in ${settings.batch} streams ` +
+        `(${trainIds.length} tokens); give more text or lower --bptt / --batch.`,
+      'EMPTY',
+    );
+  }
+  return { data, windows };
+}
+
+function createOptimizer(settings: Settings): Optimizer {
+  const clipNorm = settings.clip > 0 ? settings.clip : undefined;
+  const { learningRate } = settings;
+  return settings.optimizer === 'sgd'
+    ? new SGD({ learningRate, clipNorm })
+    : new Adam({ learningRate, clipNorm });
+}
+
+/** The language model as nn's training loop and callbacks see it. */
+class LanguageModelTarget implements CallbackModel {
+  stopTraining = false;
+  /** The latest epoch's record: the `training` summary saved in config.json. */
+  summary: EpochRecord | undefined;
+  constructor(
+    readonly model: LanguageModel,
+    readonly optimizer: Optimizer,
+  ) {}
+  getWeightValues(): Float32Array[] {
+    return this.model.parameters().map((p) => p.tensor.toFloat32Array());
+  }
+  setWeightValues(values: readonly Float32Array[]): void {
+    this.model.parameters().forEach((p, i) => {
+      p.tensor.data.set(values[i]!);
+    });
+  }
+  save(dir: string): void {
+    saveLanguageModel(this.model, dir, this.summary === undefined ? {} : { training: { ...this.summary } });
+  }
+  namedWeights(): { name: string; value: Tensor }[] {
+    return this.model.parameters().map((p) => ({ name: p.name, value: p.tensor }));
+  }
+}
+
+/** Token counts shared by the step and the callbacks. */
+interface Counters {
+  /** Training tokens processed in this run. */
+  tokens: number;
+  /** This epoch's tokens and summed loss (nats), and its windows done. */
+  epochTokens: number;
+  epochLoss: number;
+  windowsDone: number;
+}
+
+/** Truncated BPTT's carried state: zero at each epoch's start, then each window's final state, detached. */
+export class TbpttState implements Callback {
+  state: Tensor[][];
+  constructor(
+    private readonly model: LanguageModel,
+    private readonly batch: number,
+  ) {
+    this.state = model.initialState(batch);
+  }
+  onEpochBegin(): void {
+    this.state = this.model.initialState(this.batch);
+  }
+  /** Keeps `next` for the next window, cut from the graph so gradients stop at the window's start. */
+  carry(next: Tensor[][]): void {
+    this.state = next.map((layer) => layer.map((t) => t.detach()));
+  }
+}
+
+/** Adds perplexity = exp(loss) (and val_perplexity) to the logs. */
+export class Perplexity implements Callback {
+  onBatchEnd(_batch: number, logs: Logs): void {
+    if (logs.loss !== undefined) logs.perplexity = Math.exp(logs.loss);
+  }
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    if (logs.loss !== undefined) logs.perplexity = Math.exp(logs.loss);
+    if (logs.val_loss !== undefined) logs.val_perplexity = Math.exp(logs.val_loss);
+  }
+}
+
+/** Adds the epoch's tokens and seconds to its logs and keeps its record as the model's summary. */
+class EpochRecorder implements Callback {
+  private start = 0;
+  constructor(
+    private readonly target: LanguageModelTarget,
+    private readonly counters: Counters,
+  ) {}
+  onEpochBegin(): void {
+    this.start = performance.now();
+    this.counters.epochTokens = 0;
+    this.counters.epochLoss = 0;
+    this.counters.windowsDone = 0;
+  }
+  onEpochEnd(epoch: number, logs: Logs): void {
+    logs.tokens = this.counters.epochTokens;
+    logs.seconds = (performance.now() - this.start) / 1000;
+    this.target.summary = epochRecord(epoch, logs);
+  }
+}
+
+function epochRecord(epoch: number, logs: Logs): EpochRecord {
+  return {
+    epoch: epoch + 1,
+    learningRate: logs.lr!,
+    trainLoss: logs.loss!,
+    trainPerplexity: Math.exp(logs.loss!),
+    ...(logs.val_perplexity !== undefined ? { validPerplexity: logs.val_perplexity } : {}),
+    seconds: logs.seconds!,
+    tokens: logs.tokens!,
+  };
+}
+
+/** TrainProgress events: during an epoch at most every `every` ms, and at each epoch's end. */
+class ProgressReporter implements Callback {
+  private start = 0;
+  private lastEmit = 0;
+  private firstEpoch: number | undefined;
+  private current = 0;
+  private best = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly onProgress: (event: TrainProgress) => void,
+    private readonly every: number,
+    private readonly settings: Settings,
+    private readonly windows: number,
+    private readonly counters: Counters,
+    private readonly optimizer: Optimizer,
+  ) {}
+  onTrainBegin(): void {
+    this.start = performance.now();
+  }
+  /** A resumed run's best so far comes with its history, so 'improved' stays true to the whole run. */
+  setRun(run: TrainingRun): void {
+    this.run = run;
+  }
+  private run: TrainingRun | undefined;
+  onEpochBegin(epoch: number): void {
+    if (this.firstEpoch === undefined) {
+      this.firstEpoch = epoch;
+      for (const value of this.run?.history.history.val_perplexity ?? [])
+        this.best = Math.min(this.best, value);
+    }
+    this.current = epoch;
+  }
+  private event(phase: 'train' | 'epoch', epoch: number, loss: number): TrainProgress {
+    const seconds = (performance.now() - this.start) / 1000;
+    const totalWindows = Math.max(1, (this.settings.epochs - this.firstEpoch!) * this.windows);
+    const done = (epoch - this.firstEpoch!) * this.windows + this.counters.windowsDone;
+    const fraction = Math.min(
+      1,
+      Math.max(done / totalWindows, this.counters.tokens / this.settings.maxTokens),
+    );
+    return {
+      phase,
+      epoch: epoch + 1,
+      epochs: this.settings.epochs,
+      batch: this.counters.windowsDone,
+      batches: this.windows,
+      tokens: this.counters.tokens,
+      tokensPerSecond: this.counters.tokens / seconds,
+      loss,
+      perplexity: Math.exp(loss),
+      learningRate: this.optimizer.learningRate as number,
+      fraction,
+      etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
+    };
+  }
+  /** A 'train' event when `every` ms have passed, then a turn of the event loop (the CLI redraws). */
+  onBatchEnd(): Promise<void> | undefined {
+    const now = performance.now();
+    if (now - this.lastEmit < this.every) return undefined;
+    this.lastEmit = now;
+    this.onProgress(this.event('train', this.current, this.counters.epochLoss / this.counters.epochTokens));
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const valid = logs.val_perplexity;
+    const improved = valid === undefined || valid < this.best;
+    if (valid !== undefined && improved) this.best = valid;
+    this.onProgress({ ...this.event('epoch', epoch, logs.loss!), validPerplexity: valid, improved });
+  }
+}
+
 /** Trains `model` in place on `trainIds`; see the file header. */
 export async function trainLanguageModel(
   model: LanguageModel,
   trainIds: Int32Array,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const bptt = options.bptt ?? 35;
-  const batch = options.batch ?? 20;
-  const epochs = options.epochs ?? 1;
-  const optimizerName = options.optimizer ?? 'sgd';
-  if (optimizerName !== 'sgd' && optimizerName !== 'adam') {
-    throw new VerboError(
-      `unknown optimizer '${optimizerName as string}'; expected sgd or adam.`,
-      'BAD_ARGUMENT',
-    );
-  }
-  const sgd = optimizerName === 'sgd';
-  const learningRate = options.learningRate ?? (sgd ? 1 : 0.001);
-  const lrDecay = options.lrDecay ?? (sgd ? 0.5 : 1);
-  const decayAfter = options.decayAfter ?? 4;
-  const clip = options.clip ?? 5;
-  const patience = options.patience ?? 3;
-  const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
-  checkOption('bptt', bptt, 1, true);
-  checkOption('batch', batch, 1, true);
-  checkOption('epochs', epochs, 1, true);
-  checkOption('learningRate', learningRate, Number.MIN_VALUE, false);
-  checkOption('lrDecay', lrDecay, Number.MIN_VALUE, false);
-  checkOption('decayAfter', decayAfter, 0, true);
-  checkOption('clip', clip, 0, false);
-  checkOption('patience', patience, 1, true);
-  if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
-  if (options.resume && options.outDir === undefined) {
-    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
-  }
-
-  const data = batchify(trainIds, batch);
-  const batches = windowCount(data, bptt);
-  if (batches === 0) {
-    throw new VerboError(
-      `the training text is too short for windows of ${bptt} steps in ${batch} streams ` +
-        `(${trainIds.length} tokens); give more text or lower --bptt / --batch.`,
-      'EMPTY',
-    );
-  }
-  const clipNorm = clip > 0 ? clip : undefined;
-  const optimizer: Optimizer = sgd
-    ? new SGD({ learningRate, clipNorm })
-    : new Adam({ learningRate, clipNorm });
-  const random = new Random(options.seed ?? 1);
-  const params = model.trainableParameters();
-  const onProgress = options.onProgress;
-  const progressEvery = options.progressEvery ?? 250;
-
-  let history: EpochRecord[] = [];
-  let bestValid: number | undefined;
-  let bestEpoch: number | undefined;
-  let bestWeights: Float32Array[] | undefined;
-  let epochsWithoutImprovement = 0;
-  let startEpoch = 1;
-
-  const checkpointDir = options.outDir === undefined ? undefined : join(options.outDir, 'checkpoint');
-  if (options.resume && checkpointDir !== undefined) {
-    const resumed = readCheckpoint(model, checkpointDir);
-    const state = resumed.state;
-    if (state.optimizer.name !== optimizerName) {
-      throw new VerboError(
-        `the checkpoint in ${checkpointDir} was trained with ${state.optimizer.name}, not ${optimizerName}; resume with the same optimizer.`,
-        'BAD_ARGUMENT',
-      );
-    }
-    history = state.history;
-    startEpoch = state.epoch + 1;
-    bestValid = state.bestValid ?? undefined;
-    bestEpoch = state.bestEpoch ?? undefined;
-    epochsWithoutImprovement = state.epochsWithoutImprovement;
-    random.setState(state.randomState);
-    optimizer.iterations = state.optimizer.iterations;
-    if (resumed.slots.length > 0) {
-      const slots = optimizerSlots(optimizer);
-      const perParam = resumed.slots.length / params.length;
-      params.forEach((p, i) => {
-        slots.set(p, resumed.slots.slice(i * perParam, (i + 1) * perParam));
-      });
-    }
-    if (
-      bestValid !== undefined &&
-      options.outDir !== undefined &&
-      existsSync(join(options.outDir, 'config.json'))
-    ) {
-      bestWeights = loadLanguageModel(options.outDir)
-        .parameters()
-        .map((p) => p.tensor.toFloat32Array());
-    }
-  }
-
-  const totalBatches = Math.max(0, epochs - startEpoch + 1) * batches;
+  const settings = resolveTrainOptions(options);
+  const { data, windows } = cutIntoWindows(trainIds, settings);
+  const optimizer = createOptimizer(settings);
+  const target = new LanguageModelTarget(model, optimizer);
+  const random = new Random(settings.seed);
+  const counters: Counters = { tokens: 0, epochTokens: 0, epochLoss: 0, windowsDone: 0 };
+  const carried = new TbpttState(model, settings.batch);
+  const stopper =
+    options.validIds === undefined
+      ? undefined
+      : new EarlyStopping({
+          monitor: 'val_perplexity',
+          patience: settings.patience,
+          restoreBestWeights: true,
+        });
+  const callbacks = lmCallbacks({ options, settings, target, counters, carried, stopper, windows });
   const start = performance.now();
-  let tokens = 0;
-  let batchesDone = 0;
-  let stoppedEarly = false;
-  let lastLoss = Number.NaN;
-  let lastEmit = 0;
-
-  const fractionDone = (): number =>
-    Math.min(1, Math.max(batchesDone / Math.max(1, totalBatches), tokens / maxTokens));
-
-  for (let epoch = startEpoch; epoch <= epochs && tokens < maxTokens; epoch++) {
-    const epochLearningRate = learningRate * lrDecay ** Math.max(0, epoch - decayAfter);
-    optimizer.learningRate = epochLearningRate;
-    const epochStart = performance.now();
-    let state = model.initialState(batch);
-    let lossSum = 0;
-    let epochTokens = 0;
-    let w = 0;
-    for (; w < batches && tokens < maxTokens; w++) {
-      const window = getWindow(data, w, bptt);
-      const { hidden, state: next } = model.forward(window.inputs, window.steps, batch, state, {
+  const history = await runTraining<number>({
+    who: 'language model training',
+    model: target,
+    optimizer,
+    params: model.trainableParameters(),
+    random,
+    initialEpoch: 0,
+    endEpoch: settings.epochs,
+    batches: function* () {
+      for (let w = 0; w < windows && counters.tokens < settings.maxTokens; w++) yield w;
+      if (counters.tokens >= settings.maxTokens) target.stopTraining = true;
+    },
+    step: (w) => {
+      const window = getWindow(data, w, settings.bptt);
+      const { hidden, state } = model.forward(window.inputs, window.steps, settings.batch, carried.state, {
         training: true,
         random,
       });
       const loss = model.loss(hidden, window.targets, { reduction: 'sum' });
       const summed = loss.item();
-      if (!Number.isFinite(summed)) {
-        throw new VerboError(
-          `the training loss became ${summed} at epoch ${epoch}, window ${w + 1}; lower the learning rate or clip gradients (--clip).`,
-          'DIVERGED',
-        );
-      }
-      mul(loss, 1 / batch).backward(); // Σ over steps, mean over the batch
-      optimizer.step(params);
-      state = next.map((layer) => layer.map((t) => t.detach()));
-      lossSum += summed;
-      epochTokens += window.targets.length;
-      tokens += window.targets.length;
-      batchesDone++;
-      const now = performance.now();
-      if (onProgress && now - lastEmit >= progressEvery) {
-        lastEmit = now;
-        const seconds = (now - start) / 1000;
-        const fraction = fractionDone();
-        const meanLoss = lossSum / epochTokens;
-        onProgress({
-          phase: 'train',
-          epoch,
-          epochs,
-          batch: w + 1,
-          batches,
-          tokens,
-          tokensPerSecond: tokens / seconds,
-          loss: meanLoss,
-          perplexity: Math.exp(meanLoss),
-          learningRate: epochLearningRate,
-          fraction,
-          etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
-        });
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    lastLoss = lossSum / epochTokens;
-    const record: EpochRecord = {
-      epoch,
-      learningRate: epochLearningRate,
-      trainLoss: lastLoss,
-      trainPerplexity: Math.exp(lastLoss),
-      seconds: (performance.now() - epochStart) / 1000,
-      tokens: epochTokens,
-    };
-    let improved = false;
-    if (options.validIds !== undefined) {
-      const evaluation = evaluatePerplexity(model, options.validIds, { batch: options.evalBatch, bptt });
-      record.validPerplexity = evaluation.perplexity;
-      improved = bestValid === undefined || evaluation.perplexity < bestValid;
-      if (improved) {
-        bestValid = evaluation.perplexity;
-        bestEpoch = epoch;
-        bestWeights = model.parameters().map((p) => p.tensor.toFloat32Array());
-        epochsWithoutImprovement = 0;
-      } else epochsWithoutImprovement++;
-    } else {
-      improved = true;
-    }
-    history.push(record);
-    if (options.outDir !== undefined) {
-      if (improved) saveLanguageModel(model, options.outDir, { training: trainingSummary(record) });
-      writeCheckpoint(model, optimizer, checkpointDir!, {
-        format: CHECKPOINT_FORMAT,
-        version: CHECKPOINT_VERSION,
-        epoch,
-        history,
-        bestValid: bestValid ?? null,
-        bestEpoch: bestEpoch ?? null,
-        epochsWithoutImprovement,
-        randomState: random.getState(),
-        optimizer: { name: optimizerName, iterations: optimizer.iterations, slots: 0 },
-      });
-    }
-    if (onProgress) {
-      const seconds = (performance.now() - start) / 1000;
-      const fraction = fractionDone();
-      onProgress({
-        phase: 'epoch',
-        epoch,
-        epochs,
-        batch: w,
-        batches,
-        tokens,
-        tokensPerSecond: tokens / seconds,
-        loss: lastLoss,
-        perplexity: Math.exp(lastLoss),
-        learningRate: epochLearningRate,
-        fraction,
-        etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY,
-        validPerplexity: record.validPerplexity,
-        improved,
-      });
-    }
-    if (options.validIds !== undefined && epochsWithoutImprovement >= patience) {
-      stoppedEarly = epoch < epochs;
-      break;
-    }
-  }
-
-  // Keep the best weights (by validation perplexity) in the returned model.
-  if (bestWeights !== undefined) {
-    model.parameters().forEach((p, i) => {
-      p.tensor.data.set(bestWeights![i]!);
-    });
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const last = history[history.length - 1];
-  return {
-    tokens,
-    seconds,
-    tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
-    trainPerplexity: last?.trainPerplexity ?? Math.exp(lastLoss),
-    validPerplexity: bestValid,
-    bestEpoch,
-    stoppedEarly,
-    history,
-  };
-}
-
-function trainingSummary(record: EpochRecord): Record<string, unknown> {
-  return { ...record };
-}
-
-function writeCheckpoint(
-  model: LanguageModel,
-  optimizer: Optimizer,
-  dir: string,
-  state: CheckpointState,
-): void {
-  const slots = optimizerSlots(optimizer);
-  const arrays: Float32Array[] = [];
-  for (const p of model.trainableParameters()) arrays.push(...(slots.get(p) ?? []));
-  state.optimizer.slots = arrays.length;
-  const total = arrays.reduce((n, a) => n + a.length, 0);
-  const buffer = new Float32Array(total);
-  let offset = 0;
-  for (const a of arrays) {
-    buffer.set(a, offset);
-    offset += a.length;
-  }
-  saveLanguageModel(model, dir);
-  writeFileAtomic(join(dir, 'optimizer.bin'), new Uint8Array(buffer.buffer));
-  writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state)}\n`);
-}
-
-function readCheckpoint(
-  model: LanguageModel,
-  dir: string,
-): { state: CheckpointState; slots: Float32Array[] } {
-  const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) {
-    throw new VerboError(
-      `nothing to resume: ${dir} holds no checkpoint (state.json); train without --resume first.`,
-      'ENOENT',
-    );
-  }
-  let state: CheckpointState;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
-  } catch (error) {
-    throw new FormatError(`${statePath}: not valid JSON (${(error as Error).message}).`);
-  }
-  if (state.format !== CHECKPOINT_FORMAT || !(state.version <= CHECKPOINT_VERSION)) {
-    throw new FormatError(`${statePath}: not a verbo LM checkpoint this version can read.`);
-  }
-  const saved = loadLanguageModel(dir);
-  const mine = model.parameters();
-  const theirs = saved.parameters();
-  const same =
-    mine.length === theirs.length &&
-    mine.every((p, i) => p.name === theirs[i]!.name && p.tensor.size === theirs[i]!.tensor.size) &&
-    saved.vocab.size === model.vocab.size;
-  if (!same) {
-    throw new VerboError(
-      `the checkpoint in ${dir} has a different architecture or vocabulary than this model; ` +
-        'resume with the same settings and training text.',
-      'BAD_ARGUMENT',
-    );
-  }
-  mine.forEach((p, i) => {
-    p.tensor.data.set(theirs[i]!.tensor.data.subarray(0, p.tensor.size));
+      carried.carry(state);
+      const tokens = window.targets.length;
+      counters.tokens += tokens;
+      counters.epochTokens += tokens;
+      counters.epochLoss += summed;
+      counters.windowsDone++;
+      // Σ over steps, mean over the batch: the scale SGD lr 1 + clip 5 is tuned for
+      return { loss: mul(loss, 1 / settings.batch), logs: { loss: summed / tokens }, size: tokens };
+    },
+    validate:
+      options.validIds === undefined
+        ? undefined
+        : () => {
+            const evaluation = evaluatePerplexity(model, options.validIds!, {
+              batch: options.evalBatch,
+              bptt: settings.bptt,
+            });
+            return { loss: evaluation.loss };
+          },
+    callbacks,
   });
-  const slots: Float32Array[] = [];
-  if (state.optimizer.slots > 0) {
-    const bytes = readFileSync(join(dir, 'optimizer.bin'));
-    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const sizes = model.trainableParameters();
-    const perParam = state.optimizer.slots / sizes.length;
-    let offset = 0;
-    for (const p of sizes) {
-      for (let s = 0; s < perParam; s++) {
-        slots.push(all.slice(offset, offset + p.size));
-        offset += p.size;
-      }
-    }
+  return trainResult(history, counters, (performance.now() - start) / 1000, stopper, settings);
+}
+
+/** The callbacks of a language-model run, in the order they see each epoch's end (see the header). */
+function lmCallbacks(parts: {
+  options: TrainOptions;
+  settings: Settings;
+  target: LanguageModelTarget;
+  counters: Counters;
+  carried: TbpttState;
+  stopper: EarlyStopping | undefined;
+  windows: number;
+}): Callback[] {
+  const { options, settings, target, counters, carried, stopper, windows } = parts;
+  const { learningRate, lrDecay, decayAfter } = settings;
+  const callbacks: Callback[] = [
+    carried,
+    learningRateScheduler((epoch) => learningRate * lrDecay ** Math.max(0, epoch + 1 - decayAfter)),
+    new Perplexity(),
+    new EpochRecorder(target, counters),
+  ];
+  if (options.outDir !== undefined) {
+    callbacks.push(
+      modelCheckpoint({
+        path: options.outDir,
+        monitor: 'val_perplexity',
+        saveBestOnly: stopper !== undefined,
+      }),
+      backupAndRestore({
+        dir: join(options.outDir, 'checkpoint'),
+        resume: options.resume === true,
+        deleteCheckpoint: false,
+      }),
+    );
   }
-  return { state, slots };
+  if (stopper) callbacks.push(stopper);
+  if (options.onProgress) {
+    const every = options.progressEvery ?? 250;
+    callbacks.push(
+      new ProgressReporter(options.onProgress, every, settings, windows, counters, target.optimizer),
+    );
+  }
+  return callbacks;
+}
+
+/** The run's numbers from the loop's History (a resumed run's earlier epochs included). */
+function trainResult(
+  history: History,
+  counters: Counters,
+  seconds: number,
+  stopper: EarlyStopping | undefined,
+  settings: Settings,
+): TrainResult {
+  const records = history.epoch.map((epoch, i) => {
+    const logs: Logs = {};
+    for (const [key, values] of Object.entries(history.history)) {
+      if (values[i] !== undefined) logs[key] = values[i]!;
+    }
+    return epochRecord(epoch, logs);
+  });
+  let best: EpochRecord | undefined;
+  for (const record of records) {
+    const valid = record.validPerplexity;
+    if (valid !== undefined && (best === undefined || valid < best.validPerplexity!)) best = record;
+  }
+  const stopped = stopper !== undefined && stopper.stoppedEpoch >= 0;
+  return {
+    tokens: counters.tokens,
+    seconds,
+    tokensPerSecond: seconds > 0 ? counters.tokens / seconds : 0,
+    trainPerplexity: records.at(-1)?.trainPerplexity ?? Number.NaN,
+    validPerplexity: best?.validPerplexity,
+    bestEpoch: best?.epoch,
+    stoppedEarly: stopped && stopper.stoppedEpoch + 1 < settings.epochs,
+    history: records,
+  };
 }

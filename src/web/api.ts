@@ -8,7 +8,7 @@
 // route (with "word" and "suggestions"), 405 wrong method (with an Allow header), 413 too large a body,
 // 500 anything unexpected (the server keeps running).
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
-import { lookupWord, type Projection2D, pca2d, umap2d } from '../embeddings/index.js';
+import { lookupWord, type Projection2D, pca2d, SubwordVectors, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
 import { UnknownWordError, VerboError } from '../util/errors.js';
 import { serveStatic } from './static.js';
@@ -235,7 +235,9 @@ function parseBody(body: Uint8Array | string | undefined): unknown {
 function health(app: WebApp): unknown {
   return {
     status: 'ok',
-    model: app.vectors ? { words: app.vectors.size, dim: app.vectors.dim } : null,
+    model: app.vectors
+      ? { words: app.vectors.size, dim: app.vectors.dim, subword: app.vectors instanceof SubwordVectors }
+      : null,
     lm: app.lm
       ? { vocabulary: app.lm.vocab.size, cell: app.lm.config.cell, level: app.lm.config.level }
       : null,
@@ -252,7 +254,8 @@ function requireVectors(app: WebApp): KeyedVectors {
 
 /**
  * A word query parameter: present, not too long; looked up as given, else in another case (the
- * vocabulary's word is used and a warning says so).
+ * vocabulary's word is used and a warning says so); a subword model also takes a word outside its
+ * vocabulary, whose vector it builds from the word's character n-grams (a warning says so too).
  */
 function wordParameter(
   query: URLSearchParams,
@@ -283,6 +286,10 @@ function wordParameter(
   const found = lookupWord(vectors, word);
   if (found.note !== undefined) warnings.push(found.note);
   if (vectors.has(found.word)) return found.word;
+  if (vectors.vectorSource(word) === 'ngrams') {
+    warnings.push(`'${word}' is not in the vocabulary; its vector is built from its character n-grams.`);
+    return word;
+  }
   const suggestions = vectors.suggest(word);
   throw new HttpError(404, 'UNKNOWN_WORD', new UnknownWordError(word, suggestions).message, {
     word,
@@ -319,7 +326,17 @@ function similar(app: WebApp, query: URLSearchParams): unknown {
   const warnings: string[] = [];
   const word = wordParameter(query, 'word', vectors, warnings);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 10);
-  return { word, neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })), warnings };
+  return {
+    word,
+    builtFromNgrams: ngramWords(vectors, [word]),
+    neighbors: neighborsJson(vectors.mostSimilar({ positive: [word], topN: top })),
+    warnings,
+  };
+}
+
+/** The query words whose vectors a subword model builds from their character n-grams. */
+function ngramWords(vectors: KeyedVectors, words: string[]): string[] {
+  return words.filter((word) => vectors.vectorSource(word) === 'ngrams');
 }
 
 function analogy(app: WebApp, query: URLSearchParams): unknown {
@@ -329,7 +346,14 @@ function analogy(app: WebApp, query: URLSearchParams): unknown {
   const b = wordParameter(query, 'b', vectors, warnings);
   const c = wordParameter(query, 'c', vectors, warnings);
   const top = integerParameter(query.get('top'), 'top', 1, LIMITS.topMax, 5);
-  return { a, b, c, neighbors: neighborsJson(vectors.analogy(a, b, c, top)), warnings };
+  return {
+    a,
+    b,
+    c,
+    builtFromNgrams: ngramWords(vectors, [a, b, c]),
+    neighbors: neighborsJson(vectors.analogy(a, b, c, top)),
+    warnings,
+  };
 }
 
 function predict(app: WebApp, _query: URLSearchParams, body: unknown): unknown {

@@ -9,11 +9,12 @@ const model = packagePath('test', 'golden', 'w2v', 'gensim.txt');
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
 describe('verbo analogy', () => {
-  it('--json prints {"neighbors": [{"word", "similarity"}]} (a is to b as c is to ?)', async () => {
+  it('--json prints {"neighbors": [{"word", "similarity"}], "builtFromNgrams": []} (a is to b as c is to ?)', async () => {
     const result = run(['analogy', model, 'paris', 'paris_s', 'rome', '--top', '4', '--json']);
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout);
-    expect(Object.keys(output)).toEqual(['neighbors']);
+    expect(Object.keys(output)).toEqual(['neighbors', 'builtFromNgrams']);
+    expect(output.builtFromNgrams).toEqual([]);
     const { vectors } = await readWord2Vec(model);
     const expected = vectors.analogy('paris', 'paris_s', 'rome', 4);
     expect(output.neighbors.map((n: { word: string }) => n.word)).toEqual(expected.map((n) => n.word));

@@ -61,7 +61,7 @@ afterAll(() => {
 describe('verbo serve', () => {
   it('answers the API and serves the page', async () => {
     const health = await (await fetch(new URL('/api/health', base))).json();
-    expect(health.model).toEqual({ words: 71, dim: 16 });
+    expect(health.model).toEqual({ words: 71, dim: 16, subword: false });
     expect(health.lm).toBeNull();
     const similar = await fetch(new URL('/api/similar?word=apple&top=2', base));
     expect(similar.status).toBe(200);

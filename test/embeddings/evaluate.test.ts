@@ -50,8 +50,8 @@ describe('analogy evaluation on a hand-made file', () => {
   it('counts correct, total, skipped and invalid per section (restrictVocab 8)', () => {
     const result = evaluateAnalogies(vectors, questions, { restrictVocab: 8 });
     expect(result.sections).toEqual({
-      first: { correct: 2, total: 3, skipped: 1 },
-      second: { correct: 2, total: 2, skipped: 1 },
+      first: { correct: 2, total: 3, skipped: 1, builtFromNgrams: 0 },
+      second: { correct: 2, total: 2, skipped: 1, builtFromNgrams: 0 },
     });
     expect([result.correct, result.total, result.skipped, result.invalid]).toEqual([4, 5, 2, 1]);
     expect(result.accuracy).toBeCloseTo(0.8, 12);
@@ -59,7 +59,7 @@ describe('analogy evaluation on a hand-made file', () => {
 
   it('with the whole vocabulary the late word is scored (and missed)', () => {
     const result = evaluateAnalogies(vectors, questions);
-    expect(result.sections.second).toEqual({ correct: 2, total: 3, skipped: 0 });
+    expect(result.sections.second).toEqual({ correct: 2, total: 3, skipped: 0, builtFromNgrams: 0 });
     expect([result.correct, result.total, result.skipped]).toEqual([4, 6, 1]);
   });
 
@@ -73,7 +73,7 @@ describe('analogy evaluation on a hand-made file', () => {
   it('case-sensitive evaluation treats A, B, C, D as unknown', () => {
     const result = evaluateAnalogies(vectors, questions, { restrictVocab: 8, caseInsensitive: false });
     // 'A B C D': A, B, C are not words (only D is): skipped.
-    expect(result.sections.first).toEqual({ correct: 1, total: 2, skipped: 2 });
+    expect(result.sections.first).toEqual({ correct: 1, total: 2, skipped: 2, builtFromNgrams: 0 });
   });
 
   it('refuses questions before any section line', () => {

@@ -210,6 +210,58 @@ describe('training', () => {
     );
   });
 
+  it('resume after an interruption: SGD schedule, validation, best model and early stopping carry over', async () => {
+    const ids = repeating(pattern, 400);
+    // a validation text unlike the training text: its perplexity gets worse after the first epochs
+    const validIds = repeating([6, 5, 2, 4, 3, 6, 2], 20);
+    const architecture = { embed: 6, hidden: 6, layers: 2, dropout: 0.2, seed: 4 };
+    const settings = { batch: 3, bptt: 5, seed: 7, epochs: 4, decayAfter: 1, validIds, patience: 5 };
+    const straight = new LanguageModel(vocab, architecture);
+    const improvedStraight: boolean[] = [];
+    const full = await trainLanguageModel(straight, ids, {
+      ...settings,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') improvedStraight.push(e.improved!);
+      },
+    });
+    const out = join(dir, 'resume-valid');
+    const first = new LanguageModel(vocab, architecture);
+    const interrupt = (event: { phase: string; epoch: number }) => {
+      if (event.phase === 'epoch' && event.epoch === 2) throw new Error('interrupted');
+    };
+    await expect(
+      trainLanguageModel(first, ids, { ...settings, outDir: out, onProgress: interrupt }),
+    ).rejects.toThrow(/interrupted/);
+    const resumed = loadLanguageModel(join(out, 'checkpoint'));
+    const improvedResumed: boolean[] = [];
+    const result = await trainLanguageModel(resumed, ids, {
+      ...settings,
+      outDir: out,
+      resume: true,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') improvedResumed.push(e.improved!);
+      },
+    });
+    // the resumed run's progress knows the best of the epochs before the interruption
+    expect(improvedResumed).toEqual(improvedStraight.slice(2));
+    expect(result.history.map((h) => h.learningRate)).toEqual([1, 0.5, 0.25, 0.125]);
+    expect(result.history.map((h) => h.validPerplexity)).toBeAllClose(
+      full.history.map((h) => h.validPerplexity!),
+      { rtol: 1e-5 },
+    );
+    expect(result.bestEpoch).toBe(full.bestEpoch);
+    // both end on the best epoch's weights, also saved in outDir
+    resumed.parameters().forEach((p, i) => {
+      expect(p.tensor.toFloat32Array()).toBeAllClose(straight.parameters()[i]!.tensor.toFloat32Array(), {
+        atol: 1e-6,
+      });
+    });
+    const saved = loadLanguageModel(out);
+    expect(saved.outputBias.toFloat32Array()).toBeAllClose(straight.outputBias.toFloat32Array(), {
+      atol: 1e-6,
+    });
+  });
+
   it('bad training settings are clear errors', async () => {
     const model = new LanguageModel(vocab, { embed: 4, hidden: 4, layers: 1 });
     await expect(trainLanguageModel(model, Int32Array.of(2, 3, 4), { batch: 2, bptt: 5 })).rejects.toThrow(

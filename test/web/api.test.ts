@@ -59,7 +59,7 @@ describe('GET /api/health', () => {
     expect(response.status).toBe(200);
     const body = json(response);
     expect(body.status).toBe('ok');
-    expect(body.model).toEqual({ words: vectors.size, dim: vectors.dim });
+    expect(body.model).toEqual({ words: vectors.size, dim: vectors.dim, subword: false });
     expect(body.lm).toEqual({ vocabulary: lm.vocab.size, cell: 'lstm', level: 'word' });
   });
   it('says null for models that are not loaded', async () => {
@@ -418,5 +418,29 @@ describe('errors never escape', () => {
     const response = await get('/api/similar?word=king', broken);
     expect(response.status).toBe(500);
     expect(json(response)).toEqual({ error: 'internal error: boom', code: 'INTERNAL' });
+  });
+});
+
+describe('a subword (fastText) model', () => {
+  it('answers for words outside the vocabulary and lists them as built from n-grams', async () => {
+    const { readFastTextBin, SubwordVectors } = await import('../../src/embeddings/index.js');
+    const bin = join(import.meta.dirname, '..', 'golden', 'fasttext', 'cli.bin');
+    const subword = createWebApp({
+      vectors: SubwordVectors.fromFastText(await readFastTextBin(bin)),
+      staticDir: defaultStaticDir(),
+    });
+    expect(json(await get('/api/health', subword)).model).toMatchObject({ subword: true });
+    const similar = json(await get('/api/similar?word=corações&top=3', subword));
+    expect(similar).toMatchObject({
+      word: 'corações',
+      builtFromNgrams: ['corações'],
+      warnings: ["'corações' is not in the vocabulary; its vector is built from its character n-grams."],
+    });
+    expect(similar.neighbors).toHaveLength(3);
+    expect(json(await get('/api/similar?word=ação&top=3', subword)).builtFromNgrams).toEqual([]);
+    const analogy = json(await get('/api/analogy?a=pão&b=pãozinho&c=irmã', subword));
+    expect(analogy.builtFromNgrams).toEqual(['pãozinho']);
+    // A plain word2vec model still refuses an unknown word.
+    expect((await get('/api/similar?word=corações')).status).toBe(404);
   });
 });

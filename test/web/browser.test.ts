@@ -188,3 +188,39 @@ describe.skipIf(!available)('the page in chromium', () => {
     }
   }, 90_000);
 });
+
+describe.skipIf(!available)('the page with a subword (fastText) model in chromium', () => {
+  it('says when a word was built from its character n-grams', async () => {
+    const { readFastTextBin, SubwordVectors } = await import('../../src/embeddings/index.js');
+    const bin = join(import.meta.dirname, '..', 'golden', 'fasttext', 'cli.bin');
+    const app = createWebApp({
+      vectors: SubwordVectors.fromFastText(await readFastTextBin(bin)),
+      staticDir: defaultStaticDir(),
+    });
+    const { server, url } = await listen(app, { port: 0 });
+    const { chromium } = await import('playwright-core');
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.fill('#similar-word', 'corações');
+      await page.click('#similar-form button');
+      await page.waitForSelector('#similar-results li');
+      expect(await page.isVisible('#similar-note')).toBe(true);
+      expect(await page.textContent('#similar-note')).toBe(
+        "'corações' is not in the vocabulary; its vector is built from its character n-grams.",
+      );
+      await page.fill('#similar-word', 'ação');
+      await page.click('#similar-form button');
+      await page.waitForFunction(() => document.getElementById('similar-note')?.hidden === true);
+    } finally {
+      await context.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 90_000);
+});

@@ -1,8 +1,10 @@
-// `verbo analogy <model> <a> <b> <c>`: a is to b as c is to ? (3CosAdd, the query words excluded).
+// `verbo analogy <model> <a> <b> <c>`: a is to b as c is to ? (3CosAdd, the query words excluded). With a
+// subword (fastText) model a, b and c may lie outside the vocabulary; the answer says which were built
+// from their character n-grams.
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
 import { parseInteger, printJson, printLine } from '../io.js';
-import { lookupWords, neighborLines, neighborsJson } from './similar.js';
+import { lookupWords, NGRAM_NOTE, neighborLines, neighborsJson } from './similar.js';
 
 export interface AnalogyFlags {
   top: number;
@@ -19,11 +21,13 @@ export async function runAnalogy(
   const { vectors } = await loadModel(model);
   [a, b, c] = lookupWords(vectors, [a, b, c]) as [string, string, string];
   const neighbors = vectors.analogy(a, b, c, flags.top);
+  const builtFromNgrams = [a, b, c].filter((word) => vectors.vectorSource(word) === 'ngrams');
   if (flags.json) {
-    printJson({ neighbors: neighborsJson(neighbors) });
+    printJson({ neighbors: neighborsJson(neighbors), builtFromNgrams });
     return;
   }
   printLine(`${a} : ${b} :: ${c} : ?`);
+  for (const word of builtFromNgrams) printLine(`  (${word}: ${NGRAM_NOTE})`);
   for (const line of neighborLines(neighbors)) printLine(line);
 }
 
@@ -31,7 +35,10 @@ export function register(program: Command): void {
   program
     .command('analogy')
     .description('a is to b as c is to ? (most similar to b + c − a)')
-    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .argument(
+      '<model>',
+      'model directory written by `verbo train`, a word2vec .bin/.txt file or a fastText .bin',
+    )
     .argument('<a>')
     .argument('<b>')
     .argument('<c>')

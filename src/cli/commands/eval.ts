@@ -1,7 +1,9 @@
 // `verbo eval <model>`: analogy accuracy (questions-words format) and word-pair Spearman rho, with
 // gensim's conventions (see src/embeddings/evaluate.ts). Without --analogies/--pairs: the sets of the
 // model's language — for English the Google analogies and WordSim-353 shipped in the package, for
-// Portuguese the LX analogies from the shared data folder when present.
+// Portuguese the LX analogies from the shared data folder when present. With a subword (fastText) model,
+// words outside the vocabulary are scored with their n-gram vectors unless --no-ngrams; the output says
+// how many were.
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
@@ -20,6 +22,7 @@ export interface EvalFlags {
   pairs?: string;
   lang?: 'en' | 'pt';
   restrictVocab: number;
+  ngrams: boolean;
   json?: boolean;
 }
 
@@ -51,9 +54,14 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
   const analogies: AnalogyEvaluation | undefined =
     analogiesPath === undefined
       ? undefined
-      : await evaluateAnalogiesFile(vectors, analogiesPath, { restrictVocab: flags.restrictVocab });
+      : await evaluateAnalogiesFile(vectors, analogiesPath, {
+          restrictVocab: flags.restrictVocab,
+          ngrams: flags.ngrams,
+        });
   const pairs: WordPairEvaluation | undefined =
-    pairsPath === undefined ? undefined : await evaluateWordPairsFile(vectors, pairsPath);
+    pairsPath === undefined
+      ? undefined
+      : await evaluateWordPairsFile(vectors, pairsPath, { ngrams: flags.ngrams });
 
   if (flags.json) {
     printJson({
@@ -64,6 +72,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               correct: analogies.correct,
               total: analogies.total,
               skipped: analogies.skipped,
+              builtFromNgrams: analogies.builtFromNgrams,
               accuracy: round(analogies.accuracy),
               sections: Object.fromEntries(
                 Object.entries(analogies.sections).map(([name, s]) => [
@@ -81,6 +90,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               spearman: round(pairs.spearman),
               pairs: pairs.pairs,
               oov: pairs.oov,
+              builtFromNgrams: pairs.builtFromNgrams,
               pearson: round(pairs.pearson),
               file: pairsPath,
             },
@@ -97,10 +107,14 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     printLine(
       `  ${'total'.padEnd(width)}  ${analogies.accuracy.toFixed(4)}  ${analogies.correct}/${analogies.total}  (${analogies.skipped} skipped)`,
     );
+    if (analogies.builtFromNgrams > 0)
+      printLine(
+        `  ${analogies.builtFromNgrams} scored questions had a word built from its character n-grams`,
+      );
   }
   if (pairs !== undefined) {
     printLine(
-      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary)`,
+      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary${pairs.builtFromNgrams > 0 ? `, ${pairs.builtFromNgrams} with a word built from its character n-grams` : ''})`,
     );
   }
 }
@@ -119,6 +133,10 @@ export function register(program: Command): void {
       ).argParser(parseChoice(['en', 'pt'] as const)),
     )
     .option('--restrict-vocab <n>', 'analogies over the n most frequent words', parseInteger(1), 30_000)
+    .option(
+      '--no-ngrams',
+      'subword models: skip words outside the vocabulary instead of building them from their n-grams',
+    )
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, flags: EvalFlags) => runEval(model, flags));
 }

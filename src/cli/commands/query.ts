@@ -6,7 +6,8 @@
 //   {"similarity": ["a", "b"]}             → {"words": [...], "similarity": x}
 //   {"doesntMatch": ["a", "b", "c"]}        → {"words": [...], "doesntMatch": w}
 // A bad request answers {"error": "..."} (with "word" and "suggestions" for an unknown word) and the
-// loop goes on.
+// loop goes on. With a subword (fastText) model, words outside the vocabulary get vectors from their
+// character n-grams; an answer that used one lists such words in "builtFromNgrams".
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
@@ -36,13 +37,19 @@ function wordList(value: unknown, key: string, length?: number): string[] {
  */
 export function answerQuery(vectors: KeyedVectors, line: string, defaultTop: number): object {
   const warnings: string[] = [];
+  const built: string[] = [];
   const lookup = (word: string): string => {
     const found = lookupWord(vectors, word);
     if (found.note !== undefined) warnings.push(found.note);
+    if (vectors.vectorSource(found.word) === 'ngrams' && !built.includes(found.word)) built.push(found.word);
     return found.word;
   };
   const answer = answerRequest(vectors, line, defaultTop, lookup);
-  return warnings.length > 0 ? { ...answer, warnings } : answer;
+  return {
+    ...answer,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(built.length > 0 ? { builtFromNgrams: built } : {}),
+  };
 }
 
 function answerRequest(

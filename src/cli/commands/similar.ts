@@ -1,6 +1,7 @@
 // `verbo similar <model> <word...>`: the nearest neighbours of each word by cosine similarity, found
 // by exact search (the default) or by the HNSW index kept beside a model directory (`--index hnsw`,
-// rebuilt and saved when missing or stale; built in memory for a bare .bin/.txt file).
+// rebuilt and saved when missing or stale; built in memory for a bare .bin/.txt file). A subword
+// (fastText) model answers for words outside its vocabulary too, and says so.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -25,6 +26,9 @@ export function neighborsJson(neighbors: Neighbor[]): { word: string; similarity
   return neighbors.map(({ word, similarity }) => ({ word, similarity: Number(similarity.toPrecision(7)) }));
 }
 
+/** The note printed under a query word whose vector a subword model built from its character n-grams. */
+export const NGRAM_NOTE = 'not in the vocabulary: its vector is built from its character n-grams';
+
 /** Neighbours as aligned text lines, indented by two spaces. */
 export function neighborLines(neighbors: Neighbor[]): string[] {
   const width = Math.max(0, ...neighbors.map((n) => n.word.length));
@@ -44,7 +48,7 @@ export async function runSimilar(model: string, asked: string[], flags: SimilarF
   const { vectors } = await loadModel(model);
   const words = lookupWords(vectors, asked);
   // Look every word up first so an unknown word fails before anything is printed (or built).
-  for (const word of words) vectors.index(word);
+  for (const word of words) vectors.vector(word);
   const filters = {
     ...(flags.minCount === undefined ? {} : { minCount: flags.minCount }),
     ...(flags.match === undefined ? {} : { match: flags.match }),
@@ -64,16 +68,24 @@ export async function runSimilar(model: string, asked: string[], flags: SimilarF
     vectors.useIndex('exact');
   }
   const neighborLists = vectors.mostSimilarBatch(words, { topN: flags.top, ...filters });
-  const results = words.map((word, i) => ({ word, neighbors: neighborLists[i]! }));
+  const results = words.map((word, i) => ({
+    word,
+    builtFromNgrams: vectors.vectorSource(word) === 'ngrams',
+    neighbors: neighborLists[i]!,
+  }));
   if (flags.json) {
     printJson({
-      results: results.map(({ word, neighbors }) => ({ word, neighbors: neighborsJson(neighbors) })),
+      results: results.map(({ word, builtFromNgrams, neighbors }) => ({
+        word,
+        builtFromNgrams,
+        neighbors: neighborsJson(neighbors),
+      })),
     });
     return;
   }
-  results.forEach(({ word, neighbors }, i) => {
+  results.forEach(({ word, builtFromNgrams, neighbors }, i) => {
     if (i > 0) printLine();
-    printLine(word);
+    printLine(builtFromNgrams ? `${word}  (${NGRAM_NOTE})` : word);
     for (const line of neighborLines(neighbors)) printLine(line);
   });
 }
@@ -82,7 +94,10 @@ export function register(program: Command): void {
   program
     .command('similar')
     .description('nearest neighbours of each word by cosine similarity')
-    .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
+    .argument(
+      '<model>',
+      'model directory written by `verbo train`, a word2vec .bin/.txt file or a fastText .bin',
+    )
     .argument('<word...>', 'words to look up')
     .option('--top <n>', 'neighbours per word', parseInteger(1, 100_000), 10)
     .option(

@@ -1,5 +1,6 @@
-// `verbo train`: trains word2vec vectors on a corpus and writes a model directory (vectors, vocabulary,
-// config, history) plus a checkpoint at every epoch end, so `--resume DIR` continues a crashed run and
+// `verbo train`: trains word2vec vectors (or fastText subword vectors, `--model fasttext`) on a corpus and
+// writes a model directory (vectors, vocabulary, config, history; a subword model also its fastText .bin)
+// plus a checkpoint at every epoch end, so `--resume DIR` continues a crashed run and
 // `--update DIR` trains a finished model further on new text. The run builds its folder in DIR.partial
 // (checkpoints included) and replaces DIR only when complete (src/util/model-files): a failed, diverged
 // or killed run leaves the previous model in DIR, and its last checkpoint in DIR.partial for --resume.
@@ -11,8 +12,14 @@ import {
   loadCheckpoint,
   partialCheckpointDir,
 } from '../../embeddings/checkpoint.js';
+import type { FastTextArgs } from '../../embeddings/fasttext-bin.js';
 import { MODEL_FORMAT, writeModelFiles } from '../../embeddings/model-dir.js';
-import { type TrainEvent, type TrainingState, trainWord2Vec } from '../../embeddings/trainer.js';
+import {
+  type ResolvedWord2VecOptions,
+  type TrainEvent,
+  type TrainingState,
+  trainWord2Vec,
+} from '../../embeddings/trainer.js';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
@@ -31,17 +38,21 @@ import { createProgress } from '../progress.js';
 
 interface TrainFlags {
   out: string;
-  model: 'skipgram' | 'cbow';
+  model: 'skipgram' | 'cbow' | 'fasttext';
+  cbow?: boolean;
+  minn?: number;
+  maxn?: number;
+  bucket?: number;
   dim: number;
   window: number;
   negative: number;
   hs?: boolean;
   minCount: number;
-  sample: number;
+  sample?: number;
   epochs: number;
-  alpha: number;
-  minAlpha: number;
-  alphaDecay: 'sentences' | 'words';
+  alpha?: number;
+  minAlpha?: number;
+  alphaDecay?: 'sentences' | 'words';
   threads?: number;
   seed: number;
   sigmoid: 'table' | 'exact';
@@ -58,33 +69,48 @@ interface TrainFlags {
 export function register(program: Command): void {
   program
     .command('train')
-    .description('train word2vec vectors (skip-gram or CBOW) and write a model directory')
+    .description(
+      'train word2vec vectors (skip-gram or CBOW) or fastText subword vectors and write a model directory',
+    )
     .argument('<input...>', 'files, directories, globs, .gz files, or - for stdin')
     .requiredOption(
       '--out <dir>',
       'model directory to write (vectors.bin, vocab.txt, config.json, checkpoint/)',
     )
     .addOption(
-      new Option('--model <model>', 'skipgram or cbow (mean of the context)')
-        .argParser(parseChoice(['skipgram', 'cbow'] as const))
+      new Option(
+        '--model <model>',
+        'skipgram, cbow (mean of the context), or fasttext (subword vectors: every word, even an unseen one, gets a vector from its character n-grams)',
+      )
+        .argParser(parseChoice(['skipgram', 'cbow', 'fasttext'] as const))
         .default('skipgram'),
+    )
+    .option('--cbow', 'fasttext: the CBOW objective instead of skip-gram')
+    .option('--minn <n>', 'fasttext: shortest character n-gram (default 3)', parseInteger(0, 100))
+    .option('--maxn <n>', 'fasttext: longest character n-gram (default 6; 0: none)', parseInteger(0, 100))
+    .option(
+      '--bucket <n>',
+      'fasttext: n-gram hash buckets (default 2000000; memory: bucket × dim × 4 bytes)',
+      parseInteger(0, 2 ** 31 - 1),
     )
     .option('--dim <n>', 'vector size', parseInteger(1, 10_000), 100)
     .option('--window <n>', 'largest distance between a word and its context', parseInteger(1, 1000), 5)
     .option('--negative <n>', 'noise words per example (0: no negative sampling)', parseInteger(0, 1000), 5)
     .option('--hs', 'hierarchical softmax (Huffman tree of the counts)')
     .option('--min-count <n>', 'leave out words seen fewer times', parseInteger(1), 5)
-    .option('--sample <x>', 'subsampling threshold for frequent words (0: off)', parseNumber(0, 1), 1e-3)
+    .option(
+      '--sample <x>',
+      'subsampling threshold for frequent words (0: off; default 1e-3, fasttext 1e-4)',
+      parseNumber(0, 1),
+    )
     .option('--epochs <n>', 'passes over the corpus', parseInteger(1, 10_000), 5)
-    .option('--alpha <x>', 'starting learning rate', parseNumber(0, 10), 0.025)
-    .option('--min-alpha <x>', 'final learning rate', parseNumber(0, 10), 1e-4)
+    .option('--alpha <x>', 'starting learning rate (default 0.025, fasttext 0.05)', parseNumber(0, 10))
+    .option('--min-alpha <x>', 'final learning rate (default 1e-4, fasttext 0)', parseNumber(0, 10))
     .addOption(
       new Option(
         '--alpha-decay <by>',
-        "what the learning rate's linear decay counts: sentences (gensim) or words (the C tool)",
-      )
-        .argParser(parseChoice(['sentences', 'words'] as const))
-        .default('sentences'),
+        "what the learning rate's linear decay counts: sentences (gensim; the default) or words (the C tool; fasttext's default)",
+      ).argParser(parseChoice(['sentences', 'words'] as const)),
     )
     .option('--threads <n>', 'worker threads (default: the number of cores)', parseInteger(1, 256))
     .option(
@@ -130,6 +156,19 @@ function checkpointFolder(dir: string, flag: '--resume' | '--update'): string {
   return folder;
 }
 
+/** The fastText .bin header fields of a run (only written for subword models). */
+function fastTextArgsOf(options: ResolvedWord2VecOptions): Partial<FastTextArgs> {
+  return {
+    ws: options.window,
+    epoch: options.epochs,
+    minCount: options.minCount,
+    neg: options.negative,
+    loss: options.hs && options.negative === 0 ? 'hs' : 'ns',
+    model: options.cbow === true ? 'cbow' : 'skipgram',
+    t: options.sample,
+  };
+}
+
 function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
   if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -145,6 +184,15 @@ function formatRate(wordsPerSecond: number): string {
 async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   if (flags.resume && flags.update)
     throw new VerboError('choose --resume or --update, not both.', 'BAD_ARGUMENT');
+  if (flags.model !== 'fasttext') {
+    const given = (['cbow', 'minn', 'maxn', 'bucket'] as const).filter((name) => flags[name] !== undefined);
+    if (given.length > 0) {
+      throw new VerboError(
+        `--${given.join(', --')} ${given.length > 1 ? 'are settings' : 'is a setting'} of --model fasttext; add --model fasttext or leave ${given.length > 1 ? 'them' : 'it'} out.`,
+        'BAD_ARGUMENT',
+      );
+    }
+  }
   if (flags.negative === 0 && !flags.hs) {
     throw new VerboError(
       '--negative 0 needs --hs (hierarchical softmax); otherwise nothing is trained.',
@@ -234,6 +282,9 @@ async function trainInto(
       corpus,
       {
         model: flags.model,
+        ...(flags.model === 'fasttext'
+          ? { cbow: flags.cbow ?? false, minn: flags.minn, maxn: flags.maxn, bucket: flags.bucket }
+          : {}),
         dim: flags.dim,
         window: flags.window,
         negative: flags.negative,
@@ -276,6 +327,11 @@ async function trainInto(
       },
       vocabularyCounts: state.vocabulary.counts,
       history: state.history.map((record) => ({ ...record })),
+      fastText: {
+        args: fastTextArgsOf(state.options),
+        output: state.options.negative > 0 ? state.outputWeights : state.hsWeights,
+        ntokens: state.rawWordsPerEpoch,
+      },
     });
     target.commit(config);
     if (flags.json) {
@@ -288,8 +344,11 @@ async function trainInto(
         loss: summary.loss,
       });
     } else {
+      const ngrams = state.options.bucket
+        ? ` (+ ${state.options.bucket.toLocaleString('en')} n-gram rows)`
+        : '';
       printLine(
-        `trained ${summary.vocabSize.toLocaleString('en')} vectors of ${state.options.dim} dims on ${summary.words.toLocaleString('en')} words in ${summary.seconds.toFixed(1)} s (${formatRate(summary.wordsPerSecond)}); model in ${flags.out}`,
+        `trained ${summary.vocabSize.toLocaleString('en')} vectors${ngrams} of ${state.options.dim} dims on ${summary.words.toLocaleString('en')} words in ${summary.seconds.toFixed(1)} s (${formatRate(summary.wordsPerSecond)}); model in ${flags.out}`,
       );
     }
   } finally {
