@@ -6,6 +6,7 @@
   'variables': {
     'kernel_sources': [
       'native/gemm.cc',
+      'native/fasttext.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden'],

@@ -8,12 +8,16 @@
 //   gemm(a, b, c, m, n, k, flags, threads)        flags: 1 transA, 2 transB, 4 accumulate
 //   gemmAsync(...same)  → Promise                 runs on a libuv thread (+ the pool); the arrays must
 //                                                 not be touched until it settles
+//   subwordTrain(model, ids[], ends[], alphas, rngStates, results, threads), subwordTrainAsync(...same)
+//                                                 chunks of the subword (fastText) loop; `model` from
+//   subwordModel({...})                           the checked model handle subwordTrain takes
 // Argument order and meaning are documented once, in src/native/index.ts.
 #include <napi.h>
 
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,12 +117,178 @@ Napi::Value gemm_call(const Napi::CallbackInfo& info, bool async) {
 Napi::Value gemm(const Napi::CallbackInfo& info) { return gemm_call(info, false); }
 Napi::Value gemm_async(const Napi::CallbackInfo& info) { return gemm_call(info, true); }
 
+/** A typed array of the given type and at least `needed` elements (a Napi error names the argument otherwise). */
+template <typename T>
+Napi::TypedArrayOf<T> typed(Napi::Env env, Napi::Value value, napi_typedarray_type type, size_t needed,
+                            const std::string& name, const char* expected) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(env, name + " must be " + expected);
+  Napi::TypedArrayOf<T> array = value.As<Napi::TypedArrayOf<T>>();
+  if (array.ElementLength() < needed)
+    throw Napi::RangeError::New(env, name + " holds " + std::to_string(array.ElementLength()) + " values, needs " +
+                                         std::to_string(needed));
+  return array;
+}
+
+/** A subword model checked once: its struct, the arrays it points into (kept alive), its row counts. */
+struct SubwordHandle {
+  SubwordModel model;
+  int words;
+  std::vector<Napi::ObjectReference> keep;
+};
+
+// subwordModel({dim, window, negative, hs, cbow, input, output, hsWeights, subwordStart, subwordRows,
+//               noise, keep, codeStart, codeLength, codes, points, sigmoid}) → handle
+// Every index the loop will follow is checked here, so the loop itself never leaves its arrays.
+Napi::Value subword_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "subwordModel({...})");
+  Napi::Object spec = info[0].As<Napi::Object>();
+  auto number = [&](const char* name, int64_t min, int64_t max) {
+    Napi::Value value = spec.Get(name);
+    if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string(name) + " must be a number");
+    int64_t n = value.As<Napi::Number>().Int64Value();
+    if (n < min || n > max) throw Napi::RangeError::New(env, std::string(name) + " is out of range");
+    return static_cast<int>(n);
+  };
+  auto handle = new SubwordHandle();
+  try {
+    SubwordModel& m = handle->model;
+    m.dim = number("dim", 1, 1 << 20);
+    m.window = number("window", 1, 1 << 20);
+    m.negative = number("negative", 0, 1 << 20);
+    m.hs = spec.Get("hs").ToBoolean();
+    m.cbow = spec.Get("cbow").ToBoolean();
+    const size_t dim = static_cast<size_t>(m.dim);
+    auto i32 = [&](const char* name, size_t needed) {
+      auto a = typed<int32_t>(env, spec.Get(name), napi_int32_array, needed, name, "an Int32Array");
+      handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
+      return a;
+    };
+    auto f32 = [&](const char* name, size_t needed) {
+      auto a = typed<float>(env, spec.Get(name), napi_float32_array, needed, name, "a Float32Array");
+      handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
+      return a;
+    };
+    Napi::Int32Array start = i32("subwordStart", 1);
+    const int words = static_cast<int>(start.ElementLength()) - 1;
+    handle->words = words;
+    Napi::Float32Array input = f32("input", 0);
+    const size_t inputRows = input.ElementLength() / dim;
+    Napi::Int32Array rows = i32("subwordRows", start[words]);
+    for (int w = 0; w < words; w++)
+      if (start[w] < 0 || start[w] > start[w + 1]) throw Napi::RangeError::New(env, "subwordStart must ascend from 0");
+    for (int k = 0; k < start[words]; k++)
+      if (rows[k] < 0 || static_cast<size_t>(rows[k]) >= inputRows)
+        throw Napi::RangeError::New(env, "subwordRows holds a row outside the input matrix");
+    m.input = input.Data();
+    m.subwordStart = start.Data();
+    m.subwordRows = rows.Data();
+    m.keep = f32("keep", words).Data();
+    m.sigmoid = f32("sigmoid", 513).Data();
+    m.output = f32("output", m.negative > 0 ? words * dim : 0).Data();
+    auto noise = typed<uint32_t>(env, spec.Get("noise"), napi_uint32_array, m.negative > 0 ? 2 * words : 0,
+                                 "noise", "a Uint32Array");
+    handle->keep.push_back(Napi::Persistent(noise.As<Napi::Object>()));
+    m.noise = noise.Data();
+    m.noiseBins = m.negative > 0 ? static_cast<uint32_t>(words) : 0;
+    for (size_t b = 0; b < m.noiseBins; b++)
+      if (noise[2 * b + 1] >= static_cast<uint32_t>(words)) throw Napi::RangeError::New(env, "noise holds an alias outside the vocabulary");
+    Napi::Float32Array hsWeights = f32("hsWeights", 0);
+    m.hsWeights = hsWeights.Data();
+    Napi::Int32Array codeStart = i32("codeStart", m.hs ? words : 0);
+    Napi::Int32Array codeLength = i32("codeLength", m.hs ? words : 0);
+    auto codes = typed<uint8_t>(env, spec.Get("codes"), napi_uint8_array, 0, "codes", "a Uint8Array");
+    handle->keep.push_back(Napi::Persistent(codes.As<Napi::Object>()));
+    Napi::Int32Array points = i32("points", 0);
+    if (m.hs) {
+      const size_t nodes = hsWeights.ElementLength() / dim;
+      for (int w = 0; w < words; w++) {
+        const int64_t from = codeStart[w], to = from + codeLength[w];
+        if (from < 0 || codeLength[w] < 0 || static_cast<size_t>(to) > codes.ElementLength() ||
+            static_cast<size_t>(to) > points.ElementLength())
+          throw Napi::RangeError::New(env, "codeStart/codeLength point outside codes or points");
+        for (int64_t k = from; k < to; k++)
+          if (points[k] < 0 || static_cast<size_t>(points[k]) >= nodes)
+            throw Napi::RangeError::New(env, "points holds a node outside hsWeights");
+      }
+    }
+    m.codeStart = codeStart.Data();
+    m.codeLength = codeLength.Data();
+    m.codes = codes.Data();
+    m.points = points.Data();
+  } catch (...) {
+    delete handle;
+    throw;
+  }
+  return Napi::External<SubwordHandle>::New(env, handle, [](Napi::Env, SubwordHandle* h) { delete h; });
+}
+
+// subwordTrain(handle, ids[], ends[], alphas, rngStates, results, threads)   (async: → Promise)
+// Trains chunk i (ids[i], ends[i]) at alphas[i] from rngStates[i] (BigUint64Array, updated in place);
+// results[3i .. 3i+2] = words kept, loss sum, examples.
+Napi::Value subword_train_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  const KernelTable& table = table_of(info);
+  if (info.Length() < 7 || !info[0].IsExternal() || !info[1].IsArray() || !info[2].IsArray())
+    throw Napi::TypeError::New(env, "subwordTrain(model, ids[], ends[], alphas, rngStates, results, threads)");
+  SubwordHandle* handle = info[0].As<Napi::External<SubwordHandle>>().Data();
+  Napi::Array idsList = info[1].As<Napi::Array>(), endsList = info[2].As<Napi::Array>();
+  const uint32_t count = idsList.Length();
+  if (endsList.Length() != count) throw Napi::RangeError::New(env, "ids and ends must list the same chunks");
+  auto alphas = typed<double>(env, info[3], napi_float64_array, count, "alphas", "a Float64Array");
+  auto rng = typed<uint64_t>(env, info[4], napi_biguint64_array, count, "rngStates", "a BigUint64Array");
+  auto results = typed<double>(env, info[5], napi_float64_array, 3 * count, "results", "a Float64Array");
+  const int threads = integer(info, 6, "threads");
+  auto chunks = std::make_shared<std::vector<SubwordChunk>>(count);
+  std::vector<Napi::Object> keep = {info[0].As<Napi::Object>(), alphas, rng, results};
+  for (uint32_t i = 0; i < count; i++) {
+    auto ids = typed<int32_t>(env, idsList.Get(i), napi_int32_array, 0, "ids[" + std::to_string(i) + "]", "an Int32Array");
+    auto ends = typed<int32_t>(env, endsList.Get(i), napi_int32_array, 0, "ends[" + std::to_string(i) + "]", "an Int32Array");
+    for (size_t k = 0; k < ids.ElementLength(); k++)
+      if (ids[k] < 0 || ids[k] >= handle->words) throw Napi::RangeError::New(env, "ids holds a word outside the vocabulary");
+    SubwordChunk& c = (*chunks)[i];
+    c.ids = ids.Data();
+    c.words = static_cast<int>(ids.ElementLength());
+    c.ends = ends.Data();
+    c.sentences = static_cast<int>(ends.ElementLength());
+    c.alpha = static_cast<float>(alphas[i]);
+    c.rng = rng[i];
+    keep.push_back(ids);
+    keep.push_back(ends);
+  }
+  const SubwordModel* model = &handle->model;
+  void (*kernel)(const SubwordArgs&) = table.subwordTrain;
+  uint64_t* rngOut = rng.Data();
+  double* resultsOut = results.Data();
+  return run(
+      info, async,
+      [chunks, model, kernel, rngOut, resultsOut, count, threads] {
+        SubwordArgs args{model, chunks->data(), static_cast<int>(count), threads < 1 ? 1 : threads};
+        kernel(args);
+        for (uint32_t i = 0; i < count; i++) {
+          const SubwordChunk& c = (*chunks)[i];
+          rngOut[i] = c.rng;
+          resultsOut[3 * i] = c.kept;
+          resultsOut[3 * i + 1] = c.lossSum;
+          resultsOut[3 * i + 2] = c.examples;
+        }
+      },
+      keep);
+}
+
+Napi::Value subword_train(const Napi::CallbackInfo& info) { return subword_train_call(info, false); }
+Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword_train_call(info, true); }
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
   object.Set("isa", Napi::String::New(env, table.isa));
   object.Set("gemm", Napi::Function::New(env, gemm, "gemm", data));
   object.Set("gemmAsync", Napi::Function::New(env, gemm_async, "gemmAsync", data));
+  object.Set("subwordModel", Napi::Function::New(env, subword_model, "subwordModel", data));
+  object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
+  object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
   return object;
 }
 

@@ -26,12 +26,61 @@ struct GemmArgs {
   int threads;
 };
 
+/**
+ * A subword (fastText) model for the chunk loop (fasttext.cc): matrices the chunks update in place and
+ * the tables they read. Word w's rows are subwordRows[subwordStart[w] .. subwordStart[w + 1]).
+ */
+struct SubwordModel {
+  int dim, window, negative;
+  bool hs, cbow;
+  /** [words + buckets, dim] input rows; [words, dim] negative-sampling weights; HS node weights. */
+  float* input;
+  float* output;
+  float* hsWeights;
+  const int32_t* subwordStart;
+  const int32_t* subwordRows;
+  /** Alias table of the noise distribution: per word [u32 threshold, alias]; noiseBins entries. */
+  const uint32_t* noise;
+  uint32_t noiseBins;
+  const float* keep;
+  const int32_t* codeStart;
+  const int32_t* codeLength;
+  const uint8_t* codes;
+  const int32_t* points;
+  /** fastText's σ table: 513 values on [−8, 8]. */
+  const float* sigmoid;
+};
+
+/** One chunk of word ids (sentences end at `ends`), its learning rate and RNG; results filled in. */
+struct SubwordChunk {
+  const int32_t* ids;
+  int words;
+  const int32_t* ends;
+  int sentences;
+  float alpha;
+  /** In: the RNG state to start from; out: where it ended. */
+  uint64_t rng;
+  /** Out: words kept after subsampling, loss sum, examples. */
+  int kept;
+  double lossSum;
+  double examples;
+};
+
+/** `count` chunks trained at once, one per task on up to `threads` threads (Hogwild). */
+struct SubwordArgs {
+  const SubwordModel* model;
+  SubwordChunk* chunks;
+  int count;
+  int threads;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
   /** Register tile of the GEMM micro-kernel (rows × columns), for diagnostics. */
   int gemmMr, gemmNr;
   void (*gemm)(const GemmArgs& args);
+  void (*subwordTrain)(const SubwordArgs& args);
 };
 
 }  // namespace verbo

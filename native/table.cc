@@ -7,6 +7,7 @@ namespace verbo {
 namespace VERBO_NS {
 
 void gemm(const GemmArgs& args);
+void subword_train(const SubwordArgs& args);
 
 const KernelTable& table() {
   static const KernelTable entries = {
@@ -14,6 +15,7 @@ const KernelTable& table() {
       micro::MR,
       micro::NR,
       &gemm,
+      &subword_train,
   };
   return entries;
 }

@@ -58,7 +58,62 @@ export interface NativeKernels {
     flags: number,
     threads: number,
   ): Promise<void>;
+  /** Checks a subword model's arrays once and keeps them alive for `subwordTrain`. */
+  subwordModel(spec: NativeSubwordSpec): NativeSubwordModel;
+  /**
+   * The subword (fastText) chunk loop (native/fasttext.cc; oracle: subword-reference.ts): trains chunk i
+   * (`ids[i]`, sentence ends `ends[i]`) at `alphas[i]` from `rngStates[i]` (advanced in place), each chunk
+   * one task on up to `threads` threads, all updating the model lock-free; results[3i..3i+2] = words kept,
+   * loss sum, examples.
+   */
+  subwordTrain(
+    model: NativeSubwordModel,
+    ids: Int32Array[],
+    ends: Int32Array[],
+    alphas: Float64Array,
+    rngStates: BigUint64Array,
+    results: Float64Array,
+    threads: number,
+  ): void;
+  /** subwordTrain on a libuv thread (plus the pool); the arrays must not be touched until it settles. */
+  subwordTrainAsync(
+    model: NativeSubwordModel,
+    ids: Int32Array[],
+    ends: Int32Array[],
+    alphas: Float64Array,
+    rngStates: BigUint64Array,
+    results: Float64Array,
+    threads: number,
+  ): Promise<void>;
 }
+
+/** The arrays and settings of a subword (fastText) model, as the subword chunk loop reads them. */
+export interface NativeSubwordSpec {
+  dim: number;
+  window: number;
+  negative: number;
+  hs: boolean;
+  cbow: boolean;
+  /** [words + buckets, dim]; [words, dim] (negative sampling); HS node weights. Updated in place. */
+  input: Float32Array;
+  output: Float32Array;
+  hsWeights: Float32Array;
+  /** Word w's rows: subwordRows[subwordStart[w] .. subwordStart[w + 1]) (words + 1 offsets). */
+  subwordStart: Int32Array;
+  subwordRows: Int32Array;
+  /** Alias table of the noise distribution, [u32 threshold, alias] per word. */
+  noise: Uint32Array;
+  keep: Float32Array;
+  codeStart: Int32Array;
+  codeLength: Int32Array;
+  codes: Uint8Array;
+  points: Int32Array;
+  /** fastText's σ table (513 values on [−8, 8]). */
+  sigmoid: Float32Array;
+}
+
+/** A subword model checked once by `subwordModel` (every row, alias and node index in range). */
+export type NativeSubwordModel = { readonly __nativeSubwordModel: unique symbol };
 
 interface Addon {
   info(): {
