@@ -1,15 +1,20 @@
 # The native kernel addon (native/README.md). Every kernel family is compiled once per instruction set
 # into a static library of its own, with that ISA's flags and VERBO_ISA_NAME naming its namespace; the
 # addon links them all and picks one table at load (native/dispatch.cc). Never -march=native: a binary
-# built on one x86-64 CPU must run on any other. No -ffast-math (kernels rely on IEEE inf/NaN).
+# built on one x86-64 CPU must run on any other. No -ffast-math (kernels rely on IEEE inf/NaN and on
+# the order of their sums). -fno-trapping-math only: nothing in verbo reads the floating-point exception
+# flags, and without it GCC will not turn the selects of vecmath.h into vector blends (no result changes).
 {
   'variables': {
     'kernel_sources': [
       'native/gemm.cc',
+      'native/elementwise.cc',
+      'native/softmax.cc',
+      'native/lstm.cc',
       'native/fasttext.cc',
       'native/table.cc',
     ],
-    'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden'],
+    'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],
   },
   'target_defaults': {
     'cflags!': ['-O2', '-O0'],

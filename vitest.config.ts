@@ -14,7 +14,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The same V8 flag as the `verbo` command, so the relaxed-SIMD (FMA) matmul build is tested too.
-    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -87,8 +87,8 @@ async function runOurs() {
     process.exit(1);
   }
   const seq = await import(distEntry);
-  const kernels = await import(join(root, 'dist', 'tensor', 'kernels', 'index.js'));
-  if (args.threads !== undefined) kernels.setMatmulThreads(args.threads);
+  const native = await import(join(root, 'dist', 'native', 'index.js'));
+  if (args.threads !== undefined) native.setThreadCount(args.threads);
 
   // ---- data (PTB style: whitespace tokens + <eos>; vocabulary = every training type) ----------------
   const text = { level: 'word', prep: 'none' };
@@ -147,7 +147,7 @@ async function runOurs() {
     },
     vocab: vocab.size,
     parameters: model.countParameters(),
-    matmulThreads: kernels.getMatmulThreads(),
+    threads: native.threadCount(),
     warmupWindows: args.warmup,
     measuredWindows: args.measure,
     measureSeconds,
@@ -204,7 +204,6 @@ async function runOurs() {
   };
   result.latencyExample = { contextTail: words.slice(-5), top5: example.next.map((n) => n.word) };
   log(`latency: median ${result.latencyMs.median.toFixed(2)} ms, p90 ${result.latencyMs.p90.toFixed(2)} ms`);
-  kernels.shutdownMatmulThreads?.();
 }
 
 // ---- anchor: PyTorch at each thread setting; the best is the anchor --------------------------------

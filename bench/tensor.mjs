@@ -16,15 +16,11 @@
 //   node bench/tensor.mjs --only ours  --sizes 512 --no-lstm --threads 1 --reps 300 --samples 1
 //   node bench/tensor.mjs --only numpy --sizes 512 --no-lstm --threads 1 --reps 300 --samples 1
 //
-// --crossover also times the plain loop against the WebAssembly kernel on small cubes (where
-// matmul's WASM_MIN_WORK comes from) and one thread against two on mid sizes (THREADS_MIN_WORK).
-// --elementwise times the WebAssembly SIMD exp / tanh / sigmoid / relu / row log-sum-exp / sparse
-// softmax-cross-entropy gradient (copies
-// included) against the plain loops they replace, in ns per element over 1M values, and add / mul
-// through the same copy path (to show why those stay plain JS).
-// The kernel build is reported as `kernel`: gemm-fma (relaxed-SIMD fused multiply-add, ~20% faster)
-// when the runtime accepts it, else gemm; on Node 20 run `node --experimental-wasm-relaxed-simd
-// bench/tensor.mjs` to time the fused build.
+// --crossover also times the plain loop against the native GEMM on small cubes (where matmul's
+// NATIVE_MIN_WORK comes from) and one native thread against two on mid sizes (gemm.cc's
+// kParallelMinWork). --elementwise times the native exp / tanh / sigmoid / relu / row log-sum-exp /
+// sparse softmax-cross-entropy gradient against the plain loops they replace, in ns per element over
+// 1M values (and at 64 values, NATIVE_MIN_LENGTH).
 // `cpuGflops` (one thread only) divides by the process's CPU time instead of wall time: on a busy
 // machine it shows what the kernel does when it actually runs.
 import { spawnSync } from 'node:child_process';
@@ -40,9 +36,8 @@ if (!existsSync(join(kernelsPath, 'index.js'))) {
   console.error('bench/tensor.mjs: dist/ is missing; run `npm run build` first');
   process.exit(1);
 }
-const { matmul, matmulReference, matmulPath, setMatmulThreads, shutdownMatmulThreads } = await import(
-  join(kernelsPath, 'index.js')
-);
+const { matmul, matmulReference, matmulPath } = await import(join(kernelsPath, 'index.js'));
+const { setThreadCount } = await import(join(root, 'dist', 'native', 'index.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -145,7 +140,7 @@ for (const { name, m, n, k } of runOurs ? shapes : []) {
   const out = new Float32Array(m * n);
   const row = { shape: name, m, n, k };
   for (const threads of threadCounts) {
-    setMatmulThreads(threads);
+    setThreadCount(threads);
     const path = matmulPath(m, n, k);
     const timing = measure(() => matmul(a, b, out, m, n, k), 2 * m * n * k);
     if (threads > 1) delete timing.cpuGflops;
@@ -160,7 +155,7 @@ for (const { name, m, n, k } of runOurs ? shapes : []) {
   }
   results.push(row);
 }
-setMatmulThreads(undefined);
+setThreadCount(undefined);
 
 let crossover;
 if (args.crossover) {
@@ -191,59 +186,55 @@ if (args.crossover) {
     console.error(`threads ${size}³: 1 thread ${one.ms.min} ms, 2 threads ${two.ms.min} ms`);
   }
 }
-shutdownMatmulThreads();
 
 let elementwise;
 if (args.elementwise) {
-  const { activation, unary, logSumExpRows } = await import(join(kernelsPath, 'index.js'));
-  const { overrideSimdKernels } = await import(join(kernelsPath, 'simd.js'));
+  // The native exp / tanh / sigmoid / relu / row log-sum-exp / sparse softmax-cross-entropy gradient
+  // against the plain loops they replace, in ns per element; and a short run on both sides of
+  // NATIVE_MIN_LENGTH (where the call's cost decides).
+  const kernels = await import(join(kernelsPath, 'index.js'));
+  const { activationLoop } = await import(join(kernelsPath, 'activations.js'));
+  const { unaryLoop } = await import(join(kernelsPath, 'elementwise.js'));
+  const softmax = await import(join(kernelsPath, 'softmax.js'));
   const size = 1 << 20;
   const x = randomArray(size, 9).map((v) => v * 16);
-  const y = randomArray(size, 10);
   const out = new Float32Array(size);
-  const perElement = (run) => Number(((measure(run, 1).ms.min * 1e6) / size).toFixed(2));
-  const plainToo = (run) => {
-    overrideSimdKernels(false);
-    try {
-      return perElement(run);
-    } finally {
-      overrideSimdKernels(undefined);
-    }
-  };
+  const perElement = (run, length = size) => Number(((measure(run, 1).ms.min * 1e6) / length).toFixed(2));
   elementwise = {};
   for (const op of ['exp', 'tanh', 'sigmoid', 'relu']) {
-    const run = () => (op === 'exp' ? unary('exp', x, 0, out, 0, size) : activation(op, x, 0, out, 0, size));
-    elementwise[op] = { plainNs: plainToo(run), simdNs: perElement(run) };
+    const fast = (length) => () =>
+      op === 'exp'
+        ? kernels.unary('exp', x, 0, out, 0, length)
+        : kernels.activation(op, x, 0, out, 0, length);
+    const plain = (length) => () =>
+      op === 'exp' ? unaryLoop('exp', x, 0, out, 0, length) : activationLoop(op, x, 0, out, 0, length);
+    elementwise[op] = {
+      plainNs: perElement(plain(size)),
+      nativeNs: perElement(fast(size)),
+      plainNs64: perElement(plain(64), 64),
+      nativeNs64: perElement(fast(64), 64),
+    };
   }
   const cols = 10_000;
   const rows = Math.floor(size / cols);
   const lse = new Float64Array(rows);
-  const lseRun = () => logSumExpRows(x, 0, rows, cols, lse);
-  elementwise.logSumExpRows = { plainNs: plainToo(lseRun), simdNs: perElement(lseRun) };
-  const { sparseCrossEntropyBackward } = await import(join(kernelsPath, 'index.js'));
+  elementwise.logSumExpRows = {
+    plainNs: perElement(() => softmax.logSumExpRowsLoop(x, 0, rows, cols, lse), rows * cols),
+    nativeNs: perElement(() => softmax.logSumExpRows(x, 0, rows, cols, lse), rows * cols),
+  };
   const targets = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % cols);
   const rowGrad = new Float64Array(rows).fill(1 / rows);
   const dx = new Float32Array(rows * cols);
-  const ceRun = () => sparseCrossEntropyBackward(x, 0, rows, cols, targets, lse, rowGrad, dx);
-  elementwise.sparseCrossEntropyBackward = { plainNs: plainToo(ceRun), simdNs: perElement(ceRun) };
-  // add through a scratch copy, the way a SIMD add would have to run (tensor-simd.wasm's exported addInPlace).
-  const { wasmModule } = await import(join(root, 'dist', 'util', 'wasm.js'));
-  const simdExports = new WebAssembly.Instance(wasmModule('tensor-simd'), {}).exports;
-  const block = 4096;
-  if (simdExports.memory.buffer.byteLength < 1024 + 2 * block * 4) simdExports.memory.grow(1);
-  const scratch = new Float32Array(simdExports.memory.buffer);
-  const plainAdd = () => {
-    for (let i = 0; i < size; i++) out[i] = x[i] + y[i];
+  elementwise.sparseCrossEntropyBackward = {
+    plainNs: perElement(
+      () => softmax.sparseCrossEntropyBackwardLoop(x, 0, rows, cols, targets, lse, rowGrad, dx),
+      rows * cols,
+    ),
+    nativeNs: perElement(
+      () => softmax.sparseCrossEntropyBackward(x, 0, rows, cols, targets, lse, rowGrad, dx),
+      rows * cols,
+    ),
   };
-  const wasmAdd = () => {
-    for (let start = 0; start < size; start += block) {
-      scratch.set(x.subarray(start, start + block), 256);
-      scratch.set(y.subarray(start, start + block), 256 + block);
-      simdExports.addInPlace(1024, 1024 + block * 4, block);
-      out.set(scratch.subarray(256, 256 + block), start);
-    }
-  };
-  elementwise.add = { plainNs: perElement(plainAdd), simdWithCopiesNs: perElement(wasmAdd) };
   for (const [name, row] of Object.entries(elementwise))
     console.error(`elementwise ${name}: ${JSON.stringify(row)}`);
 }

@@ -8,10 +8,18 @@
 //   gemm(a, b, c, m, n, k, flags, threads)        flags: 1 transA, 2 transB, 4 accumulate
 //   gemmAsync(...same)  → Promise                 runs on a libuv thread (+ the pool); the arrays must
 //                                                 not be touched until it settles
+//   unary(op, x, out, threads)                    op: 0 exp, 1 sigmoid, 2 tanh, 3 relu; length = x's
+//   logSumExpRows(x, rows, cols, lse, threads)
+//   sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)
+//   linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)
+//   linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX,
+//                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
+//   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
+//   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
 //   subwordTrain(model, ids[], ends[], alphas, rngStates, results, threads), subwordTrainAsync(...same)
 //                                                 chunks of the subword (fastText) loop; `model` from
 //   subwordModel({...})                           the checked model handle subwordTrain takes
-// Argument order and meaning are documented once, in src/native/index.ts.
+// Argument order and meaning are documented once, in src/native/index.ts; sizes in kernels.h.
 #include <napi.h>
 
 #include <cstdint>
@@ -41,6 +49,56 @@ Napi::Float32Array floats(const Napi::CallbackInfo& info, size_t index, size_t n
     throw Napi::RangeError::New(info.Env(), std::string(name) + " holds " + std::to_string(array.ElementLength()) +
                                                 " values, needs " + std::to_string(needed));
   return array;
+}
+
+/** A typed array argument of element type T (napi `type`), at least `needed` long; null allowed if `optional`. */
+template <typename Array, typename T>
+T* typed(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name, napi_typedarray_type type,
+         const char* typeName, bool optional = false) {
+  if (optional && (info[index].IsNull() || info[index].IsUndefined())) return nullptr;
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a " + typeName);
+  Array array = info[index].As<Array>();
+  if (array.ElementLength() < needed)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " holds " + std::to_string(array.ElementLength()) +
+                                                " values, needs " + std::to_string(needed));
+  return array.Data();
+}
+
+float* f32(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name, bool optional = false) {
+  return typed<Napi::Float32Array, float>(info, index, needed, name, napi_float32_array, "Float32Array", optional);
+}
+double* f64(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name) {
+  return typed<Napi::Float64Array, double>(info, index, needed, name, napi_float64_array, "Float64Array");
+}
+int32_t* i32(const Napi::CallbackInfo& info, size_t index, size_t needed, const char* name) {
+  return typed<Napi::Int32Array, int32_t>(info, index, needed, name, napi_int32_array, "Int32Array");
+}
+
+bool boolean(const Napi::CallbackInfo& info, size_t index) { return info[index].ToBoolean().Value(); }
+
+/** Runs a kernel, turning a C++ exception (out of memory for scratch) into a JavaScript error. */
+template <typename Kernel>
+void guarded(const Napi::CallbackInfo& info, Kernel kernel) {
+  try {
+    kernel();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), error.what());
+  }
+}
+
+/** Every target in [0, cols): a bad one would index outside the row. */
+void check_targets(const Napi::CallbackInfo& info, const int32_t* targets, int rows, int cols) {
+  for (int r = 0; r < rows; r++)
+    if (targets[r] < 0 || targets[r] >= cols)
+      throw Napi::RangeError::New(info.Env(), "target " + std::to_string(targets[r]) + " of row " + std::to_string(r) +
+                                                  " is outside [0, " + std::to_string(cols) + ")");
+}
+
+void need_args(const Napi::CallbackInfo& info, size_t count, const char* usage) {
+  if (info.Length() < count) throw Napi::TypeError::New(info.Env(), usage);
 }
 
 int integer(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -117,9 +175,143 @@ Napi::Value gemm_call(const Napi::CallbackInfo& info, bool async) {
 Napi::Value gemm(const Napi::CallbackInfo& info) { return gemm_call(info, false); }
 Napi::Value gemm_async(const Napi::CallbackInfo& info) { return gemm_call(info, true); }
 
+// unary(op, x, out, threads): out[i] = f(x[i]) for i < x.length (out may be x itself).
+Napi::Value unary(const Napi::CallbackInfo& info) {
+  need_args(info, 4, "unary(op, x, out, threads)");
+  const KernelTable& table = table_of(info);
+  int op = integer(info, 0, "op");
+  if (op > kRelu) throw Napi::RangeError::New(info.Env(), "unknown unary op " + std::to_string(op));
+  const float* x = f32(info, 1, 0, "x");
+  size_t length = info[1].As<Napi::Float32Array>().ElementLength();
+  float* out = f32(info, 2, length, "out");
+  std::vector<float> copy;
+  // A partial overlap would read values already overwritten: work from a copy of x then.
+  if (x != out && x < out + length && out < x + length) {
+    copy.assign(x, x + length);
+    x = copy.data();
+  }
+  UnaryArgs args{op, x, out, static_cast<ptrdiff_t>(length), integer(info, 3, "threads")};
+  guarded(info, [&] { table.unary(args); });
+  return info.Env().Undefined();
+}
+
+// logSumExpRows(x, rows, cols, lse, threads)
+Napi::Value log_sum_exp_rows(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "logSumExpRows(x, rows, cols, lse, threads)");
+  int rows = integer(info, 1, "rows"), cols = integer(info, 2, "cols");
+  RowsArgs args{rows, cols, f32(info, 0, static_cast<size_t>(rows) * cols, "x"), f64(info, 3, rows, "lse"),
+                nullptr, nullptr, nullptr, integer(info, 4, "threads")};
+  guarded(info, [&] { table_of(info).logSumExpRows(args); });
+  return info.Env().Undefined();
+}
+
+// sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)
+Napi::Value sparse_cross_entropy_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 8, "sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)");
+  int rows = integer(info, 1, "rows"), cols = integer(info, 2, "cols");
+  size_t size = static_cast<size_t>(rows) * cols;
+  RowsArgs args{rows, cols, f32(info, 0, size, "x"), f64(info, 4, rows, "lse"), i32(info, 3, rows, "targets"),
+                f64(info, 5, rows, "rowGrad"), f32(info, 6, size, "dx"), integer(info, 7, "threads")};
+  check_targets(info, args.targets, rows, cols);
+  guarded(info, [&] { table_of(info).sparseCrossEntropyBackward(args); });
+  return info.Env().Undefined();
+}
+
+// linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)
+Napi::Value linear_cross_entropy_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)");
+  int rows = integer(info, 8, "rows"), k = integer(info, 9, "k"), n = integer(info, 10, "n");
+  LinearCrossEntropyArgs args{};
+  args.rows = rows;
+  args.k = k;
+  args.n = n;
+  args.x = f32(info, 0, static_cast<size_t>(rows) * k, "x");
+  args.w = f32(info, 1, static_cast<size_t>(k) * n, "w");
+  args.wTransposed = boolean(info, 2);
+  args.bias = f32(info, 3, n, "bias", true);
+  args.targets = i32(info, 4, rows, "targets");
+  args.logits = f32(info, 5, static_cast<size_t>(rows) * n, "logits");
+  args.stats = f64(info, 6, 2 * static_cast<size_t>(rows), "stats");
+  args.losses = f64(info, 7, rows, "losses");
+  args.threads = integer(info, 11, "threads");
+  check_targets(info, args.targets, rows, n);
+  guarded(info, [&] { table_of(info).linearCrossEntropyForward(args); });
+  return info.Env().Undefined();
+}
+
+// linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX, dw,
+//                            accumulateW, db, rows, k, n, threads)
+Napi::Value linear_cross_entropy_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 16, "linearCrossEntropyBackward(x, w, wTransposed, targets, logits, stats, rowGradient, dx, accumulateX, dw, accumulateW, db, rows, k, n, threads)");
+  int rows = integer(info, 12, "rows"), k = integer(info, 13, "k"), n = integer(info, 14, "n");
+  LinearCrossEntropyArgs args{};
+  args.rows = rows;
+  args.k = k;
+  args.n = n;
+  args.x = f32(info, 0, static_cast<size_t>(rows) * k, "x");
+  args.w = f32(info, 1, static_cast<size_t>(k) * n, "w");
+  args.wTransposed = boolean(info, 2);
+  args.targets = i32(info, 3, rows, "targets");
+  args.logits = f32(info, 4, static_cast<size_t>(rows) * n, "logits");
+  args.stats = f64(info, 5, 2 * static_cast<size_t>(rows), "stats");
+  args.rowGradient = info[6].As<Napi::Number>().DoubleValue();
+  args.dx = f32(info, 7, static_cast<size_t>(rows) * k, "dx", true);
+  args.accumulateX = boolean(info, 8);
+  args.dw = f32(info, 9, static_cast<size_t>(k) * n, "dw", true);
+  args.accumulateW = boolean(info, 10);
+  args.db = f32(info, 11, n, "db", true);
+  args.threads = integer(info, 15, "threads");
+  check_targets(info, args.targets, rows, n);
+  guarded(info, [&] { table_of(info).linearCrossEntropyBackward(args); });
+  return info.Env().Undefined();
+}
+
+// lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
+Napi::Value lstm_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 10, "lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)");
+  int batch = integer(info, 6, "batch"), steps = integer(info, 7, "steps"), units = integer(info, 8, "units");
+  size_t state = static_cast<size_t>(batch) * units, gateRow = 4 * static_cast<size_t>(units);
+  LstmArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.xProj = f32(info, 0, batch * steps * gateRow, "xProj");
+  args.recurrent = f32(info, 1, units * gateRow, "recurrent");
+  args.hs = f32(info, 2, (steps + 1) * state, "hs");
+  args.cs = f32(info, 3, (steps + 1) * state, "cs");
+  args.tanhCells = f32(info, 4, steps * state, "tanhCells");
+  args.gates = f32(info, 5, steps * batch * gateRow, "gates");
+  args.threads = integer(info, 9, "threads");
+  guarded(info, [&] { table_of(info).lstmForward(args); });
+  return info.Env().Undefined();
+}
+
+// lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
+Napi::Value lstm_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 13, "lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)");
+  int batch = integer(info, 9, "batch"), steps = integer(info, 10, "steps"), units = integer(info, 11, "units");
+  size_t state = static_cast<size_t>(batch) * units, gateRow = 4 * static_cast<size_t>(units);
+  LstmArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.recurrent = f32(info, 0, units * gateRow, "recurrent");
+  args.gates = f32(info, 1, steps * batch * gateRow, "gates");
+  args.cs = f32(info, 2, (steps + 1) * state, "cs");
+  args.tanhCells = f32(info, 3, steps * state, "tanhCells");
+  args.gradOut = f32(info, 4, (steps + 1) * state, "gradOut");
+  args.dz = f32(info, 5, steps * batch * gateRow, "dz");
+  args.dh = f32(info, 6, state, "dh");
+  args.dc = f32(info, 7, state, "dc");
+  args.wantH0 = boolean(info, 8);
+  args.threads = integer(info, 12, "threads");
+  guarded(info, [&] { table_of(info).lstmBackward(args); });
+  return info.Env().Undefined();
+}
+
 /** A typed array of the given type and at least `needed` elements (a Napi error names the argument otherwise). */
 template <typename T>
-Napi::TypedArrayOf<T> typed(Napi::Env env, Napi::Value value, napi_typedarray_type type, size_t needed,
+Napi::TypedArrayOf<T> typed_value(Napi::Env env, Napi::Value value, napi_typedarray_type type, size_t needed,
                             const std::string& name, const char* expected) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
     throw Napi::TypeError::New(env, name + " must be " + expected);
@@ -161,12 +353,12 @@ Napi::Value subword_model(const Napi::CallbackInfo& info) {
     m.cbow = spec.Get("cbow").ToBoolean();
     const size_t dim = static_cast<size_t>(m.dim);
     auto i32 = [&](const char* name, size_t needed) {
-      auto a = typed<int32_t>(env, spec.Get(name), napi_int32_array, needed, name, "an Int32Array");
+      auto a = typed_value<int32_t>(env, spec.Get(name), napi_int32_array, needed, name, "an Int32Array");
       handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
       return a;
     };
     auto f32 = [&](const char* name, size_t needed) {
-      auto a = typed<float>(env, spec.Get(name), napi_float32_array, needed, name, "a Float32Array");
+      auto a = typed_value<float>(env, spec.Get(name), napi_float32_array, needed, name, "a Float32Array");
       handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
       return a;
     };
@@ -187,7 +379,7 @@ Napi::Value subword_model(const Napi::CallbackInfo& info) {
     m.keep = f32("keep", words).Data();
     m.sigmoid = f32("sigmoid", 513).Data();
     m.output = f32("output", m.negative > 0 ? words * dim : 0).Data();
-    auto noise = typed<uint32_t>(env, spec.Get("noise"), napi_uint32_array, m.negative > 0 ? 2 * words : 0,
+    auto noise = typed_value<uint32_t>(env, spec.Get("noise"), napi_uint32_array, m.negative > 0 ? 2 * words : 0,
                                  "noise", "a Uint32Array");
     handle->keep.push_back(Napi::Persistent(noise.As<Napi::Object>()));
     m.noise = noise.Data();
@@ -198,7 +390,7 @@ Napi::Value subword_model(const Napi::CallbackInfo& info) {
     m.hsWeights = hsWeights.Data();
     Napi::Int32Array codeStart = i32("codeStart", m.hs ? words : 0);
     Napi::Int32Array codeLength = i32("codeLength", m.hs ? words : 0);
-    auto codes = typed<uint8_t>(env, spec.Get("codes"), napi_uint8_array, 0, "codes", "a Uint8Array");
+    auto codes = typed_value<uint8_t>(env, spec.Get("codes"), napi_uint8_array, 0, "codes", "a Uint8Array");
     handle->keep.push_back(Napi::Persistent(codes.As<Napi::Object>()));
     Napi::Int32Array points = i32("points", 0);
     if (m.hs) {
@@ -236,15 +428,15 @@ Napi::Value subword_train_call(const Napi::CallbackInfo& info, bool async) {
   Napi::Array idsList = info[1].As<Napi::Array>(), endsList = info[2].As<Napi::Array>();
   const uint32_t count = idsList.Length();
   if (endsList.Length() != count) throw Napi::RangeError::New(env, "ids and ends must list the same chunks");
-  auto alphas = typed<double>(env, info[3], napi_float64_array, count, "alphas", "a Float64Array");
-  auto rng = typed<uint64_t>(env, info[4], napi_biguint64_array, count, "rngStates", "a BigUint64Array");
-  auto results = typed<double>(env, info[5], napi_float64_array, 3 * count, "results", "a Float64Array");
+  auto alphas = typed_value<double>(env, info[3], napi_float64_array, count, "alphas", "a Float64Array");
+  auto rng = typed_value<uint64_t>(env, info[4], napi_biguint64_array, count, "rngStates", "a BigUint64Array");
+  auto results = typed_value<double>(env, info[5], napi_float64_array, 3 * count, "results", "a Float64Array");
   const int threads = integer(info, 6, "threads");
   auto chunks = std::make_shared<std::vector<SubwordChunk>>(count);
   std::vector<Napi::Object> keep = {info[0].As<Napi::Object>(), alphas, rng, results};
   for (uint32_t i = 0; i < count; i++) {
-    auto ids = typed<int32_t>(env, idsList.Get(i), napi_int32_array, 0, "ids[" + std::to_string(i) + "]", "an Int32Array");
-    auto ends = typed<int32_t>(env, endsList.Get(i), napi_int32_array, 0, "ends[" + std::to_string(i) + "]", "an Int32Array");
+    auto ids = typed_value<int32_t>(env, idsList.Get(i), napi_int32_array, 0, "ids[" + std::to_string(i) + "]", "an Int32Array");
+    auto ends = typed_value<int32_t>(env, endsList.Get(i), napi_int32_array, 0, "ends[" + std::to_string(i) + "]", "an Int32Array");
     for (size_t k = 0; k < ids.ElementLength(); k++)
       if (ids[k] < 0 || ids[k] >= handle->words) throw Napi::RangeError::New(env, "ids holds a word outside the vocabulary");
     SubwordChunk& c = (*chunks)[i];
@@ -286,6 +478,16 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("isa", Napi::String::New(env, table.isa));
   object.Set("gemm", Napi::Function::New(env, gemm, "gemm", data));
   object.Set("gemmAsync", Napi::Function::New(env, gemm_async, "gemmAsync", data));
+  object.Set("unary", Napi::Function::New(env, unary, "unary", data));
+  object.Set("logSumExpRows", Napi::Function::New(env, log_sum_exp_rows, "logSumExpRows", data));
+  object.Set("sparseCrossEntropyBackward",
+             Napi::Function::New(env, sparse_cross_entropy_backward, "sparseCrossEntropyBackward", data));
+  object.Set("linearCrossEntropyForward",
+             Napi::Function::New(env, linear_cross_entropy_forward, "linearCrossEntropyForward", data));
+  object.Set("linearCrossEntropyBackward",
+             Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
+  object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
+  object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
   object.Set("subwordModel", Napi::Function::New(env, subword_model, "subwordModel", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
   object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));

@@ -6,7 +6,8 @@
 // Packing turns any strides (both transposes) into the unit-stride panels the micro-kernel reads, so
 // the micro-kernel (microkernel.h) is the only ISA-specific code. When op(B) is row-major and A has few
 // rows, B is read in place (its rows already hold NR consecutive values per k), since packing it would
-// cost as much as the product. Every C element sums its k blocks in order, on one thread: results do
+// cost as much as the product; only a last, partial micro-panel is packed (reading NR values there would
+// run past the matrix). Every C element sums its k blocks in order, on one thread: results do
 // not depend on the thread count.
 #include <cstring>
 
@@ -96,7 +97,8 @@ struct Block {
   int j0, nc;          // column block
   bool add;            // add into C (accumulate, or a later k block)
   float* packedA;      // ceil(m / MR) panels of kc × MR
-  float* packedB;      // ceil(nc / NR) panels of kc × NR, or null: B read in place
+  float* packedB;      // ceil(nc / NR) panels of kc × NR; with directB only the last, partial one
+  bool directB;        // full micro-panels of B are read in place
   int aPanels, bPanels;
   int packTasks;       // tasks of the packing step: A panel groups, then B panel groups
   int aGroups;
@@ -114,6 +116,12 @@ void pack_task(void* context, int task) {
       int i0 = panel * MR;
       pack_a(g, i0, imin(MR, g.m - i0), blk.p0, blk.kc, blk.packedA + static_cast<size_t>(panel) * blk.kc * MR);
     }
+    return;
+  }
+  if (blk.directB) {
+    int panel = blk.bPanels - 1;
+    int j = panel * NR;
+    pack_b(g, blk.j0 + j, blk.nc - j, blk.p0, blk.kc, blk.packedB);
     return;
   }
   int first = (task - blk.aGroups) * blk.panelsPerGroup;
@@ -139,12 +147,12 @@ void compute_task(void* context, int task) {
     int cols = imin(NR, blk.nc - j);
     const float* b;
     ptrdiff_t bStride;
-    if (blk.packedB != nullptr) {
-      b = blk.packedB + static_cast<size_t>(jp) * blk.kc * NR;
-      bStride = NR;
-    } else {
+    if (blk.directB && cols == NR) {
       b = g.b + blk.p0 * g.rsB + blk.j0 + j;
       bStride = g.rsB;
+    } else {
+      b = blk.packedB + (blk.directB ? 0 : static_cast<size_t>(jp) * blk.kc * NR);
+      bStride = NR;
     }
     float* cColumn = g.c + blk.j0 + j;
     for (int ip = firstA; ip < lastA; ip++) {
@@ -167,16 +175,13 @@ void gemm(const GemmArgs& g) {
   double work = static_cast<double>(g.m) * g.n * g.k;
   int threads = work < kParallelMinWork ? 1 : g.threads;
   const int aPanels = ceil_div(g.m, MR);
-  // A row-major B is read in place when A has few rows, except its last partial micro-panel (reading
-  // NR values there would run past the matrix), which compute_task cannot take in place: such a B is
-  // packed instead unless n is a multiple of NR.
-  const bool directB = g.csB == 1 && g.m <= kDirectBRows && g.n % NR == 0;
+  // A row-major B is read in place when A has few rows.
+  const bool directB = g.csB == 1 && g.m <= kDirectBRows;
   const int kBlocks = ceil_div(g.k, KC);
   const int kcMax = ceil_div(g.k, kBlocks);
   float* packedA = thread_scratch(0, sizeof(float) * static_cast<size_t>(aPanels) * kcMax * MR);
-  float* packedB = directB ? nullptr
-                           : thread_scratch(1, sizeof(float) * static_cast<size_t>(ceil_div(imin(NC, g.n), NR)) *
-                                                   kcMax * NR);
+  const size_t bPanelsMax = directB ? 1 : ceil_div(imin(NC, g.n), NR);
+  float* packedB = thread_scratch(1, sizeof(float) * bPanelsMax * kcMax * NR);
   for (int p0 = 0; p0 < g.k; p0 += kcMax) {
     const int kc = imin(kcMax, g.k - p0);
     for (int j0 = 0; j0 < g.n; j0 += NC) {
@@ -189,12 +194,13 @@ void gemm(const GemmArgs& g) {
       blk.add = g.accumulate || p0 > 0;
       blk.packedA = packedA;
       blk.packedB = packedB;
+      blk.directB = directB;
       blk.aPanels = aPanels;
       blk.bPanels = ceil_div(blk.nc, NR);
       // A is packed once per k block (with the first column block); B once per column block.
       blk.panelsPerGroup = 8;
       blk.aGroups = j0 == 0 ? ceil_div(aPanels, blk.panelsPerGroup) : 0;
-      int bGroups = directB ? 0 : ceil_div(blk.bPanels, blk.panelsPerGroup);
+      int bGroups = directB ? (blk.nc % NR != 0 ? 1 : 0) : ceil_div(blk.bPanels, blk.panelsPerGroup);
       blk.packTasks = blk.aGroups + bGroups;
       parallel_for(blk.packTasks, threads, pack_task, &blk);
       // Tiles: MC rows by enough columns to give each thread about three tasks.

@@ -24,9 +24,13 @@ inline void cpu_relax() {
 #endif
 }
 
-/** How many times an idle worker polls for a new job before it sleeps (~50-100 µs). */
-constexpr int kSpins = 20000;
+/** How many times an idle worker polls for a new job before it sleeps (tens of microseconds). */
+constexpr int kSpins = 4000;
 
+// A job is open from the moment it is posted until the caller has run out of tasks. A worker that wakes
+// announces itself (active_), then joins only if the job it saw is still open; the caller waits only for
+// the workers that joined, never for one that is still asleep or not yet scheduled (on a busy machine a
+// woken thread can wait milliseconds for a core: the caller then simply runs every task itself).
 class Pool {
  public:
   void run(int tasks, int threads, TaskFn fn, void* context) {
@@ -40,23 +44,25 @@ class Pool {
     fn_ = fn;
     context_ = context;
     tasks_ = tasks;
-    participants_ = threads - 1;
+    participants_.store(threads - 1, std::memory_order_relaxed);
     next_.store(0, std::memory_order_relaxed);
-    pending_.store(threads - 1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.fetch_add(1, std::memory_order_seq_cst);
+      open_.store(true, std::memory_order_seq_cst);
     }
     wake_.notify_all();
     take_tasks();
-    // Wait for the helpers: spin first (they finish within microseconds of us), then sleep.
-    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; spin++) {
+    open_.store(false, std::memory_order_seq_cst);
+    // Wait for the workers that joined (they finish their last task within microseconds, unless the
+    // OS took their core): spin first, then sleep.
+    for (int spin = 0; active_.load(std::memory_order_seq_cst) != 0; spin++) {
       if (spin < kSpins) {
         cpu_relax();
         continue;
       }
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      done_.wait(lock, [this] { return active_.load(std::memory_order_seq_cst) == 0; });
     }
     busy_.unlock();
   }
@@ -71,10 +77,8 @@ class Pool {
   }
 
   void start_workers(int wanted) {
-    while (static_cast<int>(started_) < wanted) {
+    while (started_ < wanted) {
       int index = started_++;
-      // The worker starts from the current generation, so it takes part in the job about to be posted
-      // even if the thread only starts running after that.
       uint64_t seen = generation_.load(std::memory_order_acquire);
       std::thread([this, index, seen] { work(index, seen); }).detach();
     }
@@ -93,9 +97,11 @@ class Pool {
         now = generation_.load(std::memory_order_acquire);
       }
       seen = now;
-      if (index >= participants_) continue;
-      take_tasks();
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (index >= participants_.load(std::memory_order_relaxed)) continue;
+      active_.fetch_add(1, std::memory_order_seq_cst);
+      // Join only the job we were woken for, and only while it is open (see the class comment).
+      if (open_.load(std::memory_order_seq_cst) && generation_.load(std::memory_order_seq_cst) == seen) take_tasks();
+      if (active_.fetch_sub(1, std::memory_order_seq_cst) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
         done_.notify_one();
       }
@@ -107,14 +113,15 @@ class Pool {
   std::condition_variable wake_;
   std::condition_variable done_;
   std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> open_{false};
   std::atomic<int> next_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> active_{0};
   int started_ = 0;
   // Job description: written by the caller before generation_ is bumped, read by workers after.
   TaskFn fn_ = nullptr;
   void* context_ = nullptr;
   int tasks_ = 0;
-  int participants_ = 0;
+  std::atomic<int> participants_{0};
 };
 
 // Never destroyed: detached workers may still be polling it while the process exits.

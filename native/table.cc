@@ -1,13 +1,9 @@
 // This ISA's kernel table (compiled once per ISA, like the kernels it lists).
-#include "isa.h"
-#include "kernels.h"
+#include "families.h"
 #include "microkernel.h"
 
 namespace verbo {
 namespace VERBO_NS {
-
-void gemm(const GemmArgs& args);
-void subword_train(const SubwordArgs& args);
 
 const KernelTable& table() {
   static const KernelTable entries = {
@@ -15,6 +11,13 @@ const KernelTable& table() {
       micro::MR,
       micro::NR,
       &gemm,
+      &unary,
+      &log_sum_exp_rows,
+      &sparse_cross_entropy_backward,
+      &linear_cross_entropy_forward,
+      &linear_cross_entropy_backward,
+      &lstm_forward,
+      &lstm_backward,
       &subword_train,
   };
   return entries;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --experimental-wasm-relaxed-simd
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `verbo` command: runs the program (src/cli/program.ts) on the command line's arguments. A reader
 // that closes the pipe (`| head`) ends it quietly.
 import { endQuietlyWhenPipeCloses } from './io.js';

@@ -23,9 +23,16 @@ export const GEMM_TRANS_A = 1;
 export const GEMM_TRANS_B = 2;
 export const GEMM_ACCUMULATE = 4;
 
+/** unary() ops. */
+export const UNARY_EXP = 0;
+export const UNARY_SIGMOID = 1;
+export const UNARY_TANH = 2;
+export const UNARY_RELU = 3;
+
 /**
- * One instruction set's kernels. Every function reads and writes the arrays it is given (no copies);
- * `threads` is the most threads a call may use (the calling one included).
+ * One instruction set's kernels. Every function reads and writes the arrays it is given (no copies; pass
+ * a subarray for an offset); `threads` is the most threads a call may use (the calling one included);
+ * no result depends on it. The TypeScript loop each one replaces, named in its comment, is its oracle.
  */
 export interface NativeKernels {
   readonly isa: Isa;
@@ -58,6 +65,98 @@ export interface NativeKernels {
     flags: number,
     threads: number,
   ): Promise<void>;
+  /** out[i] = f(x[i]) for i < x.length, f by UNARY_* (out may be x): activations.ts / elementwise.ts. */
+  unary(op: number, x: Float32Array, out: Float32Array, threads: number): void;
+  /** lse[r] = log Σ_c e^x[r, c] over [rows, cols]: softmax.ts logSumExpRows. */
+  logSumExpRows(x: Float32Array, rows: number, cols: number, lse: Float64Array, threads: number): void;
+  /** dx[r, c] = rowGrad[r] · (e^(x[r, c] − lse[r]) − [c = targets[r]]): softmax.ts sparseCrossEntropyBackward. */
+  sparseCrossEntropyBackward(
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    targets: Int32Array,
+    lse: Float64Array,
+    rowGrad: Float64Array,
+    dx: Float32Array,
+    threads: number,
+  ): void;
+  /**
+   * The fused output layer + loss, forward (linear-cross-entropy.ts): logits [rows, n] ← e^(z − max_r)
+   * with z = x·W + b (W [k, n], or stored [n, k] when wTransposed; bias may be null); stats [rows, 2]
+   * ← (lse_r, 1/Σ_r) (NaN for a non-finite row, which keeps z); losses[r] ← lse_r − z[r, targets[r]].
+   */
+  linearCrossEntropyForward(
+    x: Float32Array,
+    w: Float32Array,
+    wTransposed: boolean,
+    bias: Float32Array | null,
+    targets: Int32Array,
+    logits: Float32Array,
+    stats: Float64Array,
+    losses: Float64Array,
+    rows: number,
+    k: number,
+    n: number,
+    threads: number,
+  ): void;
+  /**
+   * Its backward: logits ← G = rowGradient · (softmax − onehot) in place; dx [rows, k] (+)= G·Wᵀ,
+   * dw [k, n] (+)= xᵀ·G, db [n] = Σ_rows G; each output skipped when null.
+   */
+  linearCrossEntropyBackward(
+    x: Float32Array,
+    w: Float32Array,
+    wTransposed: boolean,
+    targets: Int32Array,
+    logits: Float32Array,
+    stats: Float64Array,
+    rowGradient: number,
+    dx: Float32Array | null,
+    accumulateX: boolean,
+    dw: Float32Array | null,
+    accumulateW: boolean,
+    db: Float32Array | null,
+    rows: number,
+    k: number,
+    n: number,
+    threads: number,
+  ): void;
+  /**
+   * A whole LSTM layer forward (kernels/recurrent.ts lstmSequenceForwardLoop): xProj [batch, steps, 4H],
+   * recurrent [H, 4H]; hs, cs [steps + 1, batch, H] hold h0, c0 first and receive every step's state;
+   * tanhCells [steps, batch, H] and gates [steps, batch, 4H] (activated) are kept for backward.
+   */
+  lstmForward(
+    xProj: Float32Array,
+    recurrent: Float32Array,
+    hs: Float32Array,
+    cs: Float32Array,
+    tanhCells: Float32Array,
+    gates: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    threads: number,
+  ): void;
+  /**
+   * Its backward (lstmSequenceBackwardLoop): gradOut [batch, steps + 1, H] (dL/dh_t, then dL/dc_last)
+   * → dz [steps, batch, 4H], dh = dL/dh0 (when wantH0), dc = dL/dc0.
+   */
+  lstmBackward(
+    recurrent: Float32Array,
+    gates: Float32Array,
+    cs: Float32Array,
+    tanhCells: Float32Array,
+    gradOut: Float32Array,
+    dz: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    wantH0: boolean,
+    batch: number,
+    steps: number,
+    units: number,
+    threads: number,
+  ): void;
   /** Checks a subword model's arrays once and keeps them alive for `subwordTrain`. */
   subwordModel(spec: NativeSubwordSpec): NativeSubwordModel;
   /**

@@ -33,6 +33,7 @@ import {
   type Optimizer,
   runTraining,
   SGD,
+  type TrainingRun,
 } from '../nn/index.js';
 import { mul, noGrad, type Tensor } from '../tensor/index.js';
 import { VerboError } from '../util/errors.js';
@@ -367,8 +368,17 @@ class ProgressReporter implements Callback {
   onTrainBegin(): void {
     this.start = performance.now();
   }
+  /** A resumed run's best so far comes with its history, so 'improved' stays true to the whole run. */
+  setRun(run: TrainingRun): void {
+    this.run = run;
+  }
+  private run: TrainingRun | undefined;
   onEpochBegin(epoch: number): void {
-    this.firstEpoch ??= epoch;
+    if (this.firstEpoch === undefined) {
+      this.firstEpoch = epoch;
+      for (const value of this.run?.history.history.val_perplexity ?? [])
+        this.best = Math.min(this.best, value);
+    }
     this.current = epoch;
   }
   private event(phase: 'train' | 'epoch', epoch: number, loss: number): TrainProgress {

@@ -212,11 +212,18 @@ describe('training', () => {
 
   it('resume after an interruption: SGD schedule, validation, best model and early stopping carry over', async () => {
     const ids = repeating(pattern, 400);
-    const validIds = repeating([2, 3, 4, 5, 6, 4, 3, 2], 20);
+    // a validation text unlike the training text: its perplexity gets worse after the first epochs
+    const validIds = repeating([6, 5, 2, 4, 3, 6, 2], 20);
     const architecture = { embed: 6, hidden: 6, layers: 2, dropout: 0.2, seed: 4 };
     const settings = { batch: 3, bptt: 5, seed: 7, epochs: 4, decayAfter: 1, validIds, patience: 5 };
     const straight = new LanguageModel(vocab, architecture);
-    const full = await trainLanguageModel(straight, ids, settings);
+    const improvedStraight: boolean[] = [];
+    const full = await trainLanguageModel(straight, ids, {
+      ...settings,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') improvedStraight.push(e.improved!);
+      },
+    });
     const out = join(dir, 'resume-valid');
     const first = new LanguageModel(vocab, architecture);
     const interrupt = (event: { phase: string; epoch: number }) => {
@@ -226,7 +233,17 @@ describe('training', () => {
       trainLanguageModel(first, ids, { ...settings, outDir: out, onProgress: interrupt }),
     ).rejects.toThrow(/interrupted/);
     const resumed = loadLanguageModel(join(out, 'checkpoint'));
-    const result = await trainLanguageModel(resumed, ids, { ...settings, outDir: out, resume: true });
+    const improvedResumed: boolean[] = [];
+    const result = await trainLanguageModel(resumed, ids, {
+      ...settings,
+      outDir: out,
+      resume: true,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') improvedResumed.push(e.improved!);
+      },
+    });
+    // the resumed run's progress knows the best of the epochs before the interruption
+    expect(improvedResumed).toEqual(improvedStraight.slice(2));
     expect(result.history.map((h) => h.learningRate)).toEqual([1, 0.5, 0.25, 0.125]);
     expect(result.history.map((h) => h.validPerplexity)).toBeAllClose(
       full.history.map((h) => h.validPerplexity!),

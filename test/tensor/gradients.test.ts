@@ -564,14 +564,14 @@ const rows: Row[] = [
     inputs: () => [normal([2, 2, 3])],
   },
   {
-    name: 'linearSparseSoftmaxCrossEntropy mean [3,4]·[4,5] + [5] (plain path)',
+    name: 'linearSparseSoftmaxCrossEntropy mean [3,4]·[4,5] + [5]',
     tolerance: smooth,
     covers: ['linearSparseSoftmaxCrossEntropy'],
     fn: (x, w, b) => linearSparseSoftmaxCrossEntropy(x, w, b, Int32Array.from([2, 0, 4])),
     inputs: () => [normal([3, 4]), normal([4, 5]), normal([5])],
   },
   {
-    name: 'linearSparseSoftmaxCrossEntropy sum [2,4,8]·[8,19] (WebAssembly path), transposed weight view',
+    name: 'linearSparseSoftmaxCrossEntropy sum [2,4,8]·[8,19], transposed weight view',
     tolerance: smooth,
     covers: ['linearSparseSoftmaxCrossEntropy', 'permute'],
     fn: (x, w, b) =>

@@ -1,10 +1,11 @@
 // linearSparseSoftmaxCrossEntropy (the fused output layer + loss) against its composition,
 // sparseSoftmaxCrossEntropy(linear(x, w, b), targets): values and all three gradients, on shapes that
-// take the WebAssembly + two-thread path, with a transposed weight view, accumulation into gradients
-// from other uses, eviction by other matmuls between forward and backward, a retained graph, thread
-// counts and the plain fallback. The small-shape gradient checks live in gradients.test.ts.
-import { existsSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// take the native two-thread path, with a transposed weight view, accumulation into gradients from
+// other uses, other products between forward and backward, two fused losses alive at once, a retained
+// graph and thread counts. `npm test` runs this file again with VERBO_NATIVE=0 (the plain kernels).
+// The small-shape gradient checks live in gradients.test.ts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { setThreadCount } from '../../src/native/index.js';
 import {
   add,
   fromArray,
@@ -18,20 +19,8 @@ import {
   type Tensor,
   transpose,
 } from '../../src/tensor/index.js';
-import { overrideWasmGemm } from '../../src/tensor/kernels/matmul-wasm.js';
-import { setMatmulThreads, shutdownMatmulThreads } from '../../src/tensor/kernels/threads.js';
 import { ShapeError } from '../../src/util/errors.js';
-import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
-import { wasmAvailable } from '../../src/util/wasm.js';
-
-const haveWasm = wasmAvailable('gemm');
-const haveWorker = existsSync(packagePath('dist', 'tensor', 'kernels', 'gemm-worker.js'));
-if (!haveWasm || !haveWorker) {
-  console.warn(
-    'linear-cross-entropy tests run the plain path only: dist/wasm/gemm.wasm or the gemm worker is missing; run `npm run build`',
-  );
-}
 
 function normal(random: Random, shape: number[], scale: number, requiresGrad = true): Tensor {
   const data = new Float32Array(shape.reduce((n, d) => n * d, 1));
@@ -99,17 +88,13 @@ function expectClose(received: Result, expected: Result): void {
   }
 }
 
-afterEach(() => {
-  setMatmulThreads(undefined);
-  overrideWasmGemm(undefined);
-});
-afterAll(() => shutdownMatmulThreads());
+afterEach(() => setThreadCount(undefined));
 
 describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEntropy', () => {
   for (const reduction of ['mean', 'sum'] as const) {
     for (const transposed of [true, false]) {
       it(`[2, 70, 64]·[64, 3000] on two threads, ${reduction}, ${transposed ? 'transposed' : 'plain'} weight`, () => {
-        setMatmulThreads(2);
+        setThreadCount(2);
         const p = problem(transposed ? 11 : 12, [2, 70, 64], 3000, transposed);
         expectClose(run(p, reduction, true), run(p, reduction, false));
       });
@@ -118,9 +103,9 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
 
   it('gives the same bits on one thread and on two (fixed row chunks)', () => {
     const p = problem(13, [140, 64], 3000, true);
-    setMatmulThreads(1);
+    setThreadCount(1);
     const one = run(p, 'sum', true);
-    setMatmulThreads(2);
+    setThreadCount(2);
     const two = run(p, 'sum', true);
     expect(two.loss).toBe(one.loss);
     expect(Array.from(two.dx)).toEqual(Array.from(one.dx));
@@ -129,7 +114,7 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
   });
 
   it('adds into gradients from other uses of x, w and b', () => {
-    setMatmulThreads(2);
+    setThreadCount(2);
     const p = problem(14, [140, 64], 2000, false);
     const both = (fused: boolean): Result => {
       for (const t of [p.x, p.w, p.b]) t.grad = null;
@@ -149,8 +134,8 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
     expectClose(both(true), both(false));
   });
 
-  it('stays right when other matmuls run between forward and backward (the logits are evicted)', () => {
-    setMatmulThreads(2);
+  it('stays right when other matmuls run between forward and backward', () => {
+    setThreadCount(2);
     const p = problem(15, [140, 64], 3000, true);
     const random = new Random(99);
     const other = (): void => {
@@ -159,8 +144,8 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
     expectClose(run(p, 'mean', true, other), run(p, 'mean', false));
   });
 
-  it('sums two fused losses (the first is evicted by the second forward)', () => {
-    setMatmulThreads(2);
+  it('sums two fused losses alive at once', () => {
+    setThreadCount(2);
     const p = problem(16, [140, 64], 3000, true);
     const q = problem(17, [140, 64], 3000, true);
     const twice = (fused: boolean): number[] => {
@@ -177,7 +162,7 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
   });
 
   it('backpropagates twice through a retained graph (the logits are recomputed)', () => {
-    setMatmulThreads(2);
+    setThreadCount(2);
     const p = problem(18, [140, 64], 3000, false);
     const once = run(p, 'sum', true);
     for (const t of [p.x, p.w, p.b]) t.grad = null;
@@ -192,16 +177,6 @@ describe('linearSparseSoftmaxCrossEntropy against linear + sparseSoftmaxCrossEnt
       once.db.map((v) => 2 * v),
       { rtol: 1e-5, atol: 1e-7 },
     );
-  });
-
-  it('runs the plain kernels when WebAssembly is unavailable', () => {
-    const p = problem(19, [2, 35, 16], 300, true);
-    const wasm = run(p, 'mean', true);
-    overrideWasmGemm(false);
-    const plain = run(p, 'mean', true);
-    const composed = run(p, 'mean', false);
-    expectClose(plain, composed);
-    expectClose(wasm, composed);
   });
 
   it('computes the loss without a graph under noGrad, equal to the graph version', () => {

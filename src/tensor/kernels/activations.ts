@@ -1,11 +1,11 @@
 // Activation kernels: plain loops over Float32Arrays (no allocation, no closures, no autograd), the
-// oracle for the SIMD versions. Each formula is arranged to be stable for large |x|:
+// oracle for the native ones (native-unary.ts: long runs of sigmoid, tanh, relu). Each formula is arranged to be stable for large |x|:
 //   sigmoid(x) = 1 / (1 + e^-x) for x ≥ 0 and e^x / (1 + e^x) for x < 0 (exp never overflows);
 //   tanh via Math.tanh (saturates to ±1); elu(x) = alpha · (e^x − 1) via expm1 for x ≤ 0.
 // Backward rules use the forward output where it is cheaper: sigmoid' = y(1 − y), tanh' = 1 − y²,
 // elu'(x ≤ 0) = y + alpha.
 
-import { SIMD_MIN_LENGTH, unarySimd } from './simd.js';
+import { unaryNative } from './native-unary.js';
 
 export type ActivationOp = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu';
 
@@ -19,14 +19,24 @@ export function activation(
   length: number,
   alpha = 0,
 ): void {
-  // Long runs of sigmoid, tanh and relu go to the WebAssembly SIMD kernels (simd.ts).
   if (
-    length >= SIMD_MIN_LENGTH &&
     (op === 'sigmoid' || op === 'tanh' || op === 'relu') &&
-    unarySimd(op, x, xOffset, out, outOffset, length)
-  ) {
+    unaryNative(op, x, xOffset, out, outOffset, length)
+  )
     return;
-  }
+  activationLoop(op, x, xOffset, out, outOffset, length, alpha);
+}
+
+/** The plain loop of `activation`: its oracle and fallback. */
+export function activationLoop(
+  op: ActivationOp,
+  x: Float32Array,
+  xOffset: number,
+  out: Float32Array,
+  outOffset: number,
+  length: number,
+  alpha = 0,
+): void {
   const shift = xOffset - outOffset;
   const end = outOffset + length;
   switch (op) {

@@ -2,9 +2,10 @@
 // Each takes (array, offset) pairs and a length. A binary operand's `step` is 1 for a run of
 // contiguous values or 0 for one value repeated (the broadcast of a scalar or of a size-1 axis),
 // which covers bias adds and scalar operands without materialising the broadcast. The op code is
-// switched on once per call, outside the loop. These loops are the oracle for the SIMD versions.
+// switched on once per call, outside the loop. These loops are the oracle for the native ones
+// (native-unary.ts: long runs of exp).
 
-import { SIMD_MIN_LENGTH, unarySimd } from './simd.js';
+import { unaryNative } from './native-unary.js';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
 
@@ -75,9 +76,21 @@ export function unary(
   low = 0,
   high = 0,
 ): void {
-  // Long runs of exp go to the WebAssembly SIMD kernel (simd.ts).
-  if (op === 'exp' && length >= SIMD_MIN_LENGTH && unarySimd('exp', x, xOffset, out, outOffset, length))
-    return;
+  if (op === 'exp' && unaryNative('exp', x, xOffset, out, outOffset, length)) return;
+  unaryLoop(op, x, xOffset, out, outOffset, length, low, high);
+}
+
+/** The plain loop of `unary`: its oracle and fallback. */
+export function unaryLoop(
+  op: UnaryOp,
+  x: Float32Array,
+  xOffset: number,
+  out: Float32Array,
+  outOffset: number,
+  length: number,
+  low = 0,
+  high = 0,
+): void {
   const shift = xOffset - outOffset;
   const end = outOffset + length;
   switch (op) {

@@ -1,6 +1,5 @@
 // The kernels the tensor core calls. Only this file is imported from outside kernels/.
 export { matmul, matmulReference, matmulPath, type MatmulOptions } from './matmul.js';
-export { getMatmulThreads, setMatmulThreads, shutdownMatmulThreads } from './threads.js';
 export {
   binary,
   unary,
@@ -20,7 +19,14 @@ export {
 } from './softmax.js';
 export { gatherAxis, scatterAddAxis } from './gather.js';
 export { copyStrided } from './strided.js';
-export { lstmStepForward, lstmStepBackward, gruStepForward, gruStepBackward } from './recurrent.js';
+export {
+  lstmStepForward,
+  lstmStepBackward,
+  lstmSequenceForward,
+  lstmSequenceBackward,
+  gruStepForward,
+  gruStepBackward,
+} from './recurrent.js';
 export {
   linearCrossEntropyForward,
   linearCrossEntropyBackward,

@@ -1,34 +1,20 @@
 // The output layer and its loss as one kernel: loss_r = lse_r − z[r, t_r] with z = x · W + b and
 // lse_r = log Σ_c e^z[r, c], and its gradients, for a language model's [rows, k] · [k, n] output layer
-// (700 × 200 · 200 × 10 000 per PTB window). Everything big stays in the WebAssembly GEMM's shared memory:
-//   forward:  X and W are copied in; Z = X · W (threaded GEMM); one row kernel adds b and computes the
-//             row losses, leaving e^(z − max) in place and (lse, 1/Σ) per row (cross-entropy.as-lib.ts,
-//             rows split across both threads). The result stays where it is: this state becomes the
-//             memory's resident (matmul-wasm.ts).
-//   backward: a second row kernel turns it in place into G = g · (softmax − onehot) (a multiply per entry)
-//             and its column sums per chunk; dX = G · Wᵀ and dW = Xᵀ · G run on G where it lies;
-//             db = Σ_chunks of the sums.
-// So the 28 MB of logits are never copied out or back in. If anything else uses the memory in between,
-// the state is evicted first (the block and row stats copied out) and copied back for backward; a
-// second backward through a retained graph (the block was consumed) recomputes it from the inputs.
-// Where the WebAssembly GEMM is unavailable (or the problem is tiny) the same contract runs on the
-// plain kernels: matmul, logSumExpRows, sparseCrossEntropyBackward, sumAxis.
-import { type MatmulOptions, matmul, THREADS_MIN_WORK, WASM_MIN_WORK } from './matmul.js';
-import {
-  claimGemmMemory,
-  type GemmKernel,
-  type GemmResident,
-  gemmInMemory,
-  gemmOperandBase,
-  isGemmResident,
-  releaseGemmMemory,
-  reserve,
-  rowsInMemory,
-  wasmGemmAvailable,
-} from './matmul-wasm.js';
+// (700 × 200 · 200 × 10 000 per PTB window). On the native path (native/softmax.cc):
+//   forward:  Z = X · W (the native GEMM), then per row: add b, e^(z − max) in place, (lse, 1/Σ) and
+//             the row loss; the [rows, n] block of exponentials is kept for backward;
+//   backward: the block turns in place into G = g · (softmax − onehot) (a multiply per entry), with its
+//             column sums (db); dX = G · Wᵀ and dW = Xᵀ · G on the GEMM.
+// So the 28 MB of logits are written once and read twice, and never become a tensor. The block comes
+// from a one-slot spare kept here: backward hands its buffer back, the next forward takes it, so a
+// training loop does not allocate 28 MB per window. A second backward through a retained graph (the
+// block was consumed) recomputes the forward first.
+// Without the addon the same contract runs on the plain kernels: matmul, logSumExpRows,
+// sparseCrossEntropyBackward, sumAxis (the oracle of the native path).
+import { nativeKernels, threadCount } from '../../native/index.js';
+import { type MatmulOptions, matmul } from './matmul.js';
 import { sumAxis } from './reduce.js';
 import { logSumExpRows, sparseCrossEntropyBackward, sparseCrossEntropyRows } from './softmax.js';
-import { getMatmulThreads } from './threads.js';
 
 /** One problem: x [rows, k] and W [k, n] (stored as [n, k] when wTransposed), b [n], a target per row. */
 export interface LinearCrossEntropyProblem {
@@ -43,80 +29,16 @@ export interface LinearCrossEntropyProblem {
 }
 
 /** What forward keeps for backward (opaque to callers). */
-export type LinearCrossEntropySaved = WasmState | PlainState;
+export type LinearCrossEntropySaved = NativeState | PlainState;
 
-/** The rows are cut into this many chunks (at most), whatever the thread count, so db sums alike. */
-const ROW_CHUNKS = 8;
-
-/** Where the operands and the row work of one problem sit in the GEMM's shared memory (bytes). */
-export interface Layout {
-  threads: number;
-  x: number;
-  w: number;
-  /** [rows, n]: the logits, then e^(z − max) per row, then G. */
-  block: number;
-  bias: number;
-  targets: number;
-  stats: number;
-  losses: number;
-  gradient: number;
-  partials: number;
-  dx: number;
-  dw: number;
-  end: number;
-}
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
-export function layoutFor(
-  gemmKernel: GemmKernel,
-  threads: number,
-  rows: number,
-  k: number,
-  n: number,
-): Layout {
-  let at = gemmOperandBase(gemmKernel, threads);
-  const take = (bytes: number): number => {
-    const start = at;
-    at += align(bytes);
-    return start;
-  };
-  const x = take(rows * k * 4);
-  const w = take(k * n * 4);
-  const block = take(rows * n * 4);
-  const bias = take(n * 4);
-  const targets = take(rows * 4);
-  const stats = take(rows * 16);
-  const losses = take(rows * 8);
-  const gradient = take(8);
-  const partials = take(ROW_CHUNKS * n * 4);
-  const dx = take(rows * k * 4);
-  const dw = take(k * n * 4);
-  return { threads, x, w, block, bias, targets, stats, losses, gradient, partials, dx, dw, end: at };
-}
-
-class WasmState implements GemmResident {
-  readonly kind = 'wasm';
-  /** The block (e^(z − max) per row) and row stats copied out when another user of the memory evicted this state. */
-  evicted: { block: Float32Array; stats: Float64Array } | null = null;
-  /** Set once backward has turned the block in the memory into G. */
-  consumed = false;
-
-  constructor(
-    readonly problem: LinearCrossEntropyProblem,
-    public gemmKernel: GemmKernel,
-    public layout: Layout,
-  ) {}
-
-  evict(): void {
-    if (this.consumed || this.evicted !== null) return;
-    const { rows, n } = this.problem;
-    const floats = this.gemmKernel.floats;
-    const block = floats.slice(this.layout.block >> 2, (this.layout.block >> 2) + rows * n);
-    const stats = new Float64Array(2 * rows);
-    stats.set(new Float64Array(this.gemmKernel.memory.buffer, this.layout.stats, 2 * rows));
-    this.evicted = { block, stats };
-  }
+interface NativeState {
+  readonly kind: 'native';
+  readonly problem: LinearCrossEntropyProblem;
+  /** [rows, n]: e^(z − max) per row after forward, G after backward (then `consumed`). */
+  block: Float32Array;
+  /** [rows, 2]: lse and 1/Σ per row. */
+  readonly stats: Float64Array;
+  consumed: boolean;
 }
 
 interface PlainState {
@@ -126,66 +48,59 @@ interface PlainState {
   readonly lse: Float64Array;
 }
 
-/** Threads for a product of this size (as matmul decides: several only for large work). */
-function threadsFor(problem: LinearCrossEntropyProblem): number {
-  const { rows, k, n } = problem;
-  return rows * k * n >= THREADS_MIN_WORK ? getMatmulThreads() : 1;
+/** The block buffer backward gave back, for the next forward (one slot: see the file header). */
+let spareBlock: Float32Array | undefined;
+
+function takeBlock(size: number): Float32Array {
+  const spare = spareBlock;
+  if (spare !== undefined && spare.length === size) {
+    spareBlock = undefined;
+    return spare;
+  }
+  return new Float32Array(size);
 }
 
-/** Copies X, W (and b, targets) in, Z = X · W, then the forward row kernel: row stats and losses in memory. */
-function forwardInMemory(problem: LinearCrossEntropyProblem, gemmKernel: GemmKernel, layout: Layout): void {
+/** Runs the native forward for `problem` into `state`'s block and stats; returns Σ_r loss_r. */
+function nativeForward(problem: LinearCrossEntropyProblem, block: Float32Array, stats: Float64Array): number {
   const { x, w, wTransposed, bias, targets, rows, k, n } = problem;
-  const floats = gemmKernel.floats;
-  floats.set(x.subarray(0, rows * k), layout.x >> 2);
-  floats.set(w.subarray(0, k * n), layout.w >> 2);
-  floats.set(bias.subarray(0, n), layout.bias >> 2);
-  new Int32Array(gemmKernel.memory.buffer, layout.targets, rows).set(targets.subarray(0, rows));
-  // W(p, j) = w[p·rs + j·cs]
-  const rs = wTransposed ? 1 : n;
-  const cs = wTransposed ? k : 1;
-  gemmInMemory(
-    gemmKernel,
-    [rows, n, k, layout.x, k, 1, layout.w, rs, cs, layout.block, n, 0],
-    layout.threads,
-  );
-  rowsInMemory(
-    gemmKernel,
-    'crossEntropyForwardRows',
+  const losses = new Float64Array(rows);
+  nativeKernels()!.linearCrossEntropyForward(
+    x.subarray(0, rows * k),
+    w.subarray(0, k * n),
+    wTransposed,
+    bias.subarray(0, n),
+    targets.subarray(0, rows),
+    block,
+    stats,
+    losses,
     rows,
-    Math.ceil(rows / ROW_CHUNKS),
-    [layout.block, n, layout.bias, layout.targets, layout.stats, layout.losses],
-    layout.threads,
+    k,
+    n,
+    threadCount(),
   );
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += losses[r]!;
+  return total;
 }
 
 /**
- * Σ_r loss_r for the problem (float64), and the state for backward when `keep` (else null: nothing
- * stays resident). Runs in the WebAssembly memory when possible, else on the plain kernels.
+ * Σ_r loss_r for the problem (float64), and the state for backward when `keep` (else null). Runs on the
+ * native kernel when the addon is available, else on the plain kernels.
  */
 export function linearCrossEntropyForward(
   problem: LinearCrossEntropyProblem,
   keep: boolean,
 ): { total: number; saved: LinearCrossEntropySaved | null } {
-  const { rows, k, n } = problem;
-  if (rows * k * n >= WASM_MIN_WORK && wasmGemmAvailable()) {
-    const gemmKernel = claimGemmMemory(undefined);
-    if (gemmKernel !== undefined) {
-      const layout = layoutFor(gemmKernel, threadsFor(problem), rows, k, n);
-      if (reserve(gemmKernel, layout.end)) {
-        forwardInMemory(problem, gemmKernel, layout);
-        const losses = new Float64Array(gemmKernel.memory.buffer, layout.losses, rows);
-        let total = 0;
-        for (let r = 0; r < rows; r++) total += losses[r]!;
-        let saved: WasmState | null = null;
-        if (keep) {
-          saved = new WasmState(problem, gemmKernel, layout);
-          claimGemmMemory(saved);
-        }
-        return { total, saved };
-      }
-    }
+  const { rows, n } = problem;
+  if (nativeKernels() === null) return plainForward(problem, keep);
+  const block = takeBlock(rows * n);
+  const stats = new Float64Array(2 * rows);
+  const total = nativeForward(problem, block, stats);
+  if (!keep) {
+    spareBlock = block;
+    return { total, saved: null };
   }
-  return plainForward(problem, keep);
+  return { total, saved: { kind: 'native', problem, block, stats, consumed: false } };
 }
 
 function plainForward(
@@ -210,7 +125,7 @@ export interface LinearCrossEntropyGradients {
   /** [rows, k]; added into when accumulateX. */
   dx: Float32Array | null;
   accumulateX: boolean;
-  /** [k, n] (W's own shape, even when W is a transposed view); added into when accumulateW. */
+  /** [k, n] (W's logical shape, even when W is a transposed view); added into when accumulateW. */
   dw: Float32Array | null;
   accumulateW: boolean;
   /** [n], overwritten. */
@@ -230,98 +145,38 @@ export function linearCrossEntropyBackward(
     plainBackward(saved, rowGradient, out);
     return;
   }
+  const native = nativeKernels();
   const { problem } = saved;
   const { x, w, wTransposed, targets, rows, k, n } = problem;
-  let gemmKernel = saved.gemmKernel;
-  if (!isGemmResident(saved) || saved.consumed) {
-    // Evicted (or consumed by an earlier backward): put the problem back into the memory.
-    const current = claimGemmMemory(saved);
-    if (current === undefined) {
-      plainBackward(plainStateOf(saved), rowGradient, out);
-      return;
-    }
-    gemmKernel = current;
-    const layout = layoutFor(gemmKernel, threadsFor(problem), rows, k, n);
-    if (!reserve(gemmKernel, layout.end)) {
-      releaseGemmMemory(saved);
-      plainBackward(plainStateOf(saved), rowGradient, out);
-      return;
-    }
-    saved.gemmKernel = gemmKernel;
-    saved.layout = layout;
-    if (saved.evicted !== null) {
-      const floats = gemmKernel.floats;
-      floats.set(x.subarray(0, rows * k), layout.x >> 2);
-      floats.set(w.subarray(0, k * n), layout.w >> 2);
-      floats.set(saved.evicted.block, layout.block >> 2);
-      new Int32Array(gemmKernel.memory.buffer, layout.targets, rows).set(targets.subarray(0, rows));
-      new Float64Array(gemmKernel.memory.buffer, layout.stats, 2 * rows).set(saved.evicted.stats);
-    } else {
-      forwardInMemory(problem, gemmKernel, layout);
-    }
-    saved.consumed = false;
+  if (native === null) {
+    plainBackward(plainForward(problem, true).saved!, rowGradient, out);
+    return;
   }
-  const layout = saved.layout;
-  const threads = layout.threads;
-  const memory = gemmKernel.memory;
-  new Float64Array(memory.buffer, layout.gradient, 1)[0] = rowGradient;
-  const step = Math.ceil(rows / ROW_CHUNKS);
-  rowsInMemory(
-    gemmKernel,
-    'crossEntropyBackwardRows',
+  if (saved.consumed) {
+    // A second backward through a retained graph: the block already became G; recompute it.
+    saved.block = takeBlock(rows * n);
+    nativeForward(problem, saved.block, saved.stats);
+  }
+  native.linearCrossEntropyBackward(
+    x.subarray(0, rows * k),
+    w.subarray(0, k * n),
+    wTransposed,
+    targets.subarray(0, rows),
+    saved.block,
+    saved.stats,
+    rowGradient,
+    out.dx === null ? null : out.dx.subarray(0, rows * k),
+    out.accumulateX,
+    out.dw === null ? null : out.dw.subarray(0, k * n),
+    out.accumulateW,
+    out.db === null ? null : out.db.subarray(0, n),
     rows,
-    step,
-    [layout.block, n, layout.targets, layout.stats, layout.gradient, layout.partials],
-    threads,
+    k,
+    n,
+    threadCount(),
   );
   saved.consumed = true;
-  const floats = gemmKernel.floats;
-  const rs = wTransposed ? 1 : n;
-  const cs = wTransposed ? k : 1;
-  if (out.dx !== null) {
-    // dX[rows, k] = G[rows, n] · Wᵀ[n, k]: Wᵀ(j, p) = W(p, j) swaps W's strides.
-    if (out.accumulateX) floats.set(out.dx.subarray(0, rows * k), layout.dx >> 2);
-    const restore = (): void => {
-      if (out.accumulateX && out.dx !== null) floats.set(out.dx.subarray(0, rows * k), layout.dx >> 2);
-    };
-    gemmInMemory(
-      gemmKernel,
-      [rows, k, n, layout.block, n, 1, layout.w, cs, rs, layout.dx, k, out.accumulateX ? 1 : 0],
-      threads,
-      restore,
-    );
-    out.dx.set(floats.subarray(layout.dx >> 2, (layout.dx >> 2) + rows * k));
-  }
-  if (out.dw !== null) {
-    // dW[k, n] = Xᵀ[k, rows] · G[rows, n].
-    if (out.accumulateW) floats.set(out.dw.subarray(0, k * n), layout.dw >> 2);
-    const restore = (): void => {
-      if (out.accumulateW && out.dw !== null) floats.set(out.dw.subarray(0, k * n), layout.dw >> 2);
-    };
-    gemmInMemory(
-      gemmKernel,
-      [k, n, rows, layout.x, 1, k, layout.block, n, 1, layout.dw, n, out.accumulateW ? 1 : 0],
-      threads,
-      restore,
-    );
-    out.dw.set(floats.subarray(layout.dw >> 2, (layout.dw >> 2) + k * n));
-  }
-  if (out.db !== null) {
-    const db = out.db;
-    const chunks = Math.ceil(rows / step);
-    const base = layout.partials >> 2;
-    db.set(floats.subarray(base, base + n));
-    for (let chunk = 1; chunk < chunks; chunk++) {
-      const from = base + chunk * n;
-      for (let c = 0; c < n; c++) db[c]! += floats[from + c]!;
-    }
-  }
-  releaseGemmMemory(saved);
-}
-
-/** A plain state for a WebAssembly state whose memory is gone (it never should be): recomputed. */
-function plainStateOf(saved: WasmState): PlainState {
-  return plainForward(saved.problem, true).saved!;
+  spareBlock = saved.block;
 }
 
 function plainBackward(saved: PlainState, rowGradient: number, out: LinearCrossEntropyGradients): void {

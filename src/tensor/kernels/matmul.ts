@@ -1,11 +1,15 @@
 // Matrix multiply kernels over row-major Float32Arrays. `matmulReference` is the plain loop kept as
-// the test oracle and fallback; `matmul` is what the tensor core calls and dispatches to the native GEMM
-// (native/gemm.cc: packed panels, a register-blocked micro-kernel per ISA, native threads) when the
-// addon is available, else to the WebAssembly SIMD GEMM, which must agree with the reference.
-import { GEMM_ACCUMULATE, GEMM_TRANS_A, GEMM_TRANS_B, nativeKernels } from '../../native/index.js';
+// the test oracle and fallback; `matmul` is what the tensor core calls: the native GEMM (native/gemm.cc:
+// packed panels, a register-blocked micro-kernel per ISA, the addon's threads) when the addon is
+// available, else the plain loop.
+import {
+  GEMM_ACCUMULATE,
+  GEMM_TRANS_A,
+  GEMM_TRANS_B,
+  nativeKernels,
+  threadCount,
+} from '../../native/index.js';
 import { ShapeError } from '../../util/errors.js';
-import { matmulWasm, wasmGemmAvailable } from './matmul-wasm.js';
-import { getMatmulThreads } from './threads.js';
 
 export interface MatmulOptions {
   /** A is stored as [k, m] and used transposed (no copy). */
@@ -47,36 +51,20 @@ export function matmulReference(
 }
 
 /**
- * Below this many multiply-adds (m·n·k) the plain loop wins: copying the operands into WebAssembly
- * memory and packing them costs more than the loop itself. Measured with `bench/tensor.mjs --crossover`:
- * 4³ took 1 µs in the loop and 2 µs in WebAssembly, 8³ 8 µs and 3 µs.
- */
-export const WASM_MIN_WORK = 512;
-/**
- * From this many multiply-adds on (128³), a matmul is split across threads. Waking the helper and
- * waiting for it costs some tens of microseconds, about a quarter of a 128³ product on one thread.
- * (On the busy shared machine two threads did not beat one at any size, so this is not yet measured.)
- */
-export const THREADS_MIN_WORK = 1 << 21;
-
-/**
  * Below this many multiply-adds the plain loop beats a call into the addon (argument checks and the
- * N-API crossing cost about a microsecond).
+ * N-API crossing cost about a microsecond). Measured with `bench/tensor.mjs --crossover`.
  */
 export const NATIVE_MIN_WORK = 512;
 
-/** Which implementation `matmul` uses for an m × k by k × n product with the current settings. */
-export function matmulPath(m: number, n: number, k: number): 'js' | 'native' | 'wasm' | 'wasm-threads' {
-  const work = m * n * k;
-  if (work >= NATIVE_MIN_WORK && nativeKernels() !== null) return 'native';
-  if (work < WASM_MIN_WORK || !wasmGemmAvailable()) return 'js';
-  return work >= THREADS_MIN_WORK && getMatmulThreads() > 1 ? 'wasm-threads' : 'wasm';
+/** Which implementation `matmul` uses for an m × k by k × n product. */
+export function matmulPath(m: number, n: number, k: number): 'js' | 'native' {
+  return m * n * k >= NATIVE_MIN_WORK && nativeKernels() !== null ? 'native' : 'js';
 }
 
 /**
  * The tensor core's entry point; same contract as matmulReference (out is overwritten, or added to
- * with `accumulate`). Small products run the plain loop, larger ones the native GEMM (or, without the
- * addon, the WebAssembly SIMD kernel), on up to setMatmulThreads / VERBO_THREADS threads.
+ * with `accumulate`). Small products run the plain loop, larger ones the native GEMM on up to
+ * threadCount() threads (VERBO_THREADS; results do not depend on it).
  */
 export function matmul(
   a: Float32Array,
@@ -98,19 +86,13 @@ export function matmul(
     if (!options.accumulate) out.fill(0, 0, m * n);
     return;
   }
-  const path = matmulPath(m, n, k);
-  if (path === 'native') {
+  const native = m * n * k >= NATIVE_MIN_WORK ? nativeKernels() : null;
+  if (native !== null) {
     const flags =
       (options.transA ? GEMM_TRANS_A : 0) |
       (options.transB ? GEMM_TRANS_B : 0) |
       (options.accumulate ? GEMM_ACCUMULATE : 0);
-    nativeKernels()!.gemm(a, b, out, m, n, k, flags, getMatmulThreads());
-    return;
-  }
-  if (
-    path !== 'js' &&
-    matmulWasm(a, b, out, m, n, k, options, path === 'wasm-threads' ? getMatmulThreads() : 1)
-  ) {
+    native.gemm(a, b, out, m, n, k, flags, threadCount());
     return;
   }
   matmulReference(a, b, out, m, n, k, options);

@@ -1,11 +1,163 @@
-// Pointwise kernels of the fused recurrent steps (ops/recurrent.ts): the gate nonlinearities and
-// state updates of one time step for a whole batch, forward and backward. The matrix products
-// around them (h·U, dz·Uᵀ) are matmul kernel calls made by the op. Plain loops, no allocation.
+// Kernels of the fused recurrent layers (ops/recurrent.ts). The step kernels are the gate
+// nonlinearities and state updates of one time step for a whole batch, forward and backward (plain
+// loops, no allocation); lstmSequenceForward/Backward run a whole LSTM layer over its time steps: one
+// native call (native/lstm.cc) when the addon is available, else the plain loop over the steps
+// (lstmSequenceForwardLoop/BackwardLoop: per step a matmul h·U or dz·Uᵀ and a step kernel), its oracle.
 //
 // Layouts: gate blocks are laid side by side in each row, Keras order — LSTM [i | f | g | o]
 // (4·units per row), GRU [z | r | n] (3·units). Input projections are read with a row stride so that
 // step t of a batch-major [batch, time, gates] tensor is used without copying.
+import { nativeKernels, threadCount } from '../../native/index.js';
 import { activation } from './activations.js';
+import { matmul } from './matmul.js';
+
+/**
+ * An LSTM layer over `steps` steps. xProj [batch, steps, 4·units] (x·W + b, gates i, f, g, o),
+ * recurrent [units, 4·units]; hs, cs [steps + 1, batch, units] hold h0, c0 in their first block and
+ * receive h_t, c_t in block t + 1; tanhCells [steps, batch, units] and gates [steps, batch, 4·units]
+ * (activated) are written for backward.
+ */
+export function lstmSequenceForward(
+  xProj: Float32Array,
+  recurrent: Float32Array,
+  hs: Float32Array,
+  cs: Float32Array,
+  tanhCells: Float32Array,
+  gates: Float32Array,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const native = nativeKernels();
+  if (native !== null) {
+    native.lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threadCount());
+    return;
+  }
+  lstmSequenceForwardLoop(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units);
+}
+
+/** The plain loop of lstmSequenceForward: its oracle and fallback. */
+export function lstmSequenceForwardLoop(
+  xProj: Float32Array,
+  recurrent: Float32Array,
+  hs: Float32Array,
+  cs: Float32Array,
+  tanhCells: Float32Array,
+  gates: Float32Array,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  const stateSize = batch * units;
+  for (let t = 0; t < steps; t++) {
+    const z = gates.subarray(t * batch * width, (t + 1) * batch * width);
+    matmul(hs.subarray(t * stateSize, (t + 1) * stateSize), recurrent, z, batch, width, units);
+    lstmStepForward(
+      z,
+      xProj,
+      t * width,
+      steps * width,
+      cs,
+      t * stateSize,
+      (t + 1) * stateSize,
+      tanhCells,
+      t * stateSize,
+      hs,
+      (t + 1) * stateSize,
+      batch,
+      units,
+    );
+  }
+}
+
+/**
+ * Backpropagation through the layer's steps. gradOut [batch, steps + 1, units] holds dL/dh_t for each
+ * step, then dL/dc of the last step; writes dz [steps, batch, 4·units] (the pre-activation gradients),
+ * dh = dL/dh0 (only when wantH0) and dc = dL/dc0.
+ */
+export function lstmSequenceBackward(
+  recurrent: Float32Array,
+  gates: Float32Array,
+  cs: Float32Array,
+  tanhCells: Float32Array,
+  gradOut: Float32Array,
+  dz: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  wantH0: boolean,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const native = nativeKernels();
+  if (native !== null) {
+    native.lstmBackward(
+      recurrent,
+      gates,
+      cs,
+      tanhCells,
+      gradOut,
+      dz,
+      dh,
+      dc,
+      wantH0,
+      batch,
+      steps,
+      units,
+      threadCount(),
+    );
+    return;
+  }
+  lstmSequenceBackwardLoop(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units);
+}
+
+/** The plain loop of lstmSequenceBackward: its oracle and fallback. */
+export function lstmSequenceBackwardLoop(
+  recurrent: Float32Array,
+  gates: Float32Array,
+  cs: Float32Array,
+  tanhCells: Float32Array,
+  gradOut: Float32Array,
+  dz: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  wantH0: boolean,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const width = 4 * units;
+  const stateSize = batch * units;
+  const dhTotal = new Float32Array(stateSize);
+  dh.fill(0, 0, stateSize);
+  for (let b = 0; b < batch; b++) {
+    const from = (b * (steps + 1) + steps) * units;
+    dc.set(gradOut.subarray(from, from + units), b * units);
+  }
+  for (let t = steps - 1; t >= 0; t--) {
+    for (let b = 0; b < batch; b++) {
+      const from = (b * (steps + 1) + t) * units;
+      for (let j = 0; j < units; j++) dhTotal[b * units + j] = dh[b * units + j]! + gradOut[from + j]!;
+    }
+    const dzStep = dz.subarray(t * batch * width, (t + 1) * batch * width);
+    lstmStepBackward(
+      gates,
+      t * batch * width,
+      cs,
+      t * stateSize,
+      tanhCells,
+      t * stateSize,
+      dhTotal,
+      dc,
+      dzStep,
+      0,
+      batch,
+      units,
+    );
+    if (t > 0 || wantH0) matmul(dzStep, recurrent, dh, batch, units, width, { transB: true });
+  }
+}
 
 /**
  * LSTM step, forward. On entry z[b, ·] = h_{t−1}·U (from matmul); adds the input projection
@@ -13,7 +165,7 @@ import { activation } from './activations.js';
  *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
  * writing c_t, tanh(c_t) and h_t at cOffset / tOffset / hOffset (rows of `units`).
- * The transcendental work runs as two long activation calls (SIMD when available): one sigmoid
+ * The transcendental work runs as two long activation calls (native when available): one sigmoid
  * over all gates, with the g block pre-doubled so that tanh(z) = 2σ(2z) − 1, and one tanh over c_t.
  */
 export function lstmStepForward(
@@ -124,7 +276,7 @@ export function gruStepForward(
   units: number,
 ): void {
   const width = 3 * units;
-  // z, r pre-activations and hn = hu_n + rb_n in place; then σ over each row's [z | r] (SIMD when
+  // z, r pre-activations and hn = hu_n + rb_n in place; then σ over each row's [z | r] (native when
   // available), n = tanh(x_n + r ⊙ hn) over the batch's n block, and the state update.
   for (let b = 0; b < batch; b++) {
     const uRow = b * width;

@@ -1,6 +1,6 @@
 // Reduction kernels over a contiguous block viewed as [outer, size, inner]: the reduced axis has
 // `size` entries and stride `inner`. A row reduction is inner = 1; summing a batch of gradients
-// into a bias is outer = 1. Plain loops, no allocation, the oracle for the SIMD versions.
+// into a bias is outer = 1. Plain loops, no allocation.
 // A whole-row sum (inner = 1) accumulates in float64 so long sums (mean over a big batch) do not
 // drift; column sums accumulate in the float32 output row by row, which vectorises.
 

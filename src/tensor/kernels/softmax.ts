@@ -4,7 +4,12 @@
 // The forward stores one lse per row; the backward recomputes p from it instead of keeping a
 // [rows, cols] probability matrix alive until backward (that matters at a 10 000-word vocabulary).
 
-import { logSumExpRowsSimd, SIMD_MIN_LENGTH, sparseCrossEntropyBackwardSimd } from './simd.js';
+// Rows of NATIVE_MIN_COLS or more go to the native kernels (native/softmax.cc); these loops are their
+// oracle and fallback.
+import { nativeKernels, threadCount } from '../../native/index.js';
+
+/** Rows shorter than this stay in the plain loop. */
+export const NATIVE_MIN_COLS = 32;
 
 /** lse[r] = log Σ_c e^x[r, c], computed stably. */
 export function logSumExpRows(
@@ -14,8 +19,22 @@ export function logSumExpRows(
   cols: number,
   lse: Float64Array,
 ): void {
-  // Long rows go to the WebAssembly SIMD kernel (simd.ts).
-  if (cols >= SIMD_MIN_LENGTH && logSumExpRowsSimd(x, xOffset, rows, cols, lse)) return;
+  const native = cols >= NATIVE_MIN_COLS ? nativeKernels() : null;
+  if (native !== null) {
+    native.logSumExpRows(x.subarray(xOffset, xOffset + rows * cols), rows, cols, lse, threadCount());
+    return;
+  }
+  logSumExpRowsLoop(x, xOffset, rows, cols, lse);
+}
+
+/** The plain loop of logSumExpRows: its oracle and fallback. */
+export function logSumExpRowsLoop(
+  x: Float32Array,
+  xOffset: number,
+  rows: number,
+  cols: number,
+  lse: Float64Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = xOffset + r * cols;
     let max = -Infinity;
@@ -54,13 +73,26 @@ export function sparseCrossEntropyBackward(
   rowGrad: Float64Array,
   dx: Float32Array,
 ): void {
-  // Long rows go to the WebAssembly SIMD kernel (simd.ts).
-  if (
-    cols >= SIMD_MIN_LENGTH &&
-    sparseCrossEntropyBackwardSimd(x, xOffset, rows, cols, targets, lse, rowGrad, dx)
-  ) {
+  const native = cols >= NATIVE_MIN_COLS ? nativeKernels() : null;
+  if (native !== null) {
+    const span = x.subarray(xOffset, xOffset + rows * cols);
+    native.sparseCrossEntropyBackward(span, rows, cols, targets, lse, rowGrad, dx, threadCount());
     return;
   }
+  sparseCrossEntropyBackwardLoop(x, xOffset, rows, cols, targets, lse, rowGrad, dx);
+}
+
+/** The plain loop of sparseCrossEntropyBackward: its oracle and fallback. */
+export function sparseCrossEntropyBackwardLoop(
+  x: Float32Array,
+  xOffset: number,
+  rows: number,
+  cols: number,
+  targets: Int32Array,
+  lse: Float64Array,
+  rowGrad: Float64Array,
+  dx: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = xOffset + r * cols;
     const out = r * cols;

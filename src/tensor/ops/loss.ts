@@ -132,8 +132,8 @@ interface LinearSaved {
 
 /**
  * loss = Σ_r (lse_r − z[r, t_r]) (or its mean) with z = x · W + b: the output layer and the sparse loss
- * as one op, so the [rows, n] logits never become a tensor (linear-cross-entropy.ts keeps them in the
- * WebAssembly GEMM memory from forward to backward). Backward, with G = g_r · (softmax(z) − onehot):
+ * as one op, so the [rows, n] logits never become a tensor (linear-cross-entropy.ts keeps them in one
+ * reused buffer from forward to backward, worked on in place by the native kernel). Backward, with G = g_r · (softmax(z) − onehot):
  *   dX = G · Wᵀ    dW = Xᵀ · G    db = Σ_rows G
  * adding dX and dW into the engine's buffers when the input already has a gradient (as linear does).
  */

@@ -1,9 +1,10 @@
 // Fused recurrent layers' inner loops: one primitive runs a whole LSTM (or GRU) over the time steps of
 // a batch, forward and backward in one place, given the input projection of all steps (computed by
-// the caller as ONE matmul, x·W + b). Per step it makes one matmul for the recurrent part (h·U) and
-// one kernel call for the gate nonlinearities and state update (kernels/recurrent.ts). The backward
-// runs backpropagation through time step by step (dz·Uᵀ per step), then forms the recurrent kernel's
-// gradient with ONE matmul over all steps: dU = Σ_t h_{t−1}ᵀ·dz_t = [h_0 … h_{T−1}]ᵀ·[dz_0 … dz_{T−1}].
+// the caller as ONE matmul, x·W + b). Per step: one matmul for the recurrent part (h·U) and the gate
+// nonlinearities and state update (kernels/recurrent.ts; for the LSTM the whole sequence is one native
+// call when the addon is available). The backward runs backpropagation through time step by step
+// (dz·Uᵀ per step), then forms the recurrent kernel's gradient with ONE matmul over all steps:
+// dU = Σ_t h_{t−1}ᵀ·dz_t = [h_0 … h_{T−1}]ᵀ·[dz_0 … dz_{T−1}].
 // Composed from sigmoid/tanh/matmul, the same computation is the test oracle (test/tensor/recurrent.test.ts).
 //
 // Gate order as Keras: LSTM [i | f | g | o]; GRU [z | r | n] with the reset gate applied after the
@@ -17,8 +18,8 @@ import { apply, type Primitive } from '../autograd.js';
 import {
   gruStepBackward,
   gruStepForward,
-  lstmStepBackward,
-  lstmStepForward,
+  lstmSequenceBackward,
+  lstmSequenceForward,
   matmul,
 } from '../kernels/index.js';
 import { formatShape } from '../shape.js';
@@ -80,25 +81,7 @@ const lstmSequenceOp: Primitive<'lstmSequence', LstmSaved> = {
     cs.set(view(c0!));
     const tanhCells = new Float32Array(steps * stateSize);
     const gates = new Float32Array(steps * batch * width);
-    for (let t = 0; t < steps; t++) {
-      const z = gates.subarray(t * batch * width, (t + 1) * batch * width);
-      matmul(hs.subarray(t * stateSize, (t + 1) * stateSize), recurrent, z, batch, width, units);
-      lstmStepForward(
-        z,
-        x,
-        t * width,
-        steps * width,
-        cs,
-        t * stateSize,
-        (t + 1) * stateSize,
-        tanhCells,
-        t * stateSize,
-        hs,
-        (t + 1) * stateSize,
-        batch,
-        units,
-      );
-    }
+    lstmSequenceForward(x, recurrent, hs, cs, tanhCells, gates, batch, steps, units);
     // Output [B, T + 1, H]: h_0 … h_{T−1}, then c_{T−1}.
     const out = new Float32Array(batch * (steps + 1) * units);
     for (let b = 0; b < batch; b++) {
@@ -118,37 +101,24 @@ const lstmSequenceOp: Primitive<'lstmSequence', LstmSaved> = {
     const { batch, steps, units, hs, cs, tanhCells, gates, recurrent } = saved;
     const width = 4 * units;
     const stateSize = batch * units;
-    const g = view(grad);
     const dz = new Float32Array(steps * batch * width);
     const dh = new Float32Array(stateSize);
-    const dhTotal = new Float32Array(stateSize);
     const dc = new Float32Array(stateSize);
-    for (let b = 0; b < batch; b++) {
-      const from = (b * (steps + 1) + steps) * units;
-      dc.set(g.subarray(from, from + units), b * units);
-    }
-    for (let t = steps - 1; t >= 0; t--) {
-      for (let b = 0; b < batch; b++) {
-        const from = (b * (steps + 1) + t) * units;
-        for (let j = 0; j < units; j++) dhTotal[b * units + j] = dh[b * units + j]! + g[from + j]!;
-      }
-      const dzStep = dz.subarray(t * batch * width, (t + 1) * batch * width);
-      lstmStepBackward(
-        gates,
-        t * batch * width,
-        cs,
-        t * stateSize,
-        tanhCells,
-        t * stateSize,
-        dhTotal,
-        dc,
-        dzStep,
-        0,
-        batch,
-        units,
-      );
-      if (t > 0 || h0!.requiresGrad) matmul(dzStep, recurrent, dh, batch, units, width, { transB: true });
-    }
+    const g = view(grad);
+    lstmSequenceBackward(
+      recurrent,
+      gates,
+      cs,
+      tanhCells,
+      g,
+      dz,
+      dh,
+      dc,
+      h0!.requiresGrad,
+      batch,
+      steps,
+      units,
+    );
     let dKernel: Tensor | null = null;
     if (kernel!.requiresGrad) {
       const dU = new Float32Array(units * width);

@@ -1,0 +1,21 @@
+// The entry points each ISA build defines (one per kernel family file), declared once for table.cc and
+// for families that call each other (the fused cross-entropy and the LSTM run their products on gemm).
+#pragma once
+#include "isa.h"
+#include "kernels.h"
+
+namespace verbo {
+namespace VERBO_NS {
+
+void gemm(const GemmArgs& args);
+void unary(const UnaryArgs& args);
+void log_sum_exp_rows(const RowsArgs& args);
+void sparse_cross_entropy_backward(const RowsArgs& args);
+void linear_cross_entropy_forward(const LinearCrossEntropyArgs& args);
+void linear_cross_entropy_backward(const LinearCrossEntropyArgs& args);
+void lstm_forward(const LstmArgs& args);
+void lstm_backward(const LstmArgs& args);
+void subword_train(const SubwordArgs& args);
+
+}  // namespace VERBO_NS
+}  // namespace verbo
