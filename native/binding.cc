@@ -16,16 +16,17 @@
 //                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
 //   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
 //   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
-//   subwordTrain(model, ids[], ends[], alphas, rngStates, results, threads), subwordTrainAsync(...same)
-//                                                 chunks of the subword (fastText) loop; `model` from
-//   subwordModel({...})                           the checked model handle subwordTrain takes
-// Argument order and meaning are documented once, in src/native/index.ts; sizes in kernels.h.
+//   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+//   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+//   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
+//                                                 one job of the subword (fastText) trainer
+// Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
+// entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
 
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -309,168 +310,163 @@ Napi::Value lstm_backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** A typed array of the given type and at least `needed` elements (a Napi error names the argument otherwise). */
-template <typename T>
-Napi::TypedArrayOf<T> typed_value(Napi::Env env, Napi::Value value, napi_typedarray_type type, size_t needed,
-                            const std::string& name, const char* expected) {
+// ---- embeddings and search (word2vec.cc, scan.cc, hnsw.cc) ----
+
+/** The typed array in property `key` of `object` (element type `type`), at least `needed` long. */
+template <typename Array>
+Array member(Napi::Object object, const char* key, napi_typedarray_type type, const char* typeName, size_t needed) {
+  Napi::Value value = object.Get(key);
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(env, name + " must be " + expected);
-  Napi::TypedArrayOf<T> array = value.As<Napi::TypedArrayOf<T>>();
+    throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a " + typeName);
+  Array array = value.As<Array>();
   if (array.ElementLength() < needed)
-    throw Napi::RangeError::New(env, name + " holds " + std::to_string(array.ElementLength()) + " values, needs " +
-                                         std::to_string(needed));
+    throw Napi::RangeError::New(object.Env(), std::string(key) + " holds " + std::to_string(array.ElementLength()) +
+                                                  " values, needs " + std::to_string(needed));
   return array;
 }
 
-/** A subword model checked once: its struct, the arrays it points into (kept alive), its row counts. */
-struct SubwordHandle {
-  SubwordModel model;
-  int words;
-  std::vector<Napi::ObjectReference> keep;
-};
+/** The whole number in property `key` of `object`, in [0, INT32_MAX]. */
+int member_int(Napi::Object object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a number");
+  int64_t n = value.As<Napi::Number>().Int64Value();
+  if (n < 0 || n > INT32_MAX) throw Napi::RangeError::New(object.Env(), std::string(key) + " is out of range");
+  return static_cast<int>(n);
+}
 
-// subwordModel({dim, window, negative, hs, cbow, input, output, hsWeights, subwordStart, subwordRows,
-//               noise, keep, codeStart, codeLength, codes, points, sigmoid}) → handle
-// Every index the loop will follow is checked here, so the loop itself never leaves its arrays.
-Napi::Value subword_model(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "subwordModel({...})");
-  Napi::Object spec = info[0].As<Napi::Object>();
-  auto number = [&](const char* name, int64_t min, int64_t max) {
-    Napi::Value value = spec.Get(name);
-    if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string(name) + " must be a number");
-    int64_t n = value.As<Napi::Number>().Int64Value();
-    if (n < min || n > max) throw Napi::RangeError::New(env, std::string(name) + " is out of range");
-    return static_cast<int>(n);
-  };
-  auto handle = new SubwordHandle();
-  try {
-    SubwordModel& m = handle->model;
-    m.dim = number("dim", 1, 1 << 20);
-    m.window = number("window", 1, 1 << 20);
-    m.negative = number("negative", 0, 1 << 20);
-    m.hs = spec.Get("hs").ToBoolean();
-    m.cbow = spec.Get("cbow").ToBoolean();
-    const size_t dim = static_cast<size_t>(m.dim);
-    auto i32 = [&](const char* name, size_t needed) {
-      auto a = typed_value<int32_t>(env, spec.Get(name), napi_int32_array, needed, name, "an Int32Array");
-      handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
-      return a;
-    };
-    auto f32 = [&](const char* name, size_t needed) {
-      auto a = typed_value<float>(env, spec.Get(name), napi_float32_array, needed, name, "a Float32Array");
-      handle->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
-      return a;
-    };
-    Napi::Int32Array start = i32("subwordStart", 1);
-    const int words = static_cast<int>(start.ElementLength()) - 1;
-    handle->words = words;
-    Napi::Float32Array input = f32("input", 0);
-    const size_t inputRows = input.ElementLength() / dim;
-    Napi::Int32Array rows = i32("subwordRows", start[words]);
-    for (int w = 0; w < words; w++)
-      if (start[w] < 0 || start[w] > start[w + 1]) throw Napi::RangeError::New(env, "subwordStart must ascend from 0");
-    for (int k = 0; k < start[words]; k++)
-      if (rows[k] < 0 || static_cast<size_t>(rows[k]) >= inputRows)
-        throw Napi::RangeError::New(env, "subwordRows holds a row outside the input matrix");
-    m.input = input.Data();
-    m.subwordStart = start.Data();
-    m.subwordRows = rows.Data();
-    m.keep = f32("keep", words).Data();
-    m.sigmoid = f32("sigmoid", 513).Data();
-    m.output = f32("output", m.negative > 0 ? words * dim : 0).Data();
-    auto noise = typed_value<uint32_t>(env, spec.Get("noise"), napi_uint32_array, m.negative > 0 ? 2 * words : 0,
-                                 "noise", "a Uint32Array");
-    handle->keep.push_back(Napi::Persistent(noise.As<Napi::Object>()));
+/** The word2vec model object src/embeddings/kernels/word2vec.ts builds, checked against its sizes. */
+Word2VecModel word2vec_model(Napi::Object model, int* vocabSize) {
+  Napi::Env env = model.Env();
+  Word2VecModel m{};
+  int vocab = member_int(model, "vocabSize");
+  m.dim = member_int(model, "dim");
+  m.window = member_int(model, "window");
+  m.negative = member_int(model, "negative");
+  m.hs = model.Get("hs").ToBoolean().Value();
+  m.cbow = model.Get("cbow").ToBoolean().Value();
+  m.exactSigmoid = model.Get("exactSigmoid").ToBoolean().Value();
+  if (m.dim < 1 || m.window < 1 || vocab < 1)
+    throw Napi::RangeError::New(env, "word2vec: dim, window and vocabSize must be at least 1");
+  size_t matrix = static_cast<size_t>(vocab) * m.dim;
+  m.input = member<Napi::Float32Array>(model, "input", napi_float32_array, "Float32Array", matrix).Data();
+  m.sigmoid = member<Napi::Float32Array>(model, "sigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.logSigmoid = member<Napi::Float32Array>(model, "logSigmoid", napi_float32_array, "Float32Array", 1001).Data();
+  m.keep = member<Napi::Float32Array>(model, "keep", napi_float32_array, "Float32Array", vocab).Data();
+  if (m.negative > 0) {
+    m.output = member<Napi::Float32Array>(model, "output", napi_float32_array, "Float32Array", matrix).Data();
+    m.noiseSize = static_cast<uint32_t>(vocab);
+    Napi::Uint32Array noise = member<Napi::Uint32Array>(model, "noise", napi_uint32_array, "Uint32Array", 2 * static_cast<size_t>(vocab));
+    for (int w = 0; w < vocab; w++)
+      if (noise[2 * w + 1] >= static_cast<uint32_t>(vocab))
+        throw Napi::RangeError::New(env, "word2vec: an alias of the noise table is outside the vocabulary");
     m.noise = noise.Data();
-    m.noiseBins = m.negative > 0 ? static_cast<uint32_t>(words) : 0;
-    for (size_t b = 0; b < m.noiseBins; b++)
-      if (noise[2 * b + 1] >= static_cast<uint32_t>(words)) throw Napi::RangeError::New(env, "noise holds an alias outside the vocabulary");
-    Napi::Float32Array hsWeights = f32("hsWeights", 0);
-    m.hsWeights = hsWeights.Data();
-    Napi::Int32Array codeStart = i32("codeStart", m.hs ? words : 0);
-    Napi::Int32Array codeLength = i32("codeLength", m.hs ? words : 0);
-    auto codes = typed_value<uint8_t>(env, spec.Get("codes"), napi_uint8_array, 0, "codes", "a Uint8Array");
-    handle->keep.push_back(Napi::Persistent(codes.As<Napi::Object>()));
-    Napi::Int32Array points = i32("points", 0);
-    if (m.hs) {
-      const size_t nodes = hsWeights.ElementLength() / dim;
-      for (int w = 0; w < words; w++) {
-        const int64_t from = codeStart[w], to = from + codeLength[w];
-        if (from < 0 || codeLength[w] < 0 || static_cast<size_t>(to) > codes.ElementLength() ||
-            static_cast<size_t>(to) > points.ElementLength())
-          throw Napi::RangeError::New(env, "codeStart/codeLength point outside codes or points");
-        for (int64_t k = from; k < to; k++)
-          if (points[k] < 0 || static_cast<size_t>(points[k]) >= nodes)
-            throw Napi::RangeError::New(env, "points holds a node outside hsWeights");
-      }
-    }
-    m.codeStart = codeStart.Data();
-    m.codeLength = codeLength.Data();
-    m.codes = codes.Data();
+  }
+  if (m.hs) {
+    m.hsWeights = member<Napi::Float32Array>(model, "hsWeights", napi_float32_array, "Float32Array", matrix).Data();
+    m.codeStart = member<Napi::Int32Array>(model, "codeStart", napi_int32_array, "Int32Array", vocab).Data();
+    m.codeLength = member<Napi::Int32Array>(model, "codeLength", napi_int32_array, "Int32Array", vocab).Data();
+    Napi::Int32Array points = member<Napi::Int32Array>(model, "points", napi_int32_array, "Int32Array", 0);
+    size_t codeTotal = points.ElementLength();
     m.points = points.Data();
-  } catch (...) {
-    delete handle;
-    throw;
+    m.codes = member<Napi::Uint8Array>(model, "codes", napi_uint8_array, "Uint8Array", codeTotal).Data();
+    for (int w = 0; w < vocab; w++)
+      if (m.codeStart[w] < 0 || m.codeLength[w] < 0 || static_cast<size_t>(m.codeStart[w]) + m.codeLength[w] > codeTotal)
+        throw Napi::RangeError::New(env, "word2vec: a Huffman code lies outside points");
+    for (size_t i = 0; i < codeTotal; i++)
+      if (m.points[i] < 0 || m.points[i] >= vocab) throw Napi::RangeError::New(env, "word2vec: a Huffman node is outside hsWeights");
   }
-  return Napi::External<SubwordHandle>::New(env, handle, [](Napi::Env, SubwordHandle* h) { delete h; });
+  *vocabSize = vocab;
+  return m;
 }
 
-// subwordTrain(handle, ids[], ends[], alphas, rngStates, results, threads)   (async: → Promise)
-// Trains chunk i (ids[i], ends[i]) at alphas[i] from rngStates[i] (BigUint64Array, updated in place);
-// results[3i .. 3i+2] = words kept, loss sum, examples.
-Napi::Value subword_train_call(const Napi::CallbackInfo& info, bool async) {
+/**
+ * The job arguments of word2vecTrain and subwordTrain (ids, ends, pieceEnds, alphas, rng, results,
+ * threads) over `model`, checked: every id in the vocabulary, sentence and piece ends rising within
+ * their arrays. `keep` receives the objects the job must keep alive.
+ */
+Word2VecJob word2vec_job(const Napi::CallbackInfo& info, Word2VecModel model, int vocab,
+                         std::vector<Napi::Object>& keep) {
   Napi::Env env = info.Env();
-  const KernelTable& table = table_of(info);
-  if (info.Length() < 7 || !info[0].IsExternal() || !info[1].IsArray() || !info[2].IsArray())
-    throw Napi::TypeError::New(env, "subwordTrain(model, ids[], ends[], alphas, rngStates, results, threads)");
-  SubwordHandle* handle = info[0].As<Napi::External<SubwordHandle>>().Data();
-  Napi::Array idsList = info[1].As<Napi::Array>(), endsList = info[2].As<Napi::Array>();
-  const uint32_t count = idsList.Length();
-  if (endsList.Length() != count) throw Napi::RangeError::New(env, "ids and ends must list the same chunks");
-  auto alphas = typed_value<double>(env, info[3], napi_float64_array, count, "alphas", "a Float64Array");
-  auto rng = typed_value<uint64_t>(env, info[4], napi_biguint64_array, count, "rngStates", "a BigUint64Array");
-  auto results = typed_value<double>(env, info[5], napi_float64_array, 3 * count, "results", "a Float64Array");
-  const int threads = integer(info, 6, "threads");
-  auto chunks = std::make_shared<std::vector<SubwordChunk>>(count);
-  std::vector<Napi::Object> keep = {info[0].As<Napi::Object>(), alphas, rng, results};
-  for (uint32_t i = 0; i < count; i++) {
-    auto ids = typed_value<int32_t>(env, idsList.Get(i), napi_int32_array, 0, "ids[" + std::to_string(i) + "]", "an Int32Array");
-    auto ends = typed_value<int32_t>(env, endsList.Get(i), napi_int32_array, 0, "ends[" + std::to_string(i) + "]", "an Int32Array");
-    for (size_t k = 0; k < ids.ElementLength(); k++)
-      if (ids[k] < 0 || ids[k] >= handle->words) throw Napi::RangeError::New(env, "ids holds a word outside the vocabulary");
-    SubwordChunk& c = (*chunks)[i];
-    c.ids = ids.Data();
-    c.words = static_cast<int>(ids.ElementLength());
-    c.ends = ends.Data();
-    c.sentences = static_cast<int>(ends.ElementLength());
-    c.alpha = static_cast<float>(alphas[i]);
-    c.rng = rng[i];
-    keep.push_back(ids);
-    keep.push_back(ends);
+  Word2VecJob job{};
+  job.model = model;
+  Napi::Int32Array ids = info[1].As<Napi::Int32Array>(), ends = info[2].As<Napi::Int32Array>();
+  Napi::Int32Array pieceEnds = info[3].As<Napi::Int32Array>();
+  job.ids = i32(info, 1, 0, "ids");
+  job.ends = i32(info, 2, 0, "ends");
+  job.pieceEnds = i32(info, 3, 0, "pieceEnds");
+  job.pieces = static_cast<int>(pieceEnds.ElementLength());
+  job.alphas = f32(info, 4, job.pieces, "alphas");
+  job.rng = typed<Napi::BigUint64Array, uint64_t>(info, 5, job.pieces, "rng", napi_biguint64_array, "BigUint64Array");
+  job.results = f64(info, 6, 3 * static_cast<size_t>(job.pieces), "results");
+  job.threads = integer(info, 7, "threads");
+  if (job.threads < 1) job.threads = 1;
+  // Everything the loop indexes by is checked here, once per job: a bad id must not reach memory.
+  for (size_t k = 0; k < ids.ElementLength(); k++)
+    if (job.ids[k] < 0 || job.ids[k] >= vocab) throw Napi::RangeError::New(env, "word2vec: a word id is outside the vocabulary");
+  for (size_t s = 0, last = 0; s < ends.ElementLength(); s++) {
+    if (job.ends[s] < static_cast<int64_t>(last) || static_cast<size_t>(job.ends[s]) > ids.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: sentence ends must rise and stay within ids");
+    last = job.ends[s];
   }
-  const SubwordModel* model = &handle->model;
-  void (*kernel)(const SubwordArgs&) = table.subwordTrain;
-  uint64_t* rngOut = rng.Data();
-  double* resultsOut = results.Data();
-  return run(
-      info, async,
-      [chunks, model, kernel, rngOut, resultsOut, count, threads] {
-        SubwordArgs args{model, chunks->data(), static_cast<int>(count), threads < 1 ? 1 : threads};
-        kernel(args);
-        for (uint32_t i = 0; i < count; i++) {
-          const SubwordChunk& c = (*chunks)[i];
-          rngOut[i] = c.rng;
-          resultsOut[3 * i] = c.kept;
-          resultsOut[3 * i + 1] = c.lossSum;
-          resultsOut[3 * i + 2] = c.examples;
-        }
-      },
-      keep);
+  for (int p = 0, last = 0; p < job.pieces; p++) {
+    if (job.pieceEnds[p] < last || static_cast<size_t>(job.pieceEnds[p]) > ends.ElementLength())
+      throw Napi::RangeError::New(env, "word2vec: piece ends must rise and stay within ends");
+    last = job.pieceEnds[p];
+  }
+  keep.insert(keep.end(), {info[0].As<Napi::Object>(), ids, ends, pieceEnds, info[4].As<Napi::Object>(),
+                           info[5].As<Napi::Object>(), info[6].As<Napi::Object>()});
+  return job;
 }
 
-Napi::Value subword_train(const Napi::CallbackInfo& info) { return subword_train_call(info, false); }
-Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword_train_call(info, true); }
+// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(info[0].As<Napi::Object>(), &vocab);
+  std::vector<Napi::Object> keep;
+  Word2VecJob job = word2vec_job(info, model, vocab, keep);
+  void (*kernel)(const Word2VecJob&) = table_of(info).word2vecTrain;
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+// subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads): model as word2vec's, with an
+// input matrix of words then n-gram buckets, subwordStart / subwordRows (each word's rows, checked to lie
+// in the input matrix) and fastTextSigmoid.
+Napi::Value subword_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  Napi::Object object = info[0].As<Napi::Object>();
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(object, &vocab);
+  SubwordJob job{};
+  Napi::Int32Array start = member<Napi::Int32Array>(object, "subwordStart", napi_int32_array, "Int32Array", vocab + 1);
+  Napi::Int32Array rows = member<Napi::Int32Array>(object, "subwordRows", napi_int32_array, "Int32Array", 0);
+  size_t inputRows = object.Get("input").As<Napi::Float32Array>().ElementLength() / model.dim;
+  if (start[0] != 0) throw Napi::RangeError::New(env, "subword: subwordStart must start at 0");
+  for (int w = 0; w < vocab; w++)
+    if (start[w + 1] < start[w]) throw Napi::RangeError::New(env, "subword: subwordStart must rise");
+  if (static_cast<size_t>(start[vocab]) > rows.ElementLength())
+    throw Napi::RangeError::New(env, "subword: subwordStart points past subwordRows");
+  for (int k = 0; k < start[vocab]; k++)
+    if (rows[k] < 0 || static_cast<size_t>(rows[k]) >= inputRows)
+      throw Napi::RangeError::New(env, "subword: a row of subwordRows is outside the input matrix");
+  job.subwordStart = start.Data();
+  job.subwordRows = rows.Data();
+  job.fastTextSigmoid = member<Napi::Float32Array>(object, "fastTextSigmoid", napi_float32_array, "Float32Array", 513).Data();
+  std::vector<Napi::Object> keep;
+  job.job = word2vec_job(info, model, vocab, keep);
+  void (*kernel)(const SubwordJob&) = table_of(info).subwordTrain;
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+Napi::Value subword_train(const Napi::CallbackInfo& info) { return subword_call(info, false); }
+Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword_call(info, true); }
+
+Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
+Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
 
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
@@ -488,7 +484,8 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
              Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
   object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
   object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
-  object.Set("subwordModel", Napi::Function::New(env, subword_model, "subwordModel", data));
+  object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
+  object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
   object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
   return object;

@@ -105,51 +105,54 @@ struct LstmArgs {
 };
 
 /**
- * A subword (fastText) model for the chunk loop (fasttext.cc): matrices the chunks update in place and
- * the tables they read. Word w's rows are subwordRows[subwordStart[w] .. subwordStart[w + 1]).
+ * A word2vec model as the chunk loop sees it (src/embeddings/kernels/word2vec.ts fills it): the weight
+ * matrices it updates in place, lock-free (Hogwild), and the read-only tables of the run.
  */
-struct SubwordModel {
+struct Word2VecModel {
   int dim, window, negative;
-  bool hs, cbow;
-  /** [words + buckets, dim] input rows; [words, dim] negative-sampling weights; HS node weights. */
-  float* input;
-  float* output;
-  float* hsWeights;
-  const int32_t* subwordStart;
-  const int32_t* subwordRows;
-  /** Alias table of the noise distribution: per word [u32 threshold, alias]; noiseBins entries. */
-  const uint32_t* noise;
-  uint32_t noiseBins;
-  const float* keep;
-  const int32_t* codeStart;
+  bool hs, cbow, exactSigmoid;
+  float* input;              // [vocab, dim] word vectors
+  float* output;             // [vocab, dim] negative-sampling weights (negative > 0)
+  float* hsWeights;          // [vocab − 1, dim] inner-node weights of the Huffman tree (hs)
+  const float* sigmoid;      // σ and log σ on the C tool's grid: 1001 values each
+  const float* logSigmoid;
+  const uint32_t* noise;     // alias table of the noise distribution: [threshold, alias] × noiseSize
+  uint32_t noiseSize;
+  const float* keep;         // [vocab] probability of keeping a word (subsampling)
+  const int32_t* codeStart;  // hs: word w's path is codes/points[codeStart[w] .. + codeLength[w])
   const int32_t* codeLength;
   const uint8_t* codes;
   const int32_t* points;
-  /** fastText's σ table: 513 values on [−8, 8]. */
-  const float* sigmoid;
 };
 
-/** One chunk of word ids (sentences end at `ends`), its learning rate and RNG; results filled in. */
-struct SubwordChunk {
+/**
+ * One job of the word2vec trainer: `pieces` chunks of sentences, each trained by one thread with its own
+ * learning rate and random stream. Sentence s ends at ids[ends[s]] (exclusive; offsets into ids); piece
+ * p holds sentences [pieceEnds[p − 1], pieceEnds[p]) (from 0 for p = 0). rng[p] is piece p's state
+ * (advanced in place); results[3p .. 3p + 2] receive its kept words, loss sum and examples.
+ */
+struct Word2VecJob {
+  Word2VecModel model;
   const int32_t* ids;
-  int words;
   const int32_t* ends;
-  int sentences;
-  float alpha;
-  /** In: the RNG state to start from; out: where it ended. */
-  uint64_t rng;
-  /** Out: words kept after subsampling, loss sum, examples. */
-  int kept;
-  double lossSum;
-  double examples;
+  int pieces;
+  const int32_t* pieceEnds;
+  const float* alphas;
+  uint64_t* rng;
+  double* results;
+  int threads;
 };
 
-/** `count` chunks trained at once, one per task on up to `threads` threads (Hogwild). */
-struct SubwordArgs {
-  const SubwordModel* model;
-  SubwordChunk* chunks;
-  int count;
-  int threads;
+/**
+ * One job of the subword (fastText) trainer: word2vec's job over a model whose input matrix holds the
+ * word rows then the n-gram bucket rows; word w's rows are subwordRows[subwordStart[w] .. subwordStart[w
+ * + 1]); σ from fastText's table (513 values on [−8, 8]) instead of the model's.
+ */
+struct SubwordJob {
+  Word2VecJob job;
+  const int32_t* subwordStart;
+  const int32_t* subwordRows;
+  const float* fastTextSigmoid;
 };
 
 struct KernelTable {
@@ -165,7 +168,8 @@ struct KernelTable {
   void (*linearCrossEntropyBackward)(const LinearCrossEntropyArgs& args);
   void (*lstmForward)(const LstmArgs& args);
   void (*lstmBackward)(const LstmArgs& args);
-  void (*subwordTrain)(const SubwordArgs& args);
+  void (*word2vecTrain)(const Word2VecJob& job);
+  void (*subwordTrain)(const SubwordJob& job);
 };
 
 }  // namespace verbo

@@ -18,6 +18,7 @@ const KernelTable& table() {
       &linear_cross_entropy_backward,
       &lstm_forward,
       &lstm_backward,
+      &word2vec_train,
       &subword_train,
   };
   return entries;

@@ -2,20 +2,28 @@
 // hierarchical softmax, frequent-word subsampling, the C tool's dynamic window, a linear learning
 // rate from `alpha` to `minAlpha` over all epochs, and several epochs over a restartable corpus.
 //
-// Division of work: this (main) thread streams the corpus, maps words to ids and cuts the stream
-// into chunks of at most `chunkWords` ids (sentences kept whole, longer ones split); worker threads
-// (worker.ts) run the whole per-chunk training loop in WebAssembly (kernels/word2vec.as.ts) on ONE
-// shared memory holding both weight matrices, updating them lock-free as the C tool and gensim do.
-// Subsampling, window shrinking and negative draws happen inside the kernel with each worker's own
-// RNG, reseeded at every epoch start from (seed, epoch, worker). The learning rate of a chunk is a
+// A run is a Word2VecTrainer going through named steps:
+//   settleOptions     the settings (defaults; a resume keeps its run's, an update its model's shape)
+//   countCorpus       the vocabulary and the corpus's size per epoch (the learning-rate schedule's unit)
+//   buildModel        the weight matrices (fresh, or carried over from a resumed or updated run) and the
+//                     tables of the chunk loop (noise, keep probabilities, Huffman codes)
+//   trainEpoch        once per epoch: the corpus is read, mapped to word ids and cut into chunks of at
+//                     most `chunkWords` ids (sentences kept whole, longer ones split); `threads` × 2
+//                     consecutive chunks make a job, which the chunk loop (kernels/word2vec.ts: native
+//                     threads, or the TypeScript loop without the addon) trains while this thread reads
+//                     and encodes the next job; then a checkpoint
+//   result            the vectors (KeyedVectors), the full TrainingState and a summary
+// `trainWord2Vec` runs them all. Each chunk of a job is trained by one thread with its own random
+// stream, reseeded at every epoch start from (seed, epoch, chunk's place in the job), and all threads
+// update the matrices lock-free, as the C tool and gensim do. The learning rate of a chunk is a
 // function of its position in the corpus, not of timing, so with one thread a run is bit-for-bit
 // reproducible and a resumed run continues exactly where the interrupted one stopped. That position
 // counts sentences by default, as gensim does for a sentence iterable (`alphaDecay: 'sentences'`), or
 // in-vocabulary words as the C tool does (`'words'`); see `learningRate`.
 //
-// Streaming: every epoch reads the corpus chunk by chunk; memory is the two matrices plus small
-// buffers. By default the first epoch of a run also writes its chunks of ids to a temporary file that
-// later epochs stream back (same chunks, same results, no re-tokenizing); `cacheIds: false` turns it off.
+// Streaming: every epoch reads the corpus chunk by chunk; memory is the matrices plus small buffers.
+// By default the first epoch of a run also writes its chunks of ids to a temporary file that later
+// epochs stream back (same chunks, same results, no re-tokenizing); `cacheIds: false` turns it off.
 // With `update` and hierarchical softmax the Huffman tree is rebuilt from the grown counts, so the
 // old node weights no longer match their nodes (as in gensim); negative sampling carries over cleanly.
 //
@@ -24,18 +32,15 @@
 //
 // `model: 'fasttext'` trains subword vectors (fastText): the input matrix holds the word rows and then
 // `bucket` rows of hashed character n-grams (subword.ts), a word's input is the mean of its rows, and the
-// chunks go to the subword kernel (native/fasttext.cc through subword-pool.ts; without the addon, its
-// TypeScript oracle kernels/subword-reference.ts in the worker threads) with the skip-gram (default) or
-// CBOW objective. fastText's defaults apply to it: alpha 0.05 decaying to 0 by words, sample 1e-4, the noise
+// chunks go to the subword kernel (kernels/subword-kernel.ts) with the skip-gram (default) or CBOW
+// objective. fastText's defaults apply to it: alpha 0.05 decaying to 0 by words, sample 1e-4, the noise
 // distribution count^0.5, input rows uniform in ±1/dim. It returns SubwordVectors, which also answer for
 // words outside the vocabulary.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { nativeKernels } from '../native/index.js';
-import { Random } from '../util/random.js';
 import { InternalError, VerboError } from '../util/errors.js';
-import { wasmModule } from '../util/wasm.js';
+import { Random } from '../util/random.js';
 import {
   buildVocabulary,
   keepProbabilities,
@@ -46,28 +51,24 @@ import {
 import { saveCheckpoint } from './checkpoint.js';
 import { buildHuffmanTree } from './huffman.js';
 import { KeyedVectors } from './keyed-vectors.js';
-import { fillSubwordSigmoid } from './kernels/subword-memory.js';
+import { SubwordKernel, type SubwordRows } from './kernels/subword-kernel.js';
 import {
   checkSubwordSettings,
   DEFAULT_SUBWORD_SETTINGS,
   type SubwordSettings,
   vocabularySubwordRows,
 } from './subword.js';
-import { NativeSubwordPool } from './subword-pool.js';
 import { SubwordVectors } from './subword-vectors.js';
 import {
-  createSharedMemory,
+  type ChunkKernel,
+  createWord2VecArrays,
   fillNoiseAlias,
-  fillSigmoidTables,
-  KERNEL_NAME,
-  type KernelConfig,
-  kernelViews,
-  planLayout,
-  readRngState,
+  modelBytes,
   seedRngState,
-  writeRngState,
-} from './kernels/word2vec-memory.js';
-import { type ChunkResult, WorkerPool } from './worker-pool.js';
+  type Word2VecArrays,
+  type Word2VecJob,
+  Word2VecKernel,
+} from './kernels/word2vec.js';
 
 export type Word2VecModel = 'skipgram' | 'cbow' | 'fasttext';
 export type AlphaDecay = 'sentences' | 'words';
@@ -113,13 +114,13 @@ export interface Word2VecOptions {
    * default, as fastText's). They differ when sentence lengths vary along the corpus (see `learningRate`).
    */
   alphaDecay?: AlphaDecay;
-  /** Worker threads (default: the number of cores). */
+  /** Threads of the chunk loop (default: the number of cores). */
   threads?: number;
   /** Seed of every random draw (default 1). */
   seed?: number;
   /** 'table' (default): the C tool's EXP_TABLE with clipping at ±6; 'exact': 1 / (1 + e^−x). */
   sigmoid?: 'table' | 'exact';
-  /** Words per chunk handed to a worker (default 10,000, as gensim's batch). */
+  /** Words per chunk, the unit one thread trains at a time (default 10,000, as gensim's batch). */
   chunkWords?: number;
   /**
    * Keep the first epoch's chunks of word ids in a temporary file (4 bytes per word) and replay them
@@ -191,7 +192,7 @@ export interface TrainingState {
   /** Sentences trained so far over all epochs, and sentences per epoch (the 'sentences' decay's unit). */
   sentencesDone: number;
   sentencesPerEpoch: number;
-  /** Per worker, the RNG state (u64, decimal) the next epoch starts with. */
+  /** Per chunk of a job, the random state (u64, decimal) the next epoch starts with. */
   rngStates: string[];
   /** Per completed epoch: average loss, seconds, raw words/s. */
   history: EpochRecord[];
@@ -208,7 +209,7 @@ export interface EpochRecord {
 export interface MemoryEstimate {
   /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each (fasttext: + bucket × dim × 4). */
   weightBytes: number;
-  /** Noise and sigmoid tables, keep probabilities, Huffman codes, per-worker buffers. */
+  /** Noise and sigmoid tables, keep probabilities, Huffman codes, the buffers of two jobs. */
   tableBytes: number;
   totalBytes: number;
 }
@@ -267,6 +268,8 @@ export interface TrainResult {
 export type SentenceCorpus = AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
 
 const PROGRESS_INTERVAL_MS = 250;
+/** Chunks per thread in a job: a thread that finishes its chunk early takes another. */
+const CHUNKS_PER_THREAD = 2;
 
 /**
  * Chunks of word ids (with sentence ends and raw-word counts) written while the first epoch of a run
@@ -505,7 +508,7 @@ function checkMemory(bytes: number, subword: SubwordSettings | undefined): void 
   );
 }
 
-async function countCorpus(corpus: SentenceCorpus): Promise<{ counter: TokenCounter; sentences: number }> {
+async function countSentences(corpus: SentenceCorpus): Promise<{ counter: TokenCounter; sentences: number }> {
   const counter = new TokenCounter();
   let sentences = 0;
   for await (const sentence of corpus) {
@@ -545,6 +548,575 @@ function inVocabularyWords(vocabulary: Vocabulary, counts: Map<string, number>):
   return total;
 }
 
+/** The vocabulary and what the learning-rate schedule counts per epoch. */
+interface CorpusCounts {
+  vocabulary: Vocabulary;
+  /** In-vocabulary and raw (all) corpus words per epoch, and sentences per epoch. */
+  wordsPerEpoch: number;
+  rawWordsPerEpoch: number;
+  sentencesPerEpoch: number;
+  /** Seconds spent counting. */
+  seconds: number;
+}
+
+/** A piece of the corpus as word ids: sentence ends (offsets into ids), raw words and sentences it holds. */
+interface Chunk {
+  ids: Int32Array;
+  ends: Int32Array;
+  rawWords: number;
+  /** Sentences; a sentence cut into pieces counts its share (piece / whole) per piece. */
+  sentences: number;
+}
+
+/** A job of the chunk loop, with the raw corpus words it stands for and the learning rate of its last chunk. */
+interface TrainerJob extends Word2VecJob {
+  rawWords: number;
+  lastAlpha: number;
+}
+
+/**
+ * Step 1: the settings of the run. A resume keeps its run's settings (threads excepted); an update keeps
+ * the model's shape and, unless given, its vocabulary settings.
+ */
+function settleOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
+  check(!(options.resume && options.update), 'give either resume or update, not both.');
+  const resolved = resolveOptions(options);
+  const previous = options.resume ?? options.update;
+  if (previous === undefined) return resolved;
+  const kept = previous.options;
+  if (options.resume) {
+    // Checkpoints from before `alphaDecay` existed decayed by words: they continue so.
+    return { ...kept, alphaDecay: kept.alphaDecay ?? 'words', threads: resolved.threads };
+  }
+  return {
+    ...resolved,
+    model: kept.model,
+    cbow: kept.cbow,
+    minn: kept.minn,
+    maxn: kept.maxn,
+    bucket: kept.bucket,
+    dim: kept.dim,
+    window: kept.window,
+    negative: kept.negative,
+    hs: kept.hs,
+    sigmoid: kept.sigmoid,
+    minCount: options.minCount ?? kept.minCount,
+    sample: options.sample ?? kept.sample,
+  };
+}
+
+/** Step 2: the vocabulary (counted, given, resumed or extended) and the corpus's size per epoch. */
+async function countCorpus(
+  corpus: SentenceCorpus,
+  options: Word2VecOptions,
+  resolved: ResolvedWord2VecOptions,
+): Promise<CorpusCounts> {
+  const started = performance.now();
+  const done = (counts: Omit<CorpusCounts, 'seconds'>): CorpusCounts => {
+    if (counts.vocabulary.size === 0 || counts.wordsPerEpoch === 0) {
+      throw new VerboError(
+        `no word of the corpus occurs at least ${resolved.minCount} times (${counts.rawWordsPerEpoch} words read); lower --min-count or give more text.`,
+        'EMPTY',
+      );
+    }
+    return { ...counts, seconds: (performance.now() - started) / 1000 };
+  };
+  if (options.resume) {
+    const { vocabulary, wordsPerEpoch, rawWordsPerEpoch, sentencesPerEpoch } = options.resume;
+    return done({ vocabulary, wordsPerEpoch, rawWordsPerEpoch, sentencesPerEpoch });
+  }
+  if (options.update || options.vocabulary) {
+    const { counter, sentences } = await countSentences(corpus);
+    const vocabulary = options.update
+      ? options.update.vocabulary.extend(counter.counts, { minCount: resolved.minCount })
+      : options.vocabulary!;
+    return done({
+      vocabulary,
+      wordsPerEpoch: inVocabularyWords(vocabulary, counter.counts),
+      rawWordsPerEpoch: counter.tokens,
+      sentencesPerEpoch: sentences,
+    });
+  }
+  const tally = { sentences: 0 };
+  const vocabulary = await buildVocabulary(countingSentences(corpus, tally), {
+    minCount: resolved.minCount,
+    maxSize: resolved.maxVocabSize ?? undefined,
+  });
+  return done({
+    vocabulary,
+    wordsPerEpoch: vocabulary.totalCount,
+    rawWordsPerEpoch: vocabulary.tokensSeen,
+    sentencesPerEpoch: tally.sentences,
+  });
+}
+
+/** The matrices and tables of the chunk loop, and a subword model's rows of each word. */
+interface Model {
+  arrays: Word2VecArrays;
+  subwordRows: SubwordRows | undefined;
+}
+
+/**
+ * Step 3: the matrices and tables of the chunk loop. A resumed or updated run starts from its state's
+ * weights (old rows keep their ids: Vocabulary.extend appends); new rows start as fresh words do. A
+ * subword model's input matrix holds its word rows, then its n-gram bucket rows.
+ */
+function buildModel(
+  resolved: ResolvedWord2VecOptions,
+  vocabulary: Vocabulary,
+  previous: TrainingState | undefined,
+): Model {
+  const { dim } = resolved;
+  const vocabSize = vocabulary.size;
+  const tree = resolved.hs ? buildHuffmanTree(vocabulary.counts) : undefined;
+  const subword = subwordSettingsOf(resolved);
+  const subwordRows = subword && vocabularySubwordRows(vocabulary.words, subword);
+  const buckets = subword?.bucket ?? 0;
+  const matrices = (resolved.negative > 0 ? 1 : 0) + (resolved.hs ? 1 : 0);
+  checkMemory(((vocabSize + buckets) * dim + matrices * vocabSize * dim) * 4, subword);
+  const arrays = createWord2VecArrays(
+    {
+      vocabSize,
+      dim,
+      window: resolved.window,
+      negative: resolved.negative,
+      hs: resolved.hs,
+      cbow: resolved.model === 'cbow',
+      exactSigmoid: resolved.sigmoid === 'exact',
+    },
+    tree?.codes.length ?? 0,
+    vocabSize + buckets,
+  );
+  arrays.keep.set(keepProbabilities(vocabulary, resolved.sample));
+  // fastText draws negatives from count^0.5, word2vec from count^0.75.
+  if (resolved.negative > 0) fillNoiseAlias(arrays.noise, noiseWeights(vocabulary, subword ? 0.5 : 0.75));
+  if (tree) {
+    arrays.codeStart.set(tree.codeStart);
+    arrays.codeLength.set(tree.codeLength);
+    arrays.codes.set(tree.codes);
+    arrays.points.set(tree.points);
+  }
+  const halfWidth = initialHalfWidth(resolved.model);
+  if (previous === undefined) {
+    if (subword) initialiseRowsFast(arrays.input, 0, vocabSize + buckets, dim, resolved.seed, halfWidth);
+    else initialiseRows(arrays.input, 0, vocabSize, dim, new Random(resolved.seed), halfWidth);
+    return { arrays, subwordRows };
+  }
+  const oldRows = Math.min(previous.vocabulary.size, vocabSize);
+  arrays.input.set(previous.inputEmbeddings.subarray(0, oldRows * dim));
+  if (arrays.output.length > 0) arrays.output.set(previous.outputWeights.subarray(0, oldRows * dim));
+  if (arrays.hsWeights.length > 0) arrays.hsWeights.set(previous.hsWeights.subarray(0, oldRows * dim));
+  if (vocabSize > oldRows) {
+    initialiseRows(arrays.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows), halfWidth);
+  }
+  // The n-gram rows follow the word rows: they move up by the number of new words.
+  if (buckets > 0)
+    arrays.input.set(previous.inputEmbeddings.subarray(previous.vocabulary.size * dim), vocabSize * dim);
+  return { arrays, subwordRows };
+}
+
+/**
+ * Cuts a stream of sentences (their in-vocabulary word ids) into chunks of at most `size` ids: sentences
+ * stay whole within a chunk; one longer than a chunk is cut into chunk-sized pieces.
+ */
+class Chunker {
+  private ids: Int32Array;
+  private ends: number[] = [];
+  private filled = 0;
+  private rawWords = 0;
+  private sentences = 0;
+
+  constructor(private readonly size: number) {
+    this.ids = new Int32Array(size);
+  }
+
+  /** Adds a sentence of `ids` that had `rawLength` tokens; yields the chunks it completes. */
+  *add(ids: Int32Array, rawLength: number): Generator<Chunk> {
+    const length = ids.length;
+    if (this.filled + length > this.size && this.filled > 0) yield this.take();
+    this.rawWords += rawLength;
+    if (length === 0) this.sentences += 1;
+    for (let at = 0; at < length; ) {
+      const take = Math.min(length - at, this.size - this.filled);
+      this.ids.set(ids.subarray(at, at + take), this.filled);
+      this.filled += take;
+      at += take;
+      this.ends.push(this.filled);
+      this.sentences += take === length ? 1 : take / length;
+      if (this.filled === this.size) yield this.take();
+    }
+  }
+
+  /** The last chunk, when anything is left. */
+  finish(): Chunk | undefined {
+    return this.filled === 0 && this.rawWords === 0 && this.sentences === 0 ? undefined : this.take();
+  }
+
+  private take(): Chunk {
+    const chunk: Chunk = {
+      ids: this.ids.slice(0, this.filled),
+      ends: Int32Array.from(this.ends),
+      rawWords: this.rawWords,
+      sentences: this.sentences,
+    };
+    this.ends = [];
+    this.filled = 0;
+    this.rawWords = 0;
+    this.sentences = 0;
+    return chunk;
+  }
+}
+
+/** The loss and words of the running epoch and run, reported as throttled 'progress' events. */
+class Progress {
+  epoch = 0;
+  epochLoss = 0;
+  epochExamples = 0;
+  runRawWords = 0;
+  alpha = 0;
+  private lastEmit = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly emit: (event: TrainEvent) => void,
+    private readonly totalRawWords: number,
+  ) {}
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  get epochAverageLoss(): number {
+    return this.epochExamples > 0 ? this.epochLoss / this.epochExamples : 0;
+  }
+
+  startEpoch(epoch: number): void {
+    this.epoch = epoch;
+    this.epochLoss = 0;
+    this.epochExamples = 0;
+  }
+
+  /** Adds a trained job: its raw words and, per chunk, [kept, loss sum, examples]. */
+  add(job: TrainerJob, results: Float64Array): void {
+    for (let p = 0; p < results.length; p += 3) {
+      this.epochLoss += results[p + 1]!;
+      this.epochExamples += results[p + 2]!;
+    }
+    this.runRawWords += job.rawWords;
+    this.alpha = job.lastAlpha;
+    const now = performance.now();
+    if (now - this.lastEmit < PROGRESS_INTERVAL_MS) return;
+    this.lastEmit = now;
+    const rate = this.seconds > 0 ? this.runRawWords / this.seconds : 0;
+    this.emit({
+      type: 'progress',
+      epoch: this.epoch,
+      wordsDone: this.runRawWords,
+      totalWords: this.totalRawWords,
+      wordsPerSecond: rate,
+      alpha: this.alpha,
+      etaSeconds: rate > 0 ? (this.totalRawWords - this.runRawWords) / rate : 0,
+      loss: this.epochAverageLoss,
+    });
+  }
+}
+
+/**
+ * One word2vec run (see the file's header): `Word2VecTrainer.create` counts the corpus and builds the
+ * model, `train()` runs the remaining epochs (each one `trainEpoch()`) and returns the result.
+ */
+export class Word2VecTrainer {
+  readonly options: ResolvedWord2VecOptions;
+  readonly vocabulary: Vocabulary;
+  /** The weights and tables the chunk loop trains. */
+  readonly model: Word2VecArrays;
+  /** A subword model's n-gram settings (undefined for word2vec). */
+  readonly subword: SubwordSettings | undefined;
+  /** Epochs completed (those of a resumed run included). */
+  epochsDone: number;
+  private readonly kernel: ChunkKernel;
+  private readonly counts: CorpusCounts;
+  private readonly history: EpochRecord[];
+  /** The learning-rate position: in-vocabulary words and sentences handed out so far, all epochs. */
+  private wordsDone: number;
+  private sentencesDone: number;
+  private readonly firstEpoch: number;
+  private readonly progress: Progress;
+  private readonly cache: ChunkCache | undefined;
+
+  private constructor(
+    private readonly corpus: SentenceCorpus,
+    private readonly given: Word2VecOptions,
+    private readonly emit: (event: TrainEvent) => void,
+    options: ResolvedWord2VecOptions,
+    counts: CorpusCounts,
+  ) {
+    this.options = options;
+    this.counts = counts;
+    this.vocabulary = counts.vocabulary;
+    const resume = given.resume;
+    const { arrays, subwordRows } = buildModel(options, this.vocabulary, resume ?? given.update);
+    this.model = arrays;
+    this.subword = subwordSettingsOf(options);
+    const { threads } = options;
+    const pieces = threads === 1 ? 1 : threads * CHUNKS_PER_THREAD;
+    this.kernel =
+      subwordRows === undefined
+        ? new Word2VecKernel(arrays, { pieces, threads })
+        : new SubwordKernel(arrays, subwordRows, { cbow: options.cbow === true, pieces, threads });
+    this.epochsDone = resume?.epochsDone ?? 0;
+    this.firstEpoch = this.epochsDone + 1;
+    this.wordsDone = resume?.wordsDone ?? 0;
+    this.sentencesDone = resume?.sentencesDone ?? 0;
+    this.history = resume?.history.slice() ?? [];
+    this.progress = new Progress(emit, (options.epochs - this.epochsDone) * counts.rawWordsPerEpoch);
+    const useCache =
+      given.cacheIds ?? (options.epochs > this.firstEpoch && counts.wordsPerEpoch * 4 < 2 ** 31);
+    this.cache = useCache ? new ChunkCache() : undefined;
+  }
+
+  /** Settles the options and counts the corpus (steps 1–2), then builds the model (step 3). */
+  static async create(
+    corpus: SentenceCorpus,
+    options: Word2VecOptions = {},
+    hooks: TrainHooks = {},
+  ): Promise<Word2VecTrainer> {
+    const emit = hooks.onProgress ?? (() => {});
+    const resolved = settleOptions(options);
+    const counts = await countCorpus(corpus, options, resolved);
+    emit({
+      type: 'vocab',
+      vocabSize: counts.vocabulary.size,
+      rawWords: counts.rawWordsPerEpoch,
+      words: counts.wordsPerEpoch,
+      seconds: counts.seconds,
+    });
+    return new Word2VecTrainer(corpus, options, emit, resolved, counts);
+  }
+
+  /** Which chunk loop trains: 'native <isa>' or 'typescript'. */
+  get backend(): string {
+    return this.kernel.backend;
+  }
+
+  /** Weights and tables, and the buffers of the job being trained and the one being built. */
+  memoryEstimate(): MemoryEstimate {
+    const { weightBytes, tableBytes } = modelBytes(this.model);
+    const jobBytes = 2 * this.kernel.pieces * this.options.chunkWords * 8;
+    return {
+      weightBytes,
+      tableBytes: tableBytes + jobBytes,
+      totalBytes: weightBytes + tableBytes + jobBytes,
+    };
+  }
+
+  /** Runs the epochs left (a checkpoint after each, when asked) and returns the result. */
+  async train(): Promise<TrainResult> {
+    const { epochs } = this.options;
+    this.emit({
+      type: 'start',
+      vocabSize: this.vocabulary.size,
+      dim: this.options.dim,
+      epochs,
+      firstEpoch: this.firstEpoch,
+      threads: this.options.threads,
+      totalWords: (epochs - this.epochsDone) * this.counts.rawWordsPerEpoch,
+      memory: this.memoryEstimate(),
+    });
+    try {
+      while (this.epochsDone < epochs) {
+        const record = await this.trainEpoch();
+        if (this.given.checkpointDir !== undefined) {
+          // Nothing trains between epochs: the checkpoint reads the matrices in place.
+          await saveCheckpoint(this.given.checkpointDir, this.snapshot(false));
+          this.emit({ type: 'checkpoint', epoch: record.epoch, dir: this.given.checkpointDir });
+        }
+        this.emit({ type: 'epoch-end', ...record });
+      }
+    } finally {
+      this.cache?.close();
+    }
+    return this.result();
+  }
+
+  /**
+   * Step 4: one pass over the corpus. The next job is read and encoded while the chunk loop trains the
+   * current one; at most one job trains at a time, so the learning rate follows the corpus's order.
+   */
+  async trainEpoch(): Promise<EpochRecord> {
+    const epoch = this.epochsDone + 1;
+    const started = performance.now();
+    const rawBefore = this.progress.runRawWords;
+    this.kernel.seed(this.options.seed, epoch);
+    this.progress.startEpoch(epoch);
+    let training: Promise<void> | undefined;
+    try {
+      for await (const job of this.jobs()) {
+        await training;
+        if (this.stopRequested()) break;
+        training = this.kernel.train(job).then((results) => this.progress.add(job, results));
+      }
+      await training;
+    } finally {
+      // A job still running holds the matrices: wait for it whatever stopped the loop.
+      await training?.catch(() => {});
+    }
+    if (this.stopRequested()) {
+      throw new VerboError(`training stopped after epoch ${epoch - 1} of ${this.options.epochs}.`, 'ABORTED');
+    }
+    if (this.cache) this.cache.complete = true;
+    const seconds = (performance.now() - started) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      loss: this.progress.epochAverageLoss,
+      seconds,
+      wordsPerSecond: seconds > 0 ? (this.progress.runRawWords - rawBefore) / seconds : 0,
+      alpha: this.progress.alpha,
+    };
+    this.history.push(record);
+    this.epochsDone = epoch;
+    return record;
+  }
+
+  /**
+   * The state now. `copy` false hands out the live matrices (read them only while nothing trains; the
+   * final result does so, as the trainer is done with them).
+   */
+  snapshot(copy = true): TrainingState {
+    const take = (values: Float32Array): Float32Array => (copy ? values.slice() : values);
+    return {
+      options: this.options,
+      vocabulary: this.vocabulary,
+      inputEmbeddings: take(this.model.input),
+      outputWeights: take(this.model.output),
+      hsWeights: take(this.model.hsWeights),
+      epochsDone: this.epochsDone,
+      wordsDone: this.wordsDone,
+      wordsPerEpoch: this.counts.wordsPerEpoch,
+      rawWordsPerEpoch: this.counts.rawWordsPerEpoch,
+      sentencesDone: this.sentencesDone,
+      sentencesPerEpoch: this.counts.sentencesPerEpoch,
+      rngStates: Array.from({ length: this.kernel.pieces }, (_, p) =>
+        seedRngState(this.options.seed, this.epochsDone + 1, p).toString(),
+      ),
+      history: this.history.slice(),
+    };
+  }
+
+  /** Step 5: the vectors, the state and a summary. The trainer hands its matrices over (no copy). */
+  result(): TrainResult {
+    const state = this.snapshot(false);
+    const seconds = this.progress.seconds;
+    const rawWords = this.progress.runRawWords;
+    const counts = Float64Array.from(this.vocabulary.counts);
+    const { words } = this.vocabulary;
+    const { dim } = this.options;
+    return {
+      keyedVectors: this.subword
+        ? new SubwordVectors(words, state.inputEmbeddings, dim, this.subword, { counts })
+        : new KeyedVectors(words, state.inputEmbeddings, dim, counts),
+      state,
+      summary: {
+        words: rawWords,
+        epochs: this.options.epochs,
+        seconds,
+        vocabSeconds: this.counts.seconds,
+        wordsPerSecond: seconds > 0 ? rawWords / seconds : 0,
+        vocabSize: this.vocabulary.size,
+        loss: this.history.map((record) => record.loss),
+      },
+    };
+  }
+
+  private stopRequested(): boolean {
+    return this.given.signal?.aborted === true;
+  }
+
+  /** The learning rate of the next chunk, from the position before it. */
+  private nextAlpha(): number {
+    const { alpha, minAlpha, epochs, alphaDecay } = this.options;
+    const bySentences = alphaDecay === 'sentences';
+    const perEpoch = bySentences ? this.counts.sentencesPerEpoch : this.counts.wordsPerEpoch;
+    return learningRate(
+      bySentences ? this.sentencesDone : this.wordsDone,
+      epochs * perEpoch,
+      alpha,
+      minAlpha,
+    );
+  }
+
+  /** The epoch's chunks: replayed from the id cache when it is complete, else read from the corpus. */
+  private async *chunks(): AsyncGenerator<Chunk> {
+    const cache = this.cache;
+    if (cache?.complete) {
+      yield* cache.chunks();
+      return;
+    }
+    const chunker = new Chunker(this.options.chunkWords);
+    let ids = new Int32Array(1024);
+    for await (const sentence of this.corpus) {
+      if (sentence.length > ids.length) ids = new Int32Array(sentence.length * 2);
+      let length = 0;
+      for (const word of sentence) {
+        const id = this.vocabulary.id(word);
+        if (id >= 0) ids[length++] = id;
+      }
+      for (const chunk of chunker.add(ids.subarray(0, length), sentence.length)) {
+        cache?.append(chunk.ids, chunk.ends, chunk.rawWords, chunk.sentences);
+        yield chunk;
+      }
+    }
+    const last = chunker.finish();
+    if (last !== undefined) {
+      cache?.append(last.ids, last.ends, last.rawWords, last.sentences);
+      yield last;
+    }
+  }
+
+  /** The epoch's jobs: `pieces` consecutive chunks each, with their learning rates. */
+  private async *jobs(): AsyncGenerator<TrainerJob> {
+    let group: Chunk[] = [];
+    for await (const chunk of this.chunks()) {
+      group.push(chunk);
+      if (group.length === this.kernel.pieces) {
+        yield this.makeJob(group);
+        group = [];
+      }
+    }
+    if (group.length > 0) yield this.makeJob(group);
+  }
+
+  /** One job from consecutive chunks; moves the learning-rate position past them. */
+  private makeJob(chunks: Chunk[]): TrainerJob {
+    let words = 0;
+    let sentences = 0;
+    let rawWords = 0;
+    for (const chunk of chunks) {
+      words += chunk.ids.length;
+      sentences += chunk.ends.length;
+      rawWords += chunk.rawWords;
+    }
+    const ids = new Int32Array(words);
+    const ends = new Int32Array(sentences);
+    const pieceEnds = new Int32Array(chunks.length);
+    const alphas = new Float32Array(chunks.length);
+    let lastAlpha = 0;
+    let wordAt = 0;
+    let sentenceAt = 0;
+    chunks.forEach((chunk, p) => {
+      lastAlpha = this.nextAlpha();
+      alphas[p] = lastAlpha;
+      this.wordsDone += chunk.ids.length;
+      this.sentencesDone += chunk.sentences;
+      ids.set(chunk.ids, wordAt);
+      for (let s = 0; s < chunk.ends.length; s++) ends[sentenceAt++] = wordAt + chunk.ends[s]!;
+      wordAt += chunk.ids.length;
+      pieceEnds[p] = sentenceAt;
+    });
+    return { ids, ends, pieceEnds, alphas, rawWords, lastAlpha };
+  }
+}
+
 /**
  * Trains word vectors on `corpus` (a restartable iterable of token arrays, read once per epoch).
  * Reports 'vocab', 'start' (with the memory estimate), 'progress', 'epoch-end' and 'checkpoint'
@@ -555,347 +1127,6 @@ export async function trainWord2Vec(
   options: Word2VecOptions = {},
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const emit = hooks.onProgress ?? (() => {});
-  const previous = options.resume ?? options.update;
-  check(!(options.resume && options.update), 'give either resume or update, not both.');
-  let resolved = resolveOptions(options);
-  if (previous !== undefined) {
-    // The model's shape comes from the saved state; a resume also keeps its schedule settings.
-    const kept = previous.options;
-    const shape = {
-      model: kept.model,
-      cbow: kept.cbow,
-      minn: kept.minn,
-      maxn: kept.maxn,
-      bucket: kept.bucket,
-      dim: kept.dim,
-      window: kept.window,
-      negative: kept.negative,
-      hs: kept.hs,
-      sigmoid: kept.sigmoid,
-    };
-    resolved = options.resume
-      ? // Checkpoints from before `alphaDecay` existed decayed by words: they continue so.
-        { ...kept, alphaDecay: kept.alphaDecay ?? 'words', threads: resolved.threads }
-      : {
-          ...resolved,
-          ...shape,
-          minCount: options.minCount ?? kept.minCount,
-          sample: options.sample ?? kept.sample,
-        };
-  }
-  const { dim } = resolved;
-
-  // Vocabulary and the words per epoch (the learning-rate schedule's unit).
-  const vocabStart = performance.now();
-  let vocabulary: Vocabulary;
-  let wordsPerEpoch: number;
-  let rawWordsPerEpoch: number;
-  let sentencesPerEpoch: number;
-  if (options.resume) {
-    vocabulary = options.resume.vocabulary;
-    wordsPerEpoch = options.resume.wordsPerEpoch;
-    rawWordsPerEpoch = options.resume.rawWordsPerEpoch;
-    sentencesPerEpoch = options.resume.sentencesPerEpoch;
-  } else if (options.update) {
-    const { counter, sentences } = await countCorpus(corpus);
-    vocabulary = options.update.vocabulary.extend(counter.counts, { minCount: resolved.minCount });
-    wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
-    rawWordsPerEpoch = counter.tokens;
-    sentencesPerEpoch = sentences;
-  } else if (options.vocabulary) {
-    vocabulary = options.vocabulary;
-    const { counter, sentences } = await countCorpus(corpus);
-    wordsPerEpoch = inVocabularyWords(vocabulary, counter.counts);
-    rawWordsPerEpoch = counter.tokens;
-    sentencesPerEpoch = sentences;
-  } else {
-    const tally = { sentences: 0 };
-    vocabulary = await buildVocabulary(countingSentences(corpus, tally), {
-      minCount: resolved.minCount,
-      maxSize: resolved.maxVocabSize ?? undefined,
-    });
-    wordsPerEpoch = vocabulary.totalCount;
-    rawWordsPerEpoch = vocabulary.tokensSeen;
-    sentencesPerEpoch = tally.sentences;
-  }
-  const vocabSeconds = (performance.now() - vocabStart) / 1000;
-  if (vocabulary.size === 0 || wordsPerEpoch === 0) {
-    throw new VerboError(
-      `no word of the corpus occurs at least ${resolved.minCount} times (${rawWordsPerEpoch} words read); lower --min-count or give more text.`,
-      'EMPTY',
-    );
-  }
-  const vocabSize = vocabulary.size;
-  emit({ type: 'vocab', vocabSize, rawWords: rawWordsPerEpoch, words: wordsPerEpoch, seconds: vocabSeconds });
-
-  // Shared memory: weights, tables, per-worker buffers.
-  const tree = resolved.hs ? buildHuffmanTree(vocabulary.counts) : undefined;
-  const subwordSettings = subwordSettingsOf(resolved);
-  const subwordRows = subwordSettings && vocabularySubwordRows(vocabulary.words, subwordSettings);
-  const buckets = subwordSettings?.bucket ?? 0;
-  const config: KernelConfig = {
-    vocabSize,
-    dim,
-    window: resolved.window,
-    negative: resolved.negative,
-    hs: resolved.hs,
-    cbow: resolved.model === 'cbow' || resolved.cbow === true,
-    exactSigmoid: resolved.sigmoid === 'exact',
-    noiseTableSize: resolved.negative > 0 ? vocabSize : 0,
-    codeTotal: tree?.codes.length ?? 0,
-    workers: resolved.threads,
-    maxChunkWords: resolved.chunkWords,
-    ...(subwordRows && {
-      subword: { inputRows: vocabSize + buckets, subwordRowTotal: subwordRows.rows.length },
-    }),
-  };
-  const layout = planLayout(config);
-  checkMemory(layout.totalBytes, subwordSettings);
-  const memory = createSharedMemory(layout);
-  const views = kernelViews(memory, layout, config);
-  fillSigmoidTables(memory, layout);
-  views.keep.set(keepProbabilities(vocabulary, resolved.sample));
-  // fastText draws negatives from count^0.5, word2vec from count^0.75.
-  if (resolved.negative > 0) fillNoiseAlias(views.noise, noiseWeights(vocabulary, subwordRows ? 0.5 : 0.75));
-  if (tree) {
-    views.codeStart.set(tree.codeStart);
-    views.codeLength.set(tree.codeLength);
-    views.codes.set(tree.codes);
-    views.points.set(tree.points);
-  }
-  if (subwordRows) {
-    views.subwordStart.set(subwordRows.start);
-    views.subwordRows.set(subwordRows.rows);
-    fillSubwordSigmoid(memory, layout, config);
-  }
-  const halfWidth = initialHalfWidth(resolved.model);
-  if (previous !== undefined) {
-    // Old rows keep their ids (Vocabulary.extend appends); new words start as fresh words do.
-    const oldRows = previous.vocabulary.size;
-    views.input.set(previous.inputEmbeddings.subarray(0, Math.min(oldRows, vocabSize) * dim));
-    if (views.output.length > 0)
-      views.output.set(previous.outputWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
-    if (views.hs.length > 0) views.hs.set(previous.hsWeights.subarray(0, Math.min(oldRows, vocabSize) * dim));
-    if (vocabSize > oldRows)
-      initialiseRows(views.input, oldRows, vocabSize, dim, new Random(resolved.seed + oldRows), halfWidth);
-    // The n-gram rows follow the word rows: they move up by the number of new words.
-    if (buckets > 0) views.input.set(previous.inputEmbeddings.subarray(oldRows * dim), vocabSize * dim);
-  } else {
-    if (subwordRows) initialiseRowsFast(views.input, 0, vocabSize + buckets, dim, resolved.seed, halfWidth);
-    else initialiseRows(views.input, 0, vocabSize, dim, new Random(resolved.seed), halfWidth);
-  }
-
-  const weightBytes = (views.input.length + views.output.length + views.hs.length) * 4;
-  const memoryEstimate: MemoryEstimate = {
-    weightBytes,
-    tableBytes: layout.totalBytes - weightBytes,
-    totalBytes: layout.totalBytes,
-  };
-  const firstEpoch = options.resume ? options.resume.epochsDone + 1 : 1;
-  const { epochs } = resolved;
-  const history: EpochRecord[] = options.resume ? options.resume.history.slice() : [];
-  let wordsDone = options.resume ? options.resume.wordsDone : 0;
-  let sentencesDone = options.resume ? options.resume.sentencesDone : 0;
-  const bySentences = resolved.alphaDecay === 'sentences';
-  const scheduleTotal = epochs * (bySentences ? sentencesPerEpoch : wordsPerEpoch);
-  /** The learning rate of the next chunk, from the position before it. */
-  const nextAlpha = (): number =>
-    learningRate(bySentences ? sentencesDone : wordsDone, scheduleTotal, resolved.alpha, resolved.minAlpha);
-  const totalRawWords = (epochs - firstEpoch + 1) * rawWordsPerEpoch;
-  emit({
-    type: 'start',
-    vocabSize,
-    dim,
-    epochs,
-    firstEpoch,
-    threads: resolved.threads,
-    totalWords: totalRawWords,
-    memory: memoryEstimate,
-  });
-
-  // Per-epoch accumulators, fed by the workers' replies.
-  let epochLoss = 0;
-  let epochExamples = 0;
-  let runRawDone = 0;
-  let epoch = firstEpoch;
-  let currentAlpha = resolved.alpha;
-  let lastEmit = 0;
-  const trainStart = performance.now();
-  const onResult = (result: ChunkResult): void => {
-    epochLoss += result.lossSum;
-    epochExamples += result.examples;
-    runRawDone += result.rawWords;
-    const now = performance.now();
-    if (now - lastEmit >= PROGRESS_INTERVAL_MS) {
-      lastEmit = now;
-      const seconds = (now - trainStart) / 1000;
-      const rate = seconds > 0 ? runRawDone / seconds : 0;
-      emit({
-        type: 'progress',
-        epoch,
-        wordsDone: runRawDone,
-        totalWords: totalRawWords,
-        wordsPerSecond: rate,
-        alpha: currentAlpha,
-        etaSeconds: rate > 0 ? (totalRawWords - runRawDone) / rate : 0,
-        loss: epochExamples > 0 ? epochLoss / epochExamples : 0,
-      });
-    }
-  };
-
-  // A subword model trains on the native kernel when the addon is there, else on worker threads
-  // running the TypeScript kernel.
-  const native = subwordRows ? nativeKernels() : null;
-  const pool = native
-    ? NativeSubwordPool.start({ kernels: native, memory, layout, config, views, onResult })
-    : WorkerPool.start({
-        threads: resolved.threads,
-        module: wasmModule(KERNEL_NAME),
-        memory,
-        layout,
-        config,
-        onResult,
-      });
-  const stopped = (): boolean => options.signal?.aborted === true;
-  const stopError = (): VerboError =>
-    new VerboError(`training stopped after epoch ${epoch - 1} of ${epochs}.`, 'ABORTED');
-  let rngStates: string[] = [];
-  const useCache = options.cacheIds ?? (epochs > firstEpoch && wordsPerEpoch * 4 < 2 ** 31);
-  const cache = useCache ? new ChunkCache() : undefined;
-  try {
-    for (; epoch <= epochs; epoch++) {
-      if (stopped()) throw stopError();
-      const epochStart = performance.now();
-      const epochRawStart = runRawDone;
-      epochLoss = 0;
-      epochExamples = 0;
-      for (let w = 0; w < resolved.threads; w++)
-        writeRngState(memory, layout, w, seedRngState(resolved.seed, epoch, w));
-
-      // Cut the corpus into chunks of ids; the learning rate of a chunk is set by its position.
-      const chunkWords = resolved.chunkWords;
-      let ids = new Int32Array(chunkWords);
-      let ends: number[] = [];
-      let filled = 0;
-      let chunkRaw = 0;
-      // Sentences in this chunk; a sentence cut into pieces counts its share (piece / whole) per piece.
-      let chunkSentences = 0;
-      const flush = async (): Promise<void> => {
-        if (filled === 0 && chunkRaw === 0 && chunkSentences === 0) return;
-        currentAlpha = nextAlpha();
-        wordsDone += filled;
-        sentencesDone += chunkSentences;
-        const chunkIds = ids.slice(0, filled);
-        const chunkEnds = Int32Array.from(ends);
-        cache?.append(chunkIds, chunkEnds, chunkRaw, chunkSentences); // before submit, which hands the buffers over
-        await pool.submit(chunkIds, chunkEnds, currentAlpha, chunkRaw);
-        ids = new Int32Array(chunkWords);
-        ends = [];
-        filled = 0;
-        chunkRaw = 0;
-        chunkSentences = 0;
-      };
-      let sentenceIds = new Int32Array(1024);
-      const replay = cache?.complete === true ? cache.chunks() : undefined;
-      for (const chunk of replay ?? []) {
-        currentAlpha = nextAlpha();
-        wordsDone += chunk.ids.length;
-        sentencesDone += chunk.sentences;
-        await pool.submit(chunk.ids, chunk.ends, currentAlpha, chunk.rawWords);
-        if (stopped()) break;
-      }
-      for await (const sentence of replay ? [] : corpus) {
-        if (sentence.length > sentenceIds.length) sentenceIds = new Int32Array(sentence.length * 2);
-        let length = 0;
-        for (let k = 0; k < sentence.length; k++) {
-          const id = vocabulary.id(sentence[k]!);
-          if (id >= 0) sentenceIds[length++] = id;
-        }
-        // Sentences stay whole within a chunk; one longer than a chunk is cut into chunk-sized pieces.
-        if (filled + length > chunkWords && filled > 0) await flush();
-        chunkRaw += sentence.length;
-        if (length === 0) chunkSentences += 1;
-        for (let at = 0; at < length; ) {
-          const take = Math.min(length - at, chunkWords - filled);
-          ids.set(sentenceIds.subarray(at, at + take), filled);
-          filled += take;
-          at += take;
-          ends.push(filled);
-          chunkSentences += take === length ? 1 : take / length;
-          if (filled === chunkWords) await flush();
-        }
-        if (stopped()) break;
-      }
-      await flush();
-      await pool.drain();
-      if (stopped()) throw stopError();
-      if (cache) cache.complete = true;
-
-      const seconds = (performance.now() - epochStart) / 1000;
-      const record: EpochRecord = {
-        epoch,
-        loss: epochExamples > 0 ? epochLoss / epochExamples : 0,
-        seconds,
-        wordsPerSecond: seconds > 0 ? (runRawDone - epochRawStart) / seconds : 0,
-        alpha: currentAlpha,
-      };
-      history.push(record);
-      rngStates = [];
-      for (let w = 0; w < resolved.threads; w++)
-        rngStates.push(seedRngState(resolved.seed, epoch + 1, w).toString());
-      if (options.checkpointDir !== undefined) {
-        // Workers are idle between epochs: the checkpoint reads the shared matrices in place.
-        await saveCheckpoint(options.checkpointDir, snapshot(false));
-        emit({ type: 'checkpoint', epoch, dir: options.checkpointDir });
-      }
-      emit({ type: 'epoch-end', ...record });
-    }
-  } finally {
-    cache?.close();
-    await pool.close();
-  }
-
-  /** The state now; `copy` false gives views of the shared memory (valid until the next chunk). */
-  function snapshot(copy: boolean): TrainingState {
-    const take = (view: Float32Array): Float32Array => (copy ? view.slice() : view);
-    return {
-      options: resolved,
-      vocabulary,
-      inputEmbeddings: take(views.input),
-      outputWeights: take(views.output),
-      hsWeights: take(views.hs),
-      epochsDone: Math.min(epoch, epochs),
-      wordsDone,
-      wordsPerEpoch,
-      rawWordsPerEpoch,
-      sentencesDone,
-      sentencesPerEpoch,
-      rngStates: rngStates.length > 0 ? rngStates : [readRngState(memory, layout, 0).toString()],
-      history: history.slice(),
-    };
-  }
-  epoch = epochs;
-  // Training is over: a subword model keeps its matrices where they are (the run's memory; its input
-  // matrix alone is bucket × dim floats) instead of copying them out.
-  const state = snapshot(subwordRows === undefined);
-  const seconds = (performance.now() - trainStart) / 1000;
-  // The vectors share the state's copy of the input matrix (no third copy).
-  const counts = Float64Array.from(vocabulary.counts);
-  const keyedVectors = subwordSettings
-    ? new SubwordVectors(vocabulary.words, state.inputEmbeddings, dim, subwordSettings, { counts })
-    : new KeyedVectors(vocabulary.words, state.inputEmbeddings, dim, counts);
-  return {
-    keyedVectors,
-    state,
-    summary: {
-      words: runRawDone,
-      epochs,
-      seconds,
-      vocabSeconds,
-      wordsPerSecond: seconds > 0 ? runRawDone / seconds : 0,
-      vocabSize,
-      loss: history.map((record) => record.loss),
-    },
-  };
+  const trainer = await Word2VecTrainer.create(corpus, options, hooks);
+  return trainer.train();
 }

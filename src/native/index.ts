@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { VerboError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
+import type { EmbeddingKernels } from './embedding-kernels.js';
 
 /** Instruction sets a kernel table can be built for. */
 export type Isa = 'avx512' | 'avx2' | 'neon' | 'portable';
@@ -34,7 +35,7 @@ export const UNARY_RELU = 3;
  * a subarray for an offset); `threads` is the most threads a call may use (the calling one included);
  * no result depends on it. The TypeScript loop each one replaces, named in its comment, is its oracle.
  */
-export interface NativeKernels {
+export interface NativeKernels extends EmbeddingKernels {
   readonly isa: Isa;
   /**
    * c[m, n] (+)= op(a)[m, k] · op(b)[k, n], row-major; `flags` combines GEMM_TRANS_A, GEMM_TRANS_B,
@@ -157,62 +158,7 @@ export interface NativeKernels {
     units: number,
     threads: number,
   ): void;
-  /** Checks a subword model's arrays once and keeps them alive for `subwordTrain`. */
-  subwordModel(spec: NativeSubwordSpec): NativeSubwordModel;
-  /**
-   * The subword (fastText) chunk loop (native/fasttext.cc; oracle: subword-reference.ts): trains chunk i
-   * (`ids[i]`, sentence ends `ends[i]`) at `alphas[i]` from `rngStates[i]` (advanced in place), each chunk
-   * one task on up to `threads` threads, all updating the model lock-free; results[3i..3i+2] = words kept,
-   * loss sum, examples.
-   */
-  subwordTrain(
-    model: NativeSubwordModel,
-    ids: Int32Array[],
-    ends: Int32Array[],
-    alphas: Float64Array,
-    rngStates: BigUint64Array,
-    results: Float64Array,
-    threads: number,
-  ): void;
-  /** subwordTrain on a libuv thread (plus the pool); the arrays must not be touched until it settles. */
-  subwordTrainAsync(
-    model: NativeSubwordModel,
-    ids: Int32Array[],
-    ends: Int32Array[],
-    alphas: Float64Array,
-    rngStates: BigUint64Array,
-    results: Float64Array,
-    threads: number,
-  ): Promise<void>;
 }
-
-/** The arrays and settings of a subword (fastText) model, as the subword chunk loop reads them. */
-export interface NativeSubwordSpec {
-  dim: number;
-  window: number;
-  negative: number;
-  hs: boolean;
-  cbow: boolean;
-  /** [words + buckets, dim]; [words, dim] (negative sampling); HS node weights. Updated in place. */
-  input: Float32Array;
-  output: Float32Array;
-  hsWeights: Float32Array;
-  /** Word w's rows: subwordRows[subwordStart[w] .. subwordStart[w + 1]) (words + 1 offsets). */
-  subwordStart: Int32Array;
-  subwordRows: Int32Array;
-  /** Alias table of the noise distribution, [u32 threshold, alias] per word. */
-  noise: Uint32Array;
-  keep: Float32Array;
-  codeStart: Int32Array;
-  codeLength: Int32Array;
-  codes: Uint8Array;
-  points: Int32Array;
-  /** fastText's σ table (513 values on [−8, 8]). */
-  sigmoid: Float32Array;
-}
-
-/** A subword model checked once by `subwordModel` (every row, alias and node index in range). */
-export type NativeSubwordModel = { readonly __nativeSubwordModel: unique symbol };
 
 interface Addon {
   info(): {

@@ -9,7 +9,7 @@ import {
   type SubwordKernelModel,
   trainSubwordChunk,
 } from '../../src/embeddings/kernels/subword-reference.js';
-import { fillNoiseAlias } from '../../src/embeddings/kernels/word2vec-memory.js';
+import { fillNoiseAlias } from '../../src/embeddings/kernels/word2vec.js';
 import { Random } from '../../src/util/random.js';
 
 describe('Lcg64', () => {

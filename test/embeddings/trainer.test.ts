@@ -1,7 +1,7 @@
-// The word2vec trainer end to end (worker threads, shared memory): learning-rate schedule, learning
-// two disjoint topic clusters, reproducibility with one thread, checkpoints and resume, vocabulary
-// growth with --update, progress events and option errors. Needs `npm run build` (workers run dist/).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// The word2vec trainer end to end (the native chunk loop, or the TypeScript one under VERBO_NATIVE=0):
+// learning-rate schedule, learning two disjoint topic clusters, reproducibility with one thread,
+// checkpoints and resume, vocabulary growth with --update, progress events and option errors.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,16 +16,7 @@ import {
   type Word2VecOptions,
 } from '../../src/embeddings/trainer.js';
 import { VerboError } from '../../src/util/errors.js';
-import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
-
-const built =
-  existsSync(packagePath('dist', 'embeddings', 'worker.js')) &&
-  existsSync(packagePath('dist', 'wasm', 'word2vec.wasm'));
-if (!built)
-  console.warn(
-    'dist/embeddings/worker.js or dist/wasm/word2vec.wasm is missing: run `npm run build` (trainer tests skipped)',
-  );
 
 const scratch = mkdtempSync(join(tmpdir(), 'verbo-trainer-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -79,7 +70,6 @@ describe('learning-rate schedule', () => {
   });
 
   it('decays linearly over all epochs, chunk by chunk, as the progress events show', async () => {
-    if (!built) return;
     const alphas: number[] = [];
     const corpus = clusterCorpus(1, 300);
     await trainWord2Vec(
@@ -112,7 +102,6 @@ describe('learning-rate schedule', () => {
   ] as const)(
     'decays by %s when asked: the last chunk starts at %f of the run',
     async (alphaDecay, position) => {
-      if (!built) return;
       const word = (k: number) => `w${k % 6}`;
       const sentence = (length: number, offset: number) => Array.from({ length }, (_, k) => word(k + offset));
       const corpus = [sentence(24, 0), sentence(8, 1), sentence(4, 2), sentence(4, 3)];
@@ -132,7 +121,7 @@ describe('learning-rate schedule', () => {
   );
 });
 
-describe.skipIf(!built)('trainWord2Vec', () => {
+describe('trainWord2Vec', () => {
   it('learns two disjoint topic clusters (skip-gram, negative sampling)', async () => {
     const { keyedVectors, summary } = await trainWord2Vec(clusterCorpus(1), small);
     expect(keyedVectors.size).toBe(24);

@@ -15,6 +15,9 @@
 // before windows are formed. Random numbers come from the C tool's 64-bit LCG (high 32 bits), kept in
 // two 32-bit halves (no BigInt), in the same order as the native kernel draws them.
 // No allocation, no closures in the loops: this is also the code that trains when the addon is absent.
+import { Lcg64 } from './word2vec-reference.js';
+
+export { Lcg64 };
 
 /** fastText's sigmoid table: SIGMOID_TABLE_SIZE + 1 values of σ on [−MAX_SIGMOID, MAX_SIGMOID]. */
 export const SIGMOID_TABLE_SIZE = 512;
@@ -81,46 +84,6 @@ export interface SubwordChunkResult {
 }
 
 const TWO_16 = 65536;
-const TWO_32 = 4294967296;
-/** The LCG multiplier 25214903917 = 5·2^32 + 0xDEECE66D, in 16-bit pieces. */
-const MULTIPLIER_HIGH = 5;
-const MULTIPLIER_LOW_1 = 0xdeec;
-const MULTIPLIER_LOW_0 = 0xe66d;
-
-/** The C tool's LCG, state ← state · 25214903917 + 11 (mod 2^64), as two exact 32-bit halves. */
-export class Lcg64 {
-  low: number;
-  high: number;
-
-  constructor(state: bigint) {
-    this.low = Number(BigInt.asUintN(32, state));
-    this.high = Number(BigInt.asUintN(32, state >> 32n));
-  }
-
-  get state(): bigint {
-    return (BigInt(this.high) << 32n) | BigInt(this.low);
-  }
-
-  /** The next draw: the high 32 bits of the new state, unsigned. */
-  next(): number {
-    const low = this.low;
-    const l1 = low >>> 16;
-    const l0 = low & 0xffff;
-    // low · 0xDEECE66D as a 64-bit number: 16-bit partial products, all exact in float64.
-    const middle = l1 * MULTIPLIER_LOW_0 + l0 * MULTIPLIER_LOW_1;
-    const bottom = l0 * MULTIPLIER_LOW_0 + (middle % TWO_16) * TWO_16;
-    const carry = Math.floor(bottom / TWO_32) + Math.floor(middle / TWO_16) + l1 * MULTIPLIER_LOW_1;
-    let newLow = (bottom % TWO_32) + 11;
-    let newHigh = Math.imul(this.high, 0xdeece66d) + Math.imul(low, MULTIPLIER_HIGH) + carry;
-    if (newLow >= TWO_32) {
-      newLow -= TWO_32;
-      newHigh += 1;
-    }
-    this.low = newLow;
-    this.high = newHigh >>> 0;
-    return this.high;
-  }
-}
 
 /**
  * One logistic step of `hidden` against row `target` of `weights`: adds g·target to `gradient`, then
@@ -289,4 +252,39 @@ export function trainSubwordChunk(
     }
   }
   return { kept, lossSum, examples };
+}
+
+/**
+ * One job of the trainer (word2vec's job: sentence s ends at ids[ends[s]], piece p holds sentences
+ * [pieceEnds[p − 1], pieceEnds[p]) and trains with alphas[p] and rng[p]), piece after piece on the
+ * calling thread; results[3p .. 3p + 2] = kept, loss sum, examples.
+ */
+export function trainSubwordJobReference(
+  model: SubwordKernelModel,
+  job: { ids: Int32Array; ends: Int32Array; pieceEnds: Int32Array; alphas: Float32Array },
+  rng: BigUint64Array,
+  results: Float64Array,
+): void {
+  const { ids, ends, pieceEnds, alphas } = job;
+  const scratch = subwordScratch(model.dim, ids.length);
+  for (let piece = 0; piece < pieceEnds.length; piece++) {
+    const firstSentence = piece === 0 ? 0 : pieceEnds[piece - 1]!;
+    const lastSentence = pieceEnds[piece]!;
+    const firstWord = firstSentence === 0 ? 0 : ends[firstSentence - 1]!;
+    const lastWord = lastSentence === 0 ? 0 : ends[lastSentence - 1]!;
+    const sentenceEnds = ends.subarray(firstSentence, lastSentence).map((end) => end - firstWord);
+    const stream = new Lcg64(rng[piece]!);
+    const result = trainSubwordChunk(
+      model,
+      ids.subarray(firstWord, lastWord),
+      sentenceEnds,
+      alphas[piece]!,
+      stream,
+      scratch,
+    );
+    rng[piece] = stream.state;
+    results[3 * piece] = result.kept;
+    results[3 * piece + 1] = result.lossSum;
+    results[3 * piece + 2] = result.examples;
+  }
 }

@@ -1,0 +1,199 @@
+// Row operations of the embedding kernels (word2vec.cc, scan.cc, hnsw.cc): dot products and updates
+// over one row of n floats, and the int8 dot product of the HNSW walk. Like microkernel.h, one of the
+// few places in native/ with intrinsics: without -ffast-math the compiler will not vectorise a float
+// sum (it may not reorder the additions), so the sums are written out with one accumulator per lane.
+//   AVX-512: 16 lanes, the tail through a mask      AVX2: 8 lanes, the tail through a mask
+//   portable / NEON: 8 partial sums in a plain array, which the compiler vectorises (SSE2 or NEON).
+// The order of the additions differs between ISAs, so results agree across ISAs to rounding only; on
+// one ISA they never depend on anything but the inputs.
+#pragma once
+#include <cstdint>
+
+#include "isa.h"
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace verbo {
+namespace VERBO_NS {
+namespace vec {
+
+#if defined(__AVX512F__)
+
+inline __mmask16 tail_mask(int remaining) {
+  return remaining >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << remaining) - 1);
+}
+
+/** Σ a[i]·b[i] for i < n. */
+inline float dot(const float* a, const float* b, int n) {
+  __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    sum0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), sum0);
+    sum1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), sum1);
+  }
+  for (; i < n; i += 16) {
+    __mmask16 m = tail_mask(n - i);
+    sum0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), sum0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(sum0, sum1));
+}
+
+/** y[i] += s·x[i]. */
+inline void axpy(float s, const float* __restrict x, float* __restrict y, int n) {
+  const __m512 sv = _mm512_set1_ps(s);
+  for (int i = 0; i < n; i += 16) {
+    __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(sv, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i)));
+  }
+}
+
+/** The logistic step of word2vec: error[i] += g·target[i], then target[i] += g·input[i]. */
+inline void step(float g, const float* __restrict input, float* __restrict target, float* __restrict error, int n) {
+  const __m512 gv = _mm512_set1_ps(g);
+  for (int i = 0; i < n; i += 16) {
+    __mmask16 m = tail_mask(n - i);
+    __m512 t = _mm512_maskz_loadu_ps(m, target + i);
+    _mm512_mask_storeu_ps(error + i, m, _mm512_fmadd_ps(gv, t, _mm512_maskz_loadu_ps(m, error + i)));
+    _mm512_mask_storeu_ps(target + i, m, _mm512_fmadd_ps(gv, _mm512_maskz_loadu_ps(m, input + i), t));
+  }
+}
+
+/**
+ * Σ a[i]·b[i] over n int8 values (a, b padded with zeros to a multiple of 32). The products are summed
+ * in 32-bit integers, exactly, so every ISA gives the same value.
+ */
+inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+  __m512i sum = _mm512_setzero_si512();
+  for (int i = 0; i < n; i += 32) {
+    __m512i x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
+    __m512i y = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
+    sum = _mm512_add_epi32(sum, _mm512_madd_epi16(x, y));
+  }
+  return _mm512_reduce_add_epi32(sum);
+}
+
+#elif defined(__AVX2__)
+
+inline __m256i tail_mask(int remaining) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(remaining), lanes);
+}
+
+inline float horizontal_sum(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
+}
+
+inline float dot(const float* a, const float* b, int n) {
+  __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum0);
+    sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), sum1);
+  }
+  for (; i < n; i += 8) {
+    __m256i m = tail_mask(n - i);
+    sum0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), sum0);
+  }
+  return horizontal_sum(_mm256_add_ps(sum0, sum1));
+}
+
+inline void axpy(float s, const float* __restrict x, float* __restrict y, int n) {
+  const __m256 sv = _mm256_set1_ps(s);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(sv, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  if (i < n) {
+    __m256i m = tail_mask(n - i);
+    _mm256_maskstore_ps(y + i, m, _mm256_fmadd_ps(sv, _mm256_maskload_ps(x + i, m), _mm256_maskload_ps(y + i, m)));
+  }
+}
+
+inline void step(float g, const float* __restrict input, float* __restrict target, float* __restrict error, int n) {
+  const __m256 gv = _mm256_set1_ps(g);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 t = _mm256_loadu_ps(target + i);
+    _mm256_storeu_ps(error + i, _mm256_fmadd_ps(gv, t, _mm256_loadu_ps(error + i)));
+    _mm256_storeu_ps(target + i, _mm256_fmadd_ps(gv, _mm256_loadu_ps(input + i), t));
+  }
+  if (i < n) {
+    __m256i m = tail_mask(n - i);
+    __m256 t = _mm256_maskload_ps(target + i, m);
+    _mm256_maskstore_ps(error + i, m, _mm256_fmadd_ps(gv, t, _mm256_maskload_ps(error + i, m)));
+    _mm256_maskstore_ps(target + i, m, _mm256_fmadd_ps(gv, _mm256_maskload_ps(input + i, m), t));
+  }
+}
+
+inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+  __m256i sum = _mm256_setzero_si256();
+  for (int i = 0; i < n; i += 16) {
+    __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    __m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, y));
+  }
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+#else
+
+constexpr int kLanes = 8;
+
+inline float dot(const float* a, const float* b, int n) {
+  float sum[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; j++) sum[j] += a[i + j] * b[i + j];
+  for (int j = 0; i < n; i++, j++) sum[j] += a[i] * b[i];
+  return ((sum[0] + sum[4]) + (sum[1] + sum[5])) + ((sum[2] + sum[6]) + (sum[3] + sum[7]));
+}
+
+inline void axpy(float s, const float* __restrict x, float* __restrict y, int n) {
+  for (int i = 0; i < n; i++) y[i] += s * x[i];
+}
+
+inline void step(float g, const float* __restrict input, float* __restrict target, float* __restrict error, int n) {
+  for (int i = 0; i < n; i++) {
+    float t = target[i];
+    error[i] += g * t;
+    target[i] = t + g * input[i];
+  }
+}
+
+inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+  int32_t sum = 0;
+  for (int i = 0; i < n; i++) sum += static_cast<int32_t>(a[i]) * b[i];
+  return sum;
+}
+
+#endif
+
+/** y[i] += x[i]. */
+inline void add(const float* __restrict x, float* __restrict y, int n) {
+  for (int i = 0; i < n; i++) y[i] += x[i];
+}
+
+/** y[i] *= s. */
+inline void scale(float s, float* y, int n) {
+  for (int i = 0; i < n; i++) y[i] *= s;
+}
+
+inline void zero(float* y, int n) {
+  for (int i = 0; i < n; i++) y[i] = 0.0f;
+}
+
+/** Asks for the cache lines of `bytes` bytes at p (a hint; never faults). */
+inline void prefetch(const void* p, int bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (int o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
+}
+
+}  // namespace vec
+}  // namespace VERBO_NS
+}  // namespace verbo
