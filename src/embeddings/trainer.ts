@@ -49,6 +49,13 @@ import {
   type Vocabulary,
 } from '../vocab/index.js';
 import { saveCheckpoint } from './checkpoint.js';
+import {
+  type CorpusFingerprint,
+  checkFiniteEpoch,
+  checkResumedCorpus,
+  checkResumeOptions,
+  corpusFingerprint,
+} from './run-checks.js';
 import { buildHuffmanTree } from './huffman.js';
 import { KeyedVectors } from './keyed-vectors.js';
 import { SubwordKernel, type SubwordRows } from './kernels/subword-kernel.js';
@@ -196,6 +203,8 @@ export interface TrainingState {
   rngStates: string[];
   /** Per completed epoch: average loss, seconds, raw words/s. */
   history: EpochRecord[];
+  /** The corpus the run trains on, for resume's check (absent in checkpoints written before it). */
+  corpus?: CorpusFingerprint;
 }
 
 export interface EpochRecord {
@@ -285,6 +294,9 @@ class ChunkCache {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'verbo-w2v-'));
     this.fd = openSync(join(this.dir, 'chunks.i32'), 'w+');
+    // The open handle keeps the file readable; removing its name now means nothing is left behind in
+    // the temporary folder even when the process is killed (-9) mid-run.
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   append(ids: Int32Array, ends: Int32Array, rawWords: number, sentences: number): void {
@@ -555,6 +567,8 @@ interface CorpusCounts {
   wordsPerEpoch: number;
   rawWordsPerEpoch: number;
   sentencesPerEpoch: number;
+  /** What identifies the corpus for a later resume (run-checks.ts). */
+  fingerprint: CorpusFingerprint;
   /** Seconds spent counting. */
   seconds: number;
 }
@@ -585,6 +599,7 @@ function settleOptions(options: Word2VecOptions): ResolvedWord2VecOptions {
   if (previous === undefined) return resolved;
   const kept = previous.options;
   if (options.resume) {
+    checkResumeOptions(options, kept);
     // Checkpoints from before `alphaDecay` existed decayed by words: they continue so.
     return { ...kept, alphaDecay: kept.alphaDecay ?? 'words', threads: resolved.threads };
   }
@@ -622,8 +637,9 @@ async function countCorpus(
     return { ...counts, seconds: (performance.now() - started) / 1000 };
   };
   if (options.resume) {
+    const fingerprint = await checkResumedCorpus(corpus, options.resume);
     const { vocabulary, wordsPerEpoch, rawWordsPerEpoch, sentencesPerEpoch } = options.resume;
-    return done({ vocabulary, wordsPerEpoch, rawWordsPerEpoch, sentencesPerEpoch });
+    return done({ vocabulary, wordsPerEpoch, rawWordsPerEpoch, sentencesPerEpoch, fingerprint });
   }
   if (options.update || options.vocabulary) {
     const { counter, sentences } = await countSentences(corpus);
@@ -635,6 +651,12 @@ async function countCorpus(
       wordsPerEpoch: inVocabularyWords(vocabulary, counter.counts),
       rawWordsPerEpoch: counter.tokens,
       sentencesPerEpoch: sentences,
+      fingerprint: corpusFingerprint(
+        vocabulary,
+        (w) => counter.counts.get(w) ?? 0,
+        counter.tokens,
+        sentences,
+      ),
     });
   }
   const tally = { sentences: 0 };
@@ -642,11 +664,18 @@ async function countCorpus(
     minCount: resolved.minCount,
     maxSize: resolved.maxVocabSize ?? undefined,
   });
+  const counts = vocabulary.counts;
   return done({
     vocabulary,
     wordsPerEpoch: vocabulary.totalCount,
     rawWordsPerEpoch: vocabulary.tokensSeen,
     sentencesPerEpoch: tally.sentences,
+    fingerprint: corpusFingerprint(
+      vocabulary,
+      (_, id) => counts[id]!,
+      vocabulary.tokensSeen,
+      tally.sentences,
+    ),
   });
 }
 
@@ -774,6 +803,8 @@ class Progress {
   epochExamples = 0;
   runRawWords = 0;
   alpha = 0;
+  /** A chunk's loss was not finite: the run diverged (checkFiniteEpoch reports it). */
+  diverged = false;
   private lastEmit = 0;
   private readonly started = performance.now();
 
@@ -799,6 +830,7 @@ class Progress {
   /** Adds a trained job: its raw words and, per chunk, [kept, loss sum, examples]. */
   add(job: TrainerJob, results: Float64Array): void {
     for (let p = 0; p < results.length; p += 3) {
+      if (!Number.isFinite(results[p + 1]!)) this.diverged = true;
       this.epochLoss += results[p + 1]!;
       this.epochExamples += results[p + 2]!;
     }
@@ -961,6 +993,12 @@ export class Word2VecTrainer {
       // A job still running holds the matrices: wait for it whatever stopped the loop.
       await training?.catch(() => {});
     }
+    // A diverged epoch stops here, before its checkpoint or model is written.
+    checkFiniteEpoch(epoch, this.options.epochs, this.progress.epochAverageLoss, this.options.alpha, [
+      { name: 'input vectors', values: this.model.input },
+      { name: 'output weights', values: this.model.output },
+      { name: 'hierarchical-softmax weights', values: this.model.hsWeights },
+    ]);
     if (this.stopRequested()) {
       throw new VerboError(`training stopped after epoch ${epoch - 1} of ${this.options.epochs}.`, 'ABORTED');
     }
@@ -1000,6 +1038,7 @@ export class Word2VecTrainer {
         seedRngState(this.options.seed, this.epochsDone + 1, p).toString(),
       ),
       history: this.history.slice(),
+      corpus: this.counts.fingerprint,
     };
   }
 
@@ -1029,7 +1068,7 @@ export class Word2VecTrainer {
   }
 
   private stopRequested(): boolean {
-    return this.given.signal?.aborted === true;
+    return this.given.signal?.aborted === true || this.progress.diverged;
   }
 
   /** The learning rate of the next chunk, from the position before it. */
