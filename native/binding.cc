@@ -20,6 +20,8 @@
 //   gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)
 //   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+//   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
+//                                                 one job of the subword (fastText) trainer
 // Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
 // entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
@@ -379,15 +381,16 @@ Word2VecModel word2vec_model(Napi::Object model, int* vocabSize) {
   return m;
 }
 
-// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
-Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+/**
+ * The job arguments of word2vecTrain and subwordTrain (ids, ends, pieceEnds, alphas, rng, results,
+ * threads) over `model`, checked: every id in the vocabulary, sentence and piece ends rising within
+ * their arrays. `keep` receives the objects the job must keep alive.
+ */
+Word2VecJob word2vec_job(const Napi::CallbackInfo& info, Word2VecModel model, int vocab,
+                         std::vector<Napi::Object>& keep) {
   Napi::Env env = info.Env();
-  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
-  Napi::Object model = info[0].As<Napi::Object>();
-  int vocab = 0;
   Word2VecJob job{};
-  job.model = word2vec_model(model, &vocab);
+  job.model = model;
   Napi::Int32Array ids = info[1].As<Napi::Int32Array>(), ends = info[2].As<Napi::Int32Array>();
   Napi::Int32Array pieceEnds = info[3].As<Napi::Int32Array>();
   job.ids = i32(info, 1, 0, "ids");
@@ -412,11 +415,57 @@ Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
       throw Napi::RangeError::New(env, "word2vec: piece ends must rise and stay within ends");
     last = job.pieceEnds[p];
   }
+  keep.insert(keep.end(), {info[0].As<Napi::Object>(), ids, ends, pieceEnds, info[4].As<Napi::Object>(),
+                           info[5].As<Napi::Object>(), info[6].As<Napi::Object>()});
+  return job;
+}
+
+// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(info[0].As<Napi::Object>(), &vocab);
+  std::vector<Napi::Object> keep;
+  Word2VecJob job = word2vec_job(info, model, vocab, keep);
   void (*kernel)(const Word2VecJob&) = table_of(info).word2vecTrain;
-  std::vector<Napi::Object> keep = {model, ids, ends, pieceEnds, info[4].As<Napi::Object>(),
-                                    info[5].As<Napi::Object>(), info[6].As<Napi::Object>()};
   return run(info, async, [job, kernel] { kernel(job); }, keep);
 }
+
+// subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads): model as word2vec's, with an
+// input matrix of words then n-gram buckets, subwordStart / subwordRows (each word's rows, checked to lie
+// in the input matrix) and fastTextSigmoid.
+Napi::Value subword_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  Napi::Object object = info[0].As<Napi::Object>();
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(object, &vocab);
+  SubwordJob job{};
+  Napi::Int32Array start = member<Napi::Int32Array>(object, "subwordStart", napi_int32_array, "Int32Array", vocab + 1);
+  Napi::Int32Array rows = member<Napi::Int32Array>(object, "subwordRows", napi_int32_array, "Int32Array", 0);
+  size_t inputRows = object.Get("input").As<Napi::Float32Array>().ElementLength() / model.dim;
+  if (start[0] != 0) throw Napi::RangeError::New(env, "subword: subwordStart must start at 0");
+  for (int w = 0; w < vocab; w++)
+    if (start[w + 1] < start[w]) throw Napi::RangeError::New(env, "subword: subwordStart must rise");
+  if (static_cast<size_t>(start[vocab]) > rows.ElementLength())
+    throw Napi::RangeError::New(env, "subword: subwordStart points past subwordRows");
+  for (int k = 0; k < start[vocab]; k++)
+    if (rows[k] < 0 || static_cast<size_t>(rows[k]) >= inputRows)
+      throw Napi::RangeError::New(env, "subword: a row of subwordRows is outside the input matrix");
+  job.subwordStart = start.Data();
+  job.subwordRows = rows.Data();
+  job.fastTextSigmoid = member<Napi::Float32Array>(object, "fastTextSigmoid", napi_float32_array, "Float32Array", 513).Data();
+  std::vector<Napi::Object> keep;
+  job.job = word2vec_job(info, model, vocab, keep);
+  void (*kernel)(const SubwordJob&) = table_of(info).subwordTrain;
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+Napi::Value subword_train(const Napi::CallbackInfo& info) { return subword_call(info, false); }
+Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword_call(info, true); }
 
 Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
 Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
@@ -482,6 +531,8 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("gruBackward", Napi::Function::New(env, gru_backward, "gruBackward", data));
   object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
+  object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
+  object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
   return object;
 }
 

@@ -18,6 +18,7 @@ void lstm_backward(const LstmArgs& args);
 void gru_forward(const GruArgs& args);
 void gru_backward(const GruArgs& args);
 void word2vec_train(const Word2VecJob& job);
+void subword_train(const SubwordJob& job);
 
 }  // namespace VERBO_NS
 }  // namespace verbo

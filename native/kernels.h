@@ -166,6 +166,18 @@ struct GruArgs {
   int threads;
 };
 
+/**
+ * One job of the subword (fastText) trainer: word2vec's job over a model whose input matrix holds the
+ * word rows then the n-gram bucket rows; word w's rows are subwordRows[subwordStart[w] .. subwordStart[w
+ * + 1]); σ from fastText's table (513 values on [−8, 8]) instead of the model's.
+ */
+struct SubwordJob {
+  Word2VecJob job;
+  const int32_t* subwordStart;
+  const int32_t* subwordRows;
+  const float* fastTextSigmoid;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
@@ -182,6 +194,7 @@ struct KernelTable {
   void (*gruForward)(const GruArgs& args);
   void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
+  void (*subwordTrain)(const SubwordJob& job);
 };
 
 }  // namespace verbo

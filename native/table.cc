@@ -21,6 +21,7 @@ const KernelTable& table() {
       &gru_forward,
       &gru_backward,
       &word2vec_train,
+      &subword_train,
   };
   return entries;
 }

@@ -27,6 +27,8 @@ export interface LoadWebAppOptions {
   /** A language-model directory written by `verbo lm train` or the demo. */
   lm?: string;
   staticDir?: string;
+  /** Told about what loads but deserves a word (a vector file's duplicated words). */
+  onWarning?: (message: string) => void;
 }
 
 /** The language model's per-epoch records: history.json beside it, else the summary in its config. */
@@ -69,7 +71,10 @@ export function readProgress(dir: string | undefined): [number, number][] {
 }
 
 export async function loadWebApp(options: LoadWebAppOptions): Promise<WebApp> {
-  const loaded = options.model === undefined ? undefined : await loadModel(options.model);
+  const loaded =
+    options.model === undefined
+      ? undefined
+      : await loadModel(options.model, { onWarning: options.onWarning });
   const lm = options.lm === undefined ? undefined : loadLanguageModel(options.lm);
   return createWebApp({
     vectors: loaded?.vectors,
