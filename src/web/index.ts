@@ -18,7 +18,10 @@ export { serveStatic, resolveStaticPath, defaultStaticDir } from './static.js';
 export {
   loadWebApp,
   createWebServer,
+  hostAllowed,
   listen,
+  SERVER_TIMEOUTS,
+  type WebServerOptions,
   readLmHistory,
   readProgress,
   type LoadWebAppOptions,
