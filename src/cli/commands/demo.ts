@@ -1,10 +1,10 @@
 // `verbo demo` (= `npm run demo`): the whole flow on the bundled corpus in a few minutes — vocabulary,
 // word2vec with a progress bar, neighbours and an analogy, a small LSTM language model with a progress
 // bar, next-word predictions and a generated sentence, plots and an HTML report — all written to
-// --out (models/demo) atomically: everything goes to a staging folder first, which replaces the old
+// --out (models/demo) atomically: everything goes to a folder beside it first, which replaces the old
 // output only when complete. `--quick` uses tiny settings (seconds; for the end-to-end test).
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type KeyedVectors, saveModel, type TrainEvent, trainWord2Vec } from '../../embeddings/index.js';
 import {
@@ -19,6 +19,7 @@ import {
 import { createPipeline } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { openModelDir, readModelConfig } from '../../util/model-files.js';
 import { packagePath } from '../../util/paths.js';
 import {
   collectReport,
@@ -122,17 +123,20 @@ function formatRate(perSecond: number, unit: string): string {
       : `${perSecond.toFixed(0)} ${unit}/s`;
 }
 
-/** Replaces `target` by the finished `staging` folder: old output removed only after the new is complete. */
-function publish(staging: string, target: string): void {
-  const old = `${target}.old-${process.pid}`;
-  if (existsSync(target)) renameSync(target, old);
-  try {
-    renameSync(staging, target);
-  } catch (error) {
-    if (existsSync(old)) renameSync(old, target);
-    throw error;
-  }
-  rmSync(old, { recursive: true, force: true });
+/** A demo folder written before config.json named its kind: report.html beside w2v/ and lm/ models. */
+function isEarlierDemoFolder(dir: string): boolean {
+  const kind = (path: string) => {
+    try {
+      return readModelConfig(path)?.format;
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    existsSync(join(dir, 'report.html')) &&
+    kind(join(dir, 'w2v')) === 'verbo-word2vec' &&
+    kind(join(dir, 'lm')) === 'verbo-lm'
+  );
 }
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
@@ -145,11 +149,10 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   if (!existsSync(corpusPath)) {
     throw new VerboError(`the bundled corpus ${corpusPath} is missing; reinstall verbo.`, 'ENOENT');
   }
-  const target = resolve(flags.out);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  // Only into a new or empty folder or over an earlier demo: everything is built beside it and swapped
+  // in whole (src/util/model-files), so a failed or killed demo leaves the earlier output as it was.
+  const writer = openModelDir(flags.out, { format: 'verbo-demo', recognise: isEarlierDemoFolder });
+  const staging = writer.staging;
   try {
     // ---- 1. the text: lines, a held-out tail for the language model ----
     let lines = readFileSync(corpusPath, 'utf8').split('\n');
@@ -332,7 +335,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     report.lm!.validation!.file = join(flags.out, 'valid.txt');
     writeFileAtomic(join(staging, 'report.html'), renderReport(report));
 
-    publish(staging, target);
+    writer.commit({ format: 'verbo-demo', version: 1, lang: flags.lang, quick: flags.quick === true });
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {
       printJson({
@@ -368,9 +371,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     );
     say(`  verbo similar ${join(flags.out, 'w2v')} ${neighborWords[0] ?? 'love'}`);
     say(`  verbo lm generate ${join(flags.out, 'lm')} "${language.generate}"`);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
+  } finally {
+    writer.close();
   }
 }
 
