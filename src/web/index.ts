@@ -21,6 +21,7 @@ export {
   hostAllowed,
   listen,
   SERVER_TIMEOUTS,
+  type WebServer,
   type WebServerOptions,
   readLmHistory,
   readProgress,

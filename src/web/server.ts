@@ -232,8 +232,24 @@ async function respond(
   if (unread) request.resume();
 }
 
+/**
+ * The server as the library's types show it: a node:http Server, described without Node's own types so
+ * that the package's declarations compile in a project that does not install @types/node (cast it to
+ * `http.Server` for the rest of its interface).
+ */
+export interface WebServer {
+  listen(port: number, host: string, callback: () => void): unknown;
+  address(): { address: string; family: string; port: number } | string | null;
+  close(callback?: (error?: Error) => void): unknown;
+  closeAllConnections(): void;
+}
+
 /** An http.Server answering from `app` (not yet listening). */
-export function createWebServer(app: WebApp, options: WebServerOptions = {}): Server {
+export function createWebServer(app: WebApp, options: WebServerOptions = {}): WebServer {
+  return createNodeServer(app, options);
+}
+
+function createNodeServer(app: WebApp, options: WebServerOptions = {}): Server {
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   const serverOptions = {
     headersTimeout: timeouts.headersMs,
@@ -262,9 +278,9 @@ export function createWebServer(app: WebApp, options: WebServerOptions = {}): Se
 export function listen(
   app: WebApp,
   options: WebServerOptions & { port?: number } = {},
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: WebServer; url: string }> {
   const host = options.host ?? '127.0.0.1';
-  const server = createWebServer(app, { ...options, host });
+  const server = createNodeServer(app, { ...options, host });
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
     allowHosts: ['verbo.example'],
     timeouts: { headersMs: 600, requestMs: 900, idleMs: 1500, keepAliveMs: 300, checkEveryMs: 100 },
   });
-  server = started.server;
+  server = started.server as Server;
   port = new URL(started.url).port as unknown as number;
 });
 
