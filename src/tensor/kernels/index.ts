@@ -33,6 +33,8 @@ export {
   lstmSequenceBackward,
   gruStepForward,
   gruStepBackward,
+  gruSequenceForward,
+  gruSequenceBackward,
 } from './recurrent.js';
 export {
   linearCrossEntropyForward,
