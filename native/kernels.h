@@ -226,7 +226,6 @@ struct KernelTable {
   void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
   void (*subwordTrain)(const SubwordJob& job);
-/**
   void (*conv2dForward)(const WindowArgs& args);
   void (*conv2dBackward)(const WindowArgs& args);
   void (*maxPoolForward)(const WindowArgs& args);
