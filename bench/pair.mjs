@@ -78,6 +78,16 @@ for (let i = 0; i < Number(args.runs); i++) {
     );
   });
 }
+// A quotable summary on stderr: per field, the median pair ratio with its spread and each side's median.
+const spread = fieldsA.map((field, f) => {
+  const ratio = stats(pairs[f].map((p) => p.ratio));
+  const a = stats(pairs[f].map((p) => p.a)).median;
+  const b = stats(pairs[f].map((p) => p.b)).median;
+  return `  ${field}: A/B ${ratio.median.toFixed(3)} median of ${pairs[f].length} pairs (min ${ratio.min.toFixed(3)}, max ${ratio.max.toFixed(3)}); A ${a.toFixed(2)}, B ${b.toFixed(2)} (medians)`;
+});
+console.error(
+  `summary (whole-process, paired runs; A: ${args.a}${args['env-a'] ? ` [${args['env-a']}]` : ''}; B: ${args.b}${args['env-b'] ? ` [${args['env-b']}]` : ''}):\n${spread.join('\n')}`,
+);
 console.log(
   JSON.stringify({
     a: args.a,
