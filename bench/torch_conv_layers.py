@@ -15,10 +15,10 @@ Usage: /usr/bin/python3 bench/torch_conv_layers.py [--iters 5] [--batch 64] [--t
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
+
+from torch_timing import blas_info, time_rounds
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--iters", type=int, default=5)
@@ -46,28 +46,14 @@ def once():
     layers.zero_grad(set_to_none=True)
 
 
-for _ in range(2):
-    once()
-rounds = []
-for _ in range(3):
-    start = time.perf_counter()
-    for _ in range(args.iters):
-        once()
-    rounds.append((time.perf_counter() - start) * 1000 / args.iters)
-try:
-    from threadpoolctl import threadpool_info
-
-    blas = [{k: d.get(k) for k in ("internal_api", "architecture", "version", "num_threads")}
-            for d in threadpool_info() if d.get("user_api") == "blas"]
-except ImportError:
-    blas = None
+timing = time_rounds(once, args.iters, warmup=2)
 result = {
     "anchor": "torch",
-    "blas": blas,
+    "blas": blas_info(),
     "mkldnn": torch.backends.mkldnn.is_available(),
     "torch": torch.__version__,
     "threads": args.threads,
     "shape": [args.batch, 28, 28, 1, 32, 64],
-    "convFwdBwdMs": {"min": min(rounds), "median": statistics.median(rounds)},
+    "convFwdBwdMs": timing,
 }
 print(json.dumps(result))
