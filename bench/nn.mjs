@@ -138,13 +138,11 @@ if (only !== 'torch' && !flag('--no-examples')) {
 }
 
 /** Runs a PyTorch anchor script at each thread count; the runs and the best (lowest median). */
-function torchAnchor(script, field) {
+function torchAnchor(script, field, extra = []) {
   const runs = [];
   for (const torchThreadCount of torchThreads) {
-    const torch = spawnSync('/usr/bin/python3', [join(here, script), '--threads', String(torchThreadCount)], {
-      encoding: 'utf8',
-      env: anchorEnv(),
-    });
+    const scriptArgs = [join(here, script), '--threads', String(torchThreadCount), ...extra];
+    const torch = spawnSync('/usr/bin/python3', scriptArgs, { encoding: 'utf8', env: anchorEnv() });
     if (torch.status === 0) {
       const last = JSON.parse(torch.stdout.trim().split('\n').at(-1));
       runs.push({ threads: torchThreadCount, ...last[field] });
@@ -166,7 +164,8 @@ if (runTorch) {
     }
   }
   if (layerKinds.includes('conv')) {
-    const conv = torchAnchor('torch_conv_layers.py', 'convFwdBwdMs');
+    // The same number of iterations as ours.
+    const conv = torchAnchor('torch_conv_layers.py', 'convFwdBwdMs', ['--iters', String(iters)]);
     result.torchConvRuns = conv.runs;
     if (conv.best) {
       result.torch = { ...result.torch, conv: conv.best };
