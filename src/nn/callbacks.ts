@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { type Manifest, manifestOf, settleModelDir, verifyCheckpointFiles } from '../util/model-files.js';
 import type { TrainingRun } from './training.js';
@@ -418,7 +418,7 @@ export class BackupAndRestore implements Callback {
     try {
       state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
     } catch (error) {
-      throw new FormatError(`${statePath}: not valid JSON (${(error as Error).message}).`);
+      throw new FormatError(`${statePath}: not valid JSON (${parseFailure(error)}).`);
     }
     if (state === null || typeof state !== 'object')
       throw new FormatError(`${statePath}: expected a JSON object.`);

@@ -17,7 +17,7 @@ import {
   type WeightMap,
   writeWeightFile,
 } from '../nn/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import {
   describeKind,
   firstNonFinite,
@@ -127,7 +127,7 @@ export function loadLanguageModel(dir: string): LanguageModel {
   try {
     file = JSON.parse(readFileSync(configPath, 'utf8')) as LmConfigFile;
   } catch (error) {
-    throw new FormatError(`${configPath}: not valid JSON (${(error as Error).message}).`);
+    throw new FormatError(`${configPath}: not valid JSON (${parseFailure(error)}).`);
   }
   if (file.format !== LM_FORMAT) {
     const format = String(file.format);

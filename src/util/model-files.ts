@@ -37,7 +37,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { FormatError, InternalError, shown, VerboError } from './errors.js';
+import { FormatError, InternalError, parseFailure, shown, VerboError } from './errors.js';
 import { fileError, TEMPORARY_FILE, withFileErrors, writeFileAtomic } from './files.js';
 
 /** The file of a model folder that names its kind and lists the others. */
@@ -103,9 +103,7 @@ export function readModelConfig(dir: string): ModelConfigFile | undefined {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); the model folder is corrupt.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); the model folder is corrupt.`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FormatError(`${path}: expected a JSON object with "format" and "version".`);
