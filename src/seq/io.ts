@@ -31,6 +31,7 @@ import {
 } from '../util/model-files.js';
 import { loadVocabularyJson, saveVocabularyJson } from '../vocab/index.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { createLmTokenizer } from './data.js';
 
 export const LM_FORMAT = 'verbo-lm' as const;
 export const LM_FORMAT_VERSION = 2;
@@ -150,6 +151,12 @@ export function loadLanguageModel(dir: string): LanguageModel {
   }
   if (file.config === null || typeof file.config !== 'object' || !Number.isSafeInteger(file.vocabularySize)) {
     throw new FormatError(`${configPath}: "config" and "vocabularySize" are missing or malformed.`);
+  }
+  try {
+    createLmTokenizer(file.config); // the text settings are checked here, not at the first prediction
+  } catch (error) {
+    if (!(error instanceof VerboError)) throw error;
+    throw new FormatError(`${configPath}: ${error.message} The folder's settings are corrupt.`);
   }
   verifyFiles(
     dir,
