@@ -12,6 +12,7 @@
       'native/softmax.cc',
       'native/lstm.cc',
       'native/word2vec.cc',
+      'native/scan.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],

@@ -32,7 +32,7 @@
 //   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
 //       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
 //       [--m 16] [--ef-construction 200] [--hnsw-n N] [--skip-exact] [--skip-hnsw]
-//       [--single-queries N] [--threads 1,2] [--skip-float-scan] [--repeat 1] [--full]
+//       [--single-queries N] [--threads 1,2] [--repeat 1] [--full]
 //       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
 // Prints progress on stderr and one JSON object as the last line of stdout.
 
@@ -69,7 +69,6 @@ const { values: args } = parseArgs({
     'hnsw-n': { type: 'string' },
     'skip-exact': { type: 'boolean', default: false },
     'skip-hnsw': { type: 'boolean', default: false },
-    'skip-float-scan': { type: 'boolean', default: false },
     'single-queries': { type: 'string' },
     threads: { type: 'string', default: '1,2' },
     repeat: { type: 'string' },
@@ -265,20 +264,16 @@ function checkExact(data, results, count) {
 // ---- ExactIndex ------------------------------------------------------------------------------------------
 
 async function benchExact(data) {
-  const out = { backend: wasmAvailable('scan') ? 'wasm' : 'js', runs: [] };
+  const out = { backend: new ExactIndex(1).backend, runs: [] };
   let truth;
   const singleCount = Math.min(data.queries.length, Number(args['single-queries'] ?? data.queries.length));
-  // every thread count with the bfloat16 filter for single queries, plus one thread without it
-  const configurations = threadCounts.map((threads) => ({ threads, halfPrecisionFilter: true }));
-  if (!args['skip-float-scan']) configurations.push({ threads: 1, halfPrecisionFilter: false });
-  for (const { threads, halfPrecisionFilter } of configurations) {
+  for (const threads of threadCounts) {
     const build = timed(() => {
-      const index = new ExactIndex(data.dim, { threads, halfPrecisionFilter });
+      const index = new ExactIndex(data.dim, { threads });
       index.add(data.words, data.vectors);
       return index;
     });
     const index = build.value;
-    await index.warmUp();
     // let the kernels and the JS around them tier up
     for (let q = 0; q < Math.min(20, data.queries.length); q++) index.search(data.queries[q], K);
     index.searchBatch(data.queries.slice(0, 8), K);
@@ -291,7 +286,6 @@ async function benchExact(data) {
     truth ??= batch.value;
     const run = {
       threads,
-      single_query_filter: halfPrecisionFilter ? 'bfloat16 + exact rescoring' : 'none (float scan)',
       build_seconds: round(build.median),
       single: {
         queries: singleCount,
@@ -313,7 +307,7 @@ async function benchExact(data) {
     };
     out.runs.push(run);
     log(
-      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}${halfPrecisionFilter ? '' : ', float scan'}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s (${round(singleCount / run.single.cpu_seconds)} per CPU s), batch ${run.batch.qps} q/s (${round(data.queries.length / run.batch.cpu_seconds)} per CPU s)`,
+      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s (${round(singleCount / run.single.cpu_seconds)} per CPU s), batch ${run.batch.qps} q/s (${round(data.queries.length / run.batch.cpu_seconds)} per CPU s)`,
     );
     index.close();
   }

@@ -18,6 +18,7 @@
 //   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
 //   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+//   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
 // Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
 // entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
@@ -419,6 +420,29 @@ Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
 Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
 Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
 
+// scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
+Napi::Value scan_top_k(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)");
+  ScanArgs a{};
+  a.rowCount = integer(info, 1, "rowCount");
+  a.dim = integer(info, 2, "dim");
+  a.queryCount = integer(info, 4, "queryCount");
+  a.k = integer(info, 5, "k");
+  if (a.dim < 1) throw Napi::RangeError::New(info.Env(), "scanTopK: dim must be at least 1");
+  a.rows = f32(info, 0, static_cast<size_t>(a.rowCount) * a.dim, "rows");
+  a.queries = f32(info, 3, static_cast<size_t>(a.queryCount) * a.dim, "queries");
+  a.mask = typed<Napi::Uint8Array, uint8_t>(info, 6, a.rowCount, "mask", napi_uint8_array, "Uint8Array", true);
+  bool excludes = !(info[8].IsNull() || info[8].IsUndefined());
+  a.group = excludes ? i32(info, 7, a.rowCount, "group") : nullptr;
+  a.excluded = excludes ? i32(info, 8, 3 * static_cast<size_t>(a.queryCount), "excluded") : nullptr;
+  size_t out = static_cast<size_t>(a.queryCount) * a.k;
+  a.scores = f32(info, 9, out, "scores");
+  a.ids = i32(info, 10, out, "ids");
+  a.threads = integer(info, 11, "threads");
+  guarded(info, [&] { table_of(info).scanTopK(a); });
+  return info.Env().Undefined();
+}
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
@@ -437,6 +461,7 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
   object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
+  object.Set("scanTopK", Napi::Function::New(env, scan_top_k, "scanTopK", data));
   return object;
 }
 

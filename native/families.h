@@ -16,6 +16,7 @@ void linear_cross_entropy_backward(const LinearCrossEntropyArgs& args);
 void lstm_forward(const LstmArgs& args);
 void lstm_backward(const LstmArgs& args);
 void word2vec_train(const Word2VecJob& job);
+void scan_top_k(const ScanArgs& args);
 
 }  // namespace VERBO_NS
 }  // namespace verbo

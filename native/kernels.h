@@ -143,6 +143,25 @@ struct Word2VecJob {
   int threads;
 };
 
+/**
+ * The exact cosine scan (scan.cc): for each query, the k rows with the highest dot product, best first
+ * (ties: the lower row), skipping rows with mask[r] == 0 and, per query q, rows whose group[r] is one of
+ * excluded[3q .. 3q + 2] (when excluded is not null). rows: [rowCount, dim]; queries: [queryCount, dim];
+ * scores, ids: [queryCount, k], empty slots −inf and −1. Results do not depend on `threads`.
+ */
+struct ScanArgs {
+  const float* rows;
+  int rowCount, dim;
+  const float* queries;
+  int queryCount, k;
+  const uint8_t* mask;
+  const int32_t* group;
+  const int32_t* excluded;
+  float* scores;
+  int32_t* ids;
+  int threads;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
@@ -157,6 +176,7 @@ struct KernelTable {
   void (*lstmForward)(const LstmArgs& args);
   void (*lstmBackward)(const LstmArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
+  void (*scanTopK)(const ScanArgs& args);
 };
 
 }  // namespace verbo

@@ -19,6 +19,7 @@ const KernelTable& table() {
       &lstm_forward,
       &lstm_backward,
       &word2vec_train,
+      &scan_top_k,
   };
   return entries;
 }

@@ -61,4 +61,24 @@ export interface EmbeddingKernels {
     results: Float64Array,
     threads: number,
   ): Promise<void>;
+  /**
+   * For each of `queryCount` queries ([queryCount, dim]) the `k` rows of `rows` ([rowCount, dim]) with
+   * the highest dot product, best first (ties: the lower row) into scores/ids ([queryCount, k]; empty slots
+   * −inf / −1), skipping rows with mask[row] === 0 and, per query q, rows whose group[row] is one of
+   * excluded[3q … 3q + 2] (group and excluded null: none). Results do not depend on `threads`.
+   */
+  scanTopK(
+    rows: Float32Array,
+    rowCount: number,
+    dim: number,
+    queries: Float32Array,
+    queryCount: number,
+    k: number,
+    mask: Uint8Array | null,
+    group: Int32Array | null,
+    excluded: Int32Array | null,
+    scores: Float32Array,
+    ids: Int32Array,
+    threads: number,
+  ): void;
 }
