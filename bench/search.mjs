@@ -51,7 +51,6 @@ if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
 }
 const { ExactIndex, HnswIndex } = await import(pathToFileURL(join(root, 'dist', 'search', 'index.js')).href);
 const { Random } = await import(pathToFileURL(join(root, 'dist', 'util', 'random.js')).href);
-const { wasmAvailable } = await import(pathToFileURL(join(root, 'dist', 'util', 'wasm.js')).href);
 
 const { values: args } = parseArgs({
   options: {

@@ -520,7 +520,7 @@ export class KeyedVectors {
     const self = queries.some(({ selfRow }) => selfRow !== undefined) ? 1 : 0;
     const k = Math.min(limit, topN + extra + self + RESCORE_MARGIN);
     const flat = new Float32Array(queries.length * dim);
-    queries.forEach(({ vector }, q) => flat.set(vector, q * dim));
+    for (let q = 0; q < queries.length; q++) flat.set(queries[q]!.vector, q * dim);
     const { threads } = this.indexSettings.exact ?? {};
     const found = scanTopK(this.unitVectors(), limit, dim, flat, queries.length, {
       k,
