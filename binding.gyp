@@ -13,6 +13,7 @@
       'native/lstm.cc',
       'native/word2vec.cc',
       'native/scan.cc',
+      'native/hnsw.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],

@@ -11,14 +11,13 @@
 //             ../shared/bench/anchors/make_ann_vectors.py) and the words of --query-words as queries;
 //             each query is a word of the index, left out of its own results (as the anchors do).
 //
-// Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for 1 and
-// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build
-// seconds, the seconds to make the WebAssembly copy of its graph, and per ef in --efs queries/s and
-// recall@k against the exact results of HnswIndex's default engine (our WebAssembly search over
-// hnswlib's graph, on two threads per query on a machine with two cores, and on one thread beside it),
-// of HnswIndex on hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node
-// searchKnn on the very same graph (the wrapper's overhead), with the ratio to ExactIndex's single-query
-// queries/s of the same run. The exact
+// Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for each
+// thread count in --threads; HnswIndex build seconds, the seconds to lay its graph out for the native
+// search, and per ef in --efs queries/s and recall@k against the exact results of HnswIndex's default
+// engine (our native search over hnswlib's graph, one walker per query) one query per call and in one
+// batch call (split between threads), of two walkers per query (the opt-in), of HnswIndex on
+// hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node searchKnn on the very same graph
+// (the wrapper's overhead), with the ratio to ExactIndex's single-query queries/s of the same run. The exact
 // results are checked against a float64 brute force on a few queries. With --repeat R every timing is
 // taken R times and min / median seconds are reported.
 //
@@ -350,19 +349,17 @@ async function benchHnsw(data, truth) {
   index.add(words, vectors);
   const buildSeconds = (performance.now() - started) / 1000;
   log(`  hnsw: build ${round(buildSeconds)} s`);
-  // the WebAssembly copy of the graph (read back from hnswlib's file format), made once after a change
+  // the native layout of the graph (read back from hnswlib's file format), made once after a change
   const prepared = timedOnce(() => index.prepareSearch());
   const engine = index.engine;
-  log(`  hnsw: search engine ${engine}; WebAssembly copy of the graph made in ${round(prepared.seconds)} s`);
-  // the default searches on two threads (a worker walks half of the candidates); the same graph searched
-  // on one thread is timed beside it
-  const twoThreads = await index.warmUp();
+  log(`  hnsw: search engine ${engine}; graph laid out in ${round(prepared.seconds)} s`);
+  // the default (one walker per query: answers repeat exactly) and, beside it, the opt-in two walkers
+  // per query on the same graph
   const graphFile = join(mkdtempSync(join(tmpdir(), 'verbo-bench-hnsw-')), 'graph.hnsw');
   index.save(graphFile);
-  const oneThread = HnswIndex.load(graphFile, { threads: 1 });
-  oneThread.prepareSearch();
+  const twoWalkers = engine === 'native' ? HnswIndex.load(graphFile, { walkers: 2 }) : undefined;
+  twoWalkers?.prepareSearch();
   rmSync(dirname(graphFile), { recursive: true, force: true });
-  log(`  hnsw: ${twoThreads ? 'two threads per query (worker ready)' : 'one thread per query'}`);
   // raw hnswlib-node on the same graph: the query as a plain array, k+1 when the query word must be dropped
   const graph = index.graph;
   const rawQueries = queries.map((query) =>
@@ -370,13 +367,15 @@ async function benchHnsw(data, truth) {
   );
   const rawK = data.queryIds ? K + 1 : K;
   const searches = [];
-  // per ef: HnswIndex with its default engine (the WebAssembly search when available), HnswIndex on
-  // hnswlib-node's searchKnn (engine 'hnswlib': the wrapper's overhead) and raw searchKnn on the same graph
+  // per ef: HnswIndex with its default engine one query per call, the same as one batch call (split
+  // between threads), two walkers per query (opt-in), HnswIndex on hnswlib-node's searchKnn (engine
+  // 'hnswlib': the wrapper's overhead) and raw searchKnn on the same graph
   const wrappedSearch = (chosen) => () => {
     index.engine = chosen;
     return queries.map((query) => index.search(query, K));
   };
-  const oneThreadSearch = () => queries.map((query) => oneThread.search(query, K));
+  const batchSearch = () => index.searchBatch(queries, K);
+  const twoWalkerSearch = () => queries.map((query) => twoWalkers.search(query, K));
   const rawSearch = () => {
     const found = new Array(rawQueries.length);
     for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
@@ -384,7 +383,7 @@ async function benchHnsw(data, truth) {
   };
   for (const ef of efs) {
     index.ef = ef;
-    oneThread.ef = ef;
+    if (twoWalkers) twoWalkers.ef = ef;
     // warm every path up (JIT) before timing
     for (let q = 0; q < Math.min(100, queries.length); q++) {
       for (const chosen of new Set([engine, 'hnswlib'])) {
@@ -392,50 +391,43 @@ async function benchHnsw(data, truth) {
         index.search(queries[q], K);
       }
       graph.searchKnn(rawQueries[q], rawK);
-      if (twoThreads) oneThread.search(queries[q], K);
+      twoWalkers?.search(queries[q], K);
     }
-    const statsBefore = { ...index.searchStats };
-    // the three alternate (at least 2 rounds each), so that a busy spell hits them alike
-    const oursRounds = [];
-    const hnswlibRounds = [];
-    const rawRounds = [];
-    const oneThreadRounds = [];
+    // the paths alternate (at least 2 rounds each), so that a busy spell hits them alike
+    const rounds = { ours: [], batch: [], two: [], hnswlib: [], raw: [] };
     for (let round = 0; round < Math.max(repeat, 2); round++) {
-      oursRounds.push(timedOnce(wrappedSearch(engine)));
-      if (twoThreads) oneThreadRounds.push(timedOnce(oneThreadSearch));
-      if (engine !== 'hnswlib') hnswlibRounds.push(timedOnce(wrappedSearch('hnswlib')));
-      rawRounds.push(timedOnce(rawSearch));
+      rounds.ours.push(timedOnce(wrappedSearch(engine)));
+      index.engine = engine;
+      rounds.batch.push(timedOnce(batchSearch));
+      if (twoWalkers) rounds.two.push(timedOnce(twoWalkerSearch));
+      if (engine !== 'hnswlib') rounds.hnswlib.push(timedOnce(wrappedSearch('hnswlib')));
+      rounds.raw.push(timedOnce(rawSearch));
     }
     index.engine = engine;
-    const ours = summarize(oursRounds);
-    const viaHnswlib = engine === 'hnswlib' ? ours : summarize(hnswlibRounds);
-    const raw = summarize(rawRounds);
-    // one thread beside two, and the queries whose second share the main thread walked (the worker was
-    // off its core)
-    let oneThreadFields = {};
-    if (twoThreads) {
-      const single = summarize(oneThreadRounds);
-      const statsAfter = index.searchStats;
-      const queriesTimed = Math.max(1, statsAfter.twoWalkers - statsBefore.twoWalkers);
-      oneThreadFields = {
-        one_thread_qps: round(queries.length / single.median),
-        one_thread_qps_best: round(queries.length / single.min),
-        one_thread_recall_at_k: round(recallAt(single.value, truth)),
-        shares_walked_here: round((statsAfter.walkedHere - statsBefore.walkedHere) / queriesTimed),
-      };
-    }
+    const ours = summarize(rounds.ours);
+    const batch = summarize(rounds.batch);
+    const viaHnswlib = engine === 'hnswlib' ? ours : summarize(rounds.hnswlib);
+    const raw = summarize(rounds.raw);
+    const two = twoWalkers ? summarize(rounds.two) : undefined;
     const entry = {
       ef,
       engine,
-      threads: twoThreads ? 2 : 1,
       qps: round(queries.length / ours.median),
       qps_best: round(queries.length / ours.min),
       recall_at_k: round(recallAt(ours.value, truth)),
       qps_per_cpu_second: round(queries.length / ours.cpuMedian),
+      batch_qps: round(queries.length / batch.median),
+      batch_recall_at_k: round(recallAt(batch.value, truth)),
+      ...(two
+        ? {
+            two_walkers_qps: round(queries.length / two.median),
+            two_walkers_qps_best: round(queries.length / two.min),
+            two_walkers_recall_at_k: round(recallAt(two.value, truth)),
+          }
+        : {}),
       speedup_vs_raw: round(raw.median / ours.median),
       speedup_vs_raw_best: round(raw.min / ours.min),
       speedup_vs_raw_cpu: round(raw.cpuMedian / ours.cpuMedian),
-      ...oneThreadFields,
       hnswlib_engine_qps: round(queries.length / viaHnswlib.median),
       hnswlib_engine_recall_at_k: round(recallAt(viaHnswlib.value, truth)),
       raw_hnswlib_qps: round(queries.length / raw.median),
@@ -447,11 +439,10 @@ async function benchHnsw(data, truth) {
     };
     searches.push(entry);
     log(
-      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}` +
-        (twoThreads
-          ? ` (one thread: ${entry.one_thread_qps} q/s, recall ${entry.one_thread_recall_at_k}); `
-          : '; ') +
-        `engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
+      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}; ` +
+        `batch ${entry.batch_qps} q/s` +
+        (two ? `; two walkers ${entry.two_walkers_qps} q/s, recall ${entry.two_walkers_recall_at_k}` : '') +
+        `; engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
         `(${entry.raw_hnswlib_qps_per_cpu_second} per CPU s); ${engine} vs raw ×${entry.speedup_vs_raw} (CPU ×${entry.speedup_vs_raw_cpu}), wrapper vs raw ${entry.wrapper_vs_raw}`,
     );
   }
@@ -462,7 +453,7 @@ async function benchHnsw(data, truth) {
     ef_construction: index.efConstruction,
     build_seconds: round(buildSeconds),
     engine,
-    search_structure_seconds: round(prepared.seconds),
+    layout_seconds: round(prepared.seconds),
     searches,
   };
 }
@@ -585,9 +576,7 @@ for (const name of dataSets) {
   }
   if (!args['skip-hnsw']) entry.hnsw = await benchHnsw(data, truth);
   // the issue's yardstick: HNSW queries/s over ExactIndex's single-query queries/s (default configuration)
-  const exactDefault = entry.exact?.runs
-    .filter((run) => run.single_query_filter.startsWith('bfloat16'))
-    .at(-1);
+  const exactDefault = entry.exact?.runs.at(-1);
   if (exactDefault && entry.hnsw && !entry.hnsw.subset) {
     for (const search of entry.hnsw.searches) {
       search.vs_exact_single_query = round(search.qps / exactDefault.single.qps);
@@ -603,4 +592,4 @@ result.machine = await machineInfo({ blasModules: args.anchors ? ['faiss'] : nul
 const out = JSON.stringify(result);
 if (process.env.BENCH_SEARCH_OUT) writeFileSync(process.env.BENCH_SEARCH_OUT, `${out}\n`);
 console.log(out);
-process.exit(0); // the scan worker is unref'd, but leave no doubt
+process.exit(0); // hnswlib-node and the addon's idle pool threads must not keep the process alive

@@ -17,6 +17,7 @@ void lstm_forward(const LstmArgs& args);
 void lstm_backward(const LstmArgs& args);
 void word2vec_train(const Word2VecJob& job);
 void scan_top_k(const ScanArgs& args);
+void hnsw_search(const HnswSearchArgs& args);
 
 }  // namespace VERBO_NS
 }  // namespace verbo

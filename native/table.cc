@@ -20,6 +20,7 @@ const KernelTable& table() {
       &lstm_backward,
       &word2vec_train,
       &scan_top_k,
+      &hnsw_search,
   };
   return entries;
 }

@@ -37,7 +37,7 @@ export {
 } from './factory.js';
 export { vectorsChecksum } from './checksum.js';
 export { type HnswGraph, parseHnswlibIndex } from './hnswlib-format.js';
-export type { HnswTraversal } from './kernels/wasm-hnsw.js';
+export type { HnswTraversal } from './kernels/hnsw.js';
 export { boundedEditDistance, suggestSpellings } from './suggest.js';
 export { type ScanOptions, type ScanResult, scanTopK, scanTopKReference } from './kernels/scan.js';
 export { type ScoredIndex, TopK } from './top-k.js';
