@@ -44,6 +44,9 @@ constexpr int kScratchSlot = 3;
 /** Expansions made by one walker before the queue is split between two. */
 constexpr int kSeedSteps = 3;
 
+/** Where touched values go, so that their loads are kept. */
+volatile int32_t sink_ = 0;
+
 inline int imax(int a, int b) { return a > b ? a : b; }
 inline int imin(int a, int b) { return a < b ? a : b; }
 inline size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
@@ -137,9 +140,26 @@ inline void prefetch_row(const Search& s, int node) {
     vec::prefetch(g.rowsF + static_cast<size_t>(node) * g.dim, g.dim * 4);
 }
 
-/** Scores the n nodes at ids into scores, all their rows asked for first. */
+/**
+ * Scores the n nodes at ids into scores. Their rows are read first in a tight loop (a word of each cache
+ * line): the loads, page walks included, are then in flight together instead of one after another
+ * inside the scoring (a prefetch hint measured slower here: 180 against 110 ns per node).
+ */
 void score_list(const Search& s, const int32_t* ids, float* scores, int n) {
-  for (int j = 0; j < n; j++) prefetch_row(s, ids[j]);
+  const HnswGraph& g = *s.g;
+  int32_t touched = 0;
+  if (s.int8) {
+    for (int j = 0; j < n; j++) {
+      const int8_t* row = g.rows8 + static_cast<size_t>(ids[j]) * g.stride8;
+      touched += row[0] + row[g.width8 + 3];
+    }
+  } else {
+    for (int j = 0; j < n; j++) {
+      const float* row = g.rowsF + static_cast<size_t>(ids[j]) * g.dim;
+      for (int d = 0; d < g.dim; d += 16) touched += static_cast<int32_t>(row[d]);
+    }
+  }
+  sink_ += touched;
   for (int j = 0; j < n; j++) scores[j] = score(s, ids[j]);
 }
 
