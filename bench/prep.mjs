@@ -7,13 +7,18 @@
 //    natural's WordTokenizer + stopword.removeStopwords + natural's PorterStemmer (the anchor's steps,
 //    see ../shared/bench/anchors/prep_bench.mjs), so the ratio holds on a busy machine. Also one
 //    streaming pass (openCorpus + tokenCorpus) to show the cost of reading from disk.
-// 2. Peak RSS of `verbo vocab` (a child process; maxRSS from process.resourceUsage() at exit) on the
+// 2. Tagging: tokenize + UPOS tag + lemmatize (createTagger('en').tag, one thread) against compromise's
+//    tagging (`nlp(sentence)`) on the same sentences, the first --tag-bytes (default 100,000) of the
+//    corpus, paired and interleaved (ours, compromise, ours, ...; --tag-repeat pairs, default 3), median
+//    of the per-pair ratios; and Portuguese tagging speed on corpora/pt/machado-romances.txt (ours only).
+//    Model loading is outside the timed part. --no-tag skips this part.
+// 3. Peak RSS of `verbo vocab` (a child process; maxRSS from process.resourceUsage() at exit) on the
 //    corpus once and on the corpus replicated --copies times (default 10) in a temporary folder;
 //    min/median of --rss-repeat runs (default 3). Memory should grow with the vocabulary, not the corpus:
 //    the target ratio is ≤ 1.2. --no-rss skips this part.
 //
 // Usage: npm run build && node bench/prep.mjs [--text FILE] [--repeat 3] [--copies 10] [--rss-repeat 3]
-//        [--no-rss] [--no-pipeline] [--no-natural] [--child-flags=--max-semi-space-size=2]
+//        [--no-rss] [--no-pipeline] [--no-natural] [--no-tag] [--tag-bytes 300000] [--tag-repeat 3] [--child-flags=--max-semi-space-size=2]
 // Progress goes to stderr; the last stdout line is one JSON object.
 import { spawnSync } from 'node:child_process';
 import {
@@ -52,6 +57,9 @@ const { values: args } = parseArgs({
     'no-rss': { type: 'boolean', default: false },
     'no-natural': { type: 'boolean', default: false },
     'no-pipeline': { type: 'boolean', default: false },
+    'no-tag': { type: 'boolean', default: false },
+    'tag-bytes': { type: 'string', default: '100000' },
+    'tag-repeat': { type: 'string', default: '3' },
     'child-flags': { type: 'string', default: '' },
   },
 });
@@ -166,6 +174,97 @@ if (!args['no-pipeline']) {
   }
 }
 
+// --- tagging: ours (tokenize + tag + lemmatize) vs compromise's tagger, paired ---
+let tagging = null;
+if (!args['no-tag']) {
+  const { createTagger } = await import(join(dist, 'text', 'tag.js'));
+  const { splitSentences } = await import(join(dist, 'text', 'tokenize.js'));
+  const require = createRequire(join(root, 'package.json'));
+  const nlpModule = require('compromise');
+  const nlp = nlpModule.default ?? nlpModule;
+  // Sentences (the corpus has document-long lines), up to `limit` bytes.
+  const slice = (source, limit, lang) => {
+    const picked = [];
+    let size = 0;
+    for (const line of source) {
+      for (const sentence of splitSentences(line, { lang })) {
+        if (size >= limit) return { picked, size };
+        picked.push(sentence);
+        size += Buffer.byteLength(sentence) + 1;
+      }
+    }
+    return { picked, size };
+  };
+  const { picked: tagLines, size: tagBytes } = slice(lines, Number(args['tag-bytes']), 'en');
+  const english = createTagger({ lang: 'en' });
+  english.tag('Warm up the model and the lexicons.');
+  nlp('Warm up compromise.').out('tags');
+  const runOurs = () => {
+    let words = 0;
+    for (const sentence of tagLines) words += english.tagSentence(sentence).length;
+    return words;
+  };
+  const runCompromise = () => {
+    let terms = 0;
+    // nlp() tokenizes and runs compromise's whole tagger; wordCount() only counts its terms.
+    for (const sentence of tagLines) terms += nlp(sentence).wordCount();
+    return terms;
+  };
+  const pairs = [];
+  let ourWords = 0;
+  let theirTerms = 0;
+  for (let r = 0; r < Number(args['tag-repeat']); r++) {
+    let start = now();
+    ourWords = runOurs();
+    const ours = now() - start;
+    start = now();
+    theirTerms = runCompromise();
+    const theirs = now() - start;
+    pairs.push({ ours, theirs, ratio: theirs / ours });
+    log(
+      `tagging pair ${r + 1}: verbo ${ours.toFixed(2)} s (${Math.round(ourWords / ours)} words/s), compromise ${theirs.toFixed(2)} s (${Math.round(theirTerms / theirs)} terms/s), ratio ${(theirs / ours).toFixed(2)}`,
+    );
+  }
+  const machado = join(root, 'corpora', 'pt', 'machado-romances.txt');
+  let portuguese = null;
+  if (existsSync(machado)) {
+    const { picked: ptLines, size: ptBytes } = slice(
+      readFileSync(machado, 'utf8').split('\n'),
+      Number(args['tag-bytes']),
+      'pt',
+    );
+    const tagger = createTagger({ lang: 'pt' });
+    tagger.tag('Aquece o modelo.');
+    const seconds = [];
+    let words = 0;
+    for (let r = 0; r < Number(args['tag-repeat']); r++) {
+      const start = now();
+      words = 0;
+      for (const sentence of ptLines) words += tagger.tagSentence(sentence).length;
+      seconds.push(now() - start);
+    }
+    const s = summarize(seconds);
+    portuguese = {
+      bytes: ptBytes,
+      words,
+      seconds: s,
+      words_per_s: { best: Math.round(words / s.min), median: Math.round(words / s.median) },
+    };
+    log(`Portuguese tagging: ${JSON.stringify(portuguese)}`);
+  }
+  tagging = {
+    bytes: tagBytes,
+    verbo: { words: ourWords, words_per_s: summarize(pairs.map((p) => Math.round(ourWords / p.ours))) },
+    compromise: {
+      terms: theirTerms,
+      terms_per_s: summarize(pairs.map((p) => Math.round(theirTerms / p.theirs))),
+    },
+    ratio_vs_compromise: summarize(pairs.map((p) => round(p.ratio, 2))),
+    target: '≥ 5',
+    portuguese,
+  };
+}
+
 // --- peak RSS of `verbo vocab`: corpus once vs replicated ---
 let rss = null;
 if (!args['no-rss']) {
@@ -253,6 +352,7 @@ process.stdout.write(
     repeat,
     pipeline: ours && { options, mb_per_s: ours.mb_per_s, tokens_per_s: ours.tokens_per_s },
     natural_combined: natural && { mb_per_s: natural.mb_per_s, tokens_per_s: natural.tokens_per_s },
+    tagging,
     speedup_vs_natural: natural &&
       ours && {
         best: round(natural.seconds.min / ours.seconds.min, 2),

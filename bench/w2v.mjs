@@ -7,6 +7,7 @@
 //   npm run build && npm run bench:w2v                      # verbo only, one run per model
 //   npm run bench:w2v -- --gensim --repeat 3                # verbo and gensim, min/median of 3
 //   npm run bench:w2v -- --models skipgram --epochs 1 --no-eval
+//   npm run bench:w2v -- --fasttext --repeat 3 [--pt]             # subword vectors vs the fastText CLI
 //
 // Flags: --corpus FILE, --models skipgram,cbow, --epochs N, --threads N, --repeat N, --gensim,
 // --no-eval, --python PATH (default /usr/bin/python3), --anchors DIR, --keep DIR (keep the models).
@@ -18,6 +19,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { anchorEnv, machineInfo } from './anchors.mjs';
+
+// --fasttext: the subword (fastText) benchmark against the fastText CLI instead (bench/fasttext.mjs).
+if (process.argv.includes('--fasttext')) {
+  await import('./fasttext.mjs');
+  process.exit(0);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, '..', 'shared');

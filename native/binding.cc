@@ -16,8 +16,12 @@
 //                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
 //   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
 //   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
+//   gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)
+//   gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)
 //   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
+//   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
+//                                                 one job of the subword (fastText) trainer
 //   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
 //   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once
 //   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
@@ -381,15 +385,16 @@ Word2VecModel word2vec_model(Napi::Object model, int* vocabSize) {
   return m;
 }
 
-// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
-Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+/**
+ * The job arguments of word2vecTrain and subwordTrain (ids, ends, pieceEnds, alphas, rng, results,
+ * threads) over `model`, checked: every id in the vocabulary, sentence and piece ends rising within
+ * their arrays. `keep` receives the objects the job must keep alive.
+ */
+Word2VecJob word2vec_job(const Napi::CallbackInfo& info, Word2VecModel model, int vocab,
+                         std::vector<Napi::Object>& keep) {
   Napi::Env env = info.Env();
-  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
-  Napi::Object model = info[0].As<Napi::Object>();
-  int vocab = 0;
   Word2VecJob job{};
-  job.model = word2vec_model(model, &vocab);
+  job.model = model;
   Napi::Int32Array ids = info[1].As<Napi::Int32Array>(), ends = info[2].As<Napi::Int32Array>();
   Napi::Int32Array pieceEnds = info[3].As<Napi::Int32Array>();
   job.ids = i32(info, 1, 0, "ids");
@@ -414,14 +419,101 @@ Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
       throw Napi::RangeError::New(env, "word2vec: piece ends must rise and stay within ends");
     last = job.pieceEnds[p];
   }
+  keep.insert(keep.end(), {info[0].As<Napi::Object>(), ids, ends, pieceEnds, info[4].As<Napi::Object>(),
+                           info[5].As<Napi::Object>(), info[6].As<Napi::Object>()});
+  return job;
+}
+
+// word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
+Napi::Value word2vec_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(info[0].As<Napi::Object>(), &vocab);
+  std::vector<Napi::Object> keep;
+  Word2VecJob job = word2vec_job(info, model, vocab, keep);
   void (*kernel)(const Word2VecJob&) = table_of(info).word2vecTrain;
-  std::vector<Napi::Object> keep = {model, ids, ends, pieceEnds, info[4].As<Napi::Object>(),
-                                    info[5].As<Napi::Object>(), info[6].As<Napi::Object>()};
   return run(info, async, [job, kernel] { kernel(job); }, keep);
 }
 
+// subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads): model as word2vec's, with an
+// input matrix of words then n-gram buckets, subwordStart / subwordRows (each word's rows, checked to lie
+// in the input matrix) and fastTextSigmoid.
+Napi::Value subword_call(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  need_args(info, 8, "subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "model must be an object");
+  Napi::Object object = info[0].As<Napi::Object>();
+  int vocab = 0;
+  Word2VecModel model = word2vec_model(object, &vocab);
+  SubwordJob job{};
+  Napi::Int32Array start = member<Napi::Int32Array>(object, "subwordStart", napi_int32_array, "Int32Array", vocab + 1);
+  Napi::Int32Array rows = member<Napi::Int32Array>(object, "subwordRows", napi_int32_array, "Int32Array", 0);
+  size_t inputRows = object.Get("input").As<Napi::Float32Array>().ElementLength() / model.dim;
+  if (start[0] != 0) throw Napi::RangeError::New(env, "subword: subwordStart must start at 0");
+  for (int w = 0; w < vocab; w++)
+    if (start[w + 1] < start[w]) throw Napi::RangeError::New(env, "subword: subwordStart must rise");
+  if (static_cast<size_t>(start[vocab]) > rows.ElementLength())
+    throw Napi::RangeError::New(env, "subword: subwordStart points past subwordRows");
+  for (int k = 0; k < start[vocab]; k++)
+    if (rows[k] < 0 || static_cast<size_t>(rows[k]) >= inputRows)
+      throw Napi::RangeError::New(env, "subword: a row of subwordRows is outside the input matrix");
+  job.subwordStart = start.Data();
+  job.subwordRows = rows.Data();
+  job.fastTextSigmoid = member<Napi::Float32Array>(object, "fastTextSigmoid", napi_float32_array, "Float32Array", 513).Data();
+  std::vector<Napi::Object> keep;
+  job.job = word2vec_job(info, model, vocab, keep);
+  void (*kernel)(const SubwordJob&) = table_of(info).subwordTrain;
+  return run(info, async, [job, kernel] { kernel(job); }, keep);
+}
+
+Napi::Value subword_train(const Napi::CallbackInfo& info) { return subword_call(info, false); }
+Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword_call(info, true); }
+
 Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
 Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
+
+// gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)
+Napi::Value gru_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 9, "gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)");
+  int batch = integer(info, 5, "batch"), steps = integer(info, 6, "steps"), units = integer(info, 7, "units");
+  size_t state = static_cast<size_t>(batch) * units, row = static_cast<size_t>(units);
+  GruArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.xProj = f32(info, 0, batch * steps * 3 * row, "xProj");
+  args.recurrent = f32(info, 1, units * 3 * row, "recurrent");
+  args.recurrentBias = f32(info, 2, 3 * row, "recurrentBias");
+  args.hs = f32(info, 3, (steps + 1) * state, "hs");
+  args.saved = f32(info, 4, steps * batch * 4 * row, "saved");
+  args.threads = integer(info, 8, "threads");
+  guarded(info, [&] { table_of(info).gruForward(args); });
+  return info.Env().Undefined();
+}
+
+// gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)
+Napi::Value gru_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)");
+  int batch = integer(info, 8, "batch"), steps = integer(info, 9, "steps"), units = integer(info, 10, "units");
+  size_t state = static_cast<size_t>(batch) * units, row = static_cast<size_t>(units);
+  GruArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.recurrent = f32(info, 0, units * 3 * row, "recurrent");
+  args.saved = f32(info, 1, steps * batch * 4 * row, "saved");
+  args.hs = f32(info, 2, (steps + 1) * state, "hs");
+  args.gradOut = f32(info, 3, steps * state, "gradOut");
+  args.dx = f32(info, 4, steps * batch * 3 * row, "dx");
+  args.dhu = f32(info, 5, steps * batch * 3 * row, "dhu");
+  args.dh = f32(info, 6, state, "dh");
+  args.wantH0 = boolean(info, 7);
+  args.threads = integer(info, 11, "threads");
+  guarded(info, [&] { table_of(info).gruBackward(args); });
+  return info.Env().Undefined();
+}
 
 // scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
 Napi::Value scan_top_k(const Napi::CallbackInfo& info) {
@@ -550,8 +642,12 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
              Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
   object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
   object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
+  object.Set("gruForward", Napi::Function::New(env, gru_forward, "gruForward", data));
+  object.Set("gruBackward", Napi::Function::New(env, gru_backward, "gruBackward", data));
   object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
+  object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
+  object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
   object.Set("scanTopK", Napi::Function::New(env, scan_top_k, "scanTopK", data));
   object.Set("hnswGraph", Napi::Function::New(env, hnsw_graph, "hnswGraph", data));
   object.Set("hnswSearch", Napi::Function::New(env, hnsw_search, "hnswSearch", data));

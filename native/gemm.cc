@@ -7,7 +7,9 @@
 // the micro-kernel (microkernel.h) is the only ISA-specific code. When op(B) is row-major and A has few
 // rows, B is read in place (its rows already hold NR consecutive values per k), since packing it would
 // cost as much as the product; only a last, partial micro-panel is packed (reading NR values there would
-// run past the matrix). Every C element sums its k blocks in order, on one thread: results do
+// run past the matrix). When op(B) is a transposed row-major matrix (its columns contiguous) and A has
+// one to a few contiguous rows — a next-word prediction's output layer — C is a set of dot products
+// and is computed as such (dot_rows), again without packing. Every C element sums its k blocks in order, on one thread: results do
 // not depend on the thread count.
 #include <cstring>
 
@@ -37,7 +39,17 @@ constexpr int NC = 4096;
 /** Below this many multiply-adds a product runs on the calling thread alone. */
 constexpr double kParallelMinWork = 1 << 18;
 /** A's rows up to which a row-major B is read in place instead of packed. */
+#ifndef VERBO_DIRECT_ROWS
 constexpr int kDirectBRows = 4 * MR;
+#else
+constexpr int kDirectBRows = VERBO_DIRECT_ROWS;
+#endif
+/** A's rows up to which a product with a transposed B is computed as dot products. */
+constexpr int kDotRows = 8;
+/** Partial sums per dot product: a multiple of every vector width, summed in a fixed order. */
+constexpr int kDotLanes = 16;
+/** Columns of C per task of the dot-product path. */
+constexpr int kDotColumns = 256;
 
 inline int imin(int x, int y) { return x < y ? x : y; }
 inline int ceil_div(int x, int y) { return (x + y - 1) / y; }
@@ -126,6 +138,23 @@ void pack_task(void* context, int task) {
   }
   int first = (task - blk.aGroups) * blk.panelsPerGroup;
   int last = imin(first + blk.panelsPerGroup, blk.bPanels);
+  if (g.csB == 1) {
+    // Row-major B: walk each row of the group's columns once (contiguous reads), dealing its values out
+    // to the panels, rather than one panel at a time (a strided walk down B per panel).
+    const int j0 = first * NR, cols = imin(last * NR, blk.nc) - j0;
+    float* base = blk.packedB + static_cast<size_t>(first) * blk.kc * NR;
+    for (int p = 0; p < blk.kc; p++) {
+      const float* src = g.b + (blk.p0 + p) * g.rsB + blk.j0 + j0;
+      for (int j = 0; j < cols; j++) base[static_cast<size_t>(j / NR) * blk.kc * NR + p * NR + j % NR] = src[j];
+    }
+    const int tail = cols % NR;
+    if (tail != 0) {
+      float* panel = base + static_cast<size_t>(cols / NR) * blk.kc * NR;
+      for (int p = 0; p < blk.kc; p++)
+        for (int j = tail; j < NR; j++) panel[p * NR + j] = 0.0f;
+    }
+    return;
+  }
   for (int panel = first; panel < last; panel++) {
     int j = panel * NR;
     pack_b(g, blk.j0 + j, imin(NR, blk.nc - j), blk.p0, blk.kc,
@@ -163,6 +192,62 @@ void compute_task(void* context, int task) {
   }
 }
 
+/**
+ * c[i, j] (+)= Σ_p a[i, p] · bt[j, p] for one row i and four columns j..j+3 (bt = B stored transposed:
+ * row j of bt is column j of op(B)). kDotLanes interleaved partial sums per column, added up in a fixed
+ * order, so the compiler can vectorise without reassociating.
+ */
+void dot4(int k, const float* __restrict a, const float* __restrict b0, const float* __restrict b1,
+          const float* __restrict b2, const float* __restrict b3, float* sums) {
+  float l0[kDotLanes], l1[kDotLanes], l2[kDotLanes], l3[kDotLanes];
+  for (int l = 0; l < kDotLanes; l++) l0[l] = l1[l] = l2[l] = l3[l] = 0.0f;
+  int p = 0;
+  for (; p + kDotLanes <= k; p += kDotLanes) {
+    for (int l = 0; l < kDotLanes; l++) {
+      float x = a[p + l];
+      l0[l] += x * b0[p + l];
+      l1[l] += x * b1[p + l];
+      l2[l] += x * b2[p + l];
+      l3[l] += x * b3[p + l];
+    }
+  }
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int l = 0; l < kDotLanes; l++) {
+    s0 += l0[l];
+    s1 += l1[l];
+    s2 += l2[l];
+    s3 += l3[l];
+  }
+  for (; p < k; p++) {
+    s0 += a[p] * b0[p];
+    s1 += a[p] * b1[p];
+    s2 += a[p] * b2[p];
+    s3 += a[p] * b3[p];
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+}
+
+void dot_task(void* context, int task) {
+  const GemmArgs& g = *static_cast<const GemmArgs*>(context);
+  const int first = task * kDotColumns;
+  const int last = imin(first + kDotColumns, g.n);
+  for (int j = first; j < last; j += 4) {
+    // Past the last column, repeat it (its sums are computed and dropped) rather than branch.
+    const float* rows[4];
+    for (int r = 0; r < 4; r++) rows[r] = g.b + imin(j + r, g.n - 1) * g.csB;
+    // The four columns of B stay in L1 while every row of A (at most kDotRows) meets them.
+    for (int i = 0; i < g.m; i++) {
+      float sums[4];
+      dot4(g.k, g.a + i * g.rsA, rows[0], rows[1], rows[2], rows[3], sums);
+      float* c = g.c + i * g.ldc;
+      for (int r = 0; r < 4 && j + r < last; r++) c[j + r] = g.accumulate ? c[j + r] + sums[r] : sums[r];
+    }
+  }
+}
+
 }  // namespace
 
 void gemm(const GemmArgs& g) {
@@ -174,6 +259,10 @@ void gemm(const GemmArgs& g) {
   }
   double work = static_cast<double>(g.m) * g.n * g.k;
   int threads = work < kParallelMinWork ? 1 : g.threads;
+  if (g.m <= kDotRows && g.rsB == 1 && g.csA == 1) {
+    parallel_for(ceil_div(g.n, kDotColumns), threads, dot_task, const_cast<GemmArgs*>(&g));
+    return;
+  }
   const int aPanels = ceil_div(g.m, MR);
   // A row-major B is read in place when A has few rows.
   const bool directB = g.csB == 1 && g.m <= kDirectBRows;

@@ -144,6 +144,41 @@ struct Word2VecJob {
 };
 
 /**
+ * A whole GRU layer (reset gate after the recurrent product, Keras' reset_after) over `steps` steps;
+ * gates [z | r | n]. forward: hu = h_{t−1}·U; z, r = σ(x + hu + rb); hn = hu_n + rb_n;
+ * n = tanh(x_n + r·hn); h_t = z·h_{t−1} + (1 − z)·n. hs holds h0 first and receives h_t in block t + 1;
+ * saved [steps, batch, 4·units] keeps [z | r | n | hn]. backward: from gradOut [batch, steps, units]
+ * (dL/dh_t) to dx [steps, batch, 3·units] (input projection), dhu [steps, batch, 3·units] (of h·U + rb)
+ * and dh (dL/dh0, when wantH0).
+ */
+struct GruArgs {
+  int batch, steps, units;
+  const float* xProj;         // [batch, steps, 3·units]
+  const float* recurrent;     // [units, 3·units]
+  const float* recurrentBias; // [3·units]
+  float* hs;                  // [steps + 1, batch, units]
+  float* saved;               // [steps, batch, 4·units]
+  const float* gradOut;       // [batch, steps, units]
+  float* dx;                  // [steps, batch, 3·units]
+  float* dhu;                 // [steps, batch, 3·units]
+  float* dh;                  // [batch, units]
+  bool wantH0;
+  int threads;
+};
+
+/**
+ * One job of the subword (fastText) trainer: word2vec's job over a model whose input matrix holds the
+ * word rows then the n-gram bucket rows; word w's rows are subwordRows[subwordStart[w] .. subwordStart[w
+ * + 1]); σ from fastText's table (513 values on [−8, 8]) instead of the model's.
+ */
+struct SubwordJob {
+  Word2VecJob job;
+  const int32_t* subwordStart;
+  const int32_t* subwordRows;
+  const float* fastTextSigmoid;
+};
+
+/**
  * The exact cosine scan (scan.cc): for each query, the k rows with the highest dot product, best first
  * (ties: the lower row), skipping rows with mask[r] == 0 and, per query q, rows whose group[r] is one of
  * excluded[3q .. 3q + 2] (when excluded is not null). rows: [rowCount, dim]; queries: [queryCount, dim];
@@ -215,7 +250,10 @@ struct KernelTable {
   void (*linearCrossEntropyBackward)(const LinearCrossEntropyArgs& args);
   void (*lstmForward)(const LstmArgs& args);
   void (*lstmBackward)(const LstmArgs& args);
+  void (*gruForward)(const GruArgs& args);
+  void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
+  void (*subwordTrain)(const SubwordJob& job);
   void (*scanTopK)(const ScanArgs& args);
   void (*hnswSearch)(const HnswSearchArgs& args);
 };

@@ -4,6 +4,8 @@
 // consecutive values per step p: a packed micro-panel of B (bStride = NR) or, when B is row-major, B
 // itself (bStride = its row length). Only the first `cols` ≤ NR columns of the tile are written to C.
 // The accumulators live in registers for the whole k loop; rows are broadcast, columns are vectors.
+// With one or two rows (a batch-1 step, a GEMV) the k loop is split over four accumulator sets, so the
+// FMAs of consecutive steps do not wait on each other.
 //   AVX-512: MR 12 × NR 32 (24 zmm accumulators of 32)     AVX2: MR 6 × NR 16 (12 ymm of 16)
 //   portable / NEON: MR 4 × NR 16, plain loops the compiler vectorises (SSE2 or NEON).
 #pragma once
@@ -27,32 +29,61 @@ constexpr int NR = 32;
 template <int R>
 inline void tile(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
                  float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
-  __m512 lo[R], hi[R];
+  // With one or two rows, each accumulator would wait on the FMA before it (4 cycles) at every step:
+  // S interleaved sets of accumulators (step p goes to set p % S) keep enough FMAs in flight.
+  constexpr int S = R <= 2 ? 4 : 1;
+  __m512 lo[S][R], hi[S][R];
 #pragma GCC unroll 16
-  for (int i = 0; i < R; i++) lo[i] = hi[i] = _mm512_setzero_ps();
-  for (int p = 0; p < kc; p++) {
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++) lo[s][i] = hi[s][i] = _mm512_setzero_ps();
+  int p = 0;
+  for (; p + S <= kc; p += S) {
+#pragma GCC unroll 4
+    for (int s = 0; s < S; s++) {
+      const __m512 b0 = _mm512_loadu_ps(b);
+      const __m512 b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+      for (int i = 0; i < R; i++) {
+        const __m512 ai = _mm512_set1_ps(a[i]);
+        lo[s][i] = _mm512_fmadd_ps(ai, b0, lo[s][i]);
+        hi[s][i] = _mm512_fmadd_ps(ai, b1, hi[s][i]);
+      }
+      a += MR;
+      b += bStride;
+    }
+  }
+  for (; p < kc; p++) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++) {
       const __m512 ai = _mm512_set1_ps(a[i]);
-      lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-      hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+      lo[0][i] = _mm512_fmadd_ps(ai, b0, lo[0][i]);
+      hi[0][i] = _mm512_fmadd_ps(ai, b1, hi[0][i]);
     }
     a += MR;
     b += bStride;
   }
+#pragma GCC unroll 4
+  for (int s = 1; s < S; s++)
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++) {
+      lo[0][i] = _mm512_add_ps(lo[0][i], lo[s][i]);
+      hi[0][i] = _mm512_add_ps(hi[0][i], hi[s][i]);
+    }
   const __mmask16 maskLo = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
   const __mmask16 maskHi = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++) {
     float* row = c + i * ldc;
+    __m512 first = lo[0][i], second = hi[0][i];
     if (add) {
-      lo[i] = _mm512_add_ps(lo[i], _mm512_maskz_loadu_ps(maskLo, row));
-      hi[i] = _mm512_add_ps(hi[i], _mm512_maskz_loadu_ps(maskHi, row + 16));
+      first = _mm512_add_ps(first, _mm512_maskz_loadu_ps(maskLo, row));
+      second = _mm512_add_ps(second, _mm512_maskz_loadu_ps(maskHi, row + 16));
     }
-    _mm512_mask_storeu_ps(row, maskLo, lo[i]);
-    _mm512_mask_storeu_ps(row + 16, maskHi, hi[i]);
+    _mm512_mask_storeu_ps(row, maskLo, first);
+    _mm512_mask_storeu_ps(row + 16, maskHi, second);
   }
 }
 
@@ -69,31 +100,59 @@ inline __m256i column_mask(int cols) {
 template <int R>
 inline void tile(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
                  float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
-  __m256 lo[R], hi[R];
+  // As in the AVX-512 tile: S interleaved accumulator sets when there are only one or two rows.
+  constexpr int S = R <= 2 ? 4 : 1;
+  __m256 lo[S][R], hi[S][R];
 #pragma GCC unroll 8
-  for (int i = 0; i < R; i++) lo[i] = hi[i] = _mm256_setzero_ps();
-  for (int p = 0; p < kc; p++) {
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) lo[s][i] = hi[s][i] = _mm256_setzero_ps();
+  int p = 0;
+  for (; p + S <= kc; p += S) {
+#pragma GCC unroll 4
+    for (int s = 0; s < S; s++) {
+      const __m256 b0 = _mm256_loadu_ps(b);
+      const __m256 b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; i++) {
+        const __m256 ai = _mm256_broadcast_ss(a + i);
+        lo[s][i] = _mm256_fmadd_ps(ai, b0, lo[s][i]);
+        hi[s][i] = _mm256_fmadd_ps(ai, b1, hi[s][i]);
+      }
+      a += MR;
+      b += bStride;
+    }
+  }
+  for (; p < kc; p++) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
-      lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
-      hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+      lo[0][i] = _mm256_fmadd_ps(ai, b0, lo[0][i]);
+      hi[0][i] = _mm256_fmadd_ps(ai, b1, hi[0][i]);
     }
     a += MR;
     b += bStride;
   }
+#pragma GCC unroll 4
+  for (int s = 1; s < S; s++)
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+      lo[0][i] = _mm256_add_ps(lo[0][i], lo[s][i]);
+      hi[0][i] = _mm256_add_ps(hi[0][i], hi[s][i]);
+    }
   if (cols == NR) {
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
       float* row = c + i * ldc;
+      __m256 first = lo[0][i], second = hi[0][i];
       if (add) {
-        lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(row));
-        hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(row + 8));
+        first = _mm256_add_ps(first, _mm256_loadu_ps(row));
+        second = _mm256_add_ps(second, _mm256_loadu_ps(row + 8));
       }
-      _mm256_storeu_ps(row, lo[i]);
-      _mm256_storeu_ps(row + 8, hi[i]);
+      _mm256_storeu_ps(row, first);
+      _mm256_storeu_ps(row + 8, second);
     }
     return;
   }
@@ -102,12 +161,13 @@ inline void tile(int kc, const float* __restrict a, const float* __restrict b, p
 #pragma GCC unroll 8
   for (int i = 0; i < R; i++) {
     float* row = c + i * ldc;
+    __m256 first = lo[0][i], second = hi[0][i];
     if (add) {
-      lo[i] = _mm256_add_ps(lo[i], _mm256_maskload_ps(row, maskLo));
-      hi[i] = _mm256_add_ps(hi[i], _mm256_maskload_ps(row + 8, maskHi));
+      first = _mm256_add_ps(first, _mm256_maskload_ps(row, maskLo));
+      second = _mm256_add_ps(second, _mm256_maskload_ps(row + 8, maskHi));
     }
-    _mm256_maskstore_ps(row, maskLo, lo[i]);
-    _mm256_maskstore_ps(row + 8, maskHi, hi[i]);
+    _mm256_maskstore_ps(row, maskLo, first);
+    _mm256_maskstore_ps(row + 8, maskHi, second);
   }
 }
 

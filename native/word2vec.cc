@@ -84,6 +84,7 @@ class PieceTrainer {
     }
     if (z >= kMaxExp) return 0.0;
     if (z <= -kMaxExp) return -static_cast<double>(z);
+    if (std::isnan(z)) return z;  // diverged weights: no table entry to read (the oracle's loss is NaN too)
     int index = static_cast<int>((z + kMaxExp) * kLossScale);
     return -static_cast<double>(m_.logSigmoid[index]);
   }
@@ -101,6 +102,8 @@ class PieceTrainer {
     } else if (f <= -kMaxExp) {
       if (skipOutside) return;
       g = static_cast<float>(label) * alpha;
+    } else if (std::isnan(f)) {
+      g = f;  // diverged weights: never an index into the table (the oracle steps by NaN too)
     } else {
       g = (static_cast<float>(label) - m_.sigmoid[static_cast<int>((f + kMaxExp) * kTableScale)]) * alpha;
     }

@@ -70,6 +70,11 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** Prints "verbo: warning: <message>" on stderr. */
+export function printWarning(message: string): void {
+  printNote(`verbo: warning: ${message}`);
+}
+
 /** Prints a note or warning on stderr. */
 export function printNote(text: string): void {
   process.stderr.write(`${text}\n`);

@@ -4,9 +4,12 @@
 //   weights-<epoch>.f32   input embeddings (a subword model's: word rows, then n-gram rows), output weights,
 //                         HS weights: raw little-endian float32, in that order, streamed (no copy in memory)
 //   state.json            format + version, options, vocabulary (words and counts in id order),
-//                         epoch, learning-rate position, RNG states, per-epoch history, and the weights file name
+//                         epoch, learning-rate position, RNG states, per-epoch history, the corpus
+//                         fingerprint (resume's check), and the weights file's name and sha256
 // Both are written atomically (temporary name + rename); state.json is written last and is the commit
-// point: it always names a complete weights file, and older weights files are removed after it.
+// point: it always names a complete weights file, and older weights files are removed after it. Loading
+// checks everything: a truncated or changed weights file, or weights that are not finite, is refused as
+// a corrupt checkpoint, naming the file.
 import {
   closeSync,
   existsSync,
@@ -18,9 +21,12 @@ import {
   statSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { FormatError, VerboError } from '../util/errors.js';
 import { writeFileAtomic, writeStreamAtomic } from '../util/files.js';
+import { firstNonFinite } from '../util/model-files.js';
 import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
+import type { CorpusFingerprint } from './run-checks.js';
 import type { EpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'verbo-word2vec-checkpoint';
@@ -45,6 +51,9 @@ interface CheckpointJson {
   sentencesPerEpoch?: number;
   rngStates: string[];
   history: EpochRecord[];
+  /** sha256 of the weights file (absent in checkpoints written before it). */
+  weightsSha256?: string;
+  corpus?: CorpusFingerprint;
 }
 
 /** The checkpoint folder of a model directory (the final state of the run that wrote it). */
@@ -69,12 +78,15 @@ export function hasCheckpoint(dir: string): boolean {
 export async function saveCheckpoint(dir: string, state: TrainingState): Promise<void> {
   const weightsFile = `weights-${state.epochsDone}.f32`;
   const { inputEmbeddings: input, outputWeights: output, hsWeights: hs } = state;
+  const hash = createHash('sha256');
   await writeStreamAtomic(join(dir, weightsFile), async (append) => {
     // In pieces of 16 MiB: a subword model's input matrix alone is bucket × dim × 4 bytes (800 MB by default).
     for (const matrix of [input, output, hs]) {
       for (let from = 0; from < matrix.length; from += 1 << 22) {
         const part = matrix.subarray(from, Math.min(matrix.length, from + (1 << 22)));
-        await append(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+        const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+        hash.update(bytes);
+        await append(bytes);
       }
     }
   });
@@ -95,6 +107,8 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
     sentencesPerEpoch: state.sentencesPerEpoch,
     rngStates: state.rngStates,
     history: state.history,
+    weightsSha256: hash.digest('hex'),
+    ...(state.corpus === undefined ? {} : { corpus: state.corpus }),
   };
   writeFileAtomic(join(dir, CHECKPOINT_STATE_FILE), `${JSON.stringify(doc)}\n`);
   for (const name of readdirSync(dir)) {
@@ -177,6 +191,7 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
   }
   // Each matrix is read straight into its own array (a subword model's input matrix is large).
   const matrices = [inputLength, doc.outputLength!, doc.hsLength!].map((length) => new Float32Array(length));
+  const hash = createHash('sha256');
   const fd = openSync(weightsPath, 'r');
   try {
     let position = 0;
@@ -188,10 +203,27 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
         done += read;
       }
       position += bytes.length;
+      hash.update(bytes);
     }
   } finally {
     closeSync(fd);
   }
+  if (doc.weightsSha256 !== undefined && hash.digest('hex') !== doc.weightsSha256) {
+    fail(
+      `${doc.weightsFile} does not have the contents state.json recorded (sha256); the checkpoint is corrupt.`,
+    );
+  }
+  let weight = 0;
+  for (const matrix of matrices) {
+    const bad = firstNonFinite(matrix);
+    if (bad >= 0) {
+      fail(
+        `${doc.weightsFile} holds ${matrix[bad]} at weight ${weight + bad}: the run had diverged or the file is corrupt; start a new run.`,
+      );
+    }
+    weight += matrix.length;
+  }
+  if (doc.corpus !== undefined && !isFingerprint(doc.corpus)) fail('"corpus" is malformed.');
   return {
     options,
     vocabulary,
@@ -206,5 +238,17 @@ export async function loadCheckpoint(dir: string): Promise<TrainingState> {
     sentencesPerEpoch: doc.sentencesPerEpoch ?? 0,
     rngStates: doc.rngStates!,
     history: doc.history!,
+    ...(doc.corpus === undefined ? {} : { corpus: doc.corpus }),
   };
+}
+
+function isFingerprint(value: unknown): value is CorpusFingerprint {
+  const print = value as CorpusFingerprint;
+  return (
+    typeof print === 'object' &&
+    print !== null &&
+    Number.isSafeInteger(print.tokens) &&
+    Number.isSafeInteger(print.sentences) &&
+    typeof print.countsSha256 === 'string'
+  );
 }

@@ -7,7 +7,7 @@
 // FormatError naming the word or line. Writes go through writeStreamAtomic (temporary name + rename).
 import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, shown, VerboError } from '../util/errors.js';
 import { writeStreamAtomic } from '../util/files.js';
 import { KeyedVectors } from './keyed-vectors.js';
 
@@ -27,6 +27,18 @@ export interface Word2VecFile {
   format: Word2VecFormat;
   /** Later duplicates of a word are ignored (as gensim does); how many were dropped. */
   duplicates: number;
+  /** The first few dropped duplicates: the word and its two ordinals (1-based). */
+  duplicateWords: { word: string; first: number; again: number }[];
+}
+
+/** One line for the user about a file's dropped duplicates (as gensim warns), or undefined when none. */
+export function duplicatesWarning(path: string, file: Word2VecFile): string | undefined {
+  if (file.duplicates === 0) return undefined;
+  const shownWords = file.duplicateWords
+    .map(({ word, first, again }) => `'${shown(word, 40)}' (vectors ${first} and ${again})`)
+    .join(', ');
+  const more = file.duplicates > file.duplicateWords.length ? ', …' : '';
+  return `${path}: ${file.duplicates} word(s) appear twice: ${shownWords}${more}; the first vector of each is kept.`;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -129,6 +141,11 @@ function parseHeader(bytes: Uint8Array, path: string): Header {
   const count = Number(match[1]);
   const dim = Number(match[2]);
   if (dim <= 0) throw new FormatError(`${path}: the header says dimension ${dim}; it must be at least 1.`);
+  if (count === 0) {
+    throw new FormatError(
+      `${path}: the header says 0 vectors; a model without words cannot answer anything (is the file complete?).`,
+    );
+  }
   return { count, dim, bytes: newline + 1 };
 }
 
@@ -199,16 +216,16 @@ function checkSize(path: string, header: Header, format: Word2VecFormat, fileSiz
   }
 }
 
-interface Parsed {
-  vectors: KeyedVectors;
-  duplicates: number;
-}
+type Parsed = Omit<Word2VecFile, 'format'>;
 
 /** Collects words and rows; later duplicates of a word are skipped (gensim keeps the first). */
 class Collector {
   readonly words: string[] = [];
-  readonly seen = new Set<string>();
+  /** word → its ordinal (1-based) in the file. */
+  readonly seen = new Map<string, number>();
   duplicates = 0;
+  readonly duplicateWords: { word: string; first: number; again: number }[] = [];
+  private ordinal = 0;
   constructor(
     readonly matrix: Float32Array,
     readonly dim: number,
@@ -221,11 +238,14 @@ class Collector {
 
   /** Accepts the vector just written at `row` for `word`, or drops it as a duplicate. */
   commit(word: string): void {
-    if (this.seen.has(word)) {
+    this.ordinal++;
+    const first = this.seen.get(word);
+    if (first !== undefined) {
       this.duplicates++;
+      if (this.duplicateWords.length < 3) this.duplicateWords.push({ word, first, again: this.ordinal });
       return;
     }
-    this.seen.add(word);
+    this.seen.set(word, this.ordinal);
     this.words.push(word);
   }
 
@@ -234,7 +254,11 @@ class Collector {
       this.words.length * this.dim === this.matrix.length
         ? this.matrix
         : this.matrix.slice(0, this.words.length * this.dim);
-    return { vectors: new KeyedVectors(this.words, matrix, this.dim), duplicates: this.duplicates };
+    return {
+      vectors: new KeyedVectors(this.words, matrix, this.dim),
+      duplicates: this.duplicates,
+      duplicateWords: this.duplicateWords,
+    };
   }
 }
 
@@ -472,6 +496,12 @@ export async function writeWord2Vec(
 ): Promise<void> {
   const { dim, size, words } = vectors;
   const matrix = vectors.vectors;
+  if (size === 0) {
+    throw new VerboError(
+      `cannot write ${path}: there are no vectors to write (a model without words).`,
+      'EMPTY',
+    );
+  }
   for (const word of words) checkWord(word);
   const littleEndian = endianness() === 'LE';
   await writeStreamAtomic(path, async (append) => {

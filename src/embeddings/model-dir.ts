@@ -45,7 +45,7 @@ import {
   writeModelDir,
 } from '../util/model-files.js';
 import { type FastTextArgs, isFastTextBin, readFastTextBin, writeFastTextBin } from './fasttext-bin.js';
-import { type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
+import { duplicatesWarning, type Word2VecFormat, readWord2Vec, writeWord2Vec } from './formats.js';
 import { KeyedVectors } from './keyed-vectors.js';
 import { fastTextWriteData, SubwordVectors } from './subword-vectors.js';
 
@@ -148,7 +148,12 @@ function checkSavable(options: SaveModelOptions): void {
  * Loads a model directory written by `saveModel`, a word2vec .bin/.txt/.vec file (binary or text told
  * apart by content) or a fastText .bin (SubwordVectors: every word gets a vector, as in fastText).
  */
-export async function loadModel(path: string): Promise<LoadedModel> {
+export interface LoadModelOptions {
+  /** Told about what loads but deserves a word (a bare vector file's duplicated words). */
+  onWarning?: (message: string) => void;
+}
+
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   if (!settleModelDir(path)) {
     throw new VerboError(
       `model not found: ${path} (give a directory written by \`verbo train\` or a word2vec .bin/.txt file).`,
@@ -158,6 +163,8 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   if (!statSync(path).isDirectory()) {
     if (startsWithFastTextMagic(path)) return loadFastTextFile(path);
     const file = await readWord2Vec(path);
+    const warning = duplicatesWarning(path, file);
+    if (warning !== undefined) options.onWarning?.(warning);
     return { vectors: file.vectors, config: bareFileConfig(file.format, file.vectors), history: [] };
   }
   const config = readModelDirConfig(path);

@@ -1,6 +1,6 @@
-// The native entries of the embedding and search kernels (native/word2vec.cc, scan.cc, hnsw.cc), part
-// of every kernel table (NativeKernels in ./index.ts). Arguments are checked by the addon (sizes, ids in
-// range); the callers are src/embeddings/kernels and src/search/kernels, whose TypeScript loops are the
+// The native entries of the embedding and search kernels (native/word2vec.cc, fasttext.cc, scan.cc,
+// hnsw.cc), part of every kernel table (NativeKernels in ./index.ts). Arguments are checked by the addon
+// (sizes, ids in range); the callers are src/embeddings/kernels and src/search/kernels, whose TypeScript loops are the
 // oracles of these entries.
 
 /** A word2vec model as the chunk loop reads and writes it (src/embeddings/kernels/word2vec.ts builds it). */
@@ -32,6 +32,19 @@ export interface NativeWord2VecModel {
   codeLength: Int32Array;
   codes: Uint8Array;
   points: Int32Array;
+}
+
+/**
+ * A subword (fastText) model (src/embeddings/kernels/subword-kernel.ts builds it): the word2vec model's
+ * arrays, with an input matrix of word rows then n-gram bucket rows, each word's list of rows, and
+ * fastText's σ table (the C tool's `sigmoid` / `logSigmoid` and `exactSigmoid` are not read).
+ */
+export interface NativeSubwordModel extends NativeWord2VecModel {
+  /** Word w's rows: subwordRows[subwordStart[w] .. subwordStart[w + 1]) (vocabSize + 1 offsets). */
+  subwordStart: Int32Array;
+  subwordRows: Int32Array;
+  /** σ at x = i·16/512 − 8, i = 0 … 512 (fastText's table). */
+  fastTextSigmoid: Float32Array;
 }
 
 /** An HNSW graph laid out for the native search (src/search/kernels/hnsw.ts lays it out; kernels.h). */
@@ -80,6 +93,31 @@ export interface EmbeddingKernels {
   /** word2vecTrain on a libuv thread (plus the pool); the arrays must not be touched until it settles. */
   word2vecTrainAsync(
     model: NativeWord2VecModel,
+    ids: Int32Array,
+    ends: Int32Array,
+    pieceEnds: Int32Array,
+    alphas: Float32Array,
+    rng: BigUint64Array,
+    results: Float64Array,
+    threads: number,
+  ): Promise<void>;
+  /**
+   * The subword (fastText) chunk loop (native/fasttext.cc; oracle: subword-reference.ts), with the same
+   * job as word2vecTrain: a word's input is the mean of its rows, every row gets the whole gradient.
+   */
+  subwordTrain(
+    model: NativeSubwordModel,
+    ids: Int32Array,
+    ends: Int32Array,
+    pieceEnds: Int32Array,
+    alphas: Float32Array,
+    rng: BigUint64Array,
+    results: Float64Array,
+    threads: number,
+  ): void;
+  /** subwordTrain on a libuv thread (plus the pool); the arrays must not be touched until it settles. */
+  subwordTrainAsync(
+    model: NativeSubwordModel,
     ids: Int32Array,
     ends: Int32Array,
     pieceEnds: Int32Array,

@@ -48,6 +48,8 @@ export {
   type LmOptimizerName,
 } from './train.js';
 export { saveLanguageModel, loadLanguageModel, LM_FORMAT, LM_FORMAT_VERSION, LM_FILES } from './io.js';
+export { checkLanguageModelSize, LM_LIMITS, languageModelParameters } from './limits.js';
+export { hasLmCheckpoint, lmCheckpointToResume, partialLmCheckpointDir } from './run-guard.js';
 export {
   readWord2VecFile,
   resolveVectorsPath,

@@ -10,12 +10,21 @@
 // Version 1 directories (weights.bin alone, its layout listed in config.json) are still read.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignWeights, readWeightFile, type WeightMap, writeWeightFile } from '../nn/index.js';
+import {
+  assignWeights,
+  readWeightFile,
+  type WeightEntry,
+  type WeightMap,
+  writeWeightFile,
+} from '../nn/index.js';
 import { FormatError, VerboError } from '../util/errors.js';
 import {
+  describeKind,
   firstNonFinite,
+  hasManifest,
   linkModelFiles,
   type ModelConfigFile,
+  type ModelConfigOut,
   settleModelDir,
   verifyFiles,
   writeModelDirSync,
@@ -23,7 +32,7 @@ import {
 import { loadVocabularyJson, saveVocabularyJson } from '../vocab/index.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
 
-export const LM_FORMAT = 'verbo-lm';
+export const LM_FORMAT = 'verbo-lm' as const;
 export const LM_FORMAT_VERSION = 2;
 export const LM_FILES = {
   config: 'config.json',
@@ -70,17 +79,33 @@ export function saveLanguageModel(
   ]);
   writeModelDirSync(dir, { format: LM_FORMAT }, (staging) => {
     if (existsSync(join(dir, LM_FILES.config))) linkModelFiles(dir, staging, (name) => own.has(name));
-    saveVocabularyJson(model.vocab, join(staging, LM_FILES.vocabulary));
-    writeWeightFile(staging, weights);
-    return {
-      format: LM_FORMAT,
-      version: LM_FORMAT_VERSION,
-      config: model.config,
-      vocabularySize: model.vocab.size,
-      embeddingFrozen: model.embeddingFrozen,
-      ...(extra.training !== undefined ? { training: extra.training } : {}),
-    };
+    return writeLanguageModelFiles(model, staging, extra, weights);
   });
+}
+
+/**
+ * Writes vocab.json and the weights of `model` into `folder` (a model folder being built, see
+ * util/model-files) and returns what config.json holds besides the manifest. `weights` default to the
+ * model's own; non-finite ones are for the caller to refuse (saveLanguageModel does).
+ */
+export function writeLanguageModelFiles(
+  model: LanguageModel,
+  folder: string,
+  extra: { training?: Record<string, unknown> } = {},
+  weights: WeightEntry[] = model
+    .parameters()
+    .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() })),
+): ModelConfigOut {
+  saveVocabularyJson(model.vocab, join(folder, LM_FILES.vocabulary));
+  writeWeightFile(folder, weights);
+  return {
+    format: LM_FORMAT,
+    version: LM_FORMAT_VERSION,
+    config: model.config,
+    vocabularySize: model.vocab.size,
+    embeddingFrozen: model.embeddingFrozen,
+    ...(extra.training !== undefined ? { training: extra.training } : {}),
+  };
 }
 
 /** Reads a model directory written by saveLanguageModel (checks format, version, sizes). */
@@ -105,8 +130,11 @@ export function loadLanguageModel(dir: string): LanguageModel {
     throw new FormatError(`${configPath}: not valid JSON (${(error as Error).message}).`);
   }
   if (file.format !== LM_FORMAT) {
+    const format = String(file.format);
     throw new FormatError(
-      `${configPath}: expected "format": "${LM_FORMAT}", got ${JSON.stringify(file.format)}; is this a verbo language model?`,
+      format.startsWith('verbo-')
+        ? `${configPath}: ${dir} holds a ${describeKind(format)}, not a language model.`
+        : `${configPath}: expected "format": "${LM_FORMAT}", got ${JSON.stringify(file.format)}; is this a verbo language model?`,
     );
   }
   if (!(Number.isInteger(file.version) && file.version >= 1)) {
@@ -116,6 +144,12 @@ export function loadLanguageModel(dir: string): LanguageModel {
     throw new FormatError(
       `${configPath}: language-model format version ${file.version} is newer than this verbo reads (${LM_FORMAT_VERSION}); upgrade verbo.`,
     );
+  }
+  if (file.version >= 2 && !hasManifest(file)) {
+    throw new FormatError(`${configPath}: the manifest ("files") is missing; the folder is corrupt.`);
+  }
+  if (file.config === null || typeof file.config !== 'object' || !Number.isSafeInteger(file.vocabularySize)) {
+    throw new FormatError(`${configPath}: "config" and "vocabularySize" are missing or malformed.`);
   }
   verifyFiles(
     dir,
@@ -130,8 +164,16 @@ export function loadLanguageModel(dir: string): LanguageModel {
       `${dir}: the vocabulary has ${vocab.size} words but config.json says ${file.vocabularySize}; the directory is inconsistent (retrain or restore it).`,
     );
   }
-  const model = new LanguageModel(vocab, file.config);
+  const model = new LanguageModel(vocab, file.config); // checks the sizes before allocating
   const weights = file.version === 1 ? readVersion1Weights(dir, file) : readWeightFile(dir);
+  for (const [name, { values }] of weights) {
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw new FormatError(
+        `${join(dir, LM_FILES.weights)}: weight '${name}' holds ${values[bad]} at index ${bad}; the weights must be finite numbers (a diverged training run or a corrupt file): train the model again.`,
+      );
+    }
+  }
   assignWeights(
     weights,
     model.parameters().map((p) => ({ name: p.name, data: p.tensor.data, shape: p.tensor.shape })),

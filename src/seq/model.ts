@@ -37,6 +37,7 @@ import { VerboError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import type { Vocabulary } from '../vocab/index.js';
 import { createLmTokenizer, EOS, type LmLevel, type LmTokenizer, UNK } from './data.js';
+import { checkLanguageModelSize, LM_LIMITS } from './limits.js';
 
 export type CellType = 'lstm' | 'gru' | 'rnn';
 export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'rnn'];
@@ -112,6 +113,11 @@ export interface GenerateOptions {
   specials?: boolean;
   /** Receives warnings (unknown prompt words). The library never prints. */
   onWarning?: (message: string) => void;
+  /**
+   * Receives each token as soon as it is drawn, with the piece of text it adds (the separator and the
+   * word, or a line break for <eos>), so callers can stream a long generation.
+   */
+  onToken?: (token: string, piece: string) => void;
 }
 
 export interface Generation {
@@ -195,6 +201,7 @@ export class LanguageModel {
     }
     this.vocab = vocab;
     this.config = resolveConfig(options);
+    checkLanguageModelSize(this.config, vocab.size); // before any weight is allocated
     const { embed, hidden, layers, cell, initScale } = this.config;
     // Every weight uniform in ±initScale from one seeded Random, drawn in construction order.
     const random = new Random(options.seed ?? 1);
@@ -445,6 +452,12 @@ export class LanguageModel {
     if (!(Number.isInteger(count) && count >= 0)) {
       throw new VerboError(`tokens must be a whole number ≥ 0, got ${count}.`, 'BAD_ARGUMENT');
     }
+    if (count > LM_LIMITS.generateTokens) {
+      throw new VerboError(
+        `tokens ${count} is more than one call generates (at most ${LM_LIMITS.generateTokens}); generate in parts, each from the end of the last.`,
+        'TOO_LARGE',
+      );
+    }
     if (!(temperature > 0 && Number.isFinite(temperature))) {
       throw new VerboError(`temperature must be a number > 0, got ${temperature}.`, 'BAD_ARGUMENT');
     }
@@ -464,6 +477,12 @@ export class LanguageModel {
           random,
         );
         out.push(this.vocab.word(id));
+        if (options.onToken !== undefined) {
+          const token = out[out.length - 1]!;
+          const lineStart = out.length === 1 || out[out.length - 2] === EOS;
+          const separator = token === EOS || lineStart || this.config.level === 'char' ? '' : ' ';
+          options.onToken(token, token === EOS ? '\n' : separator + token);
+        }
         if (i + 1 < count) ({ last, state } = this.consume([id], state));
       }
       return { tokens: out, text: this.detokenize(out), warnings: encoded.warnings };

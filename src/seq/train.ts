@@ -14,11 +14,19 @@
 //   learningRateScheduler  Zaremba's schedule: lr₀ for `decayAfter` epochs, then × `lrDecay` per epoch
 //   Perplexity             perplexity and val_perplexity beside the losses
 //   EpochRecorder          per-epoch tokens and seconds, and the summary saved with the model
-//   modelCheckpoint        the best model (by validation perplexity; every epoch without one) in `outDir`
-//   backupAndRestore       the last epoch's checkpoint in outDir/checkpoint, which `resume` continues from
+//   RunGuard               (run-guard.ts) stops a diverged epoch before anything is saved, and makes a
+//                          resumed run prove it is the same run (text and settings)
+//   backupAndRestore       the last epoch's checkpoint in the run's folder, which `resume` continues from
 //   earlyStopping          stop after `patience` epochs without a better validation perplexity; keep the
 //                          best weights
 //   ProgressReporter       TrainProgress events for the CLI and the demo
+//
+// With `outDir`, the run's folder is `<outDir>.partial` (src/util/model-files): its checkpoint/ is
+// written there every epoch, and at the end the kept model (the best by validation perplexity, else the
+// last) beside it, before the folder replaces `outDir` whole (commitRun). A killed, failed or diverged
+// run leaves the previous model in `outDir`, and its last good checkpoint in the run's folder for
+// `resume`.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Adam,
@@ -29,18 +37,28 @@ import {
   type History,
   type Logs,
   learningRateScheduler,
-  modelCheckpoint,
   type Optimizer,
   runTraining,
   SGD,
   type TrainingRun,
 } from '../nn/index.js';
 import { mul, noGrad, type Tensor } from '../tensor/index.js';
-import { VerboError } from '../util/errors.js';
+import { InternalError, VerboError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { firstNonFinite, linkModelFiles, type ModelDirWriter, openModelDir } from '../util/model-files.js';
 import { Random } from '../util/random.js';
 import { type BatchedStream, batchify, getWindow, windowCount } from './data.js';
-import { saveLanguageModel } from './io.js';
+import { LM_FILES, LM_FORMAT, saveLanguageModel, writeLanguageModelFiles } from './io.js';
+import { checkLanguageModelSize } from './limits.js';
 import type { LanguageModel } from './model.js';
+import {
+  hasLmCheckpoint,
+  lmCheckpointToResume,
+  partialLmCheckpointDir,
+  RunGuard,
+  runFingerprint,
+  savedRunSettings,
+} from './run-guard.js';
 
 export type LmOptimizerName = 'sgd' | 'adam';
 
@@ -73,8 +91,17 @@ export interface TrainOptions {
   evalBatch?: number;
   /** Save the best model here, and the last epoch's checkpoint in outDir/checkpoint. */
   outDir?: string;
-  /** Continue from outDir/checkpoint (the model must have the same architecture and vocabulary). */
+  /**
+   * Continue the interrupted run into outDir (its checkpoint in `<outDir>.partial`), or the finished
+   * one's (outDir/checkpoint) for more epochs: the same text, and the settings not given are the
+   * checkpoint's (given ones must match). The model must have the same architecture and vocabulary.
+   */
   resume?: boolean;
+  /**
+   * More files to write beside the model in outDir (e.g. history.json), given the run's history (all
+   * epochs) and this run's tokens: name → contents; part of the folder that replaces outDir.
+   */
+  extraFiles?: (run: { history: EpochRecord[]; tokens: number }) => Record<string, string | Uint8Array>;
   /** Progress events, at most every `progressEvery` ms (default 250) and at every epoch's end. */
   onProgress?: (event: TrainProgress) => void;
   progressEvery?: number;
@@ -198,24 +225,25 @@ interface Settings {
   seed: number;
 }
 
-function resolveTrainOptions(options: TrainOptions): Settings {
-  const optimizer = options.optimizer ?? 'sgd';
+/** The options with their defaults; on resume, the checkpoint's settings stand in for those not given. */
+function resolveTrainOptions(options: TrainOptions, saved?: Partial<Settings>): Settings {
+  const optimizer = options.optimizer ?? saved?.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') {
     throw new VerboError(`unknown optimizer '${optimizer as string}'; expected sgd or adam.`, 'BAD_ARGUMENT');
   }
   const sgd = optimizer === 'sgd';
   const settings: Settings = {
-    bptt: options.bptt ?? 35,
-    batch: options.batch ?? 20,
+    bptt: options.bptt ?? saved?.bptt ?? 35,
+    batch: options.batch ?? saved?.batch ?? 20,
     epochs: options.epochs ?? 1,
     optimizer,
-    learningRate: options.learningRate ?? (sgd ? 1 : 0.001),
-    lrDecay: options.lrDecay ?? (sgd ? 0.5 : 1),
-    decayAfter: options.decayAfter ?? 4,
-    clip: options.clip ?? 5,
+    learningRate: options.learningRate ?? saved?.learningRate ?? (sgd ? 1 : 0.001),
+    lrDecay: options.lrDecay ?? saved?.lrDecay ?? (sgd ? 0.5 : 1),
+    decayAfter: options.decayAfter ?? saved?.decayAfter ?? 4,
+    clip: options.clip ?? saved?.clip ?? 5,
     patience: options.patience ?? 3,
     maxTokens: options.maxTokens ?? Number.POSITIVE_INFINITY,
-    seed: options.seed ?? 1,
+    seed: options.seed ?? saved?.seed ?? 1,
   };
   checkOption('bptt', settings.bptt, 1, true);
   checkOption('batch', settings.batch, 1, true);
@@ -226,9 +254,6 @@ function resolveTrainOptions(options: TrainOptions): Settings {
   checkOption('clip', settings.clip, 0, false);
   checkOption('patience', settings.patience, 1, true);
   if (options.maxTokens !== undefined) checkOption('maxTokens', options.maxTokens, 1, true);
-  if (options.resume && options.outDir === undefined) {
-    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
-  }
   return settings;
 }
 
@@ -426,7 +451,88 @@ export async function trainLanguageModel(
   trainIds: Int32Array,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const settings = resolveTrainOptions(options);
+  if (options.resume && options.outDir === undefined) {
+    throw new VerboError('resume needs outDir: the folder of the interrupted run.', 'BAD_ARGUMENT');
+  }
+  const outDir = options.outDir;
+  const resumeFrom = options.resume && outDir !== undefined ? lmCheckpointToResume(outDir) : undefined;
+  if (options.resume && !hasLmCheckpoint(resumeFrom!)) {
+    throw new VerboError(
+      `nothing to resume: ${resumeFrom} holds no checkpoint (state.json); train without resuming first.`,
+      'ENOENT',
+    );
+  }
+  const out =
+    outDir === undefined
+      ? undefined
+      : openModelDir(outDir, {
+          format: LM_FORMAT,
+          // Continuing the interrupted run keeps its folder; anything else starts a fresh one.
+          partial: resumeFrom === partialLmCheckpointDir(outDir) ? 'keep' : 'fresh',
+        });
+  try {
+    const checkpointDir = out === undefined ? undefined : join(out.staging, 'checkpoint');
+    // A finished model's checkpoint is continued from a copy in the new run's folder.
+    if (resumeFrom !== undefined && checkpointDir !== undefined && resumeFrom !== checkpointDir) {
+      linkModelFiles(resumeFrom, checkpointDir);
+      writeFileAtomic(join(checkpointDir, LM_FILES.config), readFileSync(join(resumeFrom, LM_FILES.config)));
+    }
+    const { epochsRun, ...result } = await trainRun(model, trainIds, options, checkpointDir);
+    if (out !== undefined) commitRun(out, model, options, { ...result, epochsRun });
+    return result;
+  } finally {
+    // A run that stopped after a checkpoint (Ctrl-C, divergence, a full disk) keeps it for resume.
+    out?.close({ keepStaging: hasLmCheckpoint(join(out.staging, 'checkpoint')) });
+  }
+}
+
+/**
+ * Writes the kept model (the best by validation perplexity, which earlyStopping has put back, else the
+ * last) and the caller's extra files beside the run's checkpoint/, and swaps the folder in place of
+ * outDir. A resumed run that had no epoch left to run changes nothing.
+ */
+function commitRun(
+  out: ModelDirWriter,
+  model: LanguageModel,
+  options: TrainOptions,
+  result: TrainResult & { epochsRun: number },
+): void {
+  if (result.epochsRun === 0) return;
+  const kept = result.history.find((record) => record.epoch === result.bestEpoch) ?? result.history.at(-1);
+  const weights = model
+    .parameters()
+    .map((p) => ({ name: p.name, shape: p.tensor.shape, values: p.tensor.toFloat32Array() }));
+  for (const w of weights) {
+    const bad = firstNonFinite(w.values);
+    if (bad >= 0)
+      throw new InternalError(`the kept weight '${w.name}' holds ${w.values[bad]} after training.`);
+  }
+  const config = writeLanguageModelFiles(
+    model,
+    out.staging,
+    kept === undefined ? {} : { training: { ...kept } },
+    weights,
+  );
+  for (const [name, contents] of Object.entries(
+    options.extraFiles?.({ history: result.history, tokens: result.tokens }) ?? {},
+  )) {
+    if (!/^\w[\w.-]*$/.test(name) || name === LM_FILES.config) {
+      throw new VerboError(`extraFiles: '${name}' is not a plain file name for the model folder.`);
+    }
+    writeFileAtomic(join(out.staging, name), contents);
+  }
+  out.commit(config);
+}
+
+async function trainRun(
+  model: LanguageModel,
+  trainIds: Int32Array,
+  options: TrainOptions,
+  checkpointDir: string | undefined,
+): Promise<TrainResult & { epochsRun: number }> {
+  const saved = options.resume && checkpointDir !== undefined ? savedRunSettings(checkpointDir) : undefined;
+  const settings = resolveTrainOptions(options, saved?.settings);
+  checkLanguageModelSize(model.config, model.vocab.size, settings);
   const { data, windows } = cutIntoWindows(trainIds, settings);
   const optimizer = createOptimizer(settings);
   const target = new LanguageModelTarget(model, optimizer);
@@ -441,7 +547,23 @@ export async function trainLanguageModel(
           patience: settings.patience,
           restoreBestWeights: true,
         });
-  const callbacks = lmCallbacks({ options, settings, target, counters, carried, stopper, windows });
+  const guard = new RunGuard(
+    model,
+    settings,
+    givenSettings(options),
+    runFingerprint(trainIds, options.validIds),
+  );
+  const callbacks = lmCallbacks({
+    options,
+    settings,
+    target,
+    counters,
+    carried,
+    stopper,
+    windows,
+    guard,
+    checkpointDir,
+  });
   const start = performance.now();
   const history = await runTraining<number>({
     who: 'language model training',
@@ -484,7 +606,8 @@ export async function trainLanguageModel(
           },
     callbacks,
   });
-  return trainResult(history, counters, (performance.now() - start) / 1000, stopper, settings);
+  const result = trainResult(history, counters, (performance.now() - start) / 1000, stopper, settings);
+  return { ...result, epochsRun: guard.epochsRun };
 }
 
 /** The callbacks of a language-model run, in the order they see each epoch's end (see the header). */
@@ -496,24 +619,24 @@ function lmCallbacks(parts: {
   carried: TbpttState;
   stopper: EarlyStopping | undefined;
   windows: number;
+  guard: RunGuard;
+  /** The run's checkpoint folder (in `<outDir>.partial`); the model is saved beside it. */
+  checkpointDir: string | undefined;
 }): Callback[] {
-  const { options, settings, target, counters, carried, stopper, windows } = parts;
+  const { options, settings, target, counters, carried, stopper, windows, guard, checkpointDir } = parts;
   const { learningRate, lrDecay, decayAfter } = settings;
   const callbacks: Callback[] = [
     carried,
     learningRateScheduler((epoch) => learningRate * lrDecay ** Math.max(0, epoch + 1 - decayAfter)),
     new Perplexity(),
     new EpochRecorder(target, counters),
+    guard,
   ];
-  if (options.outDir !== undefined) {
+  if (checkpointDir !== undefined) {
+    // The kept model is written beside the checkpoint when the run ends (commitRun), not during it.
     callbacks.push(
-      modelCheckpoint({
-        path: options.outDir,
-        monitor: 'val_perplexity',
-        saveBestOnly: stopper !== undefined,
-      }),
       backupAndRestore({
-        dir: join(options.outDir, 'checkpoint'),
+        dir: checkpointDir,
         resume: options.resume === true,
         deleteCheckpoint: false,
       }),
@@ -560,4 +683,19 @@ function trainResult(
     stoppedEarly: stopped && stopper.stoppedEpoch + 1 < settings.epochs,
     history: records,
   };
+}
+
+/** The settings the caller chose (a resumed run must match its checkpoint in these). */
+function givenSettings(options: TrainOptions): Partial<Settings> {
+  const given: Partial<Settings> = {
+    bptt: options.bptt,
+    batch: options.batch,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    lrDecay: options.lrDecay,
+    decayAfter: options.decayAfter,
+    clip: options.clip,
+    seed: options.seed,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }

@@ -23,6 +23,11 @@ export function readTextData(name: string): Buffer {
   }
 }
 
+/** A lemma table (UPOS, form, lemma per line) as a map from "UPOS form" to lemma. */
+export function readLemmaTable(name: string): Map<string, string> {
+  return new Map(readDataRows(name).map(([upos, form, lemma]) => [`${upos} ${form}`, lemma!]));
+}
+
 /**
  * The lines of a UTF-8 word-list file, trimmed, without blank lines and `#` comments. Each line's
  * tab-separated fields come back as an array.

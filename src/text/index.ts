@@ -56,6 +56,19 @@ export {
 } from './ud-eval.js';
 export { type Lemmatizer, createLemmatizer } from './lemma.js';
 export {
+  type TaggedWord,
+  type Tagger,
+  type TaggerOptions,
+  createTagger,
+} from './tag.js';
+export type { TaggerModelData } from './tagger.js';
+export {
+  type GoldSentence,
+  type TrainTaggerOptions,
+  trainTaggerFromConllu,
+  evaluateTagger,
+} from './tagger-train.js';
+export {
   type PipelineOptions,
   type PipelineStep,
   type Pipeline,

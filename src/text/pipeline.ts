@@ -8,7 +8,7 @@
 // happens (gensim's LineSentence and the word2vec C tool behave so).
 import { VerboError } from '../util/errors.js';
 import type { LineCorpus } from './corpus.js';
-import { createLemmatizer } from './lemma.js';
+import { createTagger, type TaggedWord, type Tagger } from './tag.js';
 import { foldAccents as foldAccentsOf, type NormalizeForm, normalize } from './normalize.js';
 import { createStemmer, STEMMER_NAMES, type StemmerName } from './stem.js';
 import { createStopwordSet } from './stopwords.js';
@@ -43,7 +43,10 @@ export interface PipelineOptions {
   extraStopwords?: readonly string[];
   /** Stem: a stemmer name, or true for the language's default (porter for en, rslp for pt). */
   stem?: StemmerName | boolean;
-  /** Lemmatize (English: compromise + WordNet; Portuguese: see `notices`). Not with `stem`. */
+  /**
+   * Lemmatize by part of speech: each line is tagged (createTagger) before the token steps, so "casa"
+   * NOUN → casa but VERB → casar. Not with `stem`.
+   */
   lemma?: boolean;
   /** Drop tokens shorter than this many characters (UTF-16 units). Default 1. */
   minLength?: number;
@@ -69,8 +72,9 @@ export interface PipelineOptions {
 
 /** The steps of the default pipeline, in the order they run. */
 export const PIPELINE_STEPS = [
-  'normalize', // control characters, Unicode form, lowercase
+  'normalize', // control characters, Unicode form, lowercase (after tagging when lemmatizing)
   'tokenize', // words; numbers, URLs, e-mails, emoji kept or dropped
+  'tag', // with `lemma`: UPOS and lemma of each word, in its sentence's context
   'length', // minLength / maxLength
   'stopwords',
   'stem', // or 'lemma'; memoised per word type
@@ -87,6 +91,11 @@ export interface Pipeline {
   tokens(line: string): string[];
   /** The text split into sentences (abbreviation-aware), each sentence's tokens. */
   sentences(text: string): string[][];
+  /**
+   * The tag step alone: one line's words as { token, upos, lemma } (normalized, not lowercased, before
+   * the token steps). Loads the language's tagger on first use.
+   */
+  tag(line: string): TaggedWord[];
 }
 
 export const TOKENIZER_NAMES: readonly TokenizerName[] = ['verbo', ...NATURAL_TOKENIZERS];
@@ -196,10 +205,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const notices: string[] = [];
 
   if (resolved.prep === 'none') {
+    let wordTagger: Tagger | undefined;
     return {
       options: resolved,
       notices,
       tokens: tokenizeWhitespace,
+      tag: (line) => {
+        wordTagger ??= createTagger({ lang: resolved.lang });
+        return wordTagger.tagTokens(tokenizeWhitespace(line));
+      },
       sentences: (text) => {
         const tokens = tokenizeWhitespace(text);
         return tokens.length === 0 ? [] : [tokens];
@@ -241,11 +255,13 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
 
   let transform: ((word: string) => string) | undefined;
   if (resolved.stem !== false) transform = createStemmer(resolved.stem);
-  else if (resolved.lemma) {
-    const lemmatizer = createLemmatizer(lang);
-    if (lemmatizer.notice !== undefined) notices.push(lemmatizer.notice);
-    transform = (word) => lemmatizer.lemmatize(word);
-  }
+  let tagger: Tagger | undefined;
+  const taggerOf = (): Tagger => {
+    tagger ??= createTagger({ lang });
+    return tagger;
+  };
+  if (resolved.lemma) taggerOf();
+  const taggingNormalize = { ...normalizeOptions, lower: false };
   const fold = resolved.foldAccents ? foldAccentsOf : undefined;
   const hasLengthLimits = minLength > 1 || maxLength !== Number.POSITIVE_INFINITY;
   const hasTokenSteps =
@@ -265,7 +281,23 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
   let finished = new Map<string, string | null>();
 
+  /** With `lemma`: tag the line in context, then the token steps on each word, giving its lemma. */
+  function lemmaTokens(line: string): string[] {
+    const out: string[] = [];
+    for (const word of taggerOf().tagTokens(tokenize(normalize(line, taggingNormalize)))) {
+      const token = lower ? word.token.toLowerCase() : word.token;
+      if (hasLengthLimits && (token.length < minLength || token.length > maxLength)) continue;
+      if (stopwords !== undefined && (stopwords.has(token) || (!lower && stopwords.has(token.toLowerCase()))))
+        continue;
+      let lemma = lower ? word.lemma.toLowerCase() : word.lemma;
+      if (fold !== undefined) lemma = fold(lemma);
+      if (lemma !== '') out.push(lemma);
+    }
+    return out;
+  }
+
   function tokens(line: string): string[] {
+    if (resolved.lemma) return lemmaTokens(line);
     let text = line;
     let raw: string[] = [];
     for (const step of PIPELINE_STEPS) {
@@ -275,6 +307,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           break;
         case 'tokenize':
           raw = tokenize(text);
+          break;
+        case 'tag':
+          // Only with `lemma` (lemmaTokens); the plain path has nothing to tag.
           break;
         default:
           // The token-level steps run fused in finishToken, in the same declared order.
@@ -303,6 +338,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     options: resolved,
     notices,
     tokens,
+    tag: (line) => taggerOf().tagTokens(tokenize(normalize(line, taggingNormalize))),
     sentences: (text) =>
       splitSentences(text, { lang })
         .map(tokens)

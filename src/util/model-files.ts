@@ -597,11 +597,18 @@ export interface ModelDirWriter {
 
 let stagingCounter = 0;
 
-/** Removes files left by crashed atomic writes (`*.tmp-<pid>-<time>`) under `dir`. */
+/** What a crashed writer leaves inside a folder being built: nested staging, swapped-out and lock files. */
+const LEFTOVER = /\.(new-\d+-\d+|old-\d+|lock|lock\.stale-\d+-[0-9a-z]+)$/;
+
+/**
+ * Removes what crashed writes left under `dir` (which only this process writes now): temporary files
+ * of atomic writes (`*.tmp-<pid>-<time>`) and nested model folders' staging, swapped-out and lock files.
+ */
 function removeTemporaries(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) removeTemporaries(path);
+    if (LEFTOVER.test(entry.name)) rmSync(path, { recursive: true, force: true });
+    else if (entry.isDirectory()) removeTemporaries(path);
     else if (TEMPORARY_FILE.test(entry.name)) rmSync(path, { force: true });
   }
 }

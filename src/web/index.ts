@@ -19,6 +19,7 @@ export {
   loadWebApp,
   createWebServer,
   listen,
+  type WebServer,
   readLmHistory,
   readProgress,
   type LoadWebAppOptions,

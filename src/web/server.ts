@@ -27,6 +27,8 @@ export interface LoadWebAppOptions {
   /** A language-model directory written by `verbo lm train` or the demo. */
   lm?: string;
   staticDir?: string;
+  /** Told about what loads but deserves a word (a vector file's duplicated words). */
+  onWarning?: (message: string) => void;
 }
 
 /** The language model's per-epoch records: history.json beside it, else the summary in its config. */
@@ -69,7 +71,10 @@ export function readProgress(dir: string | undefined): [number, number][] {
 }
 
 export async function loadWebApp(options: LoadWebAppOptions): Promise<WebApp> {
-  const loaded = options.model === undefined ? undefined : await loadModel(options.model);
+  const loaded =
+    options.model === undefined
+      ? undefined
+      : await loadModel(options.model, { onWarning: options.onWarning });
   const lm = options.lm === undefined ? undefined : loadLanguageModel(options.lm);
   return createWebApp({
     vectors: loaded?.vectors,
@@ -148,8 +153,24 @@ async function respond(app: WebApp, request: IncomingMessage, response: ServerRe
   if (answer.status === 413) request.resume();
 }
 
+/**
+ * The server as the library's types show it: a node:http Server, described without Node's own types so
+ * that the package's declarations compile in a project that does not install @types/node (cast it to
+ * `http.Server` for the rest of its interface).
+ */
+export interface WebServer {
+  listen(port: number, host: string, callback: () => void): unknown;
+  address(): { address: string; family: string; port: number } | string | null;
+  close(callback?: (error?: Error) => void): unknown;
+  closeAllConnections(): void;
+}
+
 /** An http.Server answering from `app` (not yet listening). */
-export function createWebServer(app: WebApp): Server {
+export function createWebServer(app: WebApp): WebServer {
+  return createNodeServer(app);
+}
+
+function createNodeServer(app: WebApp): Server {
   const server = createServer((request, response) => {
     respond(app, request, response).catch(() => {
       if (!response.headersSent)
@@ -167,9 +188,9 @@ export function createWebServer(app: WebApp): Server {
 export function listen(
   app: WebApp,
   options: { host?: string; port?: number } = {},
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: WebServer; url: string }> {
   const host = options.host ?? '127.0.0.1';
-  const server = createWebServer(app);
+  const server = createNodeServer(app);
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {

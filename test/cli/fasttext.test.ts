@@ -41,7 +41,7 @@ const SUFFIXES = ['a', 'ão', 'ões', 'inho', 'inha', 'ar', 'ou', 'ava'];
 const corpus = join(dir, 'corpus.txt');
 const random = new Random(3);
 const lines: string[] = [];
-for (let s = 0; s < 400; s++) {
+for (let s = 0; s < 1200; s++) {
   const stem = ['cant', 'fal', 'corr'][random.int(3)]!;
   lines.push(
     Array.from({ length: 8 + random.int(6) }, () => stem + SUFFIXES[random.int(SUFFIXES.length)]).join(' '),
@@ -53,7 +53,7 @@ const common = [
   '--prep',
   'none',
   '--dim',
-  '10',
+  '16',
   '--window',
   '3',
   '--min-count',
@@ -71,7 +71,7 @@ const trainArgs = [
   '--bucket',
   '5003',
   '--epochs',
-  '4',
+  '5',
   ...common,
 ];
 /** Words outside the vocabulary whose n-grams the model knows, and vocabulary words. */
@@ -216,7 +216,7 @@ describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText 
       encoding: 'utf8',
     });
     expect(printed.status).toBe(0);
-    const vectors = printedVectors(printed.stdout, 10);
+    const vectors = printedVectors(printed.stdout, 16);
     expect(vectors.size).toBe(words.length);
     for (const word of words) expectPrinted(ours.vector(word), vectors.get(word)!, word);
     const nn = spawnSync(fastTextCli!, ['nn', bin, '4'], { input: 'cantinhos\n', encoding: 'utf8' });

@@ -1,7 +1,7 @@
 // `verbo lm` end to end (runs dist/: `npm run build` first): the --json shapes of train, eval and
 // predict, generate, char level, and bad input ending with one line on stderr and exit code 1.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -203,6 +203,63 @@ describe.skipIf(!built)('verbo lm', () => {
     const nothing = run(['train', train, '--out', join(dir, 'never-trained'), '--resume', ...small]);
     expect(nothing.status).toBe(1);
     expect(nothing.stderr).toMatch(/nothing to resume: .* holds no checkpoint; train without --resume first/);
+  });
+
+  it('a diverging run (--lr 1e6) exits 1 in one line and leaves the model in --out as it was', () => {
+    const out = join(dir, 'kept');
+    expect(run(['train', train, '--out', out, '--epochs', '1', ...small, '--quiet']).status).toBe(0);
+    const before = readFileSync(join(out, 'weights.bin'));
+    const result = run(['train', train, '--out', out, '--lr', '1e6', '--clip', '0', ...small, '--quiet']);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^verbo: .*(diverged|the loss is (NaN|-?Infinity)).* was left as it was/);
+    expect(readFileSync(join(out, 'weights.bin')).equals(before)).toBe(true);
+    expect(run(['eval', out, valid, '--json']).status).toBe(0);
+  });
+
+  it('refuses to write a language model over a word2vec model or a folder that is no model', () => {
+    const w2v = join(dir, 'w2v');
+    mkdirSync(w2v);
+    writeFileSync(join(w2v, 'config.json'), JSON.stringify({ format: 'verbo-word2vec', version: 2 }));
+    writeFileSync(join(w2v, 'vectors.bin'), 'precious');
+    const result = run(['train', train, '--out', w2v, ...small]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /w2v holds a word2vec model \(verbo train\); writing a language model \(verbo lm train\) there would destroy it/,
+    );
+    expect(readFileSync(join(w2v, 'vectors.bin'), 'utf8')).toBe('precious');
+  });
+
+  it("--resume refuses architecture flags other than the checkpoint's", () => {
+    const out = join(dir, 'resume-arch');
+    expect(run(['train', train, '--out', out, '--epochs', '1', ...small, '--quiet']).status).toBe(0);
+    const result = run([
+      'train',
+      train,
+      '--out',
+      out,
+      '--resume',
+      '--epochs',
+      '2',
+      ...small,
+      '--hidden',
+      '12',
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /--resume: --hidden 12 \(the checkpoint has 8\); the checkpoint in .* fixes the architecture/,
+    );
+  });
+
+  it('generate caps --tokens and streams the same text it would print at once', () => {
+    const capped = run(['generate', model, 'the', '--tokens', '1000000000']);
+    expect(capped.status).toBe(1);
+    expect(capped.stderr).toMatch(/expected a whole number from 0 to 100000/);
+    const streamed = run(['generate', model, 'the cat', '--tokens', '40', '--seed', '5']);
+    const json = JSON.parse(
+      run(['generate', model, 'the cat', '--tokens', '40', '--seed', '5', '--json']).stdout,
+    );
+    expect(streamed.stdout).toBe(`the cat ${json.text}\n`);
   });
 
   it('character level trains and generates', () => {

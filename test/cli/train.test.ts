@@ -2,7 +2,15 @@
 // writes, --log-json events, --resume after an interrupted run, --update with new words, and bad input
 // ending with one line on stderr, exit code 1 and an earlier model left intact.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,6 +166,70 @@ describe.skipIf(!built)('verbo train', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(pattern as RegExp);
+  });
+
+  it('a diverging run (--alpha 5) exits 1 in one line and leaves the earlier model in DIR intact', () => {
+    const out = join(dir, 'model');
+    const before = readFileSync(join(out, 'vectors.bin'));
+    const result = run([corpus, '--out', out, ...fast, '--alpha', '5', '--epochs', '2']);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^verbo: training diverged in epoch 1 of 2: .*lower the learning rate \(alpha 5\)/,
+    );
+    expect(result.stderr).toMatch(/model was left as it was/);
+    expect(readFileSync(join(out, 'vectors.bin')).equals(before)).toBe(true);
+  });
+
+  it('--resume refuses another corpus or other settings, naming what differs', async () => {
+    const out = join(dir, 'resume-checked');
+    const controller = new AbortController();
+    await expect(
+      trainWord2Vec(
+        sentences,
+        {
+          dim: 12,
+          window: 3,
+          minCount: 1,
+          threads: 1,
+          epochs: 3,
+          checkpointDir: partialCheckpointDir(out),
+          signal: controller.signal,
+        },
+        { onProgress: (e) => e.type === 'epoch-end' && controller.abort() },
+      ),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    const otherCorpus = run([newCorpus, '--out', out, '--resume', out, ...fast]);
+    expect(otherCorpus.status).toBe(1);
+    expect(otherCorpus.stderr).toMatch(
+      /^verbo: resume: the corpus is not the one the checkpoint was trained on/,
+    );
+    const otherDim = run([corpus, '--out', out, '--resume', out, ...fast, '--dim', '30', '--epochs', '9']);
+    expect(otherDim.status).toBe(1);
+    expect(otherDim.stderr).toMatch(/dim 30 \(the checkpoint has 12\), epochs 9 \(the checkpoint has 3\)/);
+    // Both refusals kept the interrupted run's checkpoint: it still resumes.
+    expect(run([corpus, '--out', out, '--resume', out, ...fast, '--json']).status).toBe(0);
+    expect((await loadModel(out)).config.epochsDone).toBe(3);
+  });
+
+  it('refuses an --out that holds another kind of model, or files that are no model', () => {
+    const lm = join(dir, 'an-lm');
+    mkdirSync(lm);
+    writeFileSync(join(lm, 'config.json'), JSON.stringify({ format: 'verbo-lm', version: 1 }));
+    writeFileSync(join(lm, 'weights.bin'), 'precious');
+    const overLm = run([corpus, '--out', lm, ...fast]);
+    expect(overLm.status).toBe(1);
+    expect(overLm.stderr).toMatch(
+      /an-lm holds a language model \(verbo lm train\); writing a word2vec model \(verbo train\) there would destroy it/,
+    );
+    expect(readFileSync(join(lm, 'weights.bin'), 'utf8')).toBe('precious');
+    const photos = join(dir, 'photos');
+    mkdirSync(photos);
+    writeFileSync(join(photos, 'cat.jpg'), 'meow');
+    const overPhotos = run([corpus, '--out', photos, ...fast]);
+    expect(overPhotos.status).toBe(1);
+    expect(overPhotos.stderr).toMatch(/photos is not empty \('cat\.jpg'\) and holds no word2vec model/);
+    expect(readdirSync(photos)).toEqual(['cat.jpg']);
   });
 
   it('a failed run leaves the earlier model in DIR intact', () => {

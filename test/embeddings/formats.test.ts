@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyedVectors, formatFloat32, readWord2Vec, writeWord2Vec } from '../../src/embeddings/index.js';
+import { duplicatesWarning } from '../../src/embeddings/formats.js';
 import { FormatError } from '../../src/util/errors.js';
 import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
@@ -86,6 +87,10 @@ describe('reading hand-written files', () => {
     expect(all.vectors.words).toEqual(['a', 'b', 'c']);
     expect(Array.from(all.vectors.vectors)).toEqual([1, 2, 3, 4, 7, 8]);
     expect(all.duplicates).toBe(1);
+    expect(all.duplicateWords).toEqual([{ word: 'a', first: 1, again: 3 }]);
+    expect(duplicatesWarning('v.txt', all)).toBe(
+      "v.txt: 1 word(s) appear twice: 'a' (vectors 1 and 3); the first vector of each is kept.",
+    );
     const limited = await readWord2Vec(path, { limit: 2 });
     expect(limited.vectors.words).toEqual(['a', 'b']);
   });
@@ -250,6 +255,13 @@ describe('corrupt and truncated files', () => {
     );
     expect((await formatError(file('the 0.1 0.2 0.3\n'))).message).toMatch(/first line should be/);
     expect((await formatError(file('3 0\n'))).message).toMatch(/dimension 0/);
+    // A header of 0 vectors would load as a model without words, and export would write 0 vectors.
+    expect((await formatError(file('0 100\n'))).message).toMatch(
+      /the header says 0 vectors; a model without words cannot answer anything/,
+    );
+    expect((await formatError(file(binaryFile('0 4\n', [])), { format: 'binary' })).message).toMatch(
+      /0 vectors/,
+    );
   });
 
   it('checks the header against the file size before allocating (no huge arrays)', async () => {

@@ -80,15 +80,21 @@ describe.skipIf(disabled)('native GEMM', () => {
 
     it(`${table.isa}: one thread and two give identical bits`, () => {
       const random = new Random(5);
-      const [m, n, k] = [300, 270, 310];
-      const a = randomArray(random, m * k);
-      const b = randomArray(random, k * n);
-      for (const flags of flagSets) {
-        const one = new Float32Array(m * n);
-        const two = new Float32Array(m * n);
-        table.gemm(a, b, one, m, n, k, flags, 1);
-        table.gemm(a, b, two, m, n, k, flags, 2);
-        expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+      // Packed panels; B read in place (few rows); dot products (few rows, transposed B).
+      for (const [m, n, k] of [
+        [300, 270, 310],
+        [20, 800, 200],
+        [3, 1000, 70],
+      ] as const) {
+        const a = randomArray(random, m * k);
+        const b = randomArray(random, k * n);
+        for (const flags of flagSets) {
+          const one = new Float32Array(m * n);
+          const two = new Float32Array(m * n);
+          table.gemm(a, b, one, m, n, k, flags, 1);
+          table.gemm(a, b, two, m, n, k, flags, 2);
+          expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+        }
       }
     });
   }

@@ -1,7 +1,7 @@
 // The language model: gradients of the whole loss against finite differences (LSTM, GRU, SimpleRNN,
 // through 3 time steps, state carried in), perplexity of a known distribution, memorising a repeating
 // sequence, seeded training, save/load, tied weights, prediction and generation, bad inputs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   topIndices,
   trainLanguageModel,
   UNK,
+  partialLmCheckpointDir,
 } from '../../src/seq/index.js';
 import { gradCheck, mul, sparseSoftmaxCrossEntropy, type Tensor, uniform } from '../../src/tensor/index.js';
 import { Random } from '../../src/util/random.js';
@@ -232,7 +233,9 @@ describe('training', () => {
     await expect(
       trainLanguageModel(first, ids, { ...settings, outDir: out, onProgress: interrupt }),
     ).rejects.toThrow(/interrupted/);
-    const resumed = loadLanguageModel(join(out, 'checkpoint'));
+    // The interrupted run left its checkpoint in its own folder, beside OUT (never in OUT).
+    expect(existsSync(out)).toBe(false);
+    const resumed = loadLanguageModel(partialLmCheckpointDir(out));
     const improvedResumed: boolean[] = [];
     const result = await trainLanguageModel(resumed, ids, {
       ...settings,

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCorpus } from '../../src/text/corpus.js';
-import { createLemmatizer } from '../../src/text/lemma.js';
 import { createPipeline, memoize, PIPELINE_STEPS, tokenCorpus } from '../../src/text/pipeline.js';
 import { createStemmer } from '../../src/text/stem.js';
 import { createStopwordSet } from '../../src/text/stopwords.js';
@@ -83,18 +82,36 @@ describe('createPipeline', () => {
     ]);
   });
 
-  it('lemmatizes through the lemmatizer and passes on its notice', () => {
-    const english = createLemmatizer('en');
-    expect(createPipeline({ lemma: true }).tokens('The cats were running')).toEqual(
-      ['the', 'cats', 'were', 'running'].map((word) => english.lemmatize(word)),
-    );
-    const portuguese = createLemmatizer('pt');
-    const pipeline = createPipeline({ lang: 'pt', lemma: true });
-    expect(pipeline.tokens('as meninas')).toEqual(
-      ['as', 'meninas'].map((word) => portuguese.lemmatize(word)),
-    );
-    if (portuguese.notice !== undefined) expect(pipeline.notices).toEqual([portuguese.notice]);
-  }, 30_000); // loading WordNet takes a few seconds on a busy machine
+  it('lemmatizes by part of speech through the tag step, before stopwords and lowercasing', () => {
+    expect(createPipeline({ lemma: true }).tokens('The cats were running')).toEqual([
+      'the',
+      'cat',
+      'be',
+      'run',
+    ]);
+    expect(createPipeline({ lemma: true, stopwords: true }).tokens('She was hoping to go')).toEqual([
+      'hope',
+      'go',
+    ]);
+    const portuguese = createPipeline({ lang: 'pt', lemma: true });
+    expect(portuguese.tokens('As casas cantavam')).toEqual(['o', 'casa', 'cantar']);
+    expect(portuguese.notices).toEqual([]);
+    const tagged = portuguese.tag('Ele casa com ela na casa do pai.');
+    expect(tagged.map((w) => w.token)).toEqual([
+      'Ele',
+      'casa',
+      'com',
+      'ela',
+      'em',
+      'a',
+      'casa',
+      'de',
+      'o',
+      'pai',
+    ]);
+    expect(tagged[4]).toMatchObject({ token: 'em', upos: 'ADP', lemma: 'em', multiword: 'na' });
+    expect(tagged[6]).toMatchObject({ upos: 'NOUN', lemma: 'casa' });
+  }, 60_000); // loading WordNet and the lexicon takes seconds on a busy machine
 
   it('adds a stopword list file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'verbo-pipe-'));

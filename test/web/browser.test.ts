@@ -3,11 +3,10 @@
 // prompt and sees next-word suggestions, and checks a screenshot is not empty (a real PNG of some size,
 // more than one colour). Skips loudly when chromium is absent.
 import { existsSync, mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp, defaultStaticDir, listen } from '../../src/web/index.js';
+import { createWebApp, defaultStaticDir, listen, type WebServer } from '../../src/web/index.js';
 import { structuredVectors, tinyLanguageModel } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,7 +29,7 @@ const ARGS = [
 ];
 
 describe.skipIf(!available)('the page in chromium', () => {
-  let server: Server;
+  let server: WebServer;
   let url: string;
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@
 // from their character n-grams.
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 import { lookupWords, NGRAM_NOTE, neighborLines, neighborsJson } from './similar.js';
 
 export interface AnalogyFlags {
@@ -18,7 +18,7 @@ export async function runAnalogy(
   c: string,
   flags: AnalogyFlags,
 ): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   [a, b, c] = lookupWords(vectors, [a, b, c]) as [string, string, string];
   const neighbors = vectors.analogy(a, b, c, flags.top);
   const builtFromNgrams = [a, b, c].filter((word) => vectors.vectorSource(word) === 'ngrams');

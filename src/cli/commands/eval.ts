@@ -15,7 +15,7 @@ import {
 } from '../../embeddings/index.js';
 import { VerboError } from '../../util/errors.js';
 import { defaultEvalFiles } from '../../web/index.js';
-import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printWarning } from '../io.js';
 
 export interface EvalFlags {
   analogies?: string;
@@ -35,7 +35,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     if (path !== undefined && !existsSync(path))
       throw new VerboError(`evaluation file not found: ${path}`, 'ENOENT');
   }
-  const { vectors, config } = await loadModel(model);
+  const { vectors, config } = await loadModel(model, { onWarning: printWarning });
   let analogiesPath = flags.analogies;
   let pairsPath = flags.pairs;
   if (analogiesPath === undefined && pairsPath === undefined) {

@@ -15,7 +15,7 @@ import {
   writeWord2Vec,
 } from '../../embeddings/index.js';
 import type { FastTextArgs } from '../../embeddings/index.js';
-import { parseChoice, printNote } from '../io.js';
+import { parseChoice, printNote, printWarning } from '../io.js';
 
 export interface ExportFlags {
   format: 'word2vec-bin' | 'word2vec-txt' | 'fasttext-bin';
@@ -36,7 +36,7 @@ async function copyAtomic(from: string, to: string): Promise<void> {
 }
 
 export async function runExport(model: string, flags: ExportFlags): Promise<void> {
-  const { vectors, config } = await loadModel(model);
+  const { vectors, config } = await loadModel(model, { onWarning: printWarning });
   if (flags.format === 'fasttext-bin') {
     if (config.format === 'fasttext-bin') await copyAtomic(model, flags.out);
     else if (vectors instanceof SubwordVectors) {

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildModelIndex, loadModel } from '../../embeddings/index.js';
 import { VerboError } from '../../util/errors.js';
-import { parseInteger, printJson, printLine } from '../io.js';
+import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 import { createProgress } from '../progress.js';
 
 export interface IndexBuildFlags {
@@ -31,7 +31,7 @@ export async function runIndexBuild(model: string, flags: IndexBuildFlags): Prom
       `${model} is a vector file, not a model directory: \`verbo index build\` saves the index beside a model written by \`verbo train\` (\`verbo similar --index hnsw\` builds one in memory for a bare file).`,
     );
   }
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   if (vectors.size < 2) {
     throw new VerboError(`${model}: the model has ${vectors.size} word(s); an index needs at least 2.`);
   }

@@ -13,6 +13,7 @@ import { register as query } from './query.js';
 import { register as report } from './report.js';
 import { register as serve } from './serve.js';
 import { register as similar } from './similar.js';
+import { register as tag } from './tag.js';
 import { register as train } from './train.js';
 import { register as vocab } from './vocab.js';
 
@@ -20,6 +21,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   prep,
+  tag,
   vocab,
   corpus,
   train,

@@ -14,9 +14,14 @@ import {
   type TrainProgress,
   type TrainResult,
   vocabularyOfFiles,
+  hasLmCheckpoint,
+  LM_FORMAT,
+  LM_LIMITS,
+  lmCheckpointToResume,
+  partialLmCheckpointDir,
 } from '../../seq/index.js';
-import { VerboError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { DivergedError, VerboError } from '../../util/errors.js';
+import { checkReplaceable } from '../../util/model-files.js';
 import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
 import { CurveRecorder, createProgress } from '../progress.js';
 
@@ -65,11 +70,21 @@ export function register(program: Command): void {
     )
     .addOption(choice('--level <level>', 'word or char tokens', ['word', 'char'] as const, 'word'))
     .addOption(choice('--cell <cell>', 'recurrent cell', ['lstm', 'gru', 'rnn'] as const, 'lstm'))
-    .option('--embed <n>', 'embedding size', parseInteger(1), 200)
-    .option('--hidden <n>', 'units per recurrent layer', parseInteger(1), 200)
-    .option('--layers <n>', 'recurrent layers', parseInteger(1, 16), 2)
-    .option('--bptt <n>', 'time steps per window (truncated BPTT)', parseInteger(1), 35)
-    .option('--batch <n>', 'parallel streams', parseInteger(1), 20)
+    .option(
+      '--embed <n>',
+      `embedding size (at most ${LM_LIMITS.embed})`,
+      parseInteger(1, LM_LIMITS.embed),
+      200,
+    )
+    .option(
+      '--hidden <n>',
+      `units per recurrent layer (at most ${LM_LIMITS.hidden})`,
+      parseInteger(1, LM_LIMITS.hidden),
+      200,
+    )
+    .option('--layers <n>', 'recurrent layers', parseInteger(1, LM_LIMITS.layers), 2)
+    .option('--bptt <n>', 'time steps per window (truncated BPTT)', parseInteger(1, LM_LIMITS.bptt), 35)
+    .option('--batch <n>', 'parallel streams', parseInteger(1, LM_LIMITS.batch), 20)
     .option(
       '--epochs <n>',
       'passes over the training text (default 1, or as many as --max-tokens needs)',
@@ -110,8 +125,10 @@ export function register(program: Command): void {
     .option('--resume', 'continue the interrupted run whose checkpoint is in --out')
     .option('--json', 'print {"tokens","seconds","tokensPerSecond","trainPerplexity","validPerplexity"} only')
     .option('--quiet', 'no progress or notes on stderr')
-    .action(async (inputs: string[], flags: TrainFlags) => {
-      await runTrain(inputs, flags);
+    .action(async (inputs: string[], flags: TrainFlags, command: Command) => {
+      // Which flags the user typed (not defaults): a resumed run takes the others from its checkpoint.
+      const typed = new Set(Object.keys(flags).filter((key) => command.getOptionValueSource(key) === 'cli'));
+      await runTrain(inputs, flags, typed);
     });
 
   lm.command('eval')
@@ -153,7 +170,12 @@ export function register(program: Command): void {
     .description('sample a continuation of a prompt')
     .argument('<model>', 'a model directory written by verbo lm train')
     .argument('<prompt>', 'the start of the text ("" for none)')
-    .option('--tokens <n>', 'tokens to generate', parseInteger(0), 50)
+    .option(
+      '--tokens <n>',
+      `tokens to generate (at most ${LM_LIMITS.generateTokens}; printed as they come)`,
+      parseInteger(0, LM_LIMITS.generateTokens),
+      50,
+    )
     .option(
       '--temperature <x>',
       'softmax temperature (lower: more conservative)',
@@ -178,6 +200,15 @@ export function register(program: Command): void {
         },
       ) => {
         const model = loadLanguageModel(modelDir);
+        // Text output streams: the prompt, then each token as it is drawn.
+        let started = false;
+        const stream = (token: string, piece: string): void => {
+          if (!started) {
+            started = true;
+            const separator = model.config.level === 'char' || prompt === '' || token === '<eos>' ? '' : ' ';
+            process.stdout.write(`${prompt}${separator}${piece}`);
+          } else process.stdout.write(piece);
+        };
         const generation = model.generate(prompt, {
           tokens: flags.tokens,
           temperature: flags.temperature,
@@ -185,13 +216,10 @@ export function register(program: Command): void {
           seed: flags.seed,
           specials: flags.specials ?? false,
           onWarning: (m) => printNote(`warning: ${m}`),
+          ...(flags.json ? {} : { onToken: stream }),
         });
         if (flags.json) printJson({ prompt, text: generation.text, tokens: generation.tokens });
-        else {
-          const separator =
-            model.config.level === 'char' || prompt === '' || generation.text.startsWith('\n') ? '' : ' ';
-          printLine(`${prompt}${separator}${generation.text}`);
-        }
+        else printLine(started ? '' : prompt);
       },
     );
 }
@@ -207,8 +235,12 @@ function choice<T extends string>(
     .default(fallback);
 }
 
-async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
+async function runTrain(inputs: string[], flags: TrainFlags, typed: ReadonlySet<string>): Promise<void> {
   const note = flags.quiet ? () => {} : printNote;
+  checkReplaceable(flags.out, LM_FORMAT); // before the vocabulary is counted: never over another kind
+  /** A flag's value, or undefined on --resume when not typed (the checkpoint's value is kept). */
+  const chosen = <K extends keyof TrainFlags>(key: K): TrainFlags[K] | undefined =>
+    !flags.resume || typed.has(key) ? flags[key] : undefined;
   if (flags.freezeVectors && flags.vectors === undefined) {
     throw new VerboError('--freeze-vectors needs --vectors MODEL.', 'BAD_ARGUMENT');
   }
@@ -216,14 +248,15 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   let model: LanguageModel;
   if (flags.resume) {
     // The checkpoint fixes the architecture and the vocabulary (ids must not move).
-    const checkpoint = join(flags.out, 'checkpoint');
-    if (!existsSync(join(checkpoint, 'state.json'))) {
+    const checkpoint = lmCheckpointToResume(flags.out);
+    if (!hasLmCheckpoint(checkpoint)) {
       throw new VerboError(
         `nothing to resume: ${checkpoint} holds no checkpoint; train without --resume first.`,
         'ENOENT',
       );
     }
     model = loadLanguageModel(checkpoint);
+    checkTypedArchitecture(model, flags, typed, checkpoint);
     note(`resuming from ${checkpoint}`);
   } else {
     const vocab = await vocabularyOfFiles(inputs, text, {
@@ -284,27 +317,37 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   let result: Awaited<ReturnType<typeof trainLanguageModel>>;
   try {
     result = await trainLanguageModel(model, train.ids, {
-      bptt: flags.bptt,
-      batch: flags.batch,
+      bptt: chosen('bptt'),
+      batch: chosen('batch'),
       epochs: epochsToRun(flags, train.ids.length),
       maxTokens: flags.maxTokens,
-      optimizer: flags.optimizer,
+      optimizer: chosen('optimizer'),
       learningRate: flags.lr,
       lrDecay: flags.lrDecay,
-      decayAfter: flags.decayAfter,
-      clip: flags.clip,
-      seed: flags.seed,
+      decayAfter: chosen('decayAfter'),
+      clip: chosen('clip'),
+      seed: chosen('seed'),
       validIds: valid?.ids,
       patience: flags.patience,
       outDir: flags.out,
       resume: flags.resume,
       onProgress,
       progressEvery: 0,
+      extraFiles: (run) => curveFiles(flags.out, run, curve.points, flags.resume ?? false),
     });
+  } catch (error) {
+    if (error instanceof VerboError && error.code === 'DIVERGED') {
+      const partial = partialLmCheckpointDir(flags.out);
+      const kept = hasLmCheckpoint(partial) ? ` The last good checkpoint stays in ${partial}.` : '';
+      const left = existsSync(flags.out)
+        ? `${flags.out} was left as it was`
+        : `nothing was written to ${flags.out}`;
+      throw new DivergedError(`${error.message} ${left}.${kept}`);
+    }
+    throw error;
   } finally {
     progress.stop();
   }
-  saveCurves(flags.out, result, curve.points, flags.resume ?? false);
   if (flags.json) {
     printJson({
       tokens: result.tokens,
@@ -325,13 +368,49 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   }
 }
 
+/** The architecture flags typed on --resume must be the checkpoint's (it fixes the architecture). */
+function checkTypedArchitecture(
+  model: LanguageModel,
+  flags: TrainFlags,
+  typed: ReadonlySet<string>,
+  checkpoint: string,
+): void {
+  const config = model.config;
+  const pairs: [string, keyof TrainFlags, unknown][] = [
+    ['--level', 'level', config.level],
+    ['--cell', 'cell', config.cell],
+    ['--embed', 'embed', config.embed],
+    ['--hidden', 'hidden', config.hidden],
+    ['--layers', 'layers', config.layers],
+    ['--dropout', 'dropout', config.dropout],
+    ['--tie', 'tie', config.tieWeights],
+    ['--prep', 'prep', config.prep],
+    ['--lang', 'lang', config.lang],
+  ];
+  const differences = pairs
+    .filter(([, key, saved]) => typed.has(key) && flags[key] !== saved)
+    .map(([flag, key, saved]) => `${flag} ${String(flags[key])} (the checkpoint has ${String(saved)})`);
+  if (differences.length > 0) {
+    throw new VerboError(
+      `--resume: ${differences.join(', ')}; the checkpoint in ${checkpoint} fixes the architecture. Leave those flags out, or start a new run without --resume.`,
+      'MISMATCH',
+    );
+  }
+}
+
 /**
- * Writes history.json (every epoch, a resumed run's earlier ones included) and progress.json ([tokens,
- * perplexity so far in the epoch]) beside the model, for `verbo plot --lm`, `verbo report` and the page.
- * A resumed run's curve continues the one of the run it resumes.
+ * history.json (every epoch, a resumed run's earlier ones included) and progress.json ([tokens,
+ * perplexity so far in the epoch]) to write beside the model, for `verbo plot --lm`, `verbo report` and
+ * the page. A resumed run's curve continues the one of the run it resumes.
  */
-function saveCurves(dir: string, result: TrainResult, points: [number, number][], resumed: boolean): void {
-  const offset = result.history.reduce((sum, record) => sum + record.tokens, 0) - result.tokens;
+function curveFiles(
+  dir: string,
+  run: { history: TrainResult['history']; tokens: number },
+  points: [number, number][],
+  resumed: boolean,
+): Record<string, string> {
+  const { history } = run;
+  const offset = history.reduce((sum, record) => sum + record.tokens, 0) - run.tokens;
   let earlier: [number, number][] = [];
   if (resumed && offset > 0) {
     try {
@@ -343,8 +422,10 @@ function saveCurves(dir: string, result: TrainResult, points: [number, number][]
     }
   }
   const curve = [...earlier, ...points.map(([tokens, value]): [number, number] => [tokens + offset, value])];
-  writeFileAtomic(join(dir, 'history.json'), `${JSON.stringify(result.history, null, 2)}\n`);
-  writeFileAtomic(join(dir, 'progress.json'), `${JSON.stringify(curve)}\n`);
+  return {
+    'history.json': `${JSON.stringify(history, null, 2)}\n`,
+    'progress.json': `${JSON.stringify(curve)}\n`,
+  };
 }
 
 /**

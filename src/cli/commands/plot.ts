@@ -18,7 +18,7 @@ import {
   readLmHistory,
   readProgress,
 } from '../../web/index.js';
-import { parseChoice, parseInteger, printJson, printLine } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printWarning } from '../io.js';
 
 export interface PlotFlags {
   out?: string;
@@ -29,7 +29,7 @@ export interface PlotFlags {
 }
 
 export async function runPlot(model: string, flags: PlotFlags): Promise<string[]> {
-  const { vectors, history } = await loadModel(model);
+  const { vectors, history } = await loadModel(model, { onWarning: printWarning });
   const outDir = flags.out ?? (statSync(model).isDirectory() ? join(model, 'plots') : 'plots');
   const written: string[] = [];
   const write = (name: string, svg: string) => {

@@ -143,19 +143,25 @@ async function runPrep(inputs: string[], flags: PrepFlags): Promise<void> {
   };
 
   try {
-    if (flags.out !== undefined) {
-      await writeStreamAtomic(flags.out, produce);
-      note(`verbo: wrote ${flags.out}`);
-    } else {
-      await produce(writeStdout);
-    }
+    await writeOutput(flags.out, produce, note);
   } finally {
     lines.close();
   }
 }
 
+/** Runs `produce` into `out` (written atomically, then a note) or, without `out`, into stdout. */
+export async function writeOutput(
+  out: string | undefined,
+  produce: (append: (chunk: string) => Promise<void>) => Promise<void>,
+  note: (message: string) => void,
+): Promise<void> {
+  if (out === undefined) return produce(writeStdout);
+  await writeStreamAtomic(out, produce);
+  note(`verbo: wrote ${out}`);
+}
+
 /** Writes to stdout, waiting when its buffer is full; a closed pipe (`| head`) ends the run quietly. */
-function writeStdout(chunk: string): Promise<void> {
+export function writeStdout(chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code === 'EPIPE') process.exit(0);

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
 import { UnknownWordError, VerboError } from '../../util/errors.js';
-import { parseInteger, printJson } from '../io.js';
+import { parseInteger, printJson, printWarning } from '../io.js';
 import { neighborsJson } from './similar.js';
 
 export interface QueryFlags {
@@ -107,7 +107,7 @@ function errorAnswer(error: unknown): object {
 }
 
 export async function runQuery(model: string, flags: QueryFlags): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const rawLine of lines) {
     const line = rawLine.trim();

@@ -10,7 +10,7 @@ import { loadLanguageModel } from '../../seq/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { collectReport, readLmHistory, readProgress, renderReport } from '../../web/index.js';
-import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printNote, printWarning } from '../io.js';
 
 export interface ReportFlags {
   lm?: string;
@@ -31,7 +31,7 @@ export async function runReport(model: string, flags: ReportFlags): Promise<stri
       'BAD_ARGUMENT',
     );
   }
-  const { vectors, history, config } = await loadModel(model);
+  const { vectors, history, config } = await loadModel(model, { onWarning: printWarning });
   const lang = flags.lang ?? (config.lang === 'pt' ? 'pt' : 'en');
   const lm =
     flags.lm === undefined

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { listen, loadWebApp } from '../../web/index.js';
 import { VerboError } from '../../util/errors.js';
-import { parseInteger, printLine, printNote } from '../io.js';
+import { parseInteger, printLine, printNote, printWarning } from '../io.js';
 
 export interface ServeFlags {
   model?: string;
@@ -19,7 +19,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       'BAD_ARGUMENT',
     );
   }
-  const app = await loadWebApp({ model: flags.model, lm: flags.lm });
+  const app = await loadWebApp({ model: flags.model, lm: flags.lm, onWarning: printWarning });
   let started: Awaited<ReturnType<typeof listen>>;
   try {
     started = await listen(app, { host: flags.host, port: flags.port });

@@ -11,7 +11,7 @@ import {
   lookupWord,
   type Neighbor,
 } from '../../embeddings/index.js';
-import { parseChoice, parseInteger, printJson, printLine, printNote } from '../io.js';
+import { parseChoice, parseInteger, printJson, printLine, printNote, printWarning } from '../io.js';
 
 export interface SimilarFlags {
   top: number;
@@ -45,7 +45,7 @@ export function lookupWords(vectors: KeyedVectors, asked: readonly string[]): st
 }
 
 export async function runSimilar(model: string, asked: string[], flags: SimilarFlags): Promise<void> {
-  const { vectors } = await loadModel(model);
+  const { vectors } = await loadModel(model, { onWarning: printWarning });
   const words = lookupWords(vectors, asked);
   // Look every word up first so an unknown word fails before anything is printed (or built).
   for (const word of words) vectors.vector(word);

@@ -5,6 +5,7 @@
 // (checkpoints included) and replaces DIR only when complete (src/util/model-files): a failed, diverged
 // or killed run leaves the previous model in DIR, and its last checkpoint in DIR.partial for --resume.
 // Thin: flags → text pipeline → trainWord2Vec → writeModelFiles + commit; progress from the trainer's events.
+import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkpointDir,
@@ -21,7 +22,7 @@ import {
   trainWord2Vec,
 } from '../../embeddings/trainer.js';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
-import { VerboError } from '../../util/errors.js';
+import { DivergedError, VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { openModelDir } from '../../util/model-files.js';
 import {
@@ -135,8 +136,10 @@ export function register(program: Command): void {
     .option('--log-json <file>', 'write every progress event as a JSON line to FILE')
     .option('--json', 'print {"words", "epochs", "seconds", "wordsPerSecond", "vocabSize", "loss"} on stdout')
     .option('--quiet', 'no progress or notes on stderr')
-    .action(async (inputs: string[], flags: TrainFlags) => {
-      await runTrain(inputs, flags);
+    .action(async (inputs: string[], flags: TrainFlags, command: Command) => {
+      // Which flags the user typed (not defaults): a resumed run takes the others from its checkpoint.
+      const typed = new Set(Object.keys(flags).filter((key) => command.getOptionValueSource(key) === 'cli'));
+      await runTrain(inputs, flags, typed);
     });
 }
 
@@ -181,7 +184,7 @@ function formatRate(wordsPerSecond: number): string {
     : `${(wordsPerSecond / 1e3).toFixed(0)}k w/s`;
 }
 
-async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
+async function runTrain(inputs: string[], flags: TrainFlags, typed: ReadonlySet<string>): Promise<void> {
   if (flags.resume && flags.update)
     throw new VerboError('choose --resume or --update, not both.', 'BAD_ARGUMENT');
   if (flags.model !== 'fasttext') {
@@ -209,7 +212,7 @@ async function runTrain(inputs: string[], flags: TrainFlags): Promise<void> {
   });
   const runCheckpoints = checkpointDir(out.staging);
   try {
-    await trainInto(out.staging, inputs, flags, note, {
+    await trainInto(out.staging, inputs, flags, typed, note, {
       resume: resumeFolder === undefined ? undefined : await loadCheckpoint(resumeFolder),
       update: updateFolder === undefined ? undefined : await loadCheckpoint(updateFolder),
       commit: (config) => out.commit(config),
@@ -230,10 +233,14 @@ async function trainInto(
   staging: string,
   inputs: string[],
   flags: TrainFlags,
+  typed: ReadonlySet<string>,
   note: (text: string) => void,
   target: RunTarget,
 ): Promise<void> {
   const { resume, update } = target;
+  /** A flag's value, or undefined on --resume when not typed (the checkpoint's value is kept). */
+  const chosen = <K extends keyof TrainFlags>(key: K): TrainFlags[K] | undefined =>
+    resume === undefined || typed.has(key) ? flags[key] : undefined;
   const pipeline = createPipeline({ lang: flags.lang, prep: flags.prep });
   for (const notice of pipeline.notices) note(`verbo: note: ${notice}`);
   const lines = openCorpus(inputs, { onWarning: (message) => note(`verbo: warning: ${message}`) });
@@ -281,23 +288,28 @@ async function trainInto(
     const result = await trainWord2Vec(
       corpus,
       {
-        model: flags.model,
+        model: chosen('model'),
         ...(flags.model === 'fasttext'
-          ? { cbow: flags.cbow ?? false, minn: flags.minn, maxn: flags.maxn, bucket: flags.bucket }
+          ? {
+              cbow: resume === undefined ? (flags.cbow ?? false) : chosen('cbow'),
+              minn: chosen('minn'),
+              maxn: chosen('maxn'),
+              bucket: chosen('bucket'),
+            }
           : {}),
-        dim: flags.dim,
-        window: flags.window,
-        negative: flags.negative,
-        hs: flags.hs ?? false,
-        minCount: flags.minCount,
-        sample: flags.sample,
-        epochs: flags.epochs,
-        alpha: flags.alpha,
-        minAlpha: flags.minAlpha,
-        alphaDecay: flags.alphaDecay,
+        dim: chosen('dim'),
+        window: chosen('window'),
+        negative: chosen('negative'),
+        hs: resume === undefined ? (flags.hs ?? false) : chosen('hs'),
+        minCount: chosen('minCount'),
+        sample: chosen('sample'),
+        epochs: chosen('epochs'),
+        alpha: chosen('alpha'),
+        minAlpha: chosen('minAlpha'),
+        alphaDecay: chosen('alphaDecay'),
         threads: flags.threads,
-        seed: flags.seed,
-        sigmoid: flags.sigmoid,
+        seed: chosen('seed'),
+        sigmoid: chosen('sigmoid'),
         cacheIds: flags.idCache ? undefined : false,
         checkpointDir: checkpointDir(staging),
         resume,
@@ -311,6 +323,15 @@ async function trainInto(
           `${error.message} Continue with: verbo train ... --out ${flags.out} --resume ${flags.out}`,
           'ABORTED',
         );
+      }
+      if (error instanceof VerboError && error.code === 'DIVERGED') {
+        const kept = hasCheckpoint(checkpointDir(staging))
+          ? ` The last good checkpoint stays in ${staging}.`
+          : '';
+        const left = existsSync(flags.out)
+          ? `${flags.out} was left as it was`
+          : `nothing was written to ${flags.out}`;
+        throw new DivergedError(`${error.message} ${left}.${kept}`);
       }
       throw error;
     });

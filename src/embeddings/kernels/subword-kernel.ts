@@ -1,12 +1,15 @@
 // The subword (fastText) chunk loop behind the trainer's ChunkKernel: the model's arrays (an input matrix
-// of word rows then n-gram bucket rows), each word's list of rows and fastText's σ table, trained by the
-// TypeScript loop (./subword-reference.ts) one piece after the other, on the calling thread.
+// of word rows then n-gram bucket rows), each word's list of rows and fastText's σ table, trained job by
+// job as Word2VecKernel trains word2vec's: natively (native/fasttext.cc, each piece on one of the addon's
+// threads, asynchronously so the trainer can read and encode the next job meanwhile) or, when the addon
+// is unavailable, by the TypeScript loop (./subword-reference.ts, the oracle), one piece after the other.
+import type { NativeSubwordModel } from '../../native/embedding-kernels.js';
+import { type NativeKernels, nativeKernels } from '../../native/index.js';
+import { VerboError } from '../../util/errors.js';
 import {
   fastTextSigmoidTable,
-  Lcg64,
   type SubwordKernelModel,
-  subwordScratch,
-  trainSubwordChunk,
+  trainSubwordJobReference,
 } from './subword-reference.js';
 import { type ChunkKernel, seedRngState, type Word2VecArrays, type Word2VecJob } from './word2vec.js';
 
@@ -16,16 +19,34 @@ export interface SubwordRows {
   rows: Int32Array;
 }
 
+export interface SubwordKernelOptions {
+  /** fastText's CBOW objective (default false: skip-gram); the arrays' own `cbow` is ignored. */
+  cbow?: boolean;
+  /** Pieces per job: one random stream each (default 1). */
+  pieces?: number;
+  /** Most threads a job uses (default 1). */
+  threads?: number;
+  /** The native kernel table, or null for the TypeScript loop; default: the addon's, when available. */
+  kernels?: NativeKernels | null;
+}
+
 export class SubwordKernel implements ChunkKernel {
-  readonly backend = 'typescript';
+  readonly backend: string;
   readonly pieces: number;
+  readonly threads: number;
   readonly rng: BigUint64Array;
   private readonly model: SubwordKernelModel;
+  private readonly nativeModel: NativeSubwordModel;
+  private readonly native: NativeKernels | null;
 
-  /** `cbow` picks fastText's CBOW objective (else skip-gram); the arrays' own `cbow` is ignored. */
-  constructor(arrays: Word2VecArrays, rows: SubwordRows, cbow: boolean, pieces = 1) {
-    this.pieces = Math.max(1, pieces);
+  constructor(arrays: Word2VecArrays, rows: SubwordRows, options: SubwordKernelOptions = {}) {
+    const cbow = options.cbow ?? false;
+    this.pieces = Math.max(1, options.pieces ?? 1);
+    this.threads = Math.max(1, options.threads ?? 1);
     this.rng = new BigUint64Array(this.pieces);
+    this.native = options.kernels === undefined ? nativeKernels() : options.kernels;
+    this.backend = this.native === null ? 'typescript' : `native ${this.native.isa}`;
+    const sigmoid = fastTextSigmoidTable();
     this.model = {
       dim: arrays.dim,
       window: arrays.window,
@@ -43,7 +64,14 @@ export class SubwordKernel implements ChunkKernel {
       codeLength: arrays.codeLength,
       codes: arrays.codes,
       points: arrays.points,
-      sigmoid: fastTextSigmoidTable(),
+      sigmoid,
+    };
+    this.nativeModel = {
+      ...arrays,
+      cbow,
+      subwordStart: rows.start,
+      subwordRows: rows.rows,
+      fastTextSigmoid: sigmoid,
     };
   }
 
@@ -51,28 +79,50 @@ export class SubwordKernel implements ChunkKernel {
     for (let p = 0; p < this.pieces; p++) this.rng[p] = seedRngState(seed, epoch, p);
   }
 
+  /**
+   * Trains one job (at most `pieces` pieces) in place. Resolves with [kept, lossSum, examples] per
+   * piece. The model's arrays must not be written until it settles; the next job may be built meanwhile.
+   */
   train(job: Word2VecJob): Promise<Float64Array> {
-    const { ids, ends, pieceEnds, alphas } = job;
-    const results = new Float64Array(3 * pieceEnds.length);
-    const scratch = subwordScratch(this.model.dim, ids.length);
-    for (let piece = 0; piece < pieceEnds.length; piece++) {
-      const firstSentence = piece === 0 ? 0 : pieceEnds[piece - 1]!;
-      const lastSentence = pieceEnds[piece]!;
-      const firstWord = firstSentence === 0 ? 0 : ends[firstSentence - 1]!;
-      const lastWord = lastSentence === 0 ? 0 : ends[lastSentence - 1]!;
-      const sentenceEnds = ends.subarray(firstSentence, lastSentence).map((end) => end - firstWord);
-      const stream = new Lcg64(this.rng[piece]!);
-      const result = trainSubwordChunk(
-        this.model,
-        ids.subarray(firstWord, lastWord),
-        sentenceEnds,
-        alphas[piece]!,
-        stream,
-        scratch,
-      );
-      this.rng[piece] = stream.state;
-      results.set([result.kept, result.lossSum, result.examples], 3 * piece);
+    const results = this.resultsFor(job);
+    if (this.native === null) {
+      trainSubwordJobReference(this.model, job, this.rng, results);
+      return Promise.resolve(results);
     }
-    return Promise.resolve(results);
+    const { ids, ends, pieceEnds, alphas } = job;
+    return this.native
+      .subwordTrainAsync(this.nativeModel, ids, ends, pieceEnds, alphas, this.rng, results, this.threads)
+      .then(() => results);
+  }
+
+  /** train() on the calling thread, returning when done (tests, small jobs). */
+  trainNow(job: Word2VecJob): Float64Array {
+    const results = this.resultsFor(job);
+    if (this.native === null) trainSubwordJobReference(this.model, job, this.rng, results);
+    else {
+      const { ids, ends, pieceEnds, alphas } = job;
+      this.native.subwordTrain(
+        this.nativeModel,
+        ids,
+        ends,
+        pieceEnds,
+        alphas,
+        this.rng,
+        results,
+        this.threads,
+      );
+    }
+    return results;
+  }
+
+  private resultsFor(job: Word2VecJob): Float64Array {
+    const count = job.pieceEnds.length;
+    if (count > this.pieces) {
+      throw new VerboError(
+        `subword: a job of ${count} pieces, the kernel has ${this.pieces}`,
+        'BAD_ARGUMENT',
+      );
+    }
+    return new Float64Array(3 * count);
   }
 }

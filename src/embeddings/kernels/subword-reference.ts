@@ -253,3 +253,38 @@ export function trainSubwordChunk(
   }
   return { kept, lossSum, examples };
 }
+
+/**
+ * One job of the trainer (word2vec's job: sentence s ends at ids[ends[s]], piece p holds sentences
+ * [pieceEnds[p − 1], pieceEnds[p]) and trains with alphas[p] and rng[p]), piece after piece on the
+ * calling thread; results[3p .. 3p + 2] = kept, loss sum, examples.
+ */
+export function trainSubwordJobReference(
+  model: SubwordKernelModel,
+  job: { ids: Int32Array; ends: Int32Array; pieceEnds: Int32Array; alphas: Float32Array },
+  rng: BigUint64Array,
+  results: Float64Array,
+): void {
+  const { ids, ends, pieceEnds, alphas } = job;
+  const scratch = subwordScratch(model.dim, ids.length);
+  for (let piece = 0; piece < pieceEnds.length; piece++) {
+    const firstSentence = piece === 0 ? 0 : pieceEnds[piece - 1]!;
+    const lastSentence = pieceEnds[piece]!;
+    const firstWord = firstSentence === 0 ? 0 : ends[firstSentence - 1]!;
+    const lastWord = lastSentence === 0 ? 0 : ends[lastSentence - 1]!;
+    const sentenceEnds = ends.subarray(firstSentence, lastSentence).map((end) => end - firstWord);
+    const stream = new Lcg64(rng[piece]!);
+    const result = trainSubwordChunk(
+      model,
+      ids.subarray(firstWord, lastWord),
+      sentenceEnds,
+      alphas[piece]!,
+      stream,
+      scratch,
+    );
+    rng[piece] = stream.state;
+    results[3 * piece] = result.kept;
+    results[3 * piece + 1] = result.lossSum;
+    results[3 * piece + 2] = result.examples;
+  }
+}
