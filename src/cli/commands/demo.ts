@@ -8,10 +8,11 @@
 //   5. askNextWordModel   next-word suggestions for a few prompts and a generated line
 //   6. writeResults       model directories, plots and the HTML report
 //
-// Everything is written to a staging folder first, which replaces --out (models/demo, or
-// models/demo-pt for Portuguese) only when complete. `--quick` uses tiny settings (seconds; for tests).
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+// Everything is written to a folder beside --out first (util/model-files), which replaces --out
+// (models/demo, or models/demo-pt for Portuguese) only when complete, and only when --out is new, empty
+// or an earlier demo. `--quick` uses tiny settings (seconds; for tests).
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   type KeyedVectors,
@@ -34,6 +35,7 @@ import {
 import { createPipeline } from '../../text/index.js';
 import { VerboError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { openModelDir, readModelConfig } from '../../util/model-files.js';
 import { packagePath } from '../../util/paths.js';
 import {
   collectReport,
@@ -411,7 +413,9 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     quiet: flags.quiet ?? false,
   };
   const started = performance.now();
-  const output = stageOutput(flags.out);
+  // Only into a new or empty folder or over an earlier demo: built beside it and swapped in whole
+  // (src/util/model-files), so a failed or killed demo leaves the earlier output as it was.
+  const output = openModelDir(flags.out, { format: 'verbo-demo', recognise: isEarlierDemoFolder });
   try {
     const text = readCorpus(flags.lang, settings, voice, flags.quick ?? false);
     const w2v = await trainWordVectors(text, settings, voice);
@@ -419,46 +423,29 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     const lm = await trainNextWordModel(text, flags.lang, settings, voice);
     const modelAnswers = askNextWordModel(lm.model, flags.lang, voice);
     await writeResults(output.staging, flags.out, flags.lang, text, w2v, lm, settings);
-    output.publish();
+    output.commit({ format: 'verbo-demo', version: 1, lang: flags.lang, quick: flags.quick === true });
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) printJson(summary(flags.out, seconds, w2v, vectorAnswers, lm, modelAnswers));
     else printNextSteps(flags, seconds, vectorAnswers);
   } finally {
-    output.discard();
+    output.close();
   }
 }
 
-/** A staging folder beside `out`: publish() puts it in place of `out`; discard() removes what is left. */
-function stageOutput(out: string): { staging: string; publish: () => void; discard: () => void } {
-  const target = resolve(out);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  // A run that ends early (Ctrl+C, a closed pipe) leaves no staging folder behind.
-  const discard = () => rmSync(staging, { recursive: true, force: true });
-  process.once('exit', discard);
-  return {
-    staging,
-    publish: () => replaceFolder(staging, target),
-    discard: () => {
-      discard();
-      process.off('exit', discard);
-    },
+/** A demo folder written before config.json named its kind: report.html beside w2v/ and lm/ models. */
+function isEarlierDemoFolder(dir: string): boolean {
+  const kind = (path: string) => {
+    try {
+      return readModelConfig(path)?.format;
+    } catch {
+      return undefined;
+    }
   };
-}
-
-/** Replaces `target` by the finished `staging` folder: the old output is removed only after the rename. */
-function replaceFolder(staging: string, target: string): void {
-  const old = `${target}.old-${process.pid}`;
-  if (existsSync(target)) renameSync(target, old);
-  try {
-    renameSync(staging, target);
-  } catch (error) {
-    if (existsSync(old)) renameSync(old, target);
-    throw error;
-  }
-  rmSync(old, { recursive: true, force: true });
+  return (
+    existsSync(join(dir, 'report.html')) &&
+    kind(join(dir, 'w2v')) === 'verbo-word2vec' &&
+    kind(join(dir, 'lm')) === 'verbo-lm'
+  );
 }
 
 function summary(
