@@ -89,3 +89,16 @@ export async function machineInfo({ blasModules = null, python = '/usr/bin/pytho
   if (blasModules !== null) info.anchorBlas = blasInfo(blasModules, python);
   return info;
 }
+
+/** machineInfo() in one quotable line: CPU model / family, our kernel path, the anchors' BLAS kernel. */
+export function describeMachine(info) {
+  const cpu = `${info.cpu.model} (family ${info.cpu.family}, model ${info.cpu.modelNumber}, ${info.cpu.cores} cores)`;
+  const ours =
+    info.ours.error ??
+    `ours: ${info.ours.path}${info.ours.isa ? ` ${info.ours.isa}` : ''}, ${info.ours.threads} threads`;
+  const blas =
+    info.anchorBlas === undefined
+      ? ''
+      : `; anchor BLAS: ${info.anchorBlas.error ?? JSON.stringify(info.anchorBlas)}`;
+  return `${cpu}; ${ours}${blas}; anchors without ${info.anchorEnv.unset.join(', ')}`;
+}

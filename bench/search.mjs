@@ -41,7 +41,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { anchorEnv, machineInfo } from './anchors.mjs';
+import { anchorEnv, describeMachine, machineInfo } from './anchors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
@@ -550,6 +550,54 @@ function runAnchors(data) {
   return { ann_bench: annBench, ann_faiss: faiss };
 }
 
+// ---- summary -------------------------------------------------------------------------------------------
+
+/** The quotable figures, one line each, on stderr (before the JSON line on stdout). */
+function printSummary(result) {
+  const r = (x) => (x === undefined || Number.isNaN(x) ? '—' : String(round(x)));
+  log(`bench/search summary (k ${result.k}, timings: median of ${Math.max(result.repeat, 1)}):`);
+  for (const entry of result.data_sets) {
+    const faiss = entry.anchors?.ann_faiss;
+    const hnswlib = entry.anchors?.ann_bench?.hnswlib_node;
+    log(`  ${entry.data}: ${entry.n} × ${entry.dim}, ${entry.queries} queries`);
+    for (const run of entry.exact?.runs ?? []) {
+      log(
+        `    exact ${entry.exact.backend}, ${run.threads} thread(s): one query at a time ${run.single.qps} q/s, batch of ${run.batch.queries} ${run.batch.qps} q/s`,
+      );
+    }
+    if (faiss?.flat_ip) {
+      const ours = entry.exact?.runs.find((run) => run.threads === faiss.threads);
+      log(
+        `    faiss IndexFlatIP, ${faiss.threads} thread(s): one query at a time ${r(faiss.flat_ip.single_query_qps)} q/s, batch ${r(faiss.flat_ip.batch_qps)} q/s` +
+          (ours
+            ? `; ours / faiss at ${faiss.threads} thread(s): one query ${r(ours.single.qps / faiss.flat_ip.single_query_qps)}×, batch ${r(ours.batch.qps / faiss.flat_ip.batch_qps)}× (one run each, not paired)`
+            : ''),
+      );
+    }
+    if (entry.hnsw) {
+      log(
+        `    hnsw over ${entry.hnsw.n} vectors (M ${entry.hnsw.M}, efC ${entry.hnsw.ef_construction}): build ${entry.hnsw.build_seconds} s` +
+          (hnswlib && !entry.hnsw.subset
+            ? `; hnswlib-node's own build ${r(hnswlib.build_seconds)} s (ours / theirs ${r(entry.hnsw.build_seconds / hnswlib.build_seconds)}× the time)`
+            : ''),
+      );
+      for (const search of entry.hnsw.searches) {
+        const theirs = hnswlib?.searches.find((s) => s.ef === search.ef);
+        log(
+          `    hnsw ef ${search.ef}: ${search.engine}, one walker ${search.qps} q/s at recall@${result.k} ${search.recall_at_k}; ` +
+            `batch ${search.batch_qps} q/s (${search.batch_recall_at_k})` +
+            (search.two_walkers_qps !== undefined
+              ? `; two walkers (opt-in) ${search.two_walkers_qps} q/s (${search.two_walkers_recall_at_k})`
+              : '') +
+            `; raw hnswlib-node on the same graph ${search.raw_hnswlib_qps} q/s` +
+            (theirs ? `; ann_bench's hnswlib-node ${r(theirs.qps)} q/s (${r(theirs.recall_at_k)})` : ''),
+        );
+      }
+    }
+  }
+  log(`  ${describeMachine(result.machine)}`);
+}
+
 // ---- main ------------------------------------------------------------------------------------------------
 
 const result = {
@@ -589,6 +637,7 @@ for (const name of dataSets) {
   result.data_sets.push(entry);
 }
 result.machine = await machineInfo({ blasModules: args.anchors ? ['faiss'] : null });
+printSummary(result);
 const out = JSON.stringify(result);
 if (process.env.BENCH_SEARCH_OUT) writeFileSync(process.env.BENCH_SEARCH_OUT, `${out}\n`);
 console.log(out);
