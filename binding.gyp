@@ -16,6 +16,7 @@
       'native/scan.cc',
       'native/hnsw.cc',
       'native/fasttext.cc',
+      'native/conv.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],

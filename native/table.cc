@@ -24,6 +24,10 @@ const KernelTable& table() {
       &subword_train,
       &scan_top_k,
       &hnsw_search,
+      &conv2d_forward,
+      &conv2d_backward,
+      &max_pool_forward,
+      &max_pool_backward,
   };
   return entries;
 }
