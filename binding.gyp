@@ -11,6 +11,7 @@
       'native/elementwise.cc',
       'native/softmax.cc',
       'native/lstm.cc',
+      'native/gru.cc',
       'native/word2vec.cc',
       'native/fasttext.cc',
       'native/table.cc',

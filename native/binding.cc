@@ -16,6 +16,8 @@
 //                              dw, accumulateW, db, rows, k, n, threads)      (dx, dw, db may be null)
 //   lstmForward(xProj, recurrent, hs, cs, tanhCells, gates, batch, steps, units, threads)
 //   lstmBackward(recurrent, gates, cs, tanhCells, gradOut, dz, dh, dc, wantH0, batch, steps, units, threads)
+//   gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)
+//   gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)
 //   word2vecTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads)
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
 //   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
@@ -468,6 +470,47 @@ Napi::Value subword_train_async(const Napi::CallbackInfo& info) { return subword
 Napi::Value word2vec_train(const Napi::CallbackInfo& info) { return word2vec_call(info, false); }
 Napi::Value word2vec_train_async(const Napi::CallbackInfo& info) { return word2vec_call(info, true); }
 
+// gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)
+Napi::Value gru_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 9, "gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threads)");
+  int batch = integer(info, 5, "batch"), steps = integer(info, 6, "steps"), units = integer(info, 7, "units");
+  size_t state = static_cast<size_t>(batch) * units, row = static_cast<size_t>(units);
+  GruArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.xProj = f32(info, 0, batch * steps * 3 * row, "xProj");
+  args.recurrent = f32(info, 1, units * 3 * row, "recurrent");
+  args.recurrentBias = f32(info, 2, 3 * row, "recurrentBias");
+  args.hs = f32(info, 3, (steps + 1) * state, "hs");
+  args.saved = f32(info, 4, steps * batch * 4 * row, "saved");
+  args.threads = integer(info, 8, "threads");
+  guarded(info, [&] { table_of(info).gruForward(args); });
+  return info.Env().Undefined();
+}
+
+// gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)
+Napi::Value gru_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "gruBackward(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads)");
+  int batch = integer(info, 8, "batch"), steps = integer(info, 9, "steps"), units = integer(info, 10, "units");
+  size_t state = static_cast<size_t>(batch) * units, row = static_cast<size_t>(units);
+  GruArgs args{};
+  args.batch = batch;
+  args.steps = steps;
+  args.units = units;
+  args.recurrent = f32(info, 0, units * 3 * row, "recurrent");
+  args.saved = f32(info, 1, steps * batch * 4 * row, "saved");
+  args.hs = f32(info, 2, (steps + 1) * state, "hs");
+  args.gradOut = f32(info, 3, steps * state, "gradOut");
+  args.dx = f32(info, 4, steps * batch * 3 * row, "dx");
+  args.dhu = f32(info, 5, steps * batch * 3 * row, "dhu");
+  args.dh = f32(info, 6, state, "dh");
+  args.wantH0 = boolean(info, 7);
+  args.threads = integer(info, 11, "threads");
+  guarded(info, [&] { table_of(info).gruBackward(args); });
+  return info.Env().Undefined();
+}
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
@@ -484,6 +527,8 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
              Napi::Function::New(env, linear_cross_entropy_backward, "linearCrossEntropyBackward", data));
   object.Set("lstmForward", Napi::Function::New(env, lstm_forward, "lstmForward", data));
   object.Set("lstmBackward", Napi::Function::New(env, lstm_backward, "lstmBackward", data));
+  object.Set("gruForward", Napi::Function::New(env, gru_forward, "gruForward", data));
+  object.Set("gruBackward", Napi::Function::New(env, gru_backward, "gruBackward", data));
   object.Set("word2vecTrain", Napi::Function::New(env, word2vec_train, "word2vecTrain", data));
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));

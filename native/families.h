@@ -15,6 +15,8 @@ void linear_cross_entropy_forward(const LinearCrossEntropyArgs& args);
 void linear_cross_entropy_backward(const LinearCrossEntropyArgs& args);
 void lstm_forward(const LstmArgs& args);
 void lstm_backward(const LstmArgs& args);
+void gru_forward(const GruArgs& args);
+void gru_backward(const GruArgs& args);
 void word2vec_train(const Word2VecJob& job);
 void subword_train(const SubwordJob& job);
 

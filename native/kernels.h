@@ -144,6 +144,29 @@ struct Word2VecJob {
 };
 
 /**
+ * A whole GRU layer (reset gate after the recurrent product, Keras' reset_after) over `steps` steps;
+ * gates [z | r | n]. forward: hu = h_{t−1}·U; z, r = σ(x + hu + rb); hn = hu_n + rb_n;
+ * n = tanh(x_n + r·hn); h_t = z·h_{t−1} + (1 − z)·n. hs holds h0 first and receives h_t in block t + 1;
+ * saved [steps, batch, 4·units] keeps [z | r | n | hn]. backward: from gradOut [batch, steps, units]
+ * (dL/dh_t) to dx [steps, batch, 3·units] (input projection), dhu [steps, batch, 3·units] (of h·U + rb)
+ * and dh (dL/dh0, when wantH0).
+ */
+struct GruArgs {
+  int batch, steps, units;
+  const float* xProj;         // [batch, steps, 3·units]
+  const float* recurrent;     // [units, 3·units]
+  const float* recurrentBias; // [3·units]
+  float* hs;                  // [steps + 1, batch, units]
+  float* saved;               // [steps, batch, 4·units]
+  const float* gradOut;       // [batch, steps, units]
+  float* dx;                  // [steps, batch, 3·units]
+  float* dhu;                 // [steps, batch, 3·units]
+  float* dh;                  // [batch, units]
+  bool wantH0;
+  int threads;
+};
+
+/**
  * One job of the subword (fastText) trainer: word2vec's job over a model whose input matrix holds the
  * word rows then the n-gram bucket rows; word w's rows are subwordRows[subwordStart[w] .. subwordStart[w
  * + 1]); σ from fastText's table (513 values on [−8, 8]) instead of the model's.
@@ -168,6 +191,8 @@ struct KernelTable {
   void (*linearCrossEntropyBackward)(const LinearCrossEntropyArgs& args);
   void (*lstmForward)(const LstmArgs& args);
   void (*lstmBackward)(const LstmArgs& args);
+  void (*gruForward)(const GruArgs& args);
+  void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
   void (*subwordTrain)(const SubwordJob& job);
 };

@@ -18,6 +18,8 @@ const KernelTable& table() {
       &linear_cross_entropy_backward,
       &lstm_forward,
       &lstm_backward,
+      &gru_forward,
+      &gru_backward,
       &word2vec_train,
       &subword_train,
   };

@@ -158,6 +158,40 @@ export interface NativeKernels extends EmbeddingKernels {
     units: number,
     threads: number,
   ): void;
+  /**
+   * A whole GRU layer forward (kernels/recurrent.ts gruSequenceForwardLoop): xProj [batch, steps, 3H],
+   * recurrent [H, 3H], recurrentBias [3H]; hs [steps + 1, batch, H] holds h0 first and receives every
+   * h_t; saved [steps, batch, 4H] receives [z | r | n | hn] per row.
+   */
+  gruForward(
+    xProj: Float32Array,
+    recurrent: Float32Array,
+    recurrentBias: Float32Array,
+    hs: Float32Array,
+    saved: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    threads: number,
+  ): void;
+  /**
+   * Its backward (gruSequenceBackwardLoop): gradOut [batch, steps, H] → dx and dhu [steps, batch, 3H]
+   * (gradients of the input projection and of h·U + rb), dh = dL/dh0 (when wantH0).
+   */
+  gruBackward(
+    recurrent: Float32Array,
+    saved: Float32Array,
+    hs: Float32Array,
+    gradOut: Float32Array,
+    dx: Float32Array,
+    dhu: Float32Array,
+    dh: Float32Array,
+    wantH0: boolean,
+    batch: number,
+    steps: number,
+    units: number,
+    threads: number,
+  ): void;
 }
 
 interface Addon {

@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } f
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
-import { FormatError, UnknownWordError, VerboError } from '../util/errors.js';
+import { FormatError, shown, UnknownWordError, VerboError } from '../util/errors.js';
+import { sha256OfFile } from '../util/model-files.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
 import { wasmAvailable } from '../util/wasm.js';
@@ -118,7 +119,12 @@ export interface HnswSidecar {
   checksum: string;
   /** Byte size of the hnswlib file, to catch an index file that does not belong to this sidecar. */
   indexBytes: number;
+  /** sha256 of the hnswlib file: its stored vectors and links changed make it another index. */
+  indexSha256?: string;
 }
+
+/** The largest settings accepted (from the constructor, a sidecar or a flag): beyond them, memory or time run out. */
+export const HNSW_LIMITS = { dim: 65_536, M: 2048, efConstruction: 100_000, ef: 100_000 } as const;
 
 const DEFAULTS = { M: 16, efConstruction: 200, ef: 100, seed: 100, compactThreshold: 0.25 };
 const SIDECAR_VERSION = 1;
@@ -155,10 +161,7 @@ export class HnswIndex implements KnnIndex {
   private loadedFrom: { path: string; bytes: number; modified: number } | undefined;
 
   constructor(dim: number, options: HnswOptions = {}) {
-    if (!Number.isInteger(dim) || dim < 1) {
-      throw new VerboError(`HnswIndex: dim must be a positive integer, got ${dim}`, 'BAD_ARGUMENT');
-    }
-    this.dim = dim;
+    this.dim = positiveInteger('dim', dim);
     this.M = positiveInteger('M', options.M ?? DEFAULTS.M);
     this.efConstruction = positiveInteger(
       'efConstruction',
@@ -558,11 +561,14 @@ export class HnswIndex implements KnnIndex {
   /** Writes the hnswlib graph to `path` and the sidecar to `path.json`, each atomically. */
   save(path: string): void {
     const temporary = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    let indexSha256: string;
     try {
       this.graph.writeIndexSync(temporary);
+      indexSha256 = sha256OfFile(temporary);
       renameSync(temporary, path);
     } catch (error) {
       rmSync(temporary, { force: true });
+      if (error instanceof VerboError) throw error;
       throw new VerboError(`cannot write HNSW index ${path}: ${(error as Error).message}`, 'FILE_SYSTEM');
     }
     const sidecar: HnswSidecar = {
@@ -577,6 +583,7 @@ export class HnswIndex implements KnnIndex {
       labels: this.table.words.map((word, label) => (this.deleted.has(label) ? null : word)),
       checksum: this.checksum(),
       indexBytes: statSync(path).size,
+      indexSha256,
     };
     if (this.table.counts !== undefined) sidecar.counts = this.table.counts;
     writeFileAtomic(sidecarPath(path), JSON.stringify(sidecar));
@@ -630,9 +637,17 @@ export class HnswIndex implements KnnIndex {
     let given: Float32Array | undefined;
     if (options.words !== undefined && options.vectors !== undefined) {
       given = normalizeRows(options.words, options.vectors, sidecar.dim);
-      if (vectorsChecksum(options.words, given, sidecar.dim) !== sidecar.checksum) {
+      // Both the vectors and the sidecar's words by label must be those the index was built from: a
+      // sidecar whose labels were edited (or come from another index) would answer with wrong words.
+      const why =
+        vectorsChecksum(options.words, given, sidecar.dim) !== sidecar.checksum
+          ? 'the vectors changed since this HNSW index was built (checksum differs)'
+          : !sameWords(sidecar.labels, options.words)
+            ? "the sidecar's words by label are not the vectors' (edited, or from another index)"
+            : undefined;
+      if (why !== undefined) {
         options.onNotice?.(
-          `${path}: the vectors changed since this HNSW index was built (checksum differs); rebuilding it ` +
+          `${path}: ${why}; rebuilding it ` +
             `(M ${parameters.M}, efConstruction ${parameters.efConstruction}, ${options.words.length} words)`,
         );
         const rebuilt = new HnswIndex(sidecar.dim, { ...parameters, capacity: options.words.length });
@@ -652,6 +667,11 @@ export class HnswIndex implements KnnIndex {
         `${path} has ${bytes} bytes but its sidecar expects ${sidecar.indexBytes}; the index file does not belong to ${sidecarPath(path)}: rebuild the index`,
       );
     }
+    if (sidecar.indexSha256 !== undefined && sha256OfFile(path) !== sidecar.indexSha256) {
+      throw new FormatError(
+        `${path} does not have the contents its sidecar recorded (sha256): its vectors or links were changed, or it belongs to another index; rebuild the index`,
+      );
+    }
     const index = new HnswIndex(sidecar.dim, {
       ...parameters,
       capacity: Math.max(16, sidecar.labels.length),
@@ -667,6 +687,11 @@ export class HnswIndex implements KnnIndex {
     if (index.graph.getNumDimensions() !== sidecar.dim) {
       throw new FormatError(
         `${path}: the graph has dimension ${index.graph.getNumDimensions()}, its sidecar says ${sidecar.dim}`,
+      );
+    }
+    if (index.graph.getCurrentCount() !== sidecar.labels.length) {
+      throw new FormatError(
+        `${path}: the graph holds ${index.graph.getCurrentCount()} vectors but its sidecar names ${sidecar.labels.length}; rebuild the index`,
       );
     }
     index.capacity = index.graph.getMaxElements();
@@ -719,7 +744,54 @@ export function readSidecar(path: string): HnswSidecar {
       `${file} is not a verbo HNSW sidecar (format 'verbo-hnsw', version ${SIDECAR_VERSION})`,
     );
   }
+  checkSidecarFields(sidecar, file);
   return sidecar;
+}
+
+/** Every field of a sidecar within its bounds, before any of them sizes an allocation or a search. */
+function checkSidecarFields(sidecar: HnswSidecar, file: string): void {
+  const fail = (what: string): never => {
+    throw new FormatError(`${file}: ${what}; build the index again`);
+  };
+  for (const key of ['dim', 'M', 'efConstruction', 'ef'] as const) {
+    const value = sidecar[key];
+    if (!(Number.isInteger(value) && value >= 1 && value <= HNSW_LIMITS[key])) {
+      fail(`"${key}" must be a whole number from 1 to ${HNSW_LIMITS[key]}, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (!Number.isSafeInteger(sidecar.seed)) fail('"seed" must be a whole number');
+  if (!(Number.isSafeInteger(sidecar.indexBytes) && sidecar.indexBytes >= 0))
+    fail('"indexBytes" is malformed');
+  if (!/^[0-9a-f]{64}$/.test(sidecar.checksum)) fail('"checksum" is malformed');
+  if (sidecar.indexSha256 !== undefined && !/^[0-9a-f]{64}$/.test(sidecar.indexSha256)) {
+    fail('"indexSha256" is malformed');
+  }
+  const seen = new Set<string>();
+  for (const [label, word] of sidecar.labels.entries()) {
+    if (word === null) continue;
+    if (typeof word !== 'string' || word === '') fail(`label ${label} must be a word or null`);
+    if (seen.has(word)) fail(`'${shown(word)}' has two labels`);
+    seen.add(word);
+  }
+  const counts = sidecar.counts;
+  if (
+    counts !== undefined &&
+    (!Array.isArray(counts) ||
+      counts.length !== sidecar.labels.length ||
+      !counts.every((c) => typeof c === 'number' && c >= 0 && Number.isFinite(c)))
+  ) {
+    fail('"counts" must give a count ≥ 0 per label');
+  }
+}
+
+/** Whether the live labels, in label order, are exactly `words`. */
+function sameWords(labels: readonly (string | null)[], words: readonly string[]): boolean {
+  let i = 0;
+  for (const label of labels) {
+    if (label === null) continue;
+    if (label !== words[i++]) return false;
+  }
+  return i === words.length;
 }
 
 function checkEngine(engine: HnswEngine): HnswEngine {
@@ -738,9 +810,15 @@ function checkEngine(engine: HnswEngine): HnswEngine {
   return engine;
 }
 
-function positiveInteger(name: string, value: number): number {
+function positiveInteger(name: keyof typeof HNSW_LIMITS, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new VerboError(`HnswIndex: ${name} must be a positive integer, got ${value}`, 'BAD_ARGUMENT');
+  }
+  if (value > HNSW_LIMITS[name]) {
+    throw new VerboError(
+      `HnswIndex: ${name} ${value} is above the largest accepted, ${HNSW_LIMITS[name]}`,
+      'TOO_LARGE',
+    );
   }
   return value;
 }

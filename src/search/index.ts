@@ -13,6 +13,7 @@ export { ExactIndex, type ExactIndexOptions } from './exact.js';
 export {
   type HnswEngine,
   HnswIndex,
+  HNSW_LIMITS,
   type HnswOptions,
   type HnswSidecar,
   type RecallOptions,

@@ -46,8 +46,8 @@ export interface LineCorpus extends AsyncIterable<string> {
 export interface OpenCorpusOptions {
   /** Receives warnings (e.g. invalid UTF-8 replaced), at most once each per corpus. The library never prints. */
   onWarning?: (message: string) => void;
-  /** The stream read for '-'. Default process.stdin. */
-  stdin?: NodeJS.ReadableStream;
+  /** The stream read for '-' (any async iterable of bytes or text). Default process.stdin. */
+  stdin?: AsyncIterable<Uint8Array | string>;
   /** Longest line in characters before it is cut at a space. Default 1,000,000. */
   maxLineLength?: number;
   /** Allow a corpus with no text (default false: an empty corpus is an error). */

@@ -82,22 +82,37 @@ export const LIMITS = {
 /** Projections kept in WebApp.mapCache. */
 const MAP_CACHE_SIZE = 8;
 
-/** A request the API refuses: status, message, machine-readable code and extra fields. */
-export class HttpError extends Error {
+/**
+ * A request the API refuses: status, message, the API's machine-readable code (the "code" of the JSON
+ * answer, e.g. 'BAD_JSON') and extra fields. A VerboError like every error of the library: its `code`
+ * is the ErrorCode kind of the refusal.
+ */
+export class HttpError extends VerboError {
   readonly status: number;
-  readonly code: string;
+  /** The code of the JSON answer. */
+  readonly apiCode: string;
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
   constructor(
     status: number,
-    code: string,
+    apiCode: string,
     message: string,
     extra: Record<string, unknown> = {},
     headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(
+      message,
+      status === 404
+        ? apiCode === 'UNKNOWN_WORD'
+          ? 'UNKNOWN_WORD'
+          : 'ENOENT'
+        : status === 413
+          ? 'TOO_LARGE'
+          : 'BAD_ARGUMENT',
+    );
+    this.name = 'HttpError';
     this.status = status;
-    this.code = code;
+    this.apiCode = apiCode;
     this.extra = extra;
     this.headers = headers;
   }
@@ -135,7 +150,7 @@ export function jsonResponse(
 export function errorResponse(error: HttpError): ApiResponse {
   return jsonResponse(
     error.status,
-    { error: error.message, code: error.code, ...error.extra },
+    { error: error.message, code: error.apiCode, ...error.extra },
     error.headers,
   );
 }
@@ -160,6 +175,9 @@ export async function handleRequest(app: WebApp, request: ApiRequest): Promise<A
     return await route(app, request);
   } catch (error) {
     if (error instanceof HttpError) return errorResponse(error);
+    if (error instanceof VerboError && error.code !== 'INTERNAL') {
+      return jsonResponse(error.code === 'TOO_LARGE' ? 413 : 400, { error: error.message, code: error.code });
+    }
     const message = error instanceof Error ? error.message : String(error);
     return jsonResponse(500, { error: `internal error: ${message}`, code: 'INTERNAL' });
   }

@@ -18,7 +18,11 @@ export { serveStatic, resolveStaticPath, defaultStaticDir } from './static.js';
 export {
   loadWebApp,
   createWebServer,
+  hostAllowed,
   listen,
+  SERVER_TIMEOUTS,
+  type WebServer,
+  type WebServerOptions,
   readLmHistory,
   readProgress,
   type LoadWebAppOptions,

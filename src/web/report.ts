@@ -322,8 +322,8 @@ ${Object.entries(v.accuracy.topK)
 <tr><th>model</th><td>${escapeXml(lm.path)}</td></tr><tr><th>cell</th><td>${escapeXml(lm.cell)}</td></tr>
 <tr><th>vocabulary</th><td class="n">${lm.vocabulary}</td></tr></table>${validation}
 ${lmPerplexitySvg(lm.history, lm.progress, 'perplexity')}${
-  // Several epochs drew the per-epoch chart: the finer curve follows when recorded.
-  lm.history.length >= 2 && lm.progress.length > 1 ? lmPerplexitySvg([], lm.progress, 'perplexity') : ''
+  // The finer curve was drawn: the per-epoch chart follows when there are several epochs.
+  lm.history.length >= 2 && lm.progress.length > 1 ? lmPerplexitySvg(lm.history, [], 'perplexity') : ''
 }</section>`);
   }
   return `<!doctype html>

@@ -204,17 +204,17 @@ function formatValue(value: number): string {
 }
 
 /**
- * The language model's perplexity as one chart. With several epochs: train and validation perplexity
- * per epoch. With one epoch (a per-epoch chart would be two lone points) and the curve recorded while
- * training (progress.json: [tokens, perplexity so far in the epoch]): that curve against the tokens
- * trained, with the validation perplexity at the end of each epoch.
+ * The language model's perplexity as one chart. When the curve was recorded while training
+ * (progress.json: [tokens, perplexity so far in the epoch]): that curve against the tokens trained, with
+ * the validation perplexity at the end of each epoch — readable even for one epoch, where a per-epoch
+ * chart would be two lone points. Otherwise train and validation perplexity per epoch.
  */
 export function lmPerplexitySvg(
   history: readonly object[],
   progress: readonly [number, number][],
   title = 'language model perplexity',
 ): string {
-  if (history.length >= 2 || progress.length < 2) {
+  if (progress.length < 2) {
     return curvesSvg(
       [
         { name: 'train', points: historySeries(history, 'trainPerplexity') },

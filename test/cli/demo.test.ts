@@ -2,7 +2,15 @@
 // first). Checks what it writes (models that load and answer as printed), the JSON summary, the text
 // output's closing hint, and a bad flag.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,15 +87,34 @@ describe('verbo demo --quick', () => {
     expect(checkWellFormed(readFileSync(join(out, 'report.html'), 'utf8'), { html: true })).toEqual([]);
   }, 120_000);
 
-  it('prints the steps and ends with how to serve the result', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'verbo-demo-')), 'demo');
+  it('prints the steps and ends with how to serve the result; runs again over its own folder only', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'verbo-demo-'));
+    const out = join(parent, 'demo');
     const result = run(['demo', '--quick', '--out', out, '--quiet']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('1. word2vec');
     expect(result.stdout).toContain('2. next-word language model (LSTM)');
     expect(result.stdout).toMatch(/generated: "the king /);
     expect(result.stdout).toContain(`verbo serve --model ${join(out, 'w2v')} --lm ${join(out, 'lm')}`);
-  }, 120_000);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).format).toBe('verbo-demo');
+
+    // --out a folder holding anything else: refused at once, nothing deleted.
+    const photos = join(parent, 'photos');
+    mkdirSync(photos);
+    writeFileSync(join(photos, 'cat.jpg'), 'meow');
+    const refused = run(['demo', '--quick', '--out', photos, '--quiet']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/photos is not empty \('cat\.jpg'\) and holds no demo folder/);
+    expect(readdirSync(photos)).toEqual(['cat.jpg']);
+    expect(readdirSync(parent).sort()).toEqual(['demo', 'photos']);
+
+    // An earlier demo (written before config.json named the folder's kind) is replaced.
+    rmSync(join(out, 'config.json'));
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    expect(run(['demo', '--quick', '--out', out, '--quiet', '--json']).status).toBe(0);
+    expect(existsSync(join(out, 'notes.txt'))).toBe(false);
+    expect(readdirSync(parent).sort()).toEqual(['demo', 'photos']);
+  }, 240_000);
 
   it('--lang pt writes models/demo-pt/ and leaves the English models/demo/ alone', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'verbo-demo-cwd-'));

@@ -1,7 +1,7 @@
 // `verbo eval`: --json shape and counts against the library, default files, bad input.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,5 +142,28 @@ describe('verbo eval', () => {
     const result = run(['eval', model, '--analogies', golden('nope.txt')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^verbo: evaluation file not found: .*nope\.txt\n$/);
+  });
+
+  it('a file none of whose lines it can read is refused (not "0 pairs"); unreadable lines are counted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verbo-eval-'));
+    const csv = join(dir, 'pairs.csv');
+    writeFileSync(csv, 'paris,rome,7.5\nparis,spain,3\n');
+    const refused = run(['eval', model, '--pairs', csv]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^verbo: .*pairs\.csv: none of its 2 lines is a word pair "w1<TAB>w2<TAB>score"; is it a word-pair file/,
+    );
+    const prose = join(dir, 'prose.txt');
+    writeFileSync(prose, ': prose\nthis is not\nan analogy file at all, sorry\n');
+    expect(run(['eval', model, '--analogies', prose]).stderr).toMatch(
+      /none of its 2 question lines is four words/,
+    );
+    const mixed = join(dir, 'mixed.tsv');
+    writeFileSync(mixed, 'paris\trome\t7.5\nparis\tspain\t3\nparis,italy,5\nrome\tspain\t2\n');
+    const json = JSON.parse(run(['eval', model, '--pairs', mixed, '--json']).stdout);
+    expect(json.pairs).toMatchObject({ pairs: 3, invalid: 1 });
+    expect(run(['eval', model, '--pairs', mixed]).stdout).toMatch(
+      /over 3 pairs \(0 out of vocabulary, 1 unreadable lines ignored\)/,
+    );
   });
 });

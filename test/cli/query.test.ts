@@ -57,6 +57,40 @@ describe('verbo query', () => {
     );
   });
 
+  it('a request too large or too odd gets its own error line and the loop goes on', () => {
+    const long = 'x'.repeat(10_000);
+    const input = [
+      '{"similar": "paris", "top": 1e308}',
+      '{"similar": "paris", "top": 100001}',
+      `{"similar": "${long}\\u001b[31m"}`,
+      '{"doesntMatch": "paris"}',
+      '"paris"',
+      'paris',
+    ].join('\n');
+    const result = spawnSync(process.execPath, [cli, 'query', model, '--top', '2'], {
+      input,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    const answers = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(answers).toHaveLength(6);
+    expect(answers[0]).toMatchObject({ code: 'BAD_ARGUMENT' });
+    expect(answers[0].error).toMatch(/"top" must be a whole number from 1 to 100000, got 1e\+308/);
+    expect(answers[1].error).toMatch(/from 1 to 100000, got 100001/);
+    // The unknown word is shown cut and with its escape made visible, not echoed raw.
+    expect(answers[2].code).toBe('UNKNOWN_WORD');
+    expect(answers[2].error.length).toBeLessThan(200);
+    expect(answers[2].error).not.toMatch(/\u001b/);
+    expect(answers[3].error).toMatch(/"doesntMatch" must be a list of words/);
+    expect(answers[4].error).toBeDefined();
+    expect(answers[5].word).toBe('paris');
+    expect(answers[5].neighbors).toHaveLength(2);
+  });
+
   it('answers a word found only in another case, with a warning in the answer', () => {
     const input = ['Rome', '{"similarity": ["Paris", "ROME"]}', '{"similar": "PARIS", "top": 1}'].join('\n');
     const result = spawnSync(process.execPath, [cli, 'query', model, '--top', '2'], {

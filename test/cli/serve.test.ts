@@ -103,7 +103,13 @@ describe('verbo serve', () => {
   it('refuses a chunked body (no content-length) once it passes the limit', async () => {
     const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: base.hostname, port: base.port, method: 'POST', path: '/api/predict' },
+        {
+          host: base.hostname,
+          port: base.port,
+          method: 'POST',
+          path: '/api/predict',
+          headers: { 'content-type': 'application/json' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,5 +1,5 @@
 // gradCheck through the autograd ops on the native path: shapes large enough that matmul, the
-// activations, the softmax rows, the fused output loss and the LSTM run on the addon's kernels (each row
+// activations, the softmax rows, the fused output loss, the LSTM and the GRU run on the addon's kernels (each row
 // asserts it), against central finite differences. `npm test` runs this file again under VERBO_ISA=avx2
 // and VERBO_ISA=portable, so each instruction set's kernels are checked through the ops.
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { nativeKernels } from '../../src/native/index.js';
 import {
   exp,
   gradCheck,
+  gruSequence,
   type GradCheckOptions,
   linear,
   linearSparseSoftmaxCrossEntropy,
@@ -104,6 +105,12 @@ const rows: {
     name: 'lstmSequence batch 3, 4 steps, 5 units',
     fn: lstmSequence,
     inputs: () => [normal([3, 4, 20], 0.5), normal([3, 5], 0.5), normal([3, 5], 0.5), normal([5, 20], 0.5)],
+    tolerance: smooth,
+  },
+  {
+    name: 'gruSequence batch 3, 4 steps, 5 units',
+    fn: gruSequence,
+    inputs: () => [normal([3, 4, 15], 0.5), normal([3, 5], 0.5), normal([5, 15], 0.5), normal([15], 0.5)],
     tolerance: smooth,
   },
 ];

@@ -14,7 +14,12 @@ import {
 import { activationLoop } from '../../src/tensor/kernels/activations.js';
 import { unaryLoop } from '../../src/tensor/kernels/elementwise.js';
 import { matmulReference } from '../../src/tensor/kernels/matmul.js';
-import { lstmSequenceBackwardLoop, lstmSequenceForwardLoop } from '../../src/tensor/kernels/recurrent.js';
+import {
+  gruSequenceBackwardLoop,
+  gruSequenceForwardLoop,
+  lstmSequenceBackwardLoop,
+  lstmSequenceForwardLoop,
+} from '../../src/tensor/kernels/recurrent.js';
 import {
   logSumExpRowsLoop,
   sparseCrossEntropyBackwardLoop,
@@ -203,9 +208,72 @@ describe.skipIf(disabled)('native kernels against the TypeScript loops', () => {
             expect(sameBits(one[key], received[key])).toBe(true);
         }
       });
+
+      it('the GRU sequence matches the step-by-step loop, forward and backward', () => {
+        const random = new Random(41);
+        for (const [batch, steps, units, wantH0] of [
+          [1, 1, 1, true],
+          [3, 5, 17, false],
+          [20, 7, 33, true],
+        ] as const) {
+          const problem = gruProblem(random, batch, steps, units);
+          const expected = runGru(problem, wantH0, null, 1);
+          const received = runGru(problem, wantH0, table, 2);
+          for (const key of ['hs', 'saved', 'dx', 'dhu'] as const) {
+            expect(received[key], key).toBeAllClose(expected[key], { rtol: 2e-5, atol: 2e-6 });
+          }
+          if (wantH0) expect(received.dh).toBeAllClose(expected.dh, { rtol: 2e-5, atol: 2e-6 });
+          const one = runGru(problem, wantH0, table, 1);
+          for (const key of ['hs', 'dx', 'dhu', 'dh'] as const)
+            expect(sameBits(one[key], received[key])).toBe(true);
+        }
+      });
     });
   }
 });
+
+interface GruProblem {
+  batch: number;
+  steps: number;
+  units: number;
+  xProj: Float32Array;
+  recurrent: Float32Array;
+  recurrentBias: Float32Array;
+  h0: Float32Array;
+  gradOut: Float32Array;
+}
+
+function gruProblem(random: Random, batch: number, steps: number, units: number): GruProblem {
+  return {
+    batch,
+    steps,
+    units,
+    xProj: randomArray(random, batch * steps * 3 * units),
+    recurrent: randomArray(random, units * 3 * units, 0.3),
+    recurrentBias: randomArray(random, 3 * units, 0.3),
+    h0: randomArray(random, batch * units, 0.5),
+    gradOut: randomArray(random, batch * steps * units),
+  };
+}
+
+/** One GRU forward + backward, on `table` or (null) the TypeScript loops. */
+function runGru(p: GruProblem, wantH0: boolean, table: NativeKernels | null, threads: number) {
+  const { batch, steps, units } = p;
+  const hs = new Float32Array((steps + 1) * batch * units);
+  hs.set(p.h0);
+  const saved = new Float32Array(steps * batch * 4 * units);
+  const dx = new Float32Array(steps * batch * 3 * units);
+  const dhu = new Float32Array(steps * batch * 3 * units);
+  const dh = new Float32Array(batch * units);
+  if (table === null) {
+    gruSequenceForwardLoop(p.xProj, p.recurrent, p.recurrentBias, hs, saved, batch, steps, units);
+    gruSequenceBackwardLoop(p.recurrent, saved, hs, p.gradOut, dx, dhu, dh, wantH0, batch, steps, units);
+  } else {
+    table.gruForward(p.xProj, p.recurrent, p.recurrentBias, hs, saved, batch, steps, units, threads);
+    table.gruBackward(p.recurrent, saved, hs, p.gradOut, dx, dhu, dh, wantH0, batch, steps, units, threads);
+  }
+  return { hs, saved, dx, dhu, dh };
+}
 
 interface LinearResult {
   losses: Float64Array;

@@ -3,11 +3,11 @@
 // prompt and sees next-word suggestions, and checks a screenshot is not empty (a real PNG of some size,
 // more than one colour). Skips loudly when chromium is absent.
 import { existsSync, mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp, defaultStaticDir, listen } from '../../src/web/index.js';
+import { createWebApp, defaultStaticDir, listen, type WebServer } from '../../src/web/index.js';
 import { structuredVectors, tinyLanguageModel } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,8 +29,24 @@ const ARGS = [
   '--disable-sync',
 ];
 
+/** Runs `use` with a page of a fresh headless chromium (closed afterwards, whatever happens). */
+async function withPage(use: (page: Page) => Promise<void>, viewport?: { width: number; height: number }) {
+  const { chromium } = await import('playwright-core');
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    ...(viewport === undefined ? {} : { viewport }),
+  });
+  try {
+    await use(context.pages()[0] ?? (await context.newPage()));
+  } finally {
+    await context.close();
+  }
+}
+
 describe.skipIf(!available)('the page in chromium', () => {
-  let server: Server;
+  let server: WebServer;
   let url: string;
 
   beforeAll(async () => {
@@ -52,112 +68,98 @@ describe.skipIf(!available)('the page in chromium', () => {
   });
 
   it('shows neighbours and next-word suggestions, and draws something', async () => {
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(url);
-      await page.waitForSelector('body[data-ready="true"]');
-      expect(await page.textContent('#status')).toContain('71 words × 16 dims');
+    await withPage(
+      async (page) => {
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        await page.goto(url);
+        await page.waitForSelector('body[data-ready="true"]');
+        expect(await page.textContent('#status')).toContain('71 words × 16 dims');
 
-      await page.fill('#similar-word', 'apple');
-      await page.click('#similar-form button');
-      await page.waitForSelector('#similar-results li');
-      const neighbours = await page.$$eval('#similar-results li .word', (items) =>
-        items.map((i) => i.textContent),
-      );
-      expect(neighbours.slice(0, 2).sort()).toEqual(['pear', 'plum']);
-      const score = await page.textContent('#similar-results li .score');
-      expect(Number(score)).toBeGreaterThan(0.5);
+        await page.fill('#similar-word', 'apple');
+        await page.click('#similar-form button');
+        await page.waitForSelector('#similar-results li');
+        const neighbours = await page.$$eval('#similar-results li .word', (items) =>
+          items.map((i) => i.textContent),
+        );
+        expect(neighbours.slice(0, 2).sort()).toEqual(['pear', 'plum']);
+        const score = await page.textContent('#similar-results li .score');
+        expect(Number(score)).toBeGreaterThan(0.5);
 
-      await page.fill('#similar-word', 'Apple');
-      await page.click('#similar-form button');
-      await page.waitForSelector('#similar-note:not([hidden])');
-      expect(await page.textContent('#similar-note')).toBe(
-        "'Apple' is not in the vocabulary; using 'apple'.",
-      );
+        await page.fill('#similar-word', 'Apple');
+        await page.click('#similar-form button');
+        await page.waitForSelector('#similar-note:not([hidden])');
+        expect(await page.textContent('#similar-note')).toBe(
+          "'Apple' is not in the vocabulary; using 'apple'.",
+        );
 
-      await page.fill('#similar-word', 'kinq');
-      await page.click('#similar-form button');
-      await page.waitForSelector('#similar-error:not([hidden])');
-      expect(await page.textContent('#similar-error')).toContain('Did you mean: king?');
+        await page.fill('#similar-word', 'kinq');
+        await page.click('#similar-form button');
+        await page.waitForSelector('#similar-error:not([hidden])');
+        expect(await page.textContent('#similar-error')).toContain('Did you mean: king?');
 
-      await page.click('#predict-text');
-      await page.keyboard.type('to be or not', { delay: 20 });
-      await page.waitForSelector('#predict-results li');
-      expect(await page.textContent('#predict-results li .word')).toBe('to');
-      // A whole line: the end of the line is likeliest, but only words are suggested unless asked.
-      await page.fill('#predict-text', '');
-      await page.click('#predict-text');
-      await page.keyboard.type('to be or not to be', { delay: 10 });
-      const suggested = () =>
-        page.$$eval('#predict-results li .word', (items) => items.map((i) => i.textContent));
-      await page.waitForFunction(() => document.querySelectorAll('#predict-results li').length > 0);
-      expect((await suggested()).filter((w) => w?.startsWith('<'))).toEqual([]);
-      await page.check('#predict-specials');
-      await page.waitForFunction(
-        () => document.querySelector('#predict-results li .word')?.textContent === '<eos>',
-      );
+        await page.click('#predict-text');
+        await page.keyboard.type('to be or not', { delay: 20 });
+        await page.waitForSelector('#predict-results li');
+        expect(await page.textContent('#predict-results li .word')).toBe('to');
+        // A whole line: the end of the line is likeliest, but only words are suggested unless asked.
+        await page.fill('#predict-text', '');
+        await page.click('#predict-text');
+        await page.keyboard.type('to be or not to be', { delay: 10 });
+        const suggested = () =>
+          page.$$eval('#predict-results li .word', (items) => items.map((i) => i.textContent));
+        await page.waitForFunction(() => document.querySelectorAll('#predict-results li').length > 0);
+        expect((await suggested()).filter((w) => w?.startsWith('<'))).toEqual([]);
+        await page.check('#predict-specials');
+        await page.waitForFunction(
+          () => document.querySelector('#predict-results li .word')?.textContent === '<eos>',
+        );
 
-      await page.waitForSelector('#history-charts svg');
-      expect(await page.$$eval('#history-charts svg', (charts) => charts.length)).toBe(2);
+        await page.waitForSelector('#history-charts svg');
+        expect(await page.$$eval('#history-charts svg', (charts) => charts.length)).toBe(2);
 
-      const png = await page.screenshot({ fullPage: true });
-      expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-      expect(png.length).toBeGreaterThan(10_000);
-      // Decode the screenshot in the page itself and count its colours.
-      const colours = await page.evaluate(
-        async (dataUrl) => {
-          const image = new Image();
-          image.src = dataUrl;
-          await image.decode();
-          const canvas = document.createElement('canvas');
-          canvas.width = image.width;
-          canvas.height = image.height;
-          const context2d = canvas.getContext('2d')!;
-          context2d.drawImage(image, 0, 0);
-          const pixels = context2d.getImageData(0, 0, canvas.width, canvas.height).data;
-          const seen = new Set<number>();
-          for (let i = 0; i < pixels.length && seen.size < 1000; i += 4 * 97) {
-            seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
-          }
-          return seen.size;
-        },
-        `data:image/png;base64,${png.toString('base64')}`,
-      );
-      expect(colours).toBeGreaterThan(10);
+        const png = await page.screenshot({ fullPage: true });
+        expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+        expect(png.length).toBeGreaterThan(10_000);
+        // Decode the screenshot in the page itself and count its colours.
+        const colours = await page.evaluate(
+          async (dataUrl) => {
+            const image = new Image();
+            image.src = dataUrl;
+            await image.decode();
+            const canvas = document.createElement('canvas');
+            canvas.width = image.width;
+            canvas.height = image.height;
+            const context2d = canvas.getContext('2d')!;
+            context2d.drawImage(image, 0, 0);
+            const pixels = context2d.getImageData(0, 0, canvas.width, canvas.height).data;
+            const seen = new Set<number>();
+            for (let i = 0; i < pixels.length && seen.size < 1000; i += 4 * 97) {
+              seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
+            }
+            return seen.size;
+          },
+          `data:image/png;base64,${png.toString('base64')}`,
+        );
+        expect(colours).toBeGreaterThan(10);
 
-      // The map: points were drawn (non-background pixels on the canvas).
-      const inked = await page.$eval('#map', (canvas) => {
-        const c = canvas as HTMLCanvasElement;
-        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        let count = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
-        return count;
-      });
-      expect(inked).toBeGreaterThan(100);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+        // The map: points were drawn (non-background pixels on the canvas).
+        const inked = await page.$eval('#map', (canvas) => {
+          const c = canvas as HTMLCanvasElement;
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let count = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
+          return count;
+        });
+        expect(inked).toBeGreaterThan(100);
+        expect(errors).toEqual([]);
+      },
+      { width: 1100, height: 900 },
+    );
   }, 90_000);
 
   it('says it is computing while the server draws a UMAP map, then shows it', async () => {
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
+    await withPage(async (page) => {
       await page.goto(url);
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForFunction(() => document.querySelector('#map-info')?.textContent?.includes('PC1'));
@@ -184,9 +186,7 @@ describe.skipIf(!available)('the page in chromium', () => {
       expect(await page.textContent('#map-info')).toBe('40 words · UMAP projection');
       expect(await page.isDisabled('#map-load')).toBe(false);
       expect(await page.getAttribute('#map-section', 'aria-busy')).toBeNull();
-    } finally {
-      await context.close();
-    }
+    });
   }, 90_000);
 });
 
@@ -199,28 +199,22 @@ describe.skipIf(!available)('the page with a subword (fastText) model in chromiu
       staticDir: defaultStaticDir(),
     });
     const { server, url } = await listen(app, { port: 0 });
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'verbo-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-    });
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(url);
-      await page.waitForSelector('body[data-ready="true"]');
-      await page.fill('#similar-word', 'corações');
-      await page.click('#similar-form button');
-      await page.waitForSelector('#similar-results li');
-      expect(await page.isVisible('#similar-note')).toBe(true);
-      expect(await page.textContent('#similar-note')).toBe(
-        "'corações' is not in the vocabulary; its vector is built from its character n-grams.",
-      );
-      await page.fill('#similar-word', 'ação');
-      await page.click('#similar-form button');
-      await page.waitForFunction(() => document.getElementById('similar-note')?.hidden === true);
+      await withPage(async (page) => {
+        await page.goto(url);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.fill('#similar-word', 'corações');
+        await page.click('#similar-form button');
+        await page.waitForSelector('#similar-results li');
+        expect(await page.isVisible('#similar-note')).toBe(true);
+        expect(await page.textContent('#similar-note')).toBe(
+          "'corações' is not in the vocabulary; its vector is built from its character n-grams.",
+        );
+        await page.fill('#similar-word', 'ação');
+        await page.click('#similar-form button');
+        await page.waitForFunction(() => document.getElementById('similar-note')?.hidden === true);
+      });
     } finally {
-      await context.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }, 90_000);

@@ -62,6 +62,19 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     pairsPath === undefined
       ? undefined
       : await evaluateWordPairsFile(vectors, pairsPath, { ngrams: flags.ngrams });
+  // A file none of whose lines could be read is the wrong file, not a score of "0 pairs".
+  if (analogies !== undefined && analogies.total + analogies.skipped === 0 && analogies.invalid > 0) {
+    throw new VerboError(
+      `${analogiesPath}: none of its ${analogies.invalid} question lines is four words ("a b c d", after ": section" lines); is it an analogy file?`,
+      'FORMAT',
+    );
+  }
+  if (pairs !== undefined && pairs.pairs + pairs.oov === 0 && pairs.invalid > 0) {
+    throw new VerboError(
+      `${pairsPath}: none of its ${pairs.invalid} lines is a word pair "w1<TAB>w2<TAB>score"; is it a word-pair file (WordSim-353 format)?`,
+      'FORMAT',
+    );
+  }
 
   if (flags.json) {
     printJson({
@@ -72,6 +85,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               correct: analogies.correct,
               total: analogies.total,
               skipped: analogies.skipped,
+              invalid: analogies.invalid,
               builtFromNgrams: analogies.builtFromNgrams,
               accuracy: round(analogies.accuracy),
               sections: Object.fromEntries(
@@ -90,6 +104,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
               spearman: round(pairs.spearman),
               pairs: pairs.pairs,
               oov: pairs.oov,
+              invalid: pairs.invalid,
               builtFromNgrams: pairs.builtFromNgrams,
               pearson: round(pairs.pearson),
               file: pairsPath,
@@ -107,6 +122,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
     printLine(
       `  ${'total'.padEnd(width)}  ${analogies.accuracy.toFixed(4)}  ${analogies.correct}/${analogies.total}  (${analogies.skipped} skipped)`,
     );
+    if (analogies.invalid > 0) printLine(`  ${analogies.invalid} lines were not four words and were ignored`);
     if (analogies.builtFromNgrams > 0)
       printLine(
         `  ${analogies.builtFromNgrams} scored questions had a word built from its character n-grams`,
@@ -114,7 +130,7 @@ export async function runEval(model: string, flags: EvalFlags): Promise<void> {
   }
   if (pairs !== undefined) {
     printLine(
-      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary${pairs.builtFromNgrams > 0 ? `, ${pairs.builtFromNgrams} with a word built from its character n-grams` : ''})`,
+      `pairs: ${pairsPath}: Spearman rho ${Number.isFinite(pairs.spearman) ? pairs.spearman.toFixed(4) : 'n/a'} over ${pairs.pairs} pairs (${pairs.oov} out of vocabulary${pairs.builtFromNgrams > 0 ? `, ${pairs.builtFromNgrams} with a word built from its character n-grams` : ''}${pairs.invalid > 0 ? `, ${pairs.invalid} unreadable lines ignored` : ''})`,
     );
   }
 }

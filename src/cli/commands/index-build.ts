@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildModelIndex, loadModel } from '../../embeddings/index.js';
+import { HNSW_LIMITS } from '../../search/index.js';
 import { VerboError } from '../../util/errors.js';
 import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 import { createProgress } from '../progress.js';
@@ -93,11 +94,16 @@ export function register(program: Command): void {
     .description('build the HNSW index of a model directory and save it beside the vectors')
     .argument('<model>', 'model directory written by `verbo train`')
     .option('--m <n>', 'graph degree M (links per node)', parseInteger(2, 1024), 16)
-    .option('--ef-construction <n>', 'candidate list size while building', parseInteger(1, 1_000_000), 200)
+    .option(
+      '--ef-construction <n>',
+      'candidate list size while building',
+      parseInteger(1, HNSW_LIMITS.efConstruction),
+      200,
+    )
     .option(
       '--ef <n>',
       `candidate list size while searching (default ${DEFAULT_EF})`,
-      parseInteger(1, 1_000_000),
+      parseInteger(1, HNSW_LIMITS.ef),
     )
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, flags: IndexBuildFlags) => runIndexBuild(model, flags));

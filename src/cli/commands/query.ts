@@ -11,9 +11,12 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
-import { UnknownWordError, VerboError } from '../../util/errors.js';
+import { shown, UnknownWordError, VerboError } from '../../util/errors.js';
 import { parseInteger, printJson, printWarning } from '../io.js';
 import { neighborsJson } from './similar.js';
+
+/** The most neighbours one request may ask for ("top", and --top). */
+export const QUERY_TOP_MAX = 100_000;
 
 export interface QueryFlags {
   top: number;
@@ -26,7 +29,9 @@ function wordList(value: unknown, key: string, length?: number): string[] {
     (length !== undefined && value.length !== length)
   ) {
     const expected = length === undefined ? 'a list of words' : `a list of ${length} words`;
-    throw new VerboError(`"${key}" must be ${expected}, got ${JSON.stringify(value)}.`);
+    throw new VerboError(
+      `"${key}" must be ${expected}, got ${shown(JSON.stringify(value) ?? String(value))}.`,
+    );
   }
   return value as string[];
 }
@@ -73,8 +78,10 @@ function answerRequest(
     throw new VerboError('a request must be a JSON object such as {"similar": "word", "top": 5}.');
   }
   const top = request.top ?? defaultTop;
-  if (typeof top !== 'number' || !Number.isInteger(top) || top < 1) {
-    throw new VerboError(`"top" must be a whole number ≥ 1, got ${JSON.stringify(request.top)}.`);
+  if (typeof top !== 'number' || !Number.isInteger(top) || top < 1 || top > QUERY_TOP_MAX) {
+    throw new VerboError(
+      `"top" must be a whole number from 1 to ${QUERY_TOP_MAX}, got ${shown(JSON.stringify(request.top) ?? String(request.top))}.`,
+    );
   }
   if ('similar' in request) {
     if (typeof request.similar !== 'string')
@@ -99,11 +106,16 @@ function answerRequest(
   );
 }
 
+/** The answer to a line that failed: one JSON error line; the loop goes on whatever the failure. */
 function errorAnswer(error: unknown): object {
   if (error instanceof UnknownWordError)
-    return { error: error.message, word: error.word, suggestions: error.suggestions };
-  if (error instanceof VerboError) return { error: error.message };
-  throw error;
+    return { error: error.message, code: error.code, word: error.word, suggestions: error.suggestions };
+  if (error instanceof VerboError && error.code !== 'INTERNAL')
+    return { error: error.message, code: error.code };
+  return {
+    error: `internal error: ${shown((error as Error)?.message ?? String(error), 200)}`,
+    code: 'INTERNAL',
+  };
 }
 
 export async function runQuery(model: string, flags: QueryFlags): Promise<void> {
@@ -127,6 +139,6 @@ export function register(program: Command): void {
     .command('query')
     .description('answer words or JSON requests read line by line from stdin, one JSON line each')
     .argument('<model>', 'model directory written by `verbo train`, or a word2vec .bin/.txt file')
-    .option('--top <n>', 'neighbours when a request gives no "top"', parseInteger(1, 100_000), 10)
+    .option('--top <n>', 'neighbours when a request gives no "top"', parseInteger(1, QUERY_TOP_MAX), 10)
     .action((model: string, flags: QueryFlags) => runQuery(model, flags));
 }

@@ -10,6 +10,7 @@ export interface ServeFlags {
   lm?: string;
   host: string;
   port: number;
+  allowHost: string[];
 }
 
 export async function runServe(flags: ServeFlags): Promise<void> {
@@ -22,7 +23,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const app = await loadWebApp({ model: flags.model, lm: flags.lm, onWarning: printWarning });
   let started: Awaited<ReturnType<typeof listen>>;
   try {
-    started = await listen(app, { host: flags.host, port: flags.port });
+    started = await listen(app, { host: flags.host, port: flags.port, allowHosts: flags.allowHost });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
@@ -53,5 +54,11 @@ export function register(program: Command): void {
     .option('--lm <dir>', 'language-model directory (verbo lm train --out DIR)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', parseInteger(0, 65_535), 8080)
+    .option(
+      '--allow-host <name>',
+      'also answer requests addressed to this host name (repeatable; IP addresses and localhost always are)',
+      (value: string, previous: string[]) => [...previous, ...value.split(',').filter((h) => h !== '')],
+      [] as string[],
+    )
     .action((flags: ServeFlags) => runServe(flags));
 }

@@ -26,6 +26,8 @@ export {
   lstmSequenceBackward,
   gruStepForward,
   gruStepBackward,
+  gruSequenceForward,
+  gruSequenceBackward,
 } from './recurrent.js';
 export {
   linearCrossEntropyForward,

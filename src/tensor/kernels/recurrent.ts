@@ -1,8 +1,8 @@
 // Kernels of the fused recurrent layers (ops/recurrent.ts). The step kernels are the gate
 // nonlinearities and state updates of one time step for a whole batch, forward and backward (plain
-// loops, no allocation); lstmSequenceForward/Backward run a whole LSTM layer over its time steps: one
-// native call (native/lstm.cc) when the addon is available, else the plain loop over the steps
-// (lstmSequenceForwardLoop/BackwardLoop: per step a matmul h·U or dz·Uᵀ and a step kernel), its oracle.
+// loops, no allocation); lstmSequenceForward/Backward and gruSequenceForward/Backward run a whole layer
+// over its time steps: one native call (native/lstm.cc, native/gru.cc) when the addon is available, else
+// the plain loop over the steps (…Loop: per step a matmul h·U or dz·Uᵀ and a step kernel), its oracle.
 //
 // Layouts: gate blocks are laid side by side in each row, Keras order — LSTM [i | f | g | o]
 // (4·units per row), GRU [z | r | n] (3·units). Input projections are read with a row stride so that
@@ -348,6 +348,145 @@ export function gruStepBackward(
       dhu[uRow + units + j] = drPre;
       dhu[uRow + 2 * units + j] = dnPre * r;
       dh[hRow + j] = d * z;
+    }
+  }
+}
+
+/**
+ * A GRU layer (reset_after) over `steps` steps. xProj [batch, steps, 3·units] (x·W + b, gates z, r, n),
+ * recurrent [units, 3·units], recurrentBias [3·units]; hs [steps + 1, batch, units] holds h0 in its first
+ * block and receives h_t in block t + 1; saved [steps, batch, 4·units] receives [z | r | n | hn].
+ */
+export function gruSequenceForward(
+  xProj: Float32Array,
+  recurrent: Float32Array,
+  recurrentBias: Float32Array,
+  hs: Float32Array,
+  saved: Float32Array,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const native = nativeKernels();
+  if (native !== null) {
+    native.gruForward(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units, threadCount());
+    return;
+  }
+  gruSequenceForwardLoop(xProj, recurrent, recurrentBias, hs, saved, batch, steps, units);
+}
+
+/** The plain loop of gruSequenceForward: its oracle and fallback. */
+export function gruSequenceForwardLoop(
+  xProj: Float32Array,
+  recurrent: Float32Array,
+  recurrentBias: Float32Array,
+  hs: Float32Array,
+  saved: Float32Array,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const width = 3 * units;
+  const stateSize = batch * units;
+  const hu = new Float32Array(batch * width);
+  for (let t = 0; t < steps; t++) {
+    matmul(hs.subarray(t * stateSize, (t + 1) * stateSize), recurrent, hu, batch, width, units);
+    gruStepForward(
+      hu,
+      recurrentBias,
+      xProj,
+      t * width,
+      steps * width,
+      hs,
+      t * stateSize,
+      (t + 1) * stateSize,
+      saved,
+      t * batch * 4 * units,
+      batch,
+      units,
+    );
+  }
+}
+
+/**
+ * Backpropagation through the GRU layer's steps: gradOut [batch, steps, units] holds dL/dh_t; writes
+ * dx and dhu [steps, batch, 3·units] (the gradients of the input projection and of h·U + rb) and
+ * dh = dL/dh0 (only when wantH0).
+ */
+export function gruSequenceBackward(
+  recurrent: Float32Array,
+  saved: Float32Array,
+  hs: Float32Array,
+  gradOut: Float32Array,
+  dx: Float32Array,
+  dhu: Float32Array,
+  dh: Float32Array,
+  wantH0: boolean,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const native = nativeKernels();
+  if (native !== null) {
+    native.gruBackward(
+      recurrent,
+      saved,
+      hs,
+      gradOut,
+      dx,
+      dhu,
+      dh,
+      wantH0,
+      batch,
+      steps,
+      units,
+      threadCount(),
+    );
+    return;
+  }
+  gruSequenceBackwardLoop(recurrent, saved, hs, gradOut, dx, dhu, dh, wantH0, batch, steps, units);
+}
+
+/** The plain loop of gruSequenceBackward: its oracle and fallback. */
+export function gruSequenceBackwardLoop(
+  recurrent: Float32Array,
+  saved: Float32Array,
+  hs: Float32Array,
+  gradOut: Float32Array,
+  dx: Float32Array,
+  dhu: Float32Array,
+  dh: Float32Array,
+  wantH0: boolean,
+  batch: number,
+  steps: number,
+  units: number,
+): void {
+  const width = 3 * units;
+  const stateSize = batch * units;
+  dh.fill(0, 0, stateSize);
+  for (let t = steps - 1; t >= 0; t--) {
+    for (let b = 0; b < batch; b++) {
+      const from = (b * steps + t) * units;
+      for (let j = 0; j < units; j++) dh[b * units + j]! += gradOut[from + j]!;
+    }
+    gruStepBackward(
+      saved,
+      t * batch * 4 * units,
+      hs,
+      t * stateSize,
+      dh,
+      dx,
+      t * batch * width,
+      dhu,
+      t * batch * width,
+      batch,
+      units,
+    );
+    if (t > 0 || wantH0) {
+      matmul(dhu.subarray(t * batch * width, (t + 1) * batch * width), recurrent, dh, batch, units, width, {
+        transB: true,
+        accumulate: true,
+      });
     }
   }
 }

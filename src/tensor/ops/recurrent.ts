@@ -16,8 +16,8 @@
 import { ShapeError } from '../../util/errors.js';
 import { apply, type Primitive } from '../autograd.js';
 import {
-  gruStepBackward,
-  gruStepForward,
+  gruSequenceBackward,
+  gruSequenceForward,
   lstmSequenceBackward,
   lstmSequenceForward,
   matmul,
@@ -157,24 +157,7 @@ const gruSequenceOp: Primitive<'gruSequence', GruSaved> = {
     const hs = new Float32Array((steps + 1) * stateSize);
     hs.set(view(h0!));
     const gates = new Float32Array(steps * batch * 4 * units);
-    const hu = new Float32Array(batch * width);
-    for (let t = 0; t < steps; t++) {
-      matmul(hs.subarray(t * stateSize, (t + 1) * stateSize), recurrent, hu, batch, width, units);
-      gruStepForward(
-        hu,
-        bias,
-        x,
-        t * width,
-        steps * width,
-        hs,
-        t * stateSize,
-        (t + 1) * stateSize,
-        gates,
-        t * batch * 4 * units,
-        batch,
-        units,
-      );
-    }
+    gruSequenceForward(x, recurrent, bias, hs, gates, batch, steps, units);
     const out = transposeTime(hs.subarray(stateSize), steps, batch, units);
     return {
       output: new Tensor(out, [batch, steps, units]),
@@ -185,33 +168,10 @@ const gruSequenceOp: Primitive<'gruSequence', GruSaved> = {
     const { batch, steps, units, hs, gates, recurrent } = saved;
     const width = 3 * units;
     const stateSize = batch * units;
-    const g = transposeTime(view(grad), steps, batch, units, true); // [T, B, H]
     const dx = new Float32Array(steps * batch * width);
     const dhu = new Float32Array(steps * batch * width);
     const dh = new Float32Array(stateSize);
-    for (let t = steps - 1; t >= 0; t--) {
-      const gStep = g.subarray(t * stateSize, (t + 1) * stateSize);
-      for (let i = 0; i < stateSize; i++) dh[i]! += gStep[i]!;
-      gruStepBackward(
-        gates,
-        t * batch * 4 * units,
-        hs,
-        t * stateSize,
-        dh,
-        dx,
-        t * batch * width,
-        dhu,
-        t * batch * width,
-        batch,
-        units,
-      );
-      if (t > 0 || h0!.requiresGrad) {
-        matmul(dhu.subarray(t * batch * width, (t + 1) * batch * width), recurrent, dh, batch, units, width, {
-          transB: true,
-          accumulate: true,
-        });
-      }
-    }
+    gruSequenceBackward(recurrent, gates, hs, view(grad), dx, dhu, dh, h0!.requiresGrad, batch, steps, units);
     let dKernel: Tensor | null = null;
     if (kernel!.requiresGrad) {
       const dU = new Float32Array(units * width);
