@@ -186,6 +186,25 @@ describe('a language-model folder', () => {
   });
 });
 
+describe('readers given a folder or nothing', () => {
+  it('refuse with a VerboError naming the path (a folder raised a bare EISDIR)', async () => {
+    const { loadPhrases, loadVocabulary } = await import('../../src/vocab/index.js');
+    for (const path of [dir, join(dir, 'nothing.json')]) {
+      for (const read of [() => loadVocabulary(path), () => loadPhrases(path)]) {
+        let error: unknown;
+        try {
+          read();
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(VerboError);
+        expect((error as Error).message).toContain(path);
+        cases++;
+      }
+    }
+  });
+});
+
 describe('the CLI on a damaged model', () => {
   it('one line naming the file, exit code 1, for each command that loads it', async () => {
     const pristine = join(dir, 'w2v');
