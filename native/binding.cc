@@ -22,6 +22,15 @@
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
 //   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
 //                                                 one job of the subword (fastText) trainer
+//   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
+//   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once
+//   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
+//              found, threads, walkers)
+//   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
+//   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
+//   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
+//   maxPoolBackward(geometry, dy, argmax, dx, threads)             strideW, padTop, padLeft, outH, outW,
+//                                                                  filters] (filters: convolution only)
 // Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
 // entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
@@ -511,6 +520,216 @@ Napi::Value gru_backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
+Napi::Value scan_top_k(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)");
+  ScanArgs a{};
+  a.rowCount = integer(info, 1, "rowCount");
+  a.dim = integer(info, 2, "dim");
+  a.queryCount = integer(info, 4, "queryCount");
+  a.k = integer(info, 5, "k");
+  if (a.dim < 1) throw Napi::RangeError::New(info.Env(), "scanTopK: dim must be at least 1");
+  a.rows = f32(info, 0, static_cast<size_t>(a.rowCount) * a.dim, "rows");
+  a.queries = f32(info, 3, static_cast<size_t>(a.queryCount) * a.dim, "queries");
+  a.mask = typed<Napi::Uint8Array, uint8_t>(info, 6, a.rowCount, "mask", napi_uint8_array, "Uint8Array", true);
+  bool excludes = !(info[8].IsNull() || info[8].IsUndefined());
+  a.group = excludes ? i32(info, 7, a.rowCount, "group") : nullptr;
+  a.excluded = excludes ? i32(info, 8, 3 * static_cast<size_t>(a.queryCount), "excluded") : nullptr;
+  size_t out = static_cast<size_t>(a.queryCount) * a.k;
+  a.scores = f32(info, 9, out, "scores");
+  a.ids = i32(info, 10, out, "ids");
+  a.threads = integer(info, 11, "threads");
+  guarded(info, [&] { table_of(info).scanTopK(a); });
+  return info.Env().Undefined();
+}
+
+/** A graph handed to hnswGraph: its struct and a reference that keeps its typed arrays alive. */
+struct HnswHolder {
+  HnswGraph graph;
+  Napi::ObjectReference keep;
+};
+
+// hnswGraph(graph) → handle: checks a graph laid out by src/search/kernels/hnsw.ts once, for every search.
+Napi::Value hnsw_graph(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  need_args(info, 1, "hnswGraph(graph)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "graph must be an object");
+  Napi::Object object = info[0].As<Napi::Object>();
+  HnswGraph g{};
+  g.count = member_int(object, "count");
+  g.dim = member_int(object, "dim");
+  g.maxM0 = member_int(object, "maxM0");
+  g.maxM = member_int(object, "maxM");
+  g.entryPoint = member_int(object, "entryPoint");
+  g.maxLevel = member_int(object, "maxLevel");
+  g.stride8 = member_int(object, "stride8");
+  g.width8 = member_int(object, "width8");
+  size_t count = g.count;
+  if (g.dim < 1 || g.width8 < g.dim || g.width8 % 16 != 0 || g.stride8 < g.width8 + 4 || (count > 0 && g.entryPoint >= g.count))
+    throw Napi::RangeError::New(env, "hnswGraph: inconsistent sizes");
+  Napi::Int32Array links0 = member<Napi::Int32Array>(object, "links0", napi_int32_array, "Int32Array", count * (g.maxM0 + 1));
+  Napi::Int32Array upperStart = member<Napi::Int32Array>(object, "upperStart", napi_int32_array, "Int32Array", count);
+  Napi::Int32Array upperLinks = member<Napi::Int32Array>(object, "upperLinks", napi_int32_array, "Int32Array", 0);
+  g.rows8 = reinterpret_cast<const int8_t*>(
+      member<Napi::Int8Array>(object, "rows8", napi_int8_array, "Int8Array", count * g.stride8).Data());
+  g.rowsF = member<Napi::Float32Array>(object, "rowsF", napi_float32_array, "Float32Array", count * g.dim).Data();
+  g.deleted = member<Napi::Uint8Array>(object, "deleted", napi_uint8_array, "Uint8Array", count).Data();
+  g.links0 = links0.Data();
+  g.upperStart = upperStart.Data();
+  g.upperLinks = upperLinks.Data();
+  g.upperLinkInts = upperLinks.ElementLength();
+  // Every id the walk follows must name a node: checked once here.
+  auto bad = [&env](const char* what) { return Napi::RangeError::New(env, std::string("hnswGraph: ") + what); };
+  for (size_t node = 0; node < count; node++) {
+    const int32_t* list = g.links0 + node * (g.maxM0 + 1);
+    int links = list[0] & 0xffff;
+    if (links > g.maxM0) throw bad("a level-0 list is longer than maxM0");
+    for (int j = 1; j <= links; j++)
+      if (list[j] < 0 || list[j] >= g.count) throw bad("a level-0 link is outside the graph");
+    int32_t start = g.upperStart[node];
+    if (start < -1 || (start >= 0 && static_cast<size_t>(start) >= g.upperLinkInts))
+      throw bad("an upper-level start is outside the upper links");
+  }
+  for (size_t at = 0; at + g.maxM + 1 <= g.upperLinkInts; at += g.maxM + 1) {
+    int links = g.upperLinks[at] & 0xffff;
+    if (links > g.maxM) throw bad("an upper-level list is longer than maxM");
+    for (int j = 1; j <= links; j++)
+      if (g.upperLinks[at + j] < 0 || g.upperLinks[at + j] >= g.count) throw bad("an upper-level link is outside the graph");
+  }
+  HnswHolder* holder = new HnswHolder{g, Napi::Persistent(object)};
+  return Napi::External<HnswHolder>::New(env, holder, [](Napi::Env, HnswHolder* h) { delete h; });
+}
+
+// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
+//            found, threads, walkers)
+Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  need_args(info, 15, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores, found, threads, walkers)");
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "graph must be a handle from hnswGraph()");
+  const HnswGraph& g = info[0].As<Napi::External<HnswHolder>>().Data()->graph;
+  HnswSearchArgs a{};
+  a.graph = &g;
+  a.queryCount = integer(info, 2, "queryCount");
+  a.k = integer(info, 3, "k");
+  a.ef = integer(info, 4, "ef");
+  a.rerank = integer(info, 5, "rerank");
+  a.int8 = boolean(info, 6);
+  a.deletedCount = integer(info, 7, "deletedCount");
+  a.threads = integer(info, 13, "threads");
+  a.walkers = integer(info, 14, "walkers");
+  if (a.threads < 1) a.threads = 1;
+  if (a.ef > g.count + 1) a.ef = g.count + 1;
+  a.queries = f32(info, 1, static_cast<size_t>(a.queryCount) * g.dim, "queries");
+  size_t marks = a.walkers >= 2 ? 1 : a.threads;
+  a.visited = typed<Napi::Uint16Array, uint16_t>(info, 8, marks * g.count, "visited", napi_uint16_array, "Uint16Array");
+  a.epochs = typed<Napi::Uint32Array, uint32_t>(info, 9, marks, "epochs", napi_uint32_array, "Uint32Array");
+  size_t out = static_cast<size_t>(a.queryCount) * a.k;
+  a.ids = i32(info, 10, out, "ids");
+  a.scores = f32(info, 11, out, "scores");
+  a.found = i32(info, 12, a.queryCount, "found");
+  guarded(info, [&] { table_of(info).hnswSearch(a); });
+  return env.Undefined();
+}
+
+/** The WindowArgs geometry from an Int32Array (see kernels.h; 13 values with filters), checked so every index fits. */
+WindowArgs window_geometry(const Napi::CallbackInfo& info, size_t index, bool conv) {
+  const int count = conv ? 13 : 12;
+  const int32_t* g = i32(info, index, count, "geometry");
+  for (int i = 0; i < count; i++)
+    if (g[i] < 0) throw Napi::RangeError::New(info.Env(), "geometry values must not be negative");
+  WindowArgs args{};
+  args.batch = g[0];
+  args.height = g[1];
+  args.width = g[2];
+  args.channels = g[3];
+  args.kernelH = g[4];
+  args.kernelW = g[5];
+  args.strideH = g[6];
+  args.strideW = g[7];
+  args.padTop = g[8];
+  args.padLeft = g[9];
+  args.outH = g[10];
+  args.outW = g[11];
+  args.filters = conv ? g[12] : 0;
+  if (args.kernelH < 1 || args.kernelW < 1 || args.strideH < 1 || args.strideW < 1)
+    throw Napi::RangeError::New(info.Env(), "window and strides must be at least 1");
+  // Positions and per-call sizes are computed in int: each must fit (reads are clipped to the image).
+  int64_t farY = static_cast<int64_t>(args.outH) * args.strideH + args.kernelH + args.padTop;
+  int64_t farX = static_cast<int64_t>(args.outW) * args.strideW + args.kernelW + args.padLeft;
+  int64_t patch = static_cast<int64_t>(args.kernelH) * args.kernelW * args.channels;
+  int64_t rows = static_cast<int64_t>(args.outH) * args.outW;
+  if (static_cast<int64_t>(args.height) * args.width * args.channels > INT32_MAX || farY > INT32_MAX ||
+      farX > INT32_MAX || patch > INT32_MAX || rows * (patch > args.filters ? patch : args.filters) > INT32_MAX)
+    throw Napi::RangeError::New(info.Env(), "an image, window or window grid of more than 2^31 values");
+  return args;
+}
+
+size_t image_values(const WindowArgs& a) { return static_cast<size_t>(a.batch) * a.height * a.width * a.channels; }
+size_t output_values(const WindowArgs& a, int depth) { return static_cast<size_t>(a.batch) * a.outH * a.outW * depth; }
+size_t kernel_values(const WindowArgs& a) {
+  return static_cast<size_t>(a.kernelH) * a.kernelW * a.channels * a.filters;
+}
+
+// conv2dForward(geometry, x, kernel, bias, relu, y, threads)
+Napi::Value conv2d_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 7, "conv2dForward(geometry, x, kernel, bias, relu, y, threads)");
+  WindowArgs args = window_geometry(info, 0, true);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.kernel = f32(info, 2, kernel_values(args), "kernel");
+  args.bias = f32(info, 3, args.filters, "bias", true);
+  args.relu = boolean(info, 4);
+  args.y = f32(info, 5, output_values(args, args.filters), "y");
+  args.threads = integer(info, 6, "threads");
+  guarded(info, [&] { table_of(info).conv2dForward(args); });
+  return info.Env().Undefined();
+}
+
+// conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)
+Napi::Value conv2d_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 10, "conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)");
+  WindowArgs args = window_geometry(info, 0, true);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.kernel = f32(info, 2, kernel_values(args), "kernel");
+  args.relu = boolean(info, 3);
+  args.y = f32(info, 4, args.relu ? output_values(args, args.filters) : 0, "y", !args.relu);
+  args.dy = f32(info, 5, output_values(args, args.filters), "dy");
+  args.dx = f32(info, 6, image_values(args), "dx", true);
+  args.dkernel = f32(info, 7, kernel_values(args), "dkernel", true);
+  args.dbias = f32(info, 8, args.filters, "dbias", true);
+  args.threads = integer(info, 9, "threads");
+  guarded(info, [&] { table_of(info).conv2dBackward(args); });
+  return info.Env().Undefined();
+}
+
+// maxPoolForward(geometry, x, y, argmax, threads)
+Napi::Value max_pool_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "maxPoolForward(geometry, x, y, argmax, threads)");
+  WindowArgs args = window_geometry(info, 0, false);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.y = f32(info, 2, output_values(args, args.channels), "y");
+  args.argmax = i32(info, 3, output_values(args, args.channels), "argmax");
+  args.threads = integer(info, 4, "threads");
+  guarded(info, [&] { table_of(info).maxPoolForward(args); });
+  return info.Env().Undefined();
+}
+
+// maxPoolBackward(geometry, dy, argmax, dx, threads)
+Napi::Value max_pool_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "maxPoolBackward(geometry, dy, argmax, dx, threads)");
+  WindowArgs args = window_geometry(info, 0, false);
+  args.dy = f32(info, 1, output_values(args, args.channels), "dy");
+  args.argmax = i32(info, 2, output_values(args, args.channels), "argmax");
+  args.dx = f32(info, 3, image_values(args), "dx");
+  args.threads = integer(info, 4, "threads");
+  // Every index is written through: one outside its image must not reach memory.
+  const int64_t perImage = static_cast<int64_t>(args.height) * args.width * args.channels;
+  for (size_t i = 0, n = output_values(args, args.channels); i < n; i++)
+    if (args.argmax[i] < -1 || args.argmax[i] >= perImage)
+      throw Napi::RangeError::New(info.Env(), "argmax " + std::to_string(args.argmax[i]) + " is outside the image");
+  guarded(info, [&] { table_of(info).maxPoolBackward(args); });
+  return info.Env().Undefined();
+}
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
@@ -533,6 +752,13 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
   object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
+  object.Set("scanTopK", Napi::Function::New(env, scan_top_k, "scanTopK", data));
+  object.Set("hnswGraph", Napi::Function::New(env, hnsw_graph, "hnswGraph", data));
+  object.Set("hnswSearch", Napi::Function::New(env, hnsw_search, "hnswSearch", data));
+  object.Set("conv2dForward", Napi::Function::New(env, conv2d_forward, "conv2dForward", data));
+  object.Set("conv2dBackward", Napi::Function::New(env, conv2d_backward, "conv2dBackward", data));
+  object.Set("maxPoolForward", Napi::Function::New(env, max_pool_forward, "maxPoolForward", data));
+  object.Set("maxPoolBackward", Napi::Function::New(env, max_pool_backward, "maxPoolBackward", data));
   return object;
 }
 

@@ -178,6 +178,96 @@ struct SubwordJob {
   const float* fastTextSigmoid;
 };
 
+/**
+ * The exact cosine scan (scan.cc): for each query, the k rows with the highest dot product, best first
+ * (ties: the lower row), skipping rows with mask[r] == 0 and, per query q, rows whose group[r] is one of
+ * excluded[3q .. 3q + 2] (when excluded is not null). rows: [rowCount, dim]; queries: [queryCount, dim];
+ * scores, ids: [queryCount, k], empty slots −inf and −1. Results do not depend on `threads`.
+ */
+struct ScanArgs {
+  const float* rows;
+  int rowCount, dim;
+  const float* queries;
+  int queryCount, k;
+  const uint8_t* mask;
+  const int32_t* group;
+  const int32_t* excluded;
+  float* scores;
+  int32_t* ids;
+  int threads;
+};
+
+/**
+ * An HNSW graph built by hnswlib and laid out by src/search/kernels/hnsw.ts (hnsw.cc searches it). Node
+ * ids are dense 0 … count − 1. links0: count × (maxM0 + 1) ints, per node its level-0 link count (low 16
+ * bits) then the links; a node's list for level l ≥ 1 starts at upperLinks[upperStart[node] + (l − 1) ×
+ * (maxM + 1)] (a count, then maxM slots). rows8: count × stride8 bytes, per node width8 int8 codes of
+ * x − mean (zeros past dim), then its float32 scale; rowsF: count × dim unit rows; deleted: count flags.
+ */
+struct HnswGraph {
+  int count, dim, maxM0, maxM, entryPoint, maxLevel;
+  const int32_t* links0;
+  const int32_t* upperStart;
+  const int32_t* upperLinks;
+  size_t upperLinkInts;
+  const int8_t* rows8;
+  int stride8, width8;
+  const float* rowsF;
+  const uint8_t* deleted;
+};
+
+/**
+ * HNSW searches (hnsw.cc): for each of queryCount queries (dim raw values each), the best k nodes with a
+ * beam of max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32), best first into
+ * ids/scores ([queryCount, k]; −1 / −inf past found[q]). visited: threads × count marks, epochs: their
+ * last query numbers (both kept by the caller between calls). walkers 2: each query walked by two
+ * threads sharing visited[0] (answers may vary from run to run); else queries split into `threads` ranges.
+ */
+struct HnswSearchArgs {
+  const HnswGraph* graph;
+  const float* queries;
+  int queryCount, k, ef, rerank;
+  bool int8;
+  int deletedCount;
+  uint16_t* visited;
+  uint32_t* epochs;
+  int32_t* ids;
+  float* scores;
+  int32_t* found;
+  int threads, walkers;
+};
+
+/**
+ * 2-D convolution and max pooling on channels-last images x [batch, height, width, channels] (native/conv.cc;
+ * the loops they replace are in src/tensor/kernels/conv.ts). Window (oy, ox) covers rows
+ * oy·strideH − padTop + [0, kernelH) and columns ox·strideW − padLeft + [0, kernelW); positions outside the
+ * image count as 0 (convolution) or are skipped (pooling). Outputs are [batch, outH, outW, …].
+ * conv2dForward:   y = im2col(x) · kernel (+ bias), kernel [kernelH·kernelW·channels, filters] (bias may be
+ *                  null), then max(y, 0) when relu
+ * conv2dBackward:  from dy (times [y > 0] when relu, y being the forward's output): dx = col2im(dy · kernelᵀ),
+ *                  dkernel = im2col(x)ᵀ · dy, dbias = Σ_rows dy (each skipped when null)
+ * maxPoolForward:  y[b, oy, ox, c] = the window's maximum (the first in window order; a NaN wins), and
+ *                  argmax[...] = its index (iy·width + ix)·channels + c within the image (−1: empty window)
+ * maxPoolBackward: dx = dy scattered to argmax
+ * Every output is overwritten.
+ */
+struct WindowArgs {
+  int batch, height, width, channels;
+  int kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW;
+  int filters;          // convolution
+  bool relu;            // convolution: relu fused after the bias
+  const float* x;       // [batch, height, width, channels]
+  const float* kernel;  // [kernelH·kernelW·channels, filters]
+  const float* bias;    // [filters]
+  float* y;             // [batch, outH, outW, filters or channels] (read by a fused relu's backward)
+  const float* dy;      // [batch, outH, outW, filters or channels]
+  float* dx;            // [batch, height, width, channels]
+  float* dkernel;       // [kernelH·kernelW·channels, filters]
+  float* dbias;         // [filters]
+  int32_t* argmax;      // pooling: [batch, outH, outW, channels]
+  int threads;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
@@ -195,6 +285,12 @@ struct KernelTable {
   void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
   void (*subwordTrain)(const SubwordJob& job);
+  void (*scanTopK)(const ScanArgs& args);
+  void (*hnswSearch)(const HnswSearchArgs& args);
+  void (*conv2dForward)(const WindowArgs& args);
+  void (*conv2dBackward)(const WindowArgs& args);
+  void (*maxPoolForward)(const WindowArgs& args);
+  void (*maxPoolBackward)(const WindowArgs& args);
 };
 
 }  // namespace verbo
