@@ -151,7 +151,7 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
     writeFileSync(`${out}.tmp`, bytes);
     renameSync(`${out}.tmp`, out);
     log(
-      `${lang}: ${model.features.size} features, ${model.lemmas.size} learned lemmas, ${model.tags.length} tags; wrote ${basename(out)} (${bytes.length} bytes, ${((Date.now() - start) / 1000).toFixed(1)} s)`,
+      `${lang}: ${model.features.size} + ${model.backward?.features.size ?? 0} features (left to right + right to left), ${model.lemmas.size} learned lemmas, ${model.tags.length} tags; wrote ${basename(out)} (${bytes.length} bytes, ${((Date.now() - start) / 1000).toFixed(1)} s)`,
     );
   }
 }

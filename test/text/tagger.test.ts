@@ -42,7 +42,10 @@ describe('tagger model files', () => {
     expect(back.notices).toEqual(['a notice']);
     // Both directions' perceptrons are kept.
     expect(back.backward!.features.size).toBe(model.backward!.features.size);
-    expect(back.backward!.weights).toEqual(model.backward!.weights);
+    const saved = back.backward!.weights;
+    expect(saved.length).toBe(model.backward!.weights.length);
+    // Weights are written with 3 decimals.
+    expect(saved.every((w, i) => Math.abs(w - model.backward!.weights[i]!) <= 5e-4)).toBe(true);
     const tagger = createTagger({ lang: 'en', model: back });
     expect(tagger.tagTokens(['a', 'cat', 'barks']).map((w) => w.upos)).toEqual(['DET', 'NOUN', 'VERB']);
   });
@@ -188,14 +191,14 @@ describe('accuracy on held-out UD sentences', () => {
       lang: 'en' as const,
       reference: 'en_ewt-ud-dev.conllu',
       secondary: [] as string[],
-      upos: 0.92,
+      upos: 0.935, // measured 0.9425 (10-fold cross-validation: 0.9386)
       lemma: 0.97,
     },
     {
       lang: 'pt' as const,
       reference: 'pt_bosque-ud-dev.conllu',
       secondary: ['pt_gsd-ud-dev.conllu', 'pt_gsd-ud-test.conllu'],
-      upos: 0.94,
+      upos: 0.95, // measured 0.9563 (5-fold cross-validation: 0.9480)
       lemma: 0.95,
     },
   ];
