@@ -8,7 +8,8 @@
 import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FormatError, shown, VerboError } from '../util/errors.js';
-import { writeStreamAtomic } from '../util/files.js';
+import { batchedAppend, writeStreamAtomic } from '../util/files.js';
+import { isFastTextBin } from './fasttext-bin.js';
 import { KeyedVectors } from './keyed-vectors.js';
 
 export type Word2VecFormat = 'binary' | 'text';
@@ -121,6 +122,11 @@ function looksBinary(bytes: Uint8Array): boolean {
 }
 
 function parseHeader(bytes: Uint8Array, path: string): Header {
+  if (isFastTextBin(bytes)) {
+    throw new FormatError(
+      `${path} is a fastText .bin model, not word2vec vectors: load it with loadModel (every verbo command that takes a model accepts it), or write its vectors as word2vec with \`npx verbo export ${path} --format word2vec-bin --out vectors.bin\`.`,
+    );
+  }
   if (looksBinary(bytes)) {
     const shown = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new FormatError(
@@ -505,17 +511,7 @@ export async function writeWord2Vec(
   for (const word of words) checkWord(word);
   const littleEndian = endianness() === 'LE';
   await writeStreamAtomic(path, async (append) => {
-    const pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const push = async (chunk: Uint8Array) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= CHUNK_BYTES) {
-        await append(Buffer.concat(pending));
-        pending.length = 0;
-        pendingBytes = 0;
-      }
-    };
+    const { push, flush } = batchedAppend(append, CHUNK_BYTES);
     await push(Buffer.from(`${size} ${dim}\n`, 'utf8'));
     for (let row = 0; row < size; row++) {
       const values = matrix.subarray(row * dim, (row + 1) * dim);
@@ -533,7 +529,7 @@ export async function writeWord2Vec(
         await push(Buffer.from(`${parts.join(' ')}\n`, 'utf8'));
       }
     }
-    if (pendingBytes > 0) await append(Buffer.concat(pending));
+    await flush();
   });
 }
 

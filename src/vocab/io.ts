@@ -3,8 +3,8 @@
 // - versioned JSON ({ format: 'verbo-vocab', version: 1, ... }), which also keeps specials and how the
 //   vocabulary was counted. Both write atomically; loading keeps the ids of the file (no re-sorting).
 import { readFileSync } from 'node:fs';
-import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
 import { Vocabulary } from './vocabulary.js';
 
 export const VOCAB_JSON_FORMAT = 'verbo-vocab';
@@ -113,9 +113,7 @@ export function loadVocabularyJson(path: string): Vocabulary {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); expected a verbo vocabulary.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); expected a verbo vocabulary.`);
   }
   return vocabularyFromJson(doc, path);
 }
@@ -193,9 +191,9 @@ function readText(path: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VerboError(`${path}: no such vocabulary file.`, 'ENOENT');
-    if (code === 'BAD_ARGUMENT')
+    if (code === 'EISDIR')
       throw new VerboError(`${path}: is a directory; expected a vocabulary file.`, 'BAD_ARGUMENT');
-    throw error;
+    throw fileError(error, 'read', path);
   }
 }
 

@@ -13,8 +13,8 @@
 // Counting memory is bounded like the vocabulary's: above maxVocabSize entries, those counted ≤ level are
 // dropped and the level grows (see counting.ts).
 import { readFileSync } from 'node:fs';
-import { FormatError, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
 import { ownString } from './counting.js';
 
 export type PhraseScoring = 'default' | 'npmi';
@@ -321,15 +321,13 @@ export function loadPhrases(path: string): FrozenPhrases {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new VerboError(`${path}: no such phrase model file.`, 'ENOENT');
     }
-    throw error;
+    throw fileError(error, 'read', path);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); expected a verbo phrase model.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); expected a verbo phrase model.`);
   }
   return FrozenPhrases.fromJSON(doc, path);
 }

@@ -81,7 +81,9 @@ interface DemoSettings {
 }
 
 // Two passes over the training lines (~220,000 tokens each) make suggestions a reader finds plausible
-// ("to be or not to" → be, "i will" → not, be, have); one pass of 80,000 tokens gave "the, a, thy".
+// ("to be or not to" → be, the, do; "i will" → not, be, have; "eu não" → é, era, sei; "era uma" → vez,
+// mãe, coisa); one pass of 80,000 tokens gave "the, a, thy". ("a casa de" was dropped from the
+// Portuguese prompts: its third answer is "d", the "D." of "D. Plácida".)
 const FULL: DemoSettings = {
   heldOut: 0.05,
   word2vec: { dim: 64, epochs: 5, minCount: 3, window: 5, negative: 5 },
@@ -134,7 +136,7 @@ const LANGUAGE = {
       ['homem', 'mulher', 'rei'],
       ['pai', 'mãe', 'filho'],
     ],
-    prompts: ['eu não', 'a casa de', 'ela disse que'],
+    prompts: ['eu não', 'era uma', 'ela disse que'],
     generate: 'a noite',
   },
 } as const;
