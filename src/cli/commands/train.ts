@@ -9,22 +9,19 @@ import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkpointDir,
+  type FastTextArgs,
   hasCheckpoint,
   loadCheckpoint,
+  MODEL_FORMAT,
   partialCheckpointDir,
-} from '../../embeddings/checkpoint.js';
-import type { FastTextArgs } from '../../embeddings/fasttext-bin.js';
-import { MODEL_FORMAT, writeModelFiles } from '../../embeddings/model-dir.js';
-import {
   type ResolvedWord2VecOptions,
   type TrainEvent,
   type TrainingState,
   trainWord2Vec,
-} from '../../embeddings/trainer.js';
+  writeModelFiles,
+} from '../../embeddings/index.js';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
-import { DivergedError, VerboError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
-import { openModelDir } from '../../util/model-files.js';
+import { DivergedError, openModelDir, VerboError, writeFileAtomic } from '../../util/index.js';
 import {
   parseChoice,
   parseInteger,
