@@ -1,7 +1,7 @@
 // What the word2vec trainer checks around its loop: a diverging run stops before any checkpoint of NaNs
 // is written; a resume with other settings or another corpus is refused naming what differs; a
 // corrupt checkpoint (truncated, changed, non-finite) is named as corrupt; the id cache leaves nothing in
-// the temporary folder. Needs `npm run build` (the trainer's workers run dist/).
+// the temporary folder.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +10,7 @@ import { loadCheckpoint } from '../../src/embeddings/checkpoint.js';
 import { checkResumeOptions } from '../../src/embeddings/run-checks.js';
 import { resolveOptions, trainWord2Vec, type Word2VecOptions } from '../../src/embeddings/trainer.js';
 import { DivergedError } from '../../src/util/errors.js';
-import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
-
-const built =
-  existsSync(packagePath('dist', 'embeddings', 'worker.js')) &&
-  existsSync(packagePath('dist', 'wasm', 'word2vec.wasm'));
-if (!built) console.warn('run-checks.test.ts: run `npm run build` first (the trainer tests are skipped)');
 
 const scratch = mkdtempSync(join(tmpdir(), 'verbo-run-checks-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -44,7 +38,7 @@ describe('checkResumeOptions', () => {
   });
 });
 
-describe.skipIf(!built)('the trainer around its loop', () => {
+describe('the trainer around its loop', () => {
   it('stops a diverging run with a DivergedError before writing a checkpoint of NaNs', async () => {
     const dir = join(scratch, 'diverged');
     const error = await trainWord2Vec(corpusOf(1), { ...small, alpha: 5, checkpointDir: dir }).catch(
