@@ -14,6 +14,7 @@
       'native/gru.cc',
       'native/word2vec.cc',
       'native/fasttext.cc',
+      'native/conv.cc',
       'native/table.cc',
     ],
     'common_cflags': ['-O3', '-std=c++17', '-fvisibility=hidden', '-fno-trapping-math'],

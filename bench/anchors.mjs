@@ -5,7 +5,9 @@
 //   blasInfo(modules)  the BLAS kernel threadpoolctl reports in such a child, after importing `modules`
 //                      (numpy, torch, ...): internal_api, architecture, version, num_threads;
 //   machineInfo()      CPU model / family / model number and SIMD flags from /proc/cpuinfo, and our own
-//                      kernel path (native ISA or fallback, threads) as `verbo --version` reports it.
+//                      kernel path (native ISA or fallback, threads) as `verbo --version` reports it;
+//   summarize(xs)      runs, min, median and max of a list of figures;
+//   lastJson(stdout)   the JSON object a benchmark or anchor prints on its last line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -88,4 +90,22 @@ export async function machineInfo({ blasModules = null, python = '/usr/bin/pytho
   };
   if (blasModules !== null) info.anchorBlas = blasInfo(blasModules, python);
   return info;
+}
+
+/** The figures of several runs: all of them, min, median and max. */
+export function summarize(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { runs: xs, min: sorted[0], median, max: sorted[sorted.length - 1] };
+}
+
+/** The JSON object on the last line of a child's stdout (`what` names the child in the error). */
+export function lastJson(stdout, what) {
+  const line = stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${what}: no JSON on the last line of stdout:\n${stdout.slice(-2000)}`);
+  }
 }

@@ -26,7 +26,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { anchorEnv, machineInfo } from './anchors.mjs';
+import { anchorEnv, lastJson, machineInfo, summarize } from './anchors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, '..', 'shared');
@@ -71,22 +71,6 @@ function parseArgs(argv) {
     else throw new Error(`unknown flag ${flag}`);
   }
   return args;
-}
-
-function summarize(xs) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { runs: xs, min: sorted[0], median, max: sorted[sorted.length - 1] };
-}
-
-function lastJson(stdout, what) {
-  const line = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(line);
-  } catch {
-    throw new Error(`${what}: no JSON on the last line of stdout:\n${stdout.slice(-2000)}`);
-  }
 }
 
 /** Runs a command to completion; returns its stdout and wall-clock seconds (the whole process). */

@@ -79,7 +79,37 @@ const result = { script: 'bench/lm.mjs' };
 if (args.only !== 'torch') await runOurs();
 if (runTorch) runAnchor();
 result.machine = await machineInfo({ blasModules: runTorch ? ['torch'] : null });
+summarise();
 console.log(JSON.stringify(result));
+
+/** A quotable summary on stderr: our figures with the path and CPU, PyTorch's with its BLAS kernel. */
+function summarise() {
+  const { cpu, ours } = result.machine;
+  const path =
+    ours.path === 'native' ? `native ${ours.isa}, ${result.threads} thread(s)` : `fallback (${ours.reason})`;
+  log(`summary (${cpu.model}, family ${cpu.family}; Zaremba small on PTB):`);
+  if (result.trainTokensPerSecond !== undefined) {
+    log(
+      `  ours [${path}]: ${Math.round(result.trainTokensPerSecond)} training tokens/s (${args.measure} windows), next-word latency ${result.latencyMs.median.toFixed(2)} ms median`,
+    );
+    if (result.validPerplexity !== undefined)
+      log(
+        `  ours: valid perplexity ${result.validPerplexity.toFixed(2)} after ${result.validAfterTokens} training tokens`,
+      );
+  }
+  for (const run of result.torch?.runs ?? []) {
+    const blas = run.blas?.[0];
+    log(
+      run.error
+        ? `  PyTorch, ${run.threads} thread(s): ${run.error}`
+        : `  PyTorch [${run.threads} thread(s), OpenBLAS ${blas?.version} ${blas?.architecture}]: ${Math.round(run.trainTokensPerSecond)} tokens/s, latency ${run.latencyMedianMs.toFixed(2)} ms`,
+    );
+  }
+  if (result.ratioTokensPerSecond !== undefined)
+    log(
+      `  ours / PyTorch's best: ${result.ratioTokensPerSecond.toFixed(2)}× tokens/s (target ≥ 1.2), ${result.ratioLatency.toFixed(2)}× latency (target ≤ 1.0)`,
+    );
+}
 
 async function runOurs() {
   if (!existsSync(distEntry)) {

@@ -1,11 +1,13 @@
 // bench:nn — one LSTM layer (batch 20, 35 steps, 200 → 200) forward + backward in ms (min / median of
-// 3 rounds of --iters iterations), the same for a GRU layer, and the training time of each worked
-// example. Runs against dist/ (npm run build first). The PyTorch anchor for the LSTM figure is
+// 3 rounds of --iters iterations), the same for a GRU layer, and the training time (Model.fit) of each
+// worked example in examples/ (xor, spirals, digits, two-tower, keras; silent). Runs against dist/ (npm
+// run build first). --no-layers skips the layer timings (the examples alone: a whole-process figure of
+// fit); --no-examples skips the examples. The PyTorch anchor for the LSTM figure is
 // bench/torch_lstm_layer.py; --torch runs it from here at 1 and 2 threads (torch.set_num_threads) with
 // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment, and the best is the anchor. The JSON
 // records the CPU, our kernel path and the BLAS kernel threadpoolctl reports.
 //
-// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-examples] [--torch] [--torch-threads 1,2]
+// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-layers] [--no-examples] [--torch] [--torch-threads 1,2]
 //                          [--only ours|torch] [--json]
 // Each side alone, for paired runs:
 //   node bench/nn.mjs --only ours --no-examples --json
@@ -70,16 +72,24 @@ function timeRecurrent(factory, batch, steps, units) {
 }
 
 const result = { shape: [20, 35, 200, 200], iters, threads };
-if (only !== 'torch') {
+if (only !== 'torch' && !flag('--no-layers')) {
   result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
   result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
 }
 
 if (only !== 'torch' && !flag('--no-examples')) {
+  // The worked examples import 'verbo' by name: this package's dist/ build.
+  const examples = {
+    xor: (await import('../examples/xor.mjs')).runXor,
+    spirals: (await import('../examples/spirals.mjs')).runSpirals,
+    digits: (await import('../examples/digits.mjs')).runDigits,
+    'two-tower': (await import('../examples/two-tower.mjs')).runTwoTower,
+    keras: (await import('../examples/keras.mjs')).runKeras,
+  };
   result.examples = {};
-  for (const [name, run] of Object.entries(nn.examples)) {
+  for (const [name, run] of Object.entries(examples)) {
     const start = performance.now();
-    const metrics = await run({ seed: 1 });
+    const metrics = await run({ seed: 1, verbose: 0 });
     result.examples[name] = { seconds: (performance.now() - start) / 1000, ...metrics.summary };
   }
 }

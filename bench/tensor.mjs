@@ -289,10 +289,31 @@ const targets = {
       ...Object.fromEntries(threadCounts.map((t) => [t, r[`threads${t}`]?.fractionOfOpenblas])),
     })),
 };
+const machine = await machineInfo({ blasModules: runNumpy ? ['numpy'] : null });
+// A quotable summary on stderr: one line per shape and thread count, with the path, CPU and BLAS kernel.
+const pathName =
+  machine.ours.path === 'native' ? `native ${machine.ours.isa}` : `fallback (${machine.ours.reason})`;
+const blas = anchors?.openblas?.blas?.[0];
+const blasName = blas ? `OpenBLAS ${blas.version} ${blas.architecture}` : 'OpenBLAS';
+console.error(
+  `summary (${machine.cpu.model}, family ${machine.cpu.family}; ours: ${pathName}; GFLOP/s best of ${samples} samples):`,
+);
+for (const row of results)
+  for (const threads of threadCounts) {
+    const ours = row[`threads${threads}`];
+    const anchor =
+      ours?.openblasGflops !== undefined
+        ? `; ${blasName} ${ours.openblasGflops}: ${ours.fractionOfOpenblas}×`
+        : '';
+    console.error(`  matmul ${row.shape}, ${threads} thread(s): ours ${ours.gflops.best}${anchor}`);
+  }
+if (!runOurs && anchors?.openblas?.results)
+  for (const r of anchors.openblas.results)
+    console.error(`  matmul ${r.shape}, ${r.threads} thread(s): ${blasName} ${r.gflops.best.toFixed(2)}`);
 console.log(
   JSON.stringify({
     benchmark: 'tensor',
-    machine: await machineInfo({ blasModules: runNumpy ? ['numpy'] : null }),
+    machine,
     samples,
     fixedReps: fixedReps > 0 ? fixedReps : undefined,
     minTimeSeconds: minTime / 1000,

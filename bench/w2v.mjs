@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { anchorEnv, machineInfo } from './anchors.mjs';
+import { anchorEnv, lastJson, machineInfo, summarize } from './anchors.mjs';
 
 // --fasttext: the subword (fastText) benchmark against the fastText CLI instead (bench/fasttext.mjs).
 if (process.argv.includes('--fasttext')) {
@@ -61,22 +61,6 @@ function parseArgs(argv) {
     else throw new Error(`unknown flag ${flag}`);
   }
   return args;
-}
-
-function summarize(xs) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { runs: xs, min: sorted[0], median, max: sorted[sorted.length - 1] };
-}
-
-function lastJson(stdout, what) {
-  const line = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(line);
-  } catch {
-    throw new Error(`${what}: no JSON on the last line of stdout:\n${stdout}`);
-  }
 }
 
 function run(command, args, what) {

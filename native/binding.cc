@@ -22,6 +22,11 @@
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
 //   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
 //                                                 one job of the subword (fastText) trainer
+//   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
+//   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
+//   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
+//   maxPoolBackward(geometry, dy, argmax, dx, threads)             strideW, padTop, padLeft, outH, outW,
+//                                                                  filters] (filters: convolution only)
 // Argument order and meaning are documented once, in src/native/index.ts (the embedding and search
 // entries in src/native/embedding-kernels.ts); sizes in kernels.h.
 #include <napi.h>
@@ -511,6 +516,105 @@ Napi::Value gru_backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** The WindowArgs geometry from an Int32Array (see kernels.h; 13 values with filters), checked so every index fits. */
+WindowArgs window_geometry(const Napi::CallbackInfo& info, size_t index, bool conv) {
+  const int count = conv ? 13 : 12;
+  const int32_t* g = i32(info, index, count, "geometry");
+  for (int i = 0; i < count; i++)
+    if (g[i] < 0) throw Napi::RangeError::New(info.Env(), "geometry values must not be negative");
+  WindowArgs args{};
+  args.batch = g[0];
+  args.height = g[1];
+  args.width = g[2];
+  args.channels = g[3];
+  args.kernelH = g[4];
+  args.kernelW = g[5];
+  args.strideH = g[6];
+  args.strideW = g[7];
+  args.padTop = g[8];
+  args.padLeft = g[9];
+  args.outH = g[10];
+  args.outW = g[11];
+  args.filters = conv ? g[12] : 0;
+  if (args.kernelH < 1 || args.kernelW < 1 || args.strideH < 1 || args.strideW < 1)
+    throw Napi::RangeError::New(info.Env(), "window and strides must be at least 1");
+  // Positions and per-call sizes are computed in int: each must fit (reads are clipped to the image).
+  int64_t farY = static_cast<int64_t>(args.outH) * args.strideH + args.kernelH + args.padTop;
+  int64_t farX = static_cast<int64_t>(args.outW) * args.strideW + args.kernelW + args.padLeft;
+  int64_t patch = static_cast<int64_t>(args.kernelH) * args.kernelW * args.channels;
+  int64_t rows = static_cast<int64_t>(args.outH) * args.outW;
+  if (static_cast<int64_t>(args.height) * args.width * args.channels > INT32_MAX || farY > INT32_MAX ||
+      farX > INT32_MAX || patch > INT32_MAX || rows * (patch > args.filters ? patch : args.filters) > INT32_MAX)
+    throw Napi::RangeError::New(info.Env(), "an image, window or window grid of more than 2^31 values");
+  return args;
+}
+
+size_t image_values(const WindowArgs& a) { return static_cast<size_t>(a.batch) * a.height * a.width * a.channels; }
+size_t output_values(const WindowArgs& a, int depth) { return static_cast<size_t>(a.batch) * a.outH * a.outW * depth; }
+size_t kernel_values(const WindowArgs& a) {
+  return static_cast<size_t>(a.kernelH) * a.kernelW * a.channels * a.filters;
+}
+
+// conv2dForward(geometry, x, kernel, bias, relu, y, threads)
+Napi::Value conv2d_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 7, "conv2dForward(geometry, x, kernel, bias, relu, y, threads)");
+  WindowArgs args = window_geometry(info, 0, true);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.kernel = f32(info, 2, kernel_values(args), "kernel");
+  args.bias = f32(info, 3, args.filters, "bias", true);
+  args.relu = boolean(info, 4);
+  args.y = f32(info, 5, output_values(args, args.filters), "y");
+  args.threads = integer(info, 6, "threads");
+  guarded(info, [&] { table_of(info).conv2dForward(args); });
+  return info.Env().Undefined();
+}
+
+// conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)
+Napi::Value conv2d_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 10, "conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)");
+  WindowArgs args = window_geometry(info, 0, true);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.kernel = f32(info, 2, kernel_values(args), "kernel");
+  args.relu = boolean(info, 3);
+  args.y = f32(info, 4, args.relu ? output_values(args, args.filters) : 0, "y", !args.relu);
+  args.dy = f32(info, 5, output_values(args, args.filters), "dy");
+  args.dx = f32(info, 6, image_values(args), "dx", true);
+  args.dkernel = f32(info, 7, kernel_values(args), "dkernel", true);
+  args.dbias = f32(info, 8, args.filters, "dbias", true);
+  args.threads = integer(info, 9, "threads");
+  guarded(info, [&] { table_of(info).conv2dBackward(args); });
+  return info.Env().Undefined();
+}
+
+// maxPoolForward(geometry, x, y, argmax, threads)
+Napi::Value max_pool_forward(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "maxPoolForward(geometry, x, y, argmax, threads)");
+  WindowArgs args = window_geometry(info, 0, false);
+  args.x = f32(info, 1, image_values(args), "x");
+  args.y = f32(info, 2, output_values(args, args.channels), "y");
+  args.argmax = i32(info, 3, output_values(args, args.channels), "argmax");
+  args.threads = integer(info, 4, "threads");
+  guarded(info, [&] { table_of(info).maxPoolForward(args); });
+  return info.Env().Undefined();
+}
+
+// maxPoolBackward(geometry, dy, argmax, dx, threads)
+Napi::Value max_pool_backward(const Napi::CallbackInfo& info) {
+  need_args(info, 5, "maxPoolBackward(geometry, dy, argmax, dx, threads)");
+  WindowArgs args = window_geometry(info, 0, false);
+  args.dy = f32(info, 1, output_values(args, args.channels), "dy");
+  args.argmax = i32(info, 2, output_values(args, args.channels), "argmax");
+  args.dx = f32(info, 3, image_values(args), "dx");
+  args.threads = integer(info, 4, "threads");
+  // Every index is written through: one outside its image must not reach memory.
+  const int64_t perImage = static_cast<int64_t>(args.height) * args.width * args.channels;
+  for (size_t i = 0, n = output_values(args, args.channels); i < n; i++)
+    if (args.argmax[i] < -1 || args.argmax[i] >= perImage)
+      throw Napi::RangeError::New(info.Env(), "argmax " + std::to_string(args.argmax[i]) + " is outside the image");
+  guarded(info, [&] { table_of(info).maxPoolBackward(args); });
+  return info.Env().Undefined();
+}
+
 Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   void* data = const_cast<KernelTable*>(&table);
   Napi::Object object = Napi::Object::New(env);
@@ -533,6 +637,10 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
   object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
+  object.Set("conv2dForward", Napi::Function::New(env, conv2d_forward, "conv2dForward", data));
+  object.Set("conv2dBackward", Napi::Function::New(env, conv2d_backward, "conv2dBackward", data));
+  object.Set("maxPoolForward", Napi::Function::New(env, max_pool_forward, "maxPoolForward", data));
+  object.Set("maxPoolBackward", Napi::Function::New(env, max_pool_backward, "maxPoolBackward", data));
   return object;
 }
 

@@ -19,6 +19,10 @@ void gru_forward(const GruArgs& args);
 void gru_backward(const GruArgs& args);
 void word2vec_train(const Word2VecJob& job);
 void subword_train(const SubwordJob& job);
+void conv2d_forward(const WindowArgs& args);
+void conv2d_backward(const WindowArgs& args);
+void max_pool_forward(const WindowArgs& args);
+void max_pool_backward(const WindowArgs& args);
 
 }  // namespace VERBO_NS
 }  // namespace verbo

@@ -16,6 +16,7 @@
 
 #include "isa.h"
 #include "kernels.h"
+#include "pieces.h"
 #include "pool.h"
 #include "vector.h"
 
@@ -30,12 +31,10 @@ constexpr int kMaxRedraws = 64;
 /** pool.h scratch slot (the same as word2vec's: one job runs on a thread at a time). */
 constexpr int kScratchSlot = 3;
 
-inline size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
-
 /** One thread's pass over one piece. */
 class PieceTrainer {
  public:
-  PieceTrainer(const SubwordJob& job, uint64_t rng, float* hidden, float* gradient, int32_t* negatives)
+  PieceTrainer(const SubwordJob& job, uint64_t rng, float* hidden, float* gradient, uint32_t* negatives)
       : m_(job.job.model), start_(job.subwordStart), rows_(job.subwordRows), sigmoid_(job.fastTextSigmoid),
         dim_(m_.dim), rng_(rng), hidden_(hidden), gradient_(gradient), negatives_(negatives) {}
 
@@ -103,7 +102,7 @@ class PieceTrainer {
                                                                        : static_cast<int>(m_.noise[2 * bin + 1]);
         }
         if (target == word) continue;
-        negatives_[count++] = target;
+        negatives_[count++] = static_cast<uint32_t>(target);
         vec::prefetch(m_.output + static_cast<size_t>(target) * dim_, dim_ * static_cast<int>(sizeof(float)));
       }
     }
@@ -166,39 +165,16 @@ class PieceTrainer {
   uint64_t rng_;
   float* hidden_;
   float* gradient_;
-  int32_t* negatives_;
+  uint32_t* negatives_;
   double lossSum_ = 0;
   double examples_ = 0;
 };
 
 void train_piece(void* context, int piece) {
-  const SubwordJob& subword = *static_cast<const SubwordJob*>(context);
-  const Word2VecJob& job = subword.job;
-  int firstSentence = piece == 0 ? 0 : job.pieceEnds[piece - 1];
-  int lastSentence = job.pieceEnds[piece];
-  int firstWord = firstSentence == 0 ? 0 : job.ends[firstSentence - 1];
-  int lastWord = lastSentence == 0 ? 0 : job.ends[lastSentence - 1];
-  size_t rowBytes = round64(static_cast<size_t>(job.model.dim) * sizeof(float));
-  size_t sentenceBytes = round64(static_cast<size_t>(lastWord - firstWord > 1 ? lastWord - firstWord : 1) * 4);
-  size_t negativeBytes = round64(static_cast<size_t>(job.model.negative > 1 ? job.model.negative : 1) * 4);
-  char* scratch = reinterpret_cast<char*>(thread_scratch(kScratchSlot, 2 * rowBytes + sentenceBytes + negativeBytes));
-  float* hidden = reinterpret_cast<float*>(scratch);
-  float* gradient = reinterpret_cast<float*>(scratch + rowBytes);
-  int32_t* sentence = reinterpret_cast<int32_t*>(scratch + 2 * rowBytes);
-  int32_t* negatives = reinterpret_cast<int32_t*>(scratch + 2 * rowBytes + sentenceBytes);
-
-  PieceTrainer trainer(subword, job.rng[piece], hidden, gradient, negatives);
-  const float alpha = job.alphas[piece];
-  double kept = 0;
-  for (int s = firstSentence, start = firstWord; s < lastSentence; s++) {
-    int end = job.ends[s];
-    kept += trainer.train_sentence(job.ids, start, end, sentence, alpha);
-    start = end;
-  }
-  job.rng[piece] = trainer.rng();
-  job.results[3 * piece] = kept;
-  job.results[3 * piece + 1] = trainer.loss_sum();
-  job.results[3 * piece + 2] = trainer.examples();
+  const SubwordJob& job = *static_cast<const SubwordJob*>(context);
+  train_job_piece(job.job, piece, kScratchSlot, [&job](const PieceBuffers& b, uint64_t rng) {
+    return PieceTrainer(job, rng, b.hidden, b.error, b.negatives);
+  });
 }
 
 }  // namespace

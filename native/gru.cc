@@ -4,30 +4,18 @@
 // rows of the batch (each element computed by one thread: results never depend on the count).
 #include "families.h"
 #include "pool.h"
+#include "sequence.h"
 #include "vecmath.h"
 
 namespace verbo {
 namespace VERBO_NS {
 namespace {
 
-/** Below this many state values per step the gate arithmetic stays on the calling thread. */
-constexpr int kParallelMinState = 2048;
-
 struct Step {
   const GruArgs* args;
   int t;
   const float* hu;  // forward: [batch, 3·units], h_{t−1}·U
 };
-
-inline int row_tasks(const GruArgs& a) {
-  return a.batch * a.units >= kParallelMinState && a.threads > 1 ? a.batch : 1;
-}
-
-inline void rows_of(const GruArgs& a, int task, int tasks, int* first, int* last) {
-  int per = (a.batch + tasks - 1) / tasks;
-  *first = task * per;
-  *last = (task + 1) * per < a.batch ? (task + 1) * per : a.batch;
-}
 
 /** One batch row of a forward step (see kernels.h). */
 void forward_row(ptrdiff_t H, const float* __restrict huZ, const float* __restrict huR, const float* __restrict huN,
@@ -53,7 +41,7 @@ void forward_rows(void* context, int task) {
   const GruArgs& a = *step.args;
   const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 3 * H, state = B * H;
   int first, last;
-  rows_of(a, task, row_tasks(a), &first, &last);
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     const float* hu = step.hu + b * width;
     const float* x = a.xProj + (b * a.steps + t) * width;
@@ -90,7 +78,7 @@ void backward_rows(void* context, int task) {
   const GruArgs& a = *step.args;
   const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 3 * H, state = B * H;
   int first, last;
-  rows_of(a, task, row_tasks(a), &first, &last);
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     const float* s = a.saved + (t * B + b) * 4 * H;
     float* dx = a.dx + (t * B + b) * width;
@@ -110,7 +98,7 @@ void gru_forward(const GruArgs& a) {
     GemmArgs product{B, width, H, a.hs + t * state, H, 1, a.recurrent, width, 1, hu, width, false, a.threads};
     gemm(product);
     Step step{&a, t, hu};
-    parallel_for(row_tasks(a), a.threads, forward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, forward_rows, &step);
   }
 }
 
@@ -118,13 +106,11 @@ void gru_backward(const GruArgs& a) {
   const int H = a.units, B = a.batch, width = 3 * H;
   // Uᵀ [3H, H], row-major, so dhu·Uᵀ reads it in place.
   float* transposed = thread_scratch(2, sizeof(float) * static_cast<size_t>(width) * H);
-  for (int p = 0; p < H; p++)
-    for (int j = 0; j < width; j++)
-      transposed[static_cast<ptrdiff_t>(j) * H + p] = a.recurrent[static_cast<ptrdiff_t>(p) * width + j];
+  sequence::transpose(a.recurrent, H, width, transposed);
   for (ptrdiff_t i = 0; i < static_cast<ptrdiff_t>(B) * H; i++) a.dh[i] = 0.0f;
   for (int t = a.steps - 1; t >= 0; t--) {
     Step step{&a, t, nullptr};
-    parallel_for(row_tasks(a), a.threads, backward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, backward_rows, &step);
     if (t > 0 || a.wantH0) {
       GemmArgs product{B, H, width, a.dhu + static_cast<ptrdiff_t>(t) * B * width, width, 1, transposed, H, 1,
                        a.dh, H, true, a.threads};

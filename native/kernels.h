@@ -178,6 +178,37 @@ struct SubwordJob {
   const float* fastTextSigmoid;
 };
 
+/**
+ * 2-D convolution and max pooling on channels-last images x [batch, height, width, channels] (native/conv.cc;
+ * the loops they replace are in src/tensor/kernels/conv.ts). Window (oy, ox) covers rows
+ * oy·strideH − padTop + [0, kernelH) and columns ox·strideW − padLeft + [0, kernelW); positions outside the
+ * image count as 0 (convolution) or are skipped (pooling). Outputs are [batch, outH, outW, …].
+ * conv2dForward:   y = im2col(x) · kernel (+ bias), kernel [kernelH·kernelW·channels, filters] (bias may be
+ *                  null), then max(y, 0) when relu
+ * conv2dBackward:  from dy (times [y > 0] when relu, y being the forward's output): dx = col2im(dy · kernelᵀ),
+ *                  dkernel = im2col(x)ᵀ · dy, dbias = Σ_rows dy (each skipped when null)
+ * maxPoolForward:  y[b, oy, ox, c] = the window's maximum (the first in window order; a NaN wins), and
+ *                  argmax[...] = its index (iy·width + ix)·channels + c within the image (−1: empty window)
+ * maxPoolBackward: dx = dy scattered to argmax
+ * Every output is overwritten.
+ */
+struct WindowArgs {
+  int batch, height, width, channels;
+  int kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW;
+  int filters;          // convolution
+  bool relu;            // convolution: relu fused after the bias
+  const float* x;       // [batch, height, width, channels]
+  const float* kernel;  // [kernelH·kernelW·channels, filters]
+  const float* bias;    // [filters]
+  float* y;             // [batch, outH, outW, filters or channels] (read by a fused relu's backward)
+  const float* dy;      // [batch, outH, outW, filters or channels]
+  float* dx;            // [batch, height, width, channels]
+  float* dkernel;       // [kernelH·kernelW·channels, filters]
+  float* dbias;         // [filters]
+  int32_t* argmax;      // pooling: [batch, outH, outW, channels]
+  int threads;
+};
+
 struct KernelTable {
   /** "avx512", "avx2", "portable" or "neon". */
   const char* isa;
@@ -195,6 +226,10 @@ struct KernelTable {
   void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
   void (*subwordTrain)(const SubwordJob& job);
+  void (*conv2dForward)(const WindowArgs& args);
+  void (*conv2dBackward)(const WindowArgs& args);
+  void (*maxPoolForward)(const WindowArgs& args);
+  void (*maxPoolBackward)(const WindowArgs& args);
 };
 
 }  // namespace verbo

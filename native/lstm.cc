@@ -5,31 +5,18 @@
 // rows of the batch; every element is computed by one thread, so results never depend on the count.
 #include "families.h"
 #include "pool.h"
+#include "sequence.h"
 #include "vecmath.h"
 
 namespace verbo {
 namespace VERBO_NS {
 namespace {
 
-/** Below this many state values per step the gate arithmetic stays on the calling thread. */
-constexpr int kParallelMinState = 2048;
-
 struct Step {
   const LstmArgs* args;
   int t;
   float* dhTotal;  // backward: [batch, units]
 };
-
-inline int row_tasks(const LstmArgs& a) {
-  return a.batch * a.units >= kParallelMinState && a.threads > 1 ? a.batch : 1;
-}
-
-/** Rows [first, last) of the batch, when the step is cut into `tasks` tasks. */
-inline void rows_of(const LstmArgs& a, int task, int tasks, int* first, int* last) {
-  int per = (a.batch + tasks - 1) / tasks;
-  *first = task * per;
-  *last = (task + 1) * per < a.batch ? (task + 1) * per : a.batch;
-}
 
 /** One batch row of a forward step: z (h·U) += x, activated in place; c, tanh c and h written. */
 void forward_row(ptrdiff_t H, float* __restrict zi, float* __restrict zf, float* __restrict zg, float* __restrict zo,
@@ -59,7 +46,7 @@ void forward_rows(void* context, int task) {
   const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 4 * H;
   const ptrdiff_t state = B * H;
   int first, last;
-  rows_of(a, task, row_tasks(a), &first, &last);
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     float* z = a.gates + (t * B + b) * width;
     const float* x = a.xProj + (b * a.steps + t) * width;
@@ -91,7 +78,7 @@ void backward_rows(void* context, int task) {
   const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 4 * H;
   const ptrdiff_t state = B * H;
   int first, last;
-  rows_of(a, task, row_tasks(a), &first, &last);
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     const float* gate = a.gates + (t * B + b) * width;
     float* dz = a.dz + (t * B + b) * width;
@@ -112,7 +99,7 @@ void lstm_forward(const LstmArgs& a) {
                      a.gates + static_cast<ptrdiff_t>(t) * B * width, width, false, a.threads};
     gemm(product);
     Step step{&a, t, nullptr};
-    parallel_for(row_tasks(a), a.threads, forward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, forward_rows, &step);
   }
 }
 
@@ -120,8 +107,7 @@ void lstm_backward(const LstmArgs& a) {
   const int H = a.units, B = a.batch, width = 4 * H;
   // Uᵀ [4H, H], row-major, so dz·Uᵀ reads it in place.
   float* transposed = thread_scratch(2, sizeof(float) * static_cast<size_t>(width) * H);
-  for (int p = 0; p < H; p++)
-    for (int j = 0; j < width; j++) transposed[static_cast<ptrdiff_t>(j) * H + p] = a.recurrent[static_cast<ptrdiff_t>(p) * width + j];
+  sequence::transpose(a.recurrent, H, width, transposed);
   // dh carries dL/dh_t from step t + 1 (zero after the last step); dc starts as dL/dc_{T−1}.
   for (ptrdiff_t i = 0; i < static_cast<ptrdiff_t>(B) * H; i++) a.dh[i] = 0.0f;
   for (int b = 0; b < B; b++) {
@@ -130,7 +116,7 @@ void lstm_backward(const LstmArgs& a) {
   }
   for (int t = a.steps - 1; t >= 0; t--) {
     Step step{&a, t, nullptr};
-    parallel_for(row_tasks(a), a.threads, backward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, backward_rows, &step);
     if (t > 0 || a.wantH0) {
       GemmArgs product{B, H, width, a.dz + static_cast<ptrdiff_t>(t) * B * width, width, 1, transposed, H, 1,
                        a.dh, H, false, a.threads};

@@ -22,6 +22,10 @@ const KernelTable& table() {
       &gru_backward,
       &word2vec_train,
       &subword_train,
+      &conv2d_forward,
+      &conv2d_backward,
+      &max_pool_forward,
+      &max_pool_backward,
   };
   return entries;
 }

@@ -20,6 +20,7 @@
 
 #include "isa.h"
 #include "kernels.h"
+#include "pieces.h"
 #include "pool.h"
 #include "vector.h"
 
@@ -36,7 +37,6 @@ constexpr int kScratchSlot = 3;
 
 inline int imax(int a, int b) { return a > b ? a : b; }
 inline int imin(int a, int b) { return a < b ? a : b; }
-inline size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 /** One thread's pass over one piece: the model, its random stream and loss sums, its scratch rows. */
 class PieceTrainer {
@@ -189,32 +189,9 @@ class PieceTrainer {
 
 void train_piece(void* context, int piece) {
   const Word2VecJob& job = *static_cast<const Word2VecJob*>(context);
-  const Word2VecModel& model = job.model;
-  int firstSentence = piece == 0 ? 0 : job.pieceEnds[piece - 1];
-  int lastSentence = job.pieceEnds[piece];
-  int firstWord = firstSentence == 0 ? 0 : job.ends[firstSentence - 1];
-  int lastWord = lastSentence == 0 ? 0 : job.ends[lastSentence - 1];
-  size_t rowBytes = round64(static_cast<size_t>(model.dim) * sizeof(float));
-  size_t sentenceBytes = round64(static_cast<size_t>(imax(1, lastWord - firstWord)) * sizeof(int32_t));
-  size_t negativeBytes = round64(static_cast<size_t>(imax(1, model.negative)) * sizeof(uint32_t));
-  char* scratch = reinterpret_cast<char*>(thread_scratch(kScratchSlot, 2 * rowBytes + sentenceBytes + negativeBytes));
-  float* hidden = reinterpret_cast<float*>(scratch);
-  float* error = reinterpret_cast<float*>(scratch + rowBytes);
-  int32_t* sentence = reinterpret_cast<int32_t*>(scratch + 2 * rowBytes);
-  uint32_t* negatives = reinterpret_cast<uint32_t*>(scratch + 2 * rowBytes + sentenceBytes);
-
-  PieceTrainer trainer(model, job.rng[piece], hidden, error, negatives);
-  const float alpha = job.alphas[piece];
-  double kept = 0;
-  for (int s = firstSentence, start = firstWord; s < lastSentence; s++) {
-    int end = job.ends[s];
-    kept += trainer.train_sentence(job.ids, start, end, sentence, alpha);
-    start = end;
-  }
-  job.rng[piece] = trainer.rng();
-  job.results[3 * piece] = kept;
-  job.results[3 * piece + 1] = trainer.loss_sum();
-  job.results[3 * piece + 2] = trainer.examples();
+  train_job_piece(job, piece, kScratchSlot, [&job](const PieceBuffers& b, uint64_t rng) {
+    return PieceTrainer(job.model, rng, b.hidden, b.error, b.negatives);
+  });
 }
 
 }  // namespace

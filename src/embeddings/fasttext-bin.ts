@@ -16,7 +16,7 @@
 import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FormatError, ShapeError, VerboError } from '../util/errors.js';
-import { fileError, writeStreamAtomic } from '../util/files.js';
+import { batchedAppend, fileError, writeStreamAtomic } from '../util/files.js';
 
 export const FASTTEXT_MAGIC = 793712314;
 export const FASTTEXT_VERSION = 12;
@@ -463,17 +463,7 @@ export async function writeFastTextBin(path: string, data: FastTextWriteData): P
   i64(-1);
 
   await writeStreamAtomic(path, async (append) => {
-    const pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const push = async (chunk: Uint8Array) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= CHUNK_BYTES) {
-        await append(Buffer.concat(pending));
-        pending.length = 0;
-        pendingBytes = 0;
-      }
-    };
+    const { push, flush } = batchedAppend(append, CHUNK_BYTES);
     await push(new Uint8Array(header.buffer));
     for (let i = 0; i < nwords; i++) {
       const bytes = encodedWords[i]!;
@@ -484,11 +474,6 @@ export async function writeFastTextBin(path: string, data: FastTextWriteData): P
       entry.setInt8(bytes.length + 9, 0);
       await push(new Uint8Array(entry.buffer));
     }
-    const flush = async () => {
-      if (pendingBytes > 0) await append(Buffer.concat(pending));
-      pending.length = 0;
-      pendingBytes = 0;
-    };
     await push(Uint8Array.of(0));
     await push(matrixHeader(nwords + args.bucket, args.dim));
     await flush();

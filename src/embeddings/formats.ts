@@ -8,7 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FormatError, shown, VerboError } from '../util/errors.js';
-import { writeStreamAtomic } from '../util/files.js';
+import { batchedAppend, writeStreamAtomic } from '../util/files.js';
 import { KeyedVectors } from './keyed-vectors.js';
 
 export type Word2VecFormat = 'binary' | 'text';
@@ -505,17 +505,7 @@ export async function writeWord2Vec(
   for (const word of words) checkWord(word);
   const littleEndian = endianness() === 'LE';
   await writeStreamAtomic(path, async (append) => {
-    const pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const push = async (chunk: Uint8Array) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= CHUNK_BYTES) {
-        await append(Buffer.concat(pending));
-        pending.length = 0;
-        pendingBytes = 0;
-      }
-    };
+    const { push, flush } = batchedAppend(append, CHUNK_BYTES);
     await push(Buffer.from(`${size} ${dim}\n`, 'utf8'));
     for (let row = 0; row < size; row++) {
       const values = matrix.subarray(row * dim, (row + 1) * dim);
@@ -533,7 +523,7 @@ export async function writeWord2Vec(
         await push(Buffer.from(`${parts.join(' ')}\n`, 'utf8'));
       }
     }
-    if (pendingBytes > 0) await append(Buffer.concat(pending));
+    await flush();
   });
 }
 

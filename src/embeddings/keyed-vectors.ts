@@ -7,6 +7,9 @@
 // src/search KnnIndex for candidates (exact below a size threshold, HNSW above, built lazily on the first
 // search) and rescores them in float64 against the unit matrix, so the exact path answers exactly as
 // a full float64 scan would. 3CosMul keeps its own scan (its score is not a cosine).
+// Every query word is looked up by one private method (`queryWord`): a word of the vocabulary is its
+// row; a subclass may give words outside it a vector (SubwordVectors builds it from character n-grams,
+// `vectorOutsideVocabulary`), which then enters every query, and only the vocabulary is searched.
 import {
   createIndex,
   ExactIndex,

@@ -192,6 +192,57 @@ export interface NativeKernels extends EmbeddingKernels {
     units: number,
     threads: number,
   ): void;
+  /**
+   * Convolution on channels-last images (kernels/conv.ts conv2dForwardLoop): geometry is [batch, height,
+   * width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, filters];
+   * y [batch, outH, outW, filters] ← im2col(x) · kernel [kernelH·kernelW·channels, filters] (+ bias), then
+   * max(y, 0) when relu.
+   */
+  conv2dForward(
+    geometry: Int32Array,
+    x: Float32Array,
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
+    y: Float32Array,
+    threads: number,
+  ): void;
+  /**
+   * Its backward (conv2dBackwardLoop): dx, dkernel, dbias from dy (masked by y > 0 when relu; y may be
+   * null otherwise), each skipped when null.
+   */
+  conv2dBackward(
+    geometry: Int32Array,
+    x: Float32Array,
+    kernel: Float32Array,
+    relu: boolean,
+    y: Float32Array | null,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dkernel: Float32Array | null,
+    dbias: Float32Array | null,
+    threads: number,
+  ): void;
+  /**
+   * Max pooling (maxPoolForwardLoop): geometry as above without filters; y [batch, outH, outW, channels]
+   * ← each window's maximum over its pixels inside the image (the first maximum wins, a NaN wins), argmax
+   * ← its index within the image.
+   */
+  maxPoolForward(
+    geometry: Int32Array,
+    x: Float32Array,
+    y: Float32Array,
+    argmax: Int32Array,
+    threads: number,
+  ): void;
+  /** Its backward (maxPoolBackwardLoop): dx ← dy scattered to argmax (−1 skipped). */
+  maxPoolBackward(
+    geometry: Int32Array,
+    dy: Float32Array,
+    argmax: Int32Array,
+    dx: Float32Array,
+    threads: number,
+  ): void;
 }
 
 interface Addon {

@@ -16,7 +16,7 @@
 // referenced can be collected even while the caller still holds the loss. `retainGraph: true` keeps
 // it for a second backward. Rules run under noGrad (no higher-order gradients).
 import { InternalError, ShapeError, VerboError } from '../util/errors.js';
-import { binary, copyStrided } from './kernels/index.js';
+import { binary, copyStrided, type WindowGeometry } from './kernels/index.js';
 import { contiguousStrides, formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -61,6 +61,9 @@ export interface OpParams {
   // fused recurrent loops (ops/recurrent.ts)
   lstmSequence: undefined;
   gruSequence: undefined;
+  // images (ops/conv.ts)
+  conv2d: { geometry: WindowGeometry; relu: boolean };
+  maxPool2d: { geometry: WindowGeometry };
 }
 
 export type OpName = keyof OpParams;

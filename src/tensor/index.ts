@@ -64,6 +64,15 @@ export {
 } from './ops/loss.js';
 export { lstmSequence, lstmOutputs, gruSequence, lstmCell, gruCell } from './ops/recurrent.js';
 export {
+  conv2d,
+  maxPool2d,
+  windowOutput,
+  type Conv2dOptions,
+  type MaxPool2dOptions,
+  type Padding,
+  type Pair,
+} from './ops/conv.js';
+export {
   gradCheck,
   type GradCheckOptions,
   type GradCheckResult,

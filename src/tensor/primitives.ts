@@ -4,6 +4,7 @@
 // it to make sure every primitive has a gradient check.
 import type { OpName, Primitive } from './autograd.js';
 import { activationPrimitives } from './ops/activation.js';
+import { convPrimitives } from './ops/conv.js';
 import { elementwisePrimitives } from './ops/elementwise.js';
 import { linalgPrimitives } from './ops/linalg.js';
 import { lossPrimitives } from './ops/loss.js';
@@ -21,4 +22,5 @@ export const primitives: { readonly [K in OpName]: Primitive<K, unknown> } = {
   ...reducePrimitives,
   ...lossPrimitives,
   ...recurrentPrimitives,
+  ...convPrimitives,
 };

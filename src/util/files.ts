@@ -84,6 +84,31 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
+ * Gathers small pieces for an `append` (writeStreamAtomic's) into writes of about `chunkBytes`: `push`
+ * queues a piece and writes the queue once it is that large; `flush` writes what is queued.
+ */
+export function batchedAppend(
+  append: (chunk: Uint8Array) => Promise<void>,
+  chunkBytes = 1 << 20,
+): { push: (chunk: Uint8Array) => Promise<void>; flush: () => Promise<void> } {
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const chunk = Buffer.concat(pending);
+    pending.length = 0;
+    pendingBytes = 0;
+    await append(chunk);
+  };
+  const push = async (chunk: Uint8Array): Promise<void> => {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= chunkBytes) await flush();
+  };
+  return { push, flush };
+}
+
+/**
  * Streams chunks to `path` atomically: `write` receives an append function; the file appears under its
  * name only when `write` resolves. Use for large outputs (vector files) that should not sit in memory.
  */

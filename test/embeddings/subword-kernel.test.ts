@@ -55,7 +55,7 @@ function model(options: { cbow: boolean; hs: boolean; negative: number; seed: nu
     codeLength: Int32Array.of(1, 1),
     codes: Uint8Array.of(0, 1),
     points: Int32Array.of(0, 0),
-    sigmoid: fastTextSigmoidTable(),
+    fastTextSigmoid: fastTextSigmoidTable(),
   };
 }
 

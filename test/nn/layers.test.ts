@@ -236,6 +236,20 @@ describe('MaxPooling2D and Flatten', () => {
     expect(flatten().apply(out).shape).toEqual([1, 4]);
   });
 
+  it("pads 'same' as Keras: windows past the edge take the maximum of the pixels they cover", () => {
+    const x = tensor([
+      [
+        [[-1], [-5], [-2]],
+        [[-3], [-4], [-9]],
+        [[-7], [-6], [-8]],
+      ],
+    ]);
+    const layer = maxPooling2d({ poolSize: 2, padding: 'same' });
+    expect(layer.computeOutputShape([[null, 3, 3, 1]])).toEqual([[null, 2, 2, 1]]);
+    // Negative values: a zero-padded window would wrongly give 0 at the edges.
+    expect(Array.from(layer.apply(x).toFloat32Array())).toEqual([-1, -2, -6, -8]);
+  });
+
   it('gradCheck (distinct values, so each window has one maximum)', () => {
     const values = random.shuffle(Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => i * 0.1)) as number[];
     const x = new Tensor(Float32Array.from(values), [2, 4, 4, 2]);

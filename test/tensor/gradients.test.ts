@@ -8,6 +8,7 @@ import {
   add,
   clamp,
   concat,
+  conv2d,
   div,
   dropout,
   elu,
@@ -28,6 +29,7 @@ import {
   matmul,
   max,
   maximum,
+  maxPool2d,
   mean,
   min,
   minimum,
@@ -622,6 +624,21 @@ const rows: Row[] = [
     covers: ['gruSequence'],
     fn: gruSequence,
     inputs: () => [normal([2, 3, 6]), normal([2, 2]), normal([2, 6]), normal([6])],
+  },
+  // images (more in conv.test.ts, against the composed gather + matmul)
+  {
+    name: "conv2d [2,5,4,3] * [3,2,3,2] + [2], stride 2, 'same'",
+    tolerance: piecewiseLinear,
+    covers: ['conv2d'],
+    fn: (x, k, b) => conv2d(x!, k!, b, { strides: 2, padding: 'same' }),
+    inputs: () => [normal([2, 5, 4, 3]), normal([3, 2, 3, 2]), normal([2])],
+  },
+  {
+    name: 'maxPool2d [2,5,4,3], pool 2 (valid)',
+    tolerance: piecewiseLinear,
+    covers: ['maxPool2d'],
+    fn: (x) => maxPool2d(x!),
+    inputs: () => [distinct([2, 5, 4, 3])],
   },
 ];
 

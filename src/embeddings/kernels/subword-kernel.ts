@@ -6,11 +6,7 @@
 import type { NativeSubwordModel } from '../../native/embedding-kernels.js';
 import { type NativeKernels, nativeKernels } from '../../native/index.js';
 import { VerboError } from '../../util/errors.js';
-import {
-  fastTextSigmoidTable,
-  type SubwordKernelModel,
-  trainSubwordJobReference,
-} from './subword-reference.js';
+import { fastTextSigmoidTable, trainSubwordJobReference } from './subword-reference.js';
 import { type ChunkKernel, seedRngState, type Word2VecArrays, type Word2VecJob } from './word2vec.js';
 
 /** Each word's rows: subwordRows[subwordStart[w] .. subwordStart[w + 1]) (see vocabularySubwordRows). */
@@ -35,8 +31,7 @@ export class SubwordKernel implements ChunkKernel {
   readonly pieces: number;
   readonly threads: number;
   readonly rng: BigUint64Array;
-  private readonly model: SubwordKernelModel;
-  private readonly nativeModel: NativeSubwordModel;
+  private readonly model: NativeSubwordModel;
   private readonly native: NativeKernels | null;
 
   constructor(arrays: Word2VecArrays, rows: SubwordRows, options: SubwordKernelOptions = {}) {
@@ -46,32 +41,13 @@ export class SubwordKernel implements ChunkKernel {
     this.rng = new BigUint64Array(this.pieces);
     this.native = options.kernels === undefined ? nativeKernels() : options.kernels;
     this.backend = this.native === null ? 'typescript' : `native ${this.native.isa}`;
-    const sigmoid = fastTextSigmoidTable();
+    // One model object for both loops: the same arrays, with fastText's σ table and the objective.
     this.model = {
-      dim: arrays.dim,
-      window: arrays.window,
-      negative: arrays.negative,
-      hs: arrays.hs,
-      cbow,
-      input: arrays.input,
-      output: arrays.output,
-      hsWeights: arrays.hsWeights,
-      subwordStart: rows.start,
-      subwordRows: rows.rows,
-      noise: arrays.noise,
-      keep: arrays.keep,
-      codeStart: arrays.codeStart,
-      codeLength: arrays.codeLength,
-      codes: arrays.codes,
-      points: arrays.points,
-      sigmoid,
-    };
-    this.nativeModel = {
       ...arrays,
       cbow,
       subwordStart: rows.start,
       subwordRows: rows.rows,
-      fastTextSigmoid: sigmoid,
+      fastTextSigmoid: fastTextSigmoidTable(),
     };
   }
 
@@ -91,7 +67,7 @@ export class SubwordKernel implements ChunkKernel {
     }
     const { ids, ends, pieceEnds, alphas } = job;
     return this.native
-      .subwordTrainAsync(this.nativeModel, ids, ends, pieceEnds, alphas, this.rng, results, this.threads)
+      .subwordTrainAsync(this.model, ids, ends, pieceEnds, alphas, this.rng, results, this.threads)
       .then(() => results);
   }
 
@@ -101,16 +77,7 @@ export class SubwordKernel implements ChunkKernel {
     if (this.native === null) trainSubwordJobReference(this.model, job, this.rng, results);
     else {
       const { ids, ends, pieceEnds, alphas } = job;
-      this.native.subwordTrain(
-        this.nativeModel,
-        ids,
-        ends,
-        pieceEnds,
-        alphas,
-        this.rng,
-        results,
-        this.threads,
-      );
+      this.native.subwordTrain(this.model, ids, ends, pieceEnds, alphas, this.rng, results, this.threads);
     }
     return results;
   }

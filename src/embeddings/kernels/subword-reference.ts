@@ -15,6 +15,7 @@
 // before windows are formed. Random numbers come from the C tool's 64-bit LCG (high 32 bits), kept in
 // two 32-bit halves (no BigInt), in the same order as the native kernel draws them.
 // No allocation, no closures in the loops: this is also the code that trains when the addon is absent.
+import type { NativeSubwordModel } from '../../native/embedding-kernels.js';
 import { Lcg64 } from './word2vec-reference.js';
 
 export { Lcg64 };
@@ -36,29 +37,31 @@ export function fastTextSigmoidTable(): Float32Array {
   return table;
 }
 
-export interface SubwordKernelModel {
-  dim: number;
-  window: number;
-  negative: number;
-  hs: boolean;
-  cbow: boolean;
-  /** [words + buckets, dim] word rows then n-gram rows; [words, dim] negative-sampling weights; HS node weights. */
-  input: Float32Array;
-  output: Float32Array;
-  hsWeights: Float32Array;
-  /** Rows of word w: subwordRows[subwordStart[w] .. subwordStart[w + 1]) (see vocabularySubwordRows). */
-  subwordStart: Int32Array;
-  subwordRows: Int32Array;
-  /** Alias table of the noise distribution: per word [u32 threshold, alias] (see fillNoiseAlias). */
-  noise: Uint32Array;
-  keep: Float32Array;
-  codeStart: Int32Array;
-  codeLength: Int32Array;
-  codes: Uint8Array;
-  points: Int32Array;
-  /** fastTextSigmoidTable(). */
-  sigmoid: Float32Array;
-}
+/**
+ * What the loop reads and writes: the native kernel's model (NativeSubwordModel: the word2vec arrays
+ * with an input matrix of word rows then n-gram rows, each word's rows, fastText's σ table), less what
+ * only word2vec's loop reads.
+ */
+export type SubwordKernelModel = Pick<
+  NativeSubwordModel,
+  | 'dim'
+  | 'window'
+  | 'negative'
+  | 'hs'
+  | 'cbow'
+  | 'input'
+  | 'output'
+  | 'hsWeights'
+  | 'subwordStart'
+  | 'subwordRows'
+  | 'noise'
+  | 'keep'
+  | 'codeStart'
+  | 'codeLength'
+  | 'codes'
+  | 'points'
+  | 'fastTextSigmoid'
+>;
 
 /** Per-thread buffers: the input mean, its gradient, the subsampled sentence. */
 export interface SubwordScratch {
@@ -106,7 +109,7 @@ function logisticStep(
   let score: number;
   if (dot < -MAX_SIGMOID) score = 0;
   else if (dot > MAX_SIGMOID) score = 1;
-  else score = model.sigmoid[Math.trunc((dot + MAX_SIGMOID) * SIGMOID_SCALE)]!;
+  else score = model.fastTextSigmoid[Math.trunc((dot + MAX_SIGMOID) * SIGMOID_SCALE)]!;
   const g = Math.fround(alpha * Math.fround((positive ? 1 : 0) - score));
   for (let j = 0; j < dim; j++) gradient[j] += g * weights[at + j]!;
   for (let j = 0; j < dim; j++) weights[at + j] += g * hidden[j]!;

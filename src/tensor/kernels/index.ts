@@ -20,6 +20,13 @@ export {
 export { gatherAxis, scatterAddAxis } from './gather.js';
 export { copyStrided } from './strided.js';
 export {
+  conv2dForward,
+  conv2dBackward,
+  maxPoolForward,
+  maxPoolBackward,
+  type WindowGeometry,
+} from './conv.js';
+export {
   lstmStepForward,
   lstmStepBackward,
   lstmSequenceForward,
