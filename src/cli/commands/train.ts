@@ -110,7 +110,7 @@ export function register(program: Command): void {
         "what the learning rate's linear decay counts: sentences (gensim; the default) or words (the C tool; fasttext's default)",
       ).argParser(parseChoice(['sentences', 'words'] as const)),
     )
-    .option('--threads <n>', 'worker threads (default: the number of cores)', parseInteger(1, 256))
+    .option('--threads <n>', 'training threads (default: the number of cores)', parseInteger(1, 256))
     .option(
       '--seed <n>',
       'random seed (with --threads 1 the same seed gives identical vectors)',
