@@ -13,6 +13,7 @@ export {
   shown,
 } from './errors.js';
 export {
+  type ErrnoError,
   isErrnoError,
   fileError,
   withFileErrors,
