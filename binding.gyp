@@ -13,6 +13,8 @@
       'native/lstm.cc',
       'native/gru.cc',
       'native/word2vec.cc',
+      'native/scan.cc',
+      'native/hnsw.cc',
       'native/fasttext.cc',
       'native/conv.cc',
       'native/table.cc',

@@ -109,3 +109,16 @@ export function lastJson(stdout, what) {
     throw new Error(`${what}: no JSON on the last line of stdout:\n${stdout.slice(-2000)}`);
   }
 }
+
+/** machineInfo() in one quotable line: CPU model / family, our kernel path, the anchors' BLAS kernel. */
+export function describeMachine(info) {
+  const cpu = `${info.cpu.model} (family ${info.cpu.family}, model ${info.cpu.modelNumber}, ${info.cpu.cores} cores)`;
+  const ours =
+    info.ours.error ??
+    `ours: ${info.ours.path}${info.ours.isa ? ` ${info.ours.isa}` : ''}, ${info.ours.threads} threads`;
+  const blas =
+    info.anchorBlas === undefined
+      ? ''
+      : `; anchor BLAS: ${info.anchorBlas.error ?? JSON.stringify(info.anchorBlas)}`;
+  return `${cpu}; ${ours}${blas}; anchors without ${info.anchorEnv.unset.join(', ')}`;
+}

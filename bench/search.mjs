@@ -11,14 +11,13 @@
 //             ../shared/bench/anchors/make_ann_vectors.py) and the words of --query-words as queries;
 //             each query is a word of the index, left out of its own results (as the anchors do).
 //
-// Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for 1 and
-// 2 threads (single queries through the bfloat16 filter, and once on 1 thread without it); HnswIndex build
-// seconds, the seconds to make the WebAssembly copy of its graph, and per ef in --efs queries/s and
-// recall@k against the exact results of HnswIndex's default engine (our WebAssembly search over
-// hnswlib's graph, on two threads per query on a machine with two cores, and on one thread beside it),
-// of HnswIndex on hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node
-// searchKnn on the very same graph (the wrapper's overhead), with the ratio to ExactIndex's single-query
-// queries/s of the same run. The exact
+// Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for each
+// thread count in --threads; HnswIndex build seconds, the seconds to lay its graph out for the native
+// search, and per ef in --efs queries/s and recall@k against the exact results of HnswIndex's default
+// engine (our native search over hnswlib's graph, one walker per query) one query per call and in one
+// batch call (split between threads), of two walkers per query (the opt-in), of HnswIndex on
+// hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node searchKnn on the very same graph
+// (the wrapper's overhead), with the ratio to ExactIndex's single-query queries/s of the same run. The exact
 // results are checked against a float64 brute force on a few queries. With --repeat R every timing is
 // taken R times and min / median seconds are reported.
 //
@@ -32,7 +31,7 @@
 //   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
 //       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
 //       [--m 16] [--ef-construction 200] [--hnsw-n N] [--skip-exact] [--skip-hnsw]
-//       [--single-queries N] [--threads 1,2] [--skip-float-scan] [--repeat 1] [--full]
+//       [--single-queries N] [--threads 1,2] [--repeat 1] [--full]
 //       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
 // Prints progress on stderr and one JSON object as the last line of stdout.
 
@@ -42,7 +41,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { anchorEnv, machineInfo } from './anchors.mjs';
+import { anchorEnv, describeMachine, machineInfo } from './anchors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
@@ -51,7 +50,6 @@ if (!existsSync(join(root, 'dist', 'search', 'index.js'))) {
 }
 const { ExactIndex, HnswIndex } = await import(pathToFileURL(join(root, 'dist', 'search', 'index.js')).href);
 const { Random } = await import(pathToFileURL(join(root, 'dist', 'util', 'random.js')).href);
-const { wasmAvailable } = await import(pathToFileURL(join(root, 'dist', 'util', 'wasm.js')).href);
 
 const { values: args } = parseArgs({
   options: {
@@ -69,7 +67,6 @@ const { values: args } = parseArgs({
     'hnsw-n': { type: 'string' },
     'skip-exact': { type: 'boolean', default: false },
     'skip-hnsw': { type: 'boolean', default: false },
-    'skip-float-scan': { type: 'boolean', default: false },
     'single-queries': { type: 'string' },
     threads: { type: 'string', default: '1,2' },
     repeat: { type: 'string' },
@@ -265,20 +262,16 @@ function checkExact(data, results, count) {
 // ---- ExactIndex ------------------------------------------------------------------------------------------
 
 async function benchExact(data) {
-  const out = { backend: wasmAvailable('scan') ? 'wasm' : 'js', runs: [] };
+  const out = { backend: new ExactIndex(1).backend, runs: [] };
   let truth;
   const singleCount = Math.min(data.queries.length, Number(args['single-queries'] ?? data.queries.length));
-  // every thread count with the bfloat16 filter for single queries, plus one thread without it
-  const configurations = threadCounts.map((threads) => ({ threads, halfPrecisionFilter: true }));
-  if (!args['skip-float-scan']) configurations.push({ threads: 1, halfPrecisionFilter: false });
-  for (const { threads, halfPrecisionFilter } of configurations) {
+  for (const threads of threadCounts) {
     const build = timed(() => {
-      const index = new ExactIndex(data.dim, { threads, halfPrecisionFilter });
+      const index = new ExactIndex(data.dim, { threads });
       index.add(data.words, data.vectors);
       return index;
     });
     const index = build.value;
-    await index.warmUp();
     // let the kernels and the JS around them tier up
     for (let q = 0; q < Math.min(20, data.queries.length); q++) index.search(data.queries[q], K);
     index.searchBatch(data.queries.slice(0, 8), K);
@@ -291,7 +284,6 @@ async function benchExact(data) {
     truth ??= batch.value;
     const run = {
       threads,
-      single_query_filter: halfPrecisionFilter ? 'bfloat16 + exact rescoring' : 'none (float scan)',
       build_seconds: round(build.median),
       single: {
         queries: singleCount,
@@ -313,7 +305,7 @@ async function benchExact(data) {
     };
     out.runs.push(run);
     log(
-      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}${halfPrecisionFilter ? '' : ', float scan'}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s (${round(singleCount / run.single.cpu_seconds)} per CPU s), batch ${run.batch.qps} q/s (${round(data.queries.length / run.batch.cpu_seconds)} per CPU s)`,
+      `  exact (${out.backend}, ${threads} thread${threads > 1 ? 's' : ''}): build ${run.build_seconds} s, one at a time ${run.single.qps} q/s (${round(singleCount / run.single.cpu_seconds)} per CPU s), batch ${run.batch.qps} q/s (${round(data.queries.length / run.batch.cpu_seconds)} per CPU s)`,
     );
     index.close();
   }
@@ -357,19 +349,17 @@ async function benchHnsw(data, truth) {
   index.add(words, vectors);
   const buildSeconds = (performance.now() - started) / 1000;
   log(`  hnsw: build ${round(buildSeconds)} s`);
-  // the WebAssembly copy of the graph (read back from hnswlib's file format), made once after a change
+  // the native layout of the graph (read back from hnswlib's file format), made once after a change
   const prepared = timedOnce(() => index.prepareSearch());
   const engine = index.engine;
-  log(`  hnsw: search engine ${engine}; WebAssembly copy of the graph made in ${round(prepared.seconds)} s`);
-  // the default searches on two threads (a worker walks half of the candidates); the same graph searched
-  // on one thread is timed beside it
-  const twoThreads = await index.warmUp();
+  log(`  hnsw: search engine ${engine}; graph laid out in ${round(prepared.seconds)} s`);
+  // the default (one walker per query: answers repeat exactly) and, beside it, the opt-in two walkers
+  // per query on the same graph
   const graphFile = join(mkdtempSync(join(tmpdir(), 'verbo-bench-hnsw-')), 'graph.hnsw');
   index.save(graphFile);
-  const oneThread = HnswIndex.load(graphFile, { threads: 1 });
-  oneThread.prepareSearch();
+  const twoWalkers = engine === 'native' ? HnswIndex.load(graphFile, { walkers: 2 }) : undefined;
+  twoWalkers?.prepareSearch();
   rmSync(dirname(graphFile), { recursive: true, force: true });
-  log(`  hnsw: ${twoThreads ? 'two threads per query (worker ready)' : 'one thread per query'}`);
   // raw hnswlib-node on the same graph: the query as a plain array, k+1 when the query word must be dropped
   const graph = index.graph;
   const rawQueries = queries.map((query) =>
@@ -377,13 +367,15 @@ async function benchHnsw(data, truth) {
   );
   const rawK = data.queryIds ? K + 1 : K;
   const searches = [];
-  // per ef: HnswIndex with its default engine (the WebAssembly search when available), HnswIndex on
-  // hnswlib-node's searchKnn (engine 'hnswlib': the wrapper's overhead) and raw searchKnn on the same graph
+  // per ef: HnswIndex with its default engine one query per call, the same as one batch call (split
+  // between threads), two walkers per query (opt-in), HnswIndex on hnswlib-node's searchKnn (engine
+  // 'hnswlib': the wrapper's overhead) and raw searchKnn on the same graph
   const wrappedSearch = (chosen) => () => {
     index.engine = chosen;
     return queries.map((query) => index.search(query, K));
   };
-  const oneThreadSearch = () => queries.map((query) => oneThread.search(query, K));
+  const batchSearch = () => index.searchBatch(queries, K);
+  const twoWalkerSearch = () => queries.map((query) => twoWalkers.search(query, K));
   const rawSearch = () => {
     const found = new Array(rawQueries.length);
     for (let q = 0; q < rawQueries.length; q++) found[q] = graph.searchKnn(rawQueries[q], rawK);
@@ -391,7 +383,7 @@ async function benchHnsw(data, truth) {
   };
   for (const ef of efs) {
     index.ef = ef;
-    oneThread.ef = ef;
+    if (twoWalkers) twoWalkers.ef = ef;
     // warm every path up (JIT) before timing
     for (let q = 0; q < Math.min(100, queries.length); q++) {
       for (const chosen of new Set([engine, 'hnswlib'])) {
@@ -399,50 +391,43 @@ async function benchHnsw(data, truth) {
         index.search(queries[q], K);
       }
       graph.searchKnn(rawQueries[q], rawK);
-      if (twoThreads) oneThread.search(queries[q], K);
+      twoWalkers?.search(queries[q], K);
     }
-    const statsBefore = { ...index.searchStats };
-    // the three alternate (at least 2 rounds each), so that a busy spell hits them alike
-    const oursRounds = [];
-    const hnswlibRounds = [];
-    const rawRounds = [];
-    const oneThreadRounds = [];
+    // the paths alternate (at least 2 rounds each), so that a busy spell hits them alike
+    const rounds = { ours: [], batch: [], two: [], hnswlib: [], raw: [] };
     for (let round = 0; round < Math.max(repeat, 2); round++) {
-      oursRounds.push(timedOnce(wrappedSearch(engine)));
-      if (twoThreads) oneThreadRounds.push(timedOnce(oneThreadSearch));
-      if (engine !== 'hnswlib') hnswlibRounds.push(timedOnce(wrappedSearch('hnswlib')));
-      rawRounds.push(timedOnce(rawSearch));
+      rounds.ours.push(timedOnce(wrappedSearch(engine)));
+      index.engine = engine;
+      rounds.batch.push(timedOnce(batchSearch));
+      if (twoWalkers) rounds.two.push(timedOnce(twoWalkerSearch));
+      if (engine !== 'hnswlib') rounds.hnswlib.push(timedOnce(wrappedSearch('hnswlib')));
+      rounds.raw.push(timedOnce(rawSearch));
     }
     index.engine = engine;
-    const ours = summarize(oursRounds);
-    const viaHnswlib = engine === 'hnswlib' ? ours : summarize(hnswlibRounds);
-    const raw = summarize(rawRounds);
-    // one thread beside two, and the queries whose second share the main thread walked (the worker was
-    // off its core)
-    let oneThreadFields = {};
-    if (twoThreads) {
-      const single = summarize(oneThreadRounds);
-      const statsAfter = index.searchStats;
-      const queriesTimed = Math.max(1, statsAfter.twoWalkers - statsBefore.twoWalkers);
-      oneThreadFields = {
-        one_thread_qps: round(queries.length / single.median),
-        one_thread_qps_best: round(queries.length / single.min),
-        one_thread_recall_at_k: round(recallAt(single.value, truth)),
-        shares_walked_here: round((statsAfter.walkedHere - statsBefore.walkedHere) / queriesTimed),
-      };
-    }
+    const ours = summarize(rounds.ours);
+    const batch = summarize(rounds.batch);
+    const viaHnswlib = engine === 'hnswlib' ? ours : summarize(rounds.hnswlib);
+    const raw = summarize(rounds.raw);
+    const two = twoWalkers ? summarize(rounds.two) : undefined;
     const entry = {
       ef,
       engine,
-      threads: twoThreads ? 2 : 1,
       qps: round(queries.length / ours.median),
       qps_best: round(queries.length / ours.min),
       recall_at_k: round(recallAt(ours.value, truth)),
       qps_per_cpu_second: round(queries.length / ours.cpuMedian),
+      batch_qps: round(queries.length / batch.median),
+      batch_recall_at_k: round(recallAt(batch.value, truth)),
+      ...(two
+        ? {
+            two_walkers_qps: round(queries.length / two.median),
+            two_walkers_qps_best: round(queries.length / two.min),
+            two_walkers_recall_at_k: round(recallAt(two.value, truth)),
+          }
+        : {}),
       speedup_vs_raw: round(raw.median / ours.median),
       speedup_vs_raw_best: round(raw.min / ours.min),
       speedup_vs_raw_cpu: round(raw.cpuMedian / ours.cpuMedian),
-      ...oneThreadFields,
       hnswlib_engine_qps: round(queries.length / viaHnswlib.median),
       hnswlib_engine_recall_at_k: round(recallAt(viaHnswlib.value, truth)),
       raw_hnswlib_qps: round(queries.length / raw.median),
@@ -454,11 +439,10 @@ async function benchHnsw(data, truth) {
     };
     searches.push(entry);
     log(
-      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}` +
-        (twoThreads
-          ? ` (one thread: ${entry.one_thread_qps} q/s, recall ${entry.one_thread_recall_at_k}); `
-          : '; ') +
-        `engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
+      `    ef ${ef}: ${engine} ${entry.qps} q/s (${entry.qps_per_cpu_second} per CPU s), recall@${K} ${entry.recall_at_k}; ` +
+        `batch ${entry.batch_qps} q/s` +
+        (two ? `; two walkers ${entry.two_walkers_qps} q/s, recall ${entry.two_walkers_recall_at_k}` : '') +
+        `; engine hnswlib ${entry.hnswlib_engine_qps} q/s, recall ${entry.hnswlib_engine_recall_at_k}; raw hnswlib-node ${entry.raw_hnswlib_qps} q/s ` +
         `(${entry.raw_hnswlib_qps_per_cpu_second} per CPU s); ${engine} vs raw ×${entry.speedup_vs_raw} (CPU ×${entry.speedup_vs_raw_cpu}), wrapper vs raw ${entry.wrapper_vs_raw}`,
     );
   }
@@ -469,7 +453,7 @@ async function benchHnsw(data, truth) {
     ef_construction: index.efConstruction,
     build_seconds: round(buildSeconds),
     engine,
-    search_structure_seconds: round(prepared.seconds),
+    layout_seconds: round(prepared.seconds),
     searches,
   };
 }
@@ -566,6 +550,54 @@ function runAnchors(data) {
   return { ann_bench: annBench, ann_faiss: faiss };
 }
 
+// ---- summary -------------------------------------------------------------------------------------------
+
+/** The quotable figures, one line each, on stderr (before the JSON line on stdout). */
+function printSummary(result) {
+  const r = (x) => (x === undefined || Number.isNaN(x) ? '—' : String(round(x)));
+  log(`bench/search summary (k ${result.k}, timings: median of ${Math.max(result.repeat, 1)}):`);
+  for (const entry of result.data_sets) {
+    const faiss = entry.anchors?.ann_faiss;
+    const hnswlib = entry.anchors?.ann_bench?.hnswlib_node;
+    log(`  ${entry.data}: ${entry.n} × ${entry.dim}, ${entry.queries} queries`);
+    for (const run of entry.exact?.runs ?? []) {
+      log(
+        `    exact ${entry.exact.backend}, ${run.threads} thread(s): one query at a time ${run.single.qps} q/s, batch of ${run.batch.queries} ${run.batch.qps} q/s`,
+      );
+    }
+    if (faiss?.flat_ip) {
+      const ours = entry.exact?.runs.find((run) => run.threads === faiss.threads);
+      log(
+        `    faiss IndexFlatIP, ${faiss.threads} thread(s): one query at a time ${r(faiss.flat_ip.single_query_qps)} q/s, batch ${r(faiss.flat_ip.batch_qps)} q/s` +
+          (ours
+            ? `; ours / faiss at ${faiss.threads} thread(s): one query ${r(ours.single.qps / faiss.flat_ip.single_query_qps)}×, batch ${r(ours.batch.qps / faiss.flat_ip.batch_qps)}× (one run each, not paired)`
+            : ''),
+      );
+    }
+    if (entry.hnsw) {
+      log(
+        `    hnsw over ${entry.hnsw.n} vectors (M ${entry.hnsw.M}, efC ${entry.hnsw.ef_construction}): build ${entry.hnsw.build_seconds} s` +
+          (hnswlib && !entry.hnsw.subset
+            ? `; hnswlib-node's own build ${r(hnswlib.build_seconds)} s (ours / theirs ${r(entry.hnsw.build_seconds / hnswlib.build_seconds)}× the time)`
+            : ''),
+      );
+      for (const search of entry.hnsw.searches) {
+        const theirs = hnswlib?.searches.find((s) => s.ef === search.ef);
+        log(
+          `    hnsw ef ${search.ef}: ${search.engine}, one walker ${search.qps} q/s at recall@${result.k} ${search.recall_at_k}; ` +
+            `batch ${search.batch_qps} q/s (${search.batch_recall_at_k})` +
+            (search.two_walkers_qps !== undefined
+              ? `; two walkers (opt-in) ${search.two_walkers_qps} q/s (${search.two_walkers_recall_at_k})`
+              : '') +
+            `; raw hnswlib-node on the same graph ${search.raw_hnswlib_qps} q/s` +
+            (theirs ? `; ann_bench's hnswlib-node ${r(theirs.qps)} q/s (${r(theirs.recall_at_k)})` : ''),
+        );
+      }
+    }
+  }
+  log(`  ${describeMachine(result.machine)}`);
+}
+
 // ---- main ------------------------------------------------------------------------------------------------
 
 const result = {
@@ -592,9 +624,7 @@ for (const name of dataSets) {
   }
   if (!args['skip-hnsw']) entry.hnsw = await benchHnsw(data, truth);
   // the issue's yardstick: HNSW queries/s over ExactIndex's single-query queries/s (default configuration)
-  const exactDefault = entry.exact?.runs
-    .filter((run) => run.single_query_filter.startsWith('bfloat16'))
-    .at(-1);
+  const exactDefault = entry.exact?.runs.at(-1);
   if (exactDefault && entry.hnsw && !entry.hnsw.subset) {
     for (const search of entry.hnsw.searches) {
       search.vs_exact_single_query = round(search.qps / exactDefault.single.qps);
@@ -607,7 +637,8 @@ for (const name of dataSets) {
   result.data_sets.push(entry);
 }
 result.machine = await machineInfo({ blasModules: args.anchors ? ['faiss'] : null });
+printSummary(result);
 const out = JSON.stringify(result);
 if (process.env.BENCH_SEARCH_OUT) writeFileSync(process.env.BENCH_SEARCH_OUT, `${out}\n`);
 console.log(out);
-process.exit(0); // the scan worker is unref'd, but leave no doubt
+process.exit(0); // hnswlib-node and the addon's idle pool threads must not keep the process alive

@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { anchorEnv, lastJson, machineInfo, summarize } from './anchors.mjs';
+import { anchorEnv, describeMachine, lastJson, machineInfo, summarize } from './anchors.mjs';
 
 // --fasttext: the subword (fastText) benchmark against the fastText CLI instead (bench/fasttext.mjs).
 if (process.argv.includes('--fasttext')) {
@@ -101,148 +101,189 @@ const settings = {
   epochs: args.epochs,
   threads: args.threads,
 };
-const results = {};
-for (const model of args.models.split(',')) {
-  const verbo = { wall: [], train: [], wordsPerSecond: [], analogy: [], spearman: [], loss: [] };
-  for (let r = 0; r < args.repeat; r++) {
-    const out = join(scratch, `${model}-${r}`);
-    console.error(`bench/w2v: verbo ${model} run ${r + 1}/${args.repeat}`);
-    const trained = run(
-      process.execPath,
+function trainVerbo(model, r) {
+  const out = join(scratch, `${model}-${r}`);
+  console.error(`bench/w2v: verbo ${model} run ${r + 1}/${args.repeat} (seed ${r + 1})`);
+  const trained = run(
+    process.execPath,
+    [
+      ...nodeFlags,
+      cli,
+      'train',
+      args.corpus,
+      '--out',
+      out,
+      '--prep',
+      'none',
+      '--model',
+      model,
+      '--dim',
+      '100',
+      '--window',
+      '5',
+      '--negative',
+      '5',
+      '--min-count',
+      '5',
+      '--sample',
+      '1e-3',
+      '--epochs',
+      String(args.epochs),
+      '--threads',
+      String(args.threads),
+      '--seed',
+      String(r + 1),
+      '--json',
+      '--quiet',
+    ],
+    `verbo train ${model}`,
+  );
+  const summary = lastJson(trained.stdout, 'verbo train');
+  const result = {
+    wall: trained.seconds,
+    train: summary.seconds,
+    wordsPerSecond: summary.wordsPerSecond,
+    loss: summary.loss,
+  };
+  console.error(
+    `  wall ${trained.seconds.toFixed(1)} s, train ${summary.seconds.toFixed(1)} s, ${Math.round(summary.wordsPerSecond)} words/s`,
+  );
+  if (canEval) {
+    const scored = lastJson(
+      run(
+        args.python,
+        [evalScript, join(out, 'vectors.bin'), '--binary', '--analogies', analogies, '--pairs', pairs],
+        'eval_vectors.py',
+      ).stdout,
+      'eval_vectors.py',
+    );
+    result.analogy = scored.analogy.accuracy;
+    result.spearman = scored.pairs.spearman;
+    console.error(
+      `  analogy ${scored.analogy.accuracy.toFixed(4)}, WordSim rho ${scored.pairs.spearman.toFixed(4)}`,
+    );
+  }
+  if (args.keep === undefined) rmSync(out, { recursive: true, force: true });
+  return result;
+}
+
+function trainGensim(model, r) {
+  console.error(`bench/w2v: gensim ${model} run ${r + 1}/${args.repeat} (seed ${r + 1})`);
+  const result = lastJson(
+    run(
+      args.python,
       [
-        ...nodeFlags,
-        cli,
-        'train',
+        join(args.anchors, 'gensim_w2v.py'),
+        '--corpus',
         args.corpus,
-        '--out',
-        out,
-        '--prep',
-        'none',
-        '--model',
-        model,
-        '--dim',
-        '100',
-        '--window',
-        '5',
-        '--negative',
-        '5',
-        '--min-count',
-        '5',
-        '--sample',
-        '1e-3',
+        '--sg',
+        model === 'cbow' ? '0' : '1',
         '--epochs',
         String(args.epochs),
-        '--threads',
+        '--workers',
         String(args.threads),
         '--seed',
         String(r + 1),
-        '--json',
-        '--quiet',
+        '--repeat',
+        '1',
+        ...(canEval ? ['--analogies', analogies, '--pairs', pairs] : []),
       ],
-      `verbo train ${model}`,
-    );
-    const summary = lastJson(trained.stdout, 'verbo train');
-    verbo.wall.push(trained.seconds);
-    verbo.train.push(summary.seconds);
-    verbo.wordsPerSecond.push(summary.wordsPerSecond);
-    verbo.loss.push(summary.loss);
-    console.error(
-      `  wall ${trained.seconds.toFixed(1)} s, train ${summary.seconds.toFixed(1)} s, ${Math.round(summary.wordsPerSecond)} words/s`,
-    );
-    if (canEval) {
-      const scored = lastJson(
-        run(
-          args.python,
-          [evalScript, join(out, 'vectors.bin'), '--binary', '--analogies', analogies, '--pairs', pairs],
-          'eval_vectors.py',
-        ).stdout,
-        'eval_vectors.py',
-      );
-      verbo.analogy.push(scored.analogy.accuracy);
-      verbo.spearman.push(scored.pairs.spearman);
-      console.error(
-        `  analogy ${scored.analogy.accuracy.toFixed(4)}, WordSim rho ${scored.pairs.spearman.toFixed(4)}`,
-      );
-    }
+      'gensim_w2v.py',
+    ).stdout,
+    'gensim_w2v.py',
+  );
+  console.error(
+    `  total ${result.total_seconds.runs[0].toFixed(1)} s, train ${result.train_seconds.runs[0].toFixed(1)} s` +
+      (result.analogy_accuracy
+        ? `, analogy ${result.analogy_accuracy.runs[0].toFixed(4)}, WordSim rho ${result.wordsim_spearman.runs[0].toFixed(4)}`
+        : ''),
+  );
+  return result;
+}
+
+// With --gensim the runs are paired and interleaved (verbo seed 1, gensim seed 1, verbo seed 2, …): this
+// machine's speed drifts by up to 2× within minutes, so each ratio compares two runs taken side by side,
+// and the figure to quote is the median of the pair ratios. gensim_w2v.py's own --repeat reuses one seed,
+// and WordSim rho on this corpus spreads ±0.02 over seeds (gensim, 1 worker, seeds 1–5: 0.381, 0.357,
+// 0.360, 0.365, 0.369), so both sides run seeds 1 … repeat.
+const results = {};
+const summaryLines = [];
+for (const model of args.models.split(',')) {
+  const verboRuns = [];
+  const gensimRuns = [];
+  for (let r = 0; r < args.repeat; r++) {
+    verboRuns.push(trainVerbo(model, r));
+    if (args.gensim) gensimRuns.push(trainGensim(model, r));
   }
+  const of = (key) => verboRuns.map((v) => v[key]);
   const entry = {
     verbo: {
-      wallSeconds: summarize(verbo.wall),
-      trainSeconds: summarize(verbo.train),
-      rawWordsPerSecond: summarize(verbo.wordsPerSecond),
-      lossPerEpoch: verbo.loss,
+      wallSeconds: summarize(of('wall')),
+      trainSeconds: summarize(of('train')),
+      rawWordsPerSecond: summarize(of('wordsPerSecond')),
+      lossPerEpoch: of('loss'),
       ...(canEval
-        ? { analogyAccuracy: summarize(verbo.analogy), wordsimSpearman: summarize(verbo.spearman) }
+        ? { analogyAccuracy: summarize(of('analogy')), wordsimSpearman: summarize(of('spearman')) }
         : {}),
     },
   };
+  let line = `${model}: verbo wall ${entry.verbo.wallSeconds.median.toFixed(2)} s median (min ${entry.verbo.wallSeconds.min.toFixed(2)})`;
+  if (canEval) {
+    line += `, analogy ${entry.verbo.analogyAccuracy.median.toFixed(4)}, rho ${entry.verbo.wordsimSpearman.median.toFixed(4)}`;
+  }
   if (args.gensim) {
-    // One gensim run per seed, the seeds verbo used (1 … repeat): gensim_w2v.py's own --repeat reuses
-    // one seed, and WordSim rho on this corpus spreads ±0.02 over seeds (gensim, 1 worker, seeds 1–5:
-    // 0.381, 0.357, 0.360, 0.365, 0.369), so one seed against three would compare luck, not trainers.
-    console.error(`bench/w2v: gensim ${model} (${args.repeat} run(s), seeds 1…${args.repeat})`);
-    const gensimRuns = [];
-    for (let r = 0; r < args.repeat; r++) {
-      gensimRuns.push(
-        lastJson(
-          run(
-            args.python,
-            [
-              join(args.anchors, 'gensim_w2v.py'),
-              '--corpus',
-              args.corpus,
-              '--sg',
-              model === 'cbow' ? '0' : '1',
-              '--epochs',
-              String(args.epochs),
-              '--workers',
-              String(args.threads),
-              '--seed',
-              String(r + 1),
-              '--repeat',
-              '1',
-              ...(canEval ? ['--analogies', analogies, '--pairs', pairs] : []),
-            ],
-            'gensim_w2v.py',
-          ).stdout,
-          'gensim_w2v.py',
-        ),
-      );
-    }
     const pooled = (key) => summarize(gensimRuns.map((g) => g[key].runs[0]));
-    const gensim = {
-      train_seconds: pooled('train_seconds'),
-      total_seconds: pooled('total_seconds'),
-      raw_words_per_s: pooled('raw_words_per_s'),
-      ...(gensimRuns[0].analogy_accuracy
-        ? { analogy_accuracy: pooled('analogy_accuracy'), wordsim_spearman: pooled('wordsim_spearman') }
-        : {}),
-    };
+    const withQuality = Boolean(gensimRuns[0].analogy_accuracy);
     entry.gensim = {
-      trainSeconds: gensim.train_seconds,
-      totalSeconds: gensim.total_seconds,
-      rawWordsPerSecond: gensim.raw_words_per_s,
-      ...(gensim.analogy_accuracy
-        ? { analogyAccuracy: gensim.analogy_accuracy, wordsimSpearman: gensim.wordsim_spearman }
+      trainSeconds: pooled('train_seconds'),
+      totalSeconds: pooled('total_seconds'),
+      rawWordsPerSecond: pooled('raw_words_per_s'),
+      ...(withQuality
+        ? { analogyAccuracy: pooled('analogy_accuracy'), wordsimSpearman: pooled('wordsim_spearman') }
         : {}),
     };
+    // > 1: verbo is faster. verbo's wall-clock is the whole `verbo train` process (start, reading and
+    // counting the corpus, training, writing the model); gensim's total is build_vocab + train inside
+    // an already started Python.
+    const pairRatios = verboRuns.map((v, r) => ({
+      wallVsGensimTotal: gensimRuns[r].total_seconds.runs[0] / v.wall,
+      trainVsGensimTrain: gensimRuns[r].train_seconds.runs[0] / v.train,
+    }));
+    entry.pairs = pairRatios;
     entry.ratios = {
-      // > 1: verbo is faster. verbo's wall-clock includes process start and vocabulary counting.
-      wallVsGensimTotal: gensim.total_seconds.median / entry.verbo.wallSeconds.median,
-      trainVsGensimTrain: gensim.train_seconds.median / entry.verbo.trainSeconds.median,
-      wordsPerSecond: entry.verbo.rawWordsPerSecond.median / gensim.raw_words_per_s.median,
-      ...(canEval && gensim.analogy_accuracy
+      wallVsGensimTotal: summarize(pairRatios.map((p) => p.wallVsGensimTotal)).median,
+      trainVsGensimTrain: summarize(pairRatios.map((p) => p.trainVsGensimTrain)).median,
+      wallVsGensimTotalPairs: summarize(pairRatios.map((p) => p.wallVsGensimTotal)),
+      wordsPerSecond: entry.verbo.rawWordsPerSecond.median / entry.gensim.rawWordsPerSecond.median,
+      ...(canEval && withQuality
         ? {
-            analogyDifference: entry.verbo.analogyAccuracy.median - gensim.analogy_accuracy.median,
-            spearmanDifference: entry.verbo.wordsimSpearman.median - gensim.wordsim_spearman.median,
+            analogyDifference: entry.verbo.analogyAccuracy.median - entry.gensim.analogyAccuracy.median,
+            spearmanDifference: entry.verbo.wordsimSpearman.median - entry.gensim.wordsimSpearman.median,
           }
         : {}),
     };
+    line +=
+      `; gensim total ${entry.gensim.totalSeconds.median.toFixed(2)} s median` +
+      (withQuality
+        ? `, analogy ${entry.gensim.analogyAccuracy.median.toFixed(4)}, rho ${entry.gensim.wordsimSpearman.median.toFixed(4)}`
+        : '') +
+      `; paired ratio gensim/verbo ${entry.ratios.wallVsGensimTotal.toFixed(2)}× median of ${args.repeat} ` +
+      `(pairs ${pairRatios.map((p) => p.wallVsGensimTotal.toFixed(2)).join(', ')}; training loops only ${entry.ratios.trainVsGensimTrain.toFixed(2)}×)`;
+    if (entry.ratios.analogyDifference !== undefined) {
+      line += `; analogy ${(100 * entry.ratios.analogyDifference).toFixed(1)} pt, rho ${entry.ratios.spearmanDifference.toFixed(3)} vs gensim`;
+    }
   }
+  summaryLines.push(line);
   results[model] = entry;
 }
 if (args.keep === undefined) rmSync(scratch, { recursive: true, force: true });
 const machine = await machineInfo({ blasModules: args.gensim ? ['gensim'] : null, python: args.python });
+// The quotable summary (stderr, before the JSON line): one line per model, with the CPU and kernel path.
+console.error(
+  `bench/w2v summary (${args.corpus}, ${args.epochs} epochs, ${args.threads} threads, seeds 1…${args.repeat}):`,
+);
+for (const line of summaryLines) console.error(`  ${line}`);
+console.error(`  ${describeMachine(machine)}`);
 console.log(
   JSON.stringify({
     script: 'bench/w2v.mjs',

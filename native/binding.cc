@@ -22,6 +22,10 @@
 //   word2vecTrainAsync(...same) → Promise         one job of the word2vec trainer
 //   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
 //                                                 one job of the subword (fastText) trainer
+//   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
+//   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once
+//   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
+//              found, threads, walkers)
 //   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
 //   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
 //   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
@@ -516,6 +520,117 @@ Napi::Value gru_backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
+Napi::Value scan_top_k(const Napi::CallbackInfo& info) {
+  need_args(info, 12, "scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)");
+  ScanArgs a{};
+  a.rowCount = integer(info, 1, "rowCount");
+  a.dim = integer(info, 2, "dim");
+  a.queryCount = integer(info, 4, "queryCount");
+  a.k = integer(info, 5, "k");
+  if (a.dim < 1) throw Napi::RangeError::New(info.Env(), "scanTopK: dim must be at least 1");
+  a.rows = f32(info, 0, static_cast<size_t>(a.rowCount) * a.dim, "rows");
+  a.queries = f32(info, 3, static_cast<size_t>(a.queryCount) * a.dim, "queries");
+  a.mask = typed<Napi::Uint8Array, uint8_t>(info, 6, a.rowCount, "mask", napi_uint8_array, "Uint8Array", true);
+  bool excludes = !(info[8].IsNull() || info[8].IsUndefined());
+  a.group = excludes ? i32(info, 7, a.rowCount, "group") : nullptr;
+  a.excluded = excludes ? i32(info, 8, 3 * static_cast<size_t>(a.queryCount), "excluded") : nullptr;
+  size_t out = static_cast<size_t>(a.queryCount) * a.k;
+  a.scores = f32(info, 9, out, "scores");
+  a.ids = i32(info, 10, out, "ids");
+  a.threads = integer(info, 11, "threads");
+  guarded(info, [&] { table_of(info).scanTopK(a); });
+  return info.Env().Undefined();
+}
+
+/** A graph handed to hnswGraph: its struct and a reference that keeps its typed arrays alive. */
+struct HnswHolder {
+  HnswGraph graph;
+  Napi::ObjectReference keep;
+};
+
+// hnswGraph(graph) → handle: checks a graph laid out by src/search/kernels/hnsw.ts once, for every search.
+Napi::Value hnsw_graph(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  need_args(info, 1, "hnswGraph(graph)");
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "graph must be an object");
+  Napi::Object object = info[0].As<Napi::Object>();
+  HnswGraph g{};
+  g.count = member_int(object, "count");
+  g.dim = member_int(object, "dim");
+  g.maxM0 = member_int(object, "maxM0");
+  g.maxM = member_int(object, "maxM");
+  g.entryPoint = member_int(object, "entryPoint");
+  g.maxLevel = member_int(object, "maxLevel");
+  g.stride8 = member_int(object, "stride8");
+  g.width8 = member_int(object, "width8");
+  size_t count = g.count;
+  if (g.dim < 1 || g.width8 < g.dim || g.width8 % 16 != 0 || g.stride8 < g.width8 + 4 || (count > 0 && g.entryPoint >= g.count))
+    throw Napi::RangeError::New(env, "hnswGraph: inconsistent sizes");
+  Napi::Int32Array links0 = member<Napi::Int32Array>(object, "links0", napi_int32_array, "Int32Array", count * (g.maxM0 + 1));
+  Napi::Int32Array upperStart = member<Napi::Int32Array>(object, "upperStart", napi_int32_array, "Int32Array", count);
+  Napi::Int32Array upperLinks = member<Napi::Int32Array>(object, "upperLinks", napi_int32_array, "Int32Array", 0);
+  g.rows8 = reinterpret_cast<const int8_t*>(
+      member<Napi::Int8Array>(object, "rows8", napi_int8_array, "Int8Array", count * g.stride8).Data());
+  g.rowsF = member<Napi::Float32Array>(object, "rowsF", napi_float32_array, "Float32Array", count * g.dim).Data();
+  g.deleted = member<Napi::Uint8Array>(object, "deleted", napi_uint8_array, "Uint8Array", count).Data();
+  g.links0 = links0.Data();
+  g.upperStart = upperStart.Data();
+  g.upperLinks = upperLinks.Data();
+  g.upperLinkInts = upperLinks.ElementLength();
+  // Every id the walk follows must name a node: checked once here.
+  auto bad = [&env](const char* what) { return Napi::RangeError::New(env, std::string("hnswGraph: ") + what); };
+  for (size_t node = 0; node < count; node++) {
+    const int32_t* list = g.links0 + node * (g.maxM0 + 1);
+    int links = list[0] & 0xffff;
+    if (links > g.maxM0) throw bad("a level-0 list is longer than maxM0");
+    for (int j = 1; j <= links; j++)
+      if (list[j] < 0 || list[j] >= g.count) throw bad("a level-0 link is outside the graph");
+    int32_t start = g.upperStart[node];
+    if (start < -1 || (start >= 0 && static_cast<size_t>(start) >= g.upperLinkInts))
+      throw bad("an upper-level start is outside the upper links");
+  }
+  for (size_t at = 0; at + g.maxM + 1 <= g.upperLinkInts; at += g.maxM + 1) {
+    int links = g.upperLinks[at] & 0xffff;
+    if (links > g.maxM) throw bad("an upper-level list is longer than maxM");
+    for (int j = 1; j <= links; j++)
+      if (g.upperLinks[at + j] < 0 || g.upperLinks[at + j] >= g.count) throw bad("an upper-level link is outside the graph");
+  }
+  HnswHolder* holder = new HnswHolder{g, Napi::Persistent(object)};
+  return Napi::External<HnswHolder>::New(env, holder, [](Napi::Env, HnswHolder* h) { delete h; });
+}
+
+// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
+//            found, threads, walkers)
+Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  need_args(info, 15, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores, found, threads, walkers)");
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "graph must be a handle from hnswGraph()");
+  const HnswGraph& g = info[0].As<Napi::External<HnswHolder>>().Data()->graph;
+  HnswSearchArgs a{};
+  a.graph = &g;
+  a.queryCount = integer(info, 2, "queryCount");
+  a.k = integer(info, 3, "k");
+  a.ef = integer(info, 4, "ef");
+  a.rerank = integer(info, 5, "rerank");
+  a.int8 = boolean(info, 6);
+  a.deletedCount = integer(info, 7, "deletedCount");
+  a.threads = integer(info, 13, "threads");
+  a.walkers = integer(info, 14, "walkers");
+  if (a.threads < 1) a.threads = 1;
+  if (a.ef > g.count + 1) a.ef = g.count + 1;
+  a.queries = f32(info, 1, static_cast<size_t>(a.queryCount) * g.dim, "queries");
+  size_t marks = a.walkers >= 2 ? 1 : a.threads;
+  a.visited = typed<Napi::Uint16Array, uint16_t>(info, 8, marks * g.count, "visited", napi_uint16_array, "Uint16Array");
+  a.epochs = typed<Napi::Uint32Array, uint32_t>(info, 9, marks, "epochs", napi_uint32_array, "Uint32Array");
+  size_t out = static_cast<size_t>(a.queryCount) * a.k;
+  a.ids = i32(info, 10, out, "ids");
+  a.scores = f32(info, 11, out, "scores");
+  a.found = i32(info, 12, a.queryCount, "found");
+  guarded(info, [&] { table_of(info).hnswSearch(a); });
+  return env.Undefined();
+}
+
 /** The WindowArgs geometry from an Int32Array (see kernels.h; 13 values with filters), checked so every index fits. */
 WindowArgs window_geometry(const Napi::CallbackInfo& info, size_t index, bool conv) {
   const int count = conv ? 13 : 12;
@@ -637,6 +752,9 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("word2vecTrainAsync", Napi::Function::New(env, word2vec_train_async, "word2vecTrainAsync", data));
   object.Set("subwordTrain", Napi::Function::New(env, subword_train, "subwordTrain", data));
   object.Set("subwordTrainAsync", Napi::Function::New(env, subword_train_async, "subwordTrainAsync", data));
+  object.Set("scanTopK", Napi::Function::New(env, scan_top_k, "scanTopK", data));
+  object.Set("hnswGraph", Napi::Function::New(env, hnsw_graph, "hnswGraph", data));
+  object.Set("hnswSearch", Napi::Function::New(env, hnsw_search, "hnswSearch", data));
   object.Set("conv2dForward", Napi::Function::New(env, conv2d_forward, "conv2dForward", data));
   object.Set("conv2dBackward", Napi::Function::New(env, conv2d_backward, "conv2dBackward", data));
   object.Set("maxPoolForward", Napi::Function::New(env, max_pool_forward, "maxPoolForward", data));

@@ -179,6 +179,65 @@ struct SubwordJob {
 };
 
 /**
+ * The exact cosine scan (scan.cc): for each query, the k rows with the highest dot product, best first
+ * (ties: the lower row), skipping rows with mask[r] == 0 and, per query q, rows whose group[r] is one of
+ * excluded[3q .. 3q + 2] (when excluded is not null). rows: [rowCount, dim]; queries: [queryCount, dim];
+ * scores, ids: [queryCount, k], empty slots −inf and −1. Results do not depend on `threads`.
+ */
+struct ScanArgs {
+  const float* rows;
+  int rowCount, dim;
+  const float* queries;
+  int queryCount, k;
+  const uint8_t* mask;
+  const int32_t* group;
+  const int32_t* excluded;
+  float* scores;
+  int32_t* ids;
+  int threads;
+};
+
+/**
+ * An HNSW graph built by hnswlib and laid out by src/search/kernels/hnsw.ts (hnsw.cc searches it). Node
+ * ids are dense 0 … count − 1. links0: count × (maxM0 + 1) ints, per node its level-0 link count (low 16
+ * bits) then the links; a node's list for level l ≥ 1 starts at upperLinks[upperStart[node] + (l − 1) ×
+ * (maxM + 1)] (a count, then maxM slots). rows8: count × stride8 bytes, per node width8 int8 codes of
+ * x − mean (zeros past dim), then its float32 scale; rowsF: count × dim unit rows; deleted: count flags.
+ */
+struct HnswGraph {
+  int count, dim, maxM0, maxM, entryPoint, maxLevel;
+  const int32_t* links0;
+  const int32_t* upperStart;
+  const int32_t* upperLinks;
+  size_t upperLinkInts;
+  const int8_t* rows8;
+  int stride8, width8;
+  const float* rowsF;
+  const uint8_t* deleted;
+};
+
+/**
+ * HNSW searches (hnsw.cc): for each of queryCount queries (dim raw values each), the best k nodes with a
+ * beam of max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32), best first into
+ * ids/scores ([queryCount, k]; −1 / −inf past found[q]). visited: threads × count marks, epochs: their
+ * last query numbers (both kept by the caller between calls). walkers 2: each query walked by two
+ * threads sharing visited[0] (answers may vary from run to run); else queries split into `threads` ranges.
+ */
+struct HnswSearchArgs {
+  const HnswGraph* graph;
+  const float* queries;
+  int queryCount, k, ef, rerank;
+  bool int8;
+  int deletedCount;
+  uint16_t* visited;
+  uint32_t* epochs;
+  int32_t* ids;
+  float* scores;
+  int32_t* found;
+  int threads, walkers;
+};
+
+/**
  * 2-D convolution and max pooling on channels-last images x [batch, height, width, channels] (native/conv.cc;
  * the loops they replace are in src/tensor/kernels/conv.ts). Window (oy, ox) covers rows
  * oy·strideH − padTop + [0, kernelH) and columns ox·strideW − padLeft + [0, kernelW); positions outside the
@@ -226,6 +285,8 @@ struct KernelTable {
   void (*gruBackward)(const GruArgs& args);
   void (*word2vecTrain)(const Word2VecJob& job);
   void (*subwordTrain)(const SubwordJob& job);
+  void (*scanTopK)(const ScanArgs& args);
+  void (*hnswSearch)(const HnswSearchArgs& args);
   void (*conv2dForward)(const WindowArgs& args);
   void (*conv2dBackward)(const WindowArgs& args);
   void (*maxPoolForward)(const WindowArgs& args);

@@ -22,6 +22,8 @@ const KernelTable& table() {
       &gru_backward,
       &word2vec_train,
       &subword_train,
+      &scan_top_k,
+      &hnsw_search,
       &conv2d_forward,
       &conv2d_backward,
       &max_pool_forward,

@@ -61,17 +61,26 @@ inline void step(float g, const float* __restrict input, float* __restrict targe
 }
 
 /**
- * Σ a[i]·b[i] over n int8 values (a, b padded with zeros to a multiple of 32). The products are summed
- * in 32-bit integers, exactly, so every ISA gives the same value.
+ * Σ row[i]·query[i] over n int8 × int16 values (n a multiple of 16). The products are summed in 32-bit
+ * integers, exactly, so every ISA gives the same value.
  */
-inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   __m512i sum = _mm512_setzero_si512();
-  for (int i = 0; i < n; i += 32) {
-    __m512i x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
-    __m512i y = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
-    sum = _mm512_add_epi32(sum, _mm512_madd_epi16(x, y));
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512i x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + i)));
+    sum = _mm512_add_epi32(sum, _mm512_madd_epi16(x, _mm512_loadu_si512(query + i)));
   }
-  return _mm512_reduce_add_epi32(sum);
+  int32_t total = _mm512_reduce_add_epi32(sum);
+  if (i < n) {
+    __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i)));
+    __m256i p = _mm256_madd_epi16(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i)));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    total += _mm_cvtsi128_si32(s);
+  }
+  return total;
 }
 
 #elif defined(__AVX2__)
@@ -128,12 +137,11 @@ inline void step(float g, const float* __restrict input, float* __restrict targe
   }
 }
 
-inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   __m256i sum = _mm256_setzero_si256();
   for (int i = 0; i < n; i += 16) {
-    __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
-    __m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
-    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, y));
+    __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i)));
+    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i))));
   }
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
@@ -166,9 +174,9 @@ inline void step(float g, const float* __restrict input, float* __restrict targe
   }
 }
 
-inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
+inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   int32_t sum = 0;
-  for (int i = 0; i < n; i++) sum += static_cast<int32_t>(a[i]) * b[i];
+  for (int i = 0; i < n; i++) sum += static_cast<int32_t>(row[i]) * query[i];
   return sum;
 }
 

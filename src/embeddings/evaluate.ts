@@ -13,9 +13,9 @@
 // (a, b and c may be built from n-grams). The results count how many were (`builtFromNgrams`);
 // `ngrams: false` keeps gensim's in-vocabulary convention.
 import { readFile } from 'node:fs/promises';
+import { scanTopK } from '../search/index.js';
 import { FormatError } from '../util/errors.js';
 import type { KeyedVectors } from './keyed-vectors.js';
-import { SimilarityScanner } from './similarity-block.js';
 import { pearson, spearman } from './spearman.js';
 
 export interface AnalogySectionResult {
@@ -46,7 +46,7 @@ export interface AnalogyEvaluationOptions {
   restrictVocab?: number;
   /** Compare words upper-cased (default true). */
   caseInsensitive?: boolean;
-  /** Questions scored per pass over the matrix (default 256). */
+  /** Questions scored per call of the exact scan (default 1024). */
   blockSize?: number;
   /** Subword models: score words outside the vocabulary with their n-gram vectors (default true). */
   ngrams?: boolean;
@@ -120,11 +120,7 @@ export function evaluateAnalogies(
   const { keyToRow, group } = restrictedKeys(vectors, limit, fold);
   const { dim } = vectors;
   const unit = vectors.unitVectors();
-  const blockSize = Math.max(1, Math.min(1024, options.blockSize ?? 256));
-  const scanner = new SimilarityScanner(unit.subarray(0, limit * dim), limit, dim, {
-    group,
-    blockCapacity: blockSize,
-  });
+  const blockSize = Math.max(1, Math.min(4096, options.blockSize ?? 1024));
 
   const sections: Record<string, AnalogySectionResult> = {};
   let invalid = 0;
@@ -137,7 +133,7 @@ export function evaluateAnalogies(
     const row = pendingRows[4 * q + k]!;
     return row >= 0 ? unit.subarray(row * dim, (row + 1) * dim) : pendingBuilt[4 * q + k]!;
   };
-  const queries = new Float64Array(blockSize * dim);
+  const queries = new Float32Array(blockSize * dim);
   const excluded = new Int32Array(blockSize * 3);
 
   const flush = () => {
@@ -148,19 +144,20 @@ export function evaluateAnalogies(
       const [a, b, c] = [pendingRows[4 * q]!, pendingRows[4 * q + 1]!, pendingRows[4 * q + 2]!];
       const [va, vb, vc] = [termVector(q, 0), termVector(q, 1), termVector(q, 2)];
       // Query = normalise(b̂ + ĉ − â): gensim's weighted mean of unit vectors, made unit length.
+      const query = new Float64Array(dim);
       let sumSquares = 0;
       for (let j = 0; j < dim; j++) {
-        const v = vb[j]! + vc[j]! - va[j]!;
-        queries[q * dim + j] = v;
-        sumSquares += v * v;
+        query[j] = vb[j]! + vc[j]! - va[j]!;
+        sumSquares += query[j]! * query[j]!;
       }
       const inverse = sumSquares > 0 ? 1 / Math.sqrt(sumSquares) : 0;
-      for (let j = 0; j < dim; j++) queries[q * dim + j]! *= inverse;
+      for (let j = 0; j < dim; j++) queries[q * dim + j] = query[j]! * inverse;
       excluded[3 * q] = a;
       excluded[3 * q + 1] = b;
       excluded[3 * q + 2] = c;
     }
-    const bestRow = scanner.bestRowsExcluding(queries, count, excluded);
+    // The best row outside each question's three word groups (the exact scan with k = 1).
+    const bestRow = scanTopK(unit, limit, dim, queries, count, { k: 1, group, excluded }).ids;
     for (let q = 0; q < count; q++) {
       const section = pendingSections[q]!;
       section.total++;

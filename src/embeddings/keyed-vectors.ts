@@ -3,28 +3,31 @@
 // cosine similarity on unit-normalised rows, most-similar on the normalised weighted mean of unit
 // vectors (+1 for positive, −1 for negative terms) with the query words excluded, 3CosMul as Levy &
 // Goldberg (2014) with cosines shifted to [0, 1], and doesnt-match as the word farthest from the mean.
-// Every nearest-neighbour search goes through one private method (`nearestRows`), which asks a
-// src/search KnnIndex for candidates (exact below a size threshold, HNSW above, built lazily on the first
-// search) and rescores them in float64 against the unit matrix, so the exact path answers exactly as
-// a full float64 scan would. 3CosMul keeps its own scan (its score is not a cosine).
+// Every nearest-neighbour search goes through one private method (`nearestRows`): by default an exact
+// scan of the unit matrix itself (src/search's scanTopK: the native kernel, no copy of the matrix, the
+// same answer on any number of threads); an HNSW index only when one is asked for (`useIndex('hnsw')`,
+// `attachIndex`) or the vocabulary is large (from DEFAULT_EXACT_THRESHOLD words, built lazily on the first
+// search). The candidates are rescored in float64 against the unit matrix, so the exact path answers
+// exactly as a full float64 scan would. 3CosMul keeps its own scan (its score is not a cosine).
 // Every query word is looked up by one private method (`queryWord`): a word of the vocabulary is its
 // row; a subclass may give words outside it a vector (SubwordVectors builds it from character n-grams,
 // `vectorOutsideVocabulary`), which then enters every query, and only the vocabulary is searched.
 import {
+  chooseIndexKind,
   createIndex,
-  ExactIndex,
   type ExactIndexOptions,
   HnswIndex,
   type HnswOptions,
   type IndexKind,
   type KnnIndex,
   type NoticeCallback,
+  type ScoredIndex,
+  scanTopK,
   suggestSpellings,
+  TopK,
 } from '../search/index.js';
 import type { Neighbor } from '../search/index.js';
 import { ShapeError, UnknownWordError, VerboError } from '../util/errors.js';
-import { SimilarityScanner } from './similarity-block.js';
-import { type ScoredIndex, TopK } from './top-k.js';
 
 /** A word or a raw vector of length `dim`. */
 export type QueryTerm = string | ArrayLike<number>;
@@ -49,12 +52,16 @@ export interface MostSimilarOptions {
 /** The options of a search from given words or a vector: everything but the query terms. */
 export type NeighborOptions = Omit<MostSimilarOptions, 'positive' | 'negative'>;
 
-/** Which nearest-neighbour index KeyedVectors searches with (see `useIndex`). */
+/** How KeyedVectors searches (see `useIndex`). */
 export interface SearchIndexOptions {
-  /** 'auto' (default): exact below `exactThreshold` words, HNSW from it on; or force 'exact' / 'hnsw'. */
+  /**
+   * 'auto' (default): an exact scan below `exactThreshold` words, an HNSW index from it on; or force
+   * 'exact' (always the scan) / 'hnsw'.
+   */
   kind?: IndexKind;
   /** Where 'auto' switches to HNSW (default src/search's DEFAULT_EXACT_THRESHOLD, 100,000 words). */
   exactThreshold?: number;
+  /** The exact scan's threads (default: VERBO_THREADS or the core count; answers do not depend on it). */
   exact?: ExactIndexOptions;
   hnsw?: HnswOptions;
   /** Told about slow or surprising events (an HNSW rebuild). */
@@ -63,8 +70,6 @@ export interface SearchIndexOptions {
 
 /** The 3CosMul denominator guard, as in gensim (and Levy & Goldberg). */
 const COSMUL_EPSILON = 1e-6;
-/** Matrices with at least this many values are kept in the WebAssembly kernel's memory (when built). */
-const SCANNER_MIN_VALUES = 1 << 16;
 /**
  * Extra candidates asked of the index beyond topN: its float32 scores may order near-ties (within
  * ~1e-6) differently from float64, so a few more are rescored and the float64 top-N kept.
@@ -87,9 +92,8 @@ export class KeyedVectors {
   readonly counts: Float64Array | undefined;
   private readonly keyToIndex: Map<string, number>;
   private unitCache: Float32Array | undefined;
-  private scannerCache: SimilarityScanner | undefined;
   private indexSettings: SearchIndexOptions = {};
-  /** The index searched, built on the first search (or attached); dropped when the vectors change. */
+  /** The index searched (HNSW), built on the first search or attached; dropped when the vectors change. */
   private knn: KnnIndex | undefined;
   /** Whether this object built `knn` (and so closes it when dropping it). */
   private ownsIndex = false;
@@ -217,7 +221,6 @@ export class KeyedVectors {
     this.checkLength(values, 'setVector');
     for (let j = 0; j < this.dim; j++) this.vectors[row * this.dim + j] = values[j]!;
     this.unitCache = undefined;
-    this.scannerCache = undefined;
     this.knn?.add([word], this.vectors.subarray(row * this.dim, (row + 1) * this.dim));
   }
 
@@ -227,14 +230,13 @@ export class KeyedVectors {
    */
   invalidateNorms(): void {
     this.unitCache = undefined;
-    this.scannerCache = undefined;
     this.dropIndex();
   }
 
   /**
-   * Chooses the nearest-neighbour index for searches: 'auto' (the default: exact below the threshold,
-   * HNSW above), 'exact' or 'hnsw', with their options. The current index is dropped; the next search
-   * builds the new one.
+   * Chooses how searches run: 'auto' (the default: the exact scan below the threshold, an HNSW index
+   * above), 'exact' or 'hnsw', with their options. The current index is dropped; the next search builds
+   * the new one when it needs one.
    */
   useIndex(options: SearchIndexOptions | IndexKind): void {
     const settings = typeof options === 'string' ? { kind: options } : { ...options };
@@ -272,7 +274,11 @@ export class KeyedVectors {
       !(index instanceof HnswIndex && index.deletedCount > 0);
   }
 
-  /** The index searches go through, built now when there is none (kind chosen by `useIndex`). */
+  /**
+   * The index searches go through, built now when there is none (kind chosen by `useIndex`). With kind
+   * 'exact' this builds an ExactIndex (a copy of the unit rows) for callers that want a KnnIndex;
+   * KeyedVectors's own exact searches scan its unit matrix and never build one.
+   */
   searchIndex(): KnnIndex {
     if (this.knn === undefined) {
       this.knn = createIndex(this.words, this.vectors, this.dim, {
@@ -285,8 +291,15 @@ export class KeyedVectors {
     return this.knn;
   }
 
+  /** Whether searches go through an index (HNSW, or one attached) rather than the exact scan. */
+  private usesIndex(): boolean {
+    if (this.knn !== undefined) return true;
+    const { kind, exactThreshold } = this.indexSettings;
+    return chooseIndexKind(this.size, kind, exactThreshold) === 'hnsw';
+  }
+
   private dropIndex(): void {
-    if (this.ownsIndex && this.knn instanceof ExactIndex) this.knn.close();
+    if (this.ownsIndex) this.knn?.close();
     this.knn = undefined;
     this.ownsIndex = false;
     this.indexAligned = false;
@@ -299,14 +312,7 @@ export class KeyedVectors {
   unitVectors(): Float32Array {
     if (this.unitCache !== undefined) return this.unitCache;
     const { dim, vectors } = this;
-    let unit: Float32Array;
-    if (vectors.length >= SCANNER_MIN_VALUES) {
-      // Large matrices live in the scan kernel's memory (no second copy); small ones in a plain array.
-      this.scannerCache = new SimilarityScanner(undefined, this.size, dim);
-      unit = this.scannerCache.matrix;
-    } else {
-      unit = new Float32Array(vectors.length);
-    }
+    const unit = new Float32Array(vectors.length);
     for (let row = 0, offset = 0; row < this.size; row++, offset += dim) {
       let sumSquares = 0;
       for (let j = 0; j < dim; j++) sumSquares += vectors[offset + j]! * vectors[offset + j]!;
@@ -458,9 +464,9 @@ export class KeyedVectors {
   /**
    * The one nearest-neighbour search: for each query, the `topN` rows among the first `limit` with the
    * highest cosine to its unit vector, skipping `excluded`, the query's own row and rows failing `keep`.
-   * The index proposes topN + RESCORE_MARGIN candidates (one batched call); each is rescored in float64
-   * against the unit matrix and the best topN kept (ties to the lower row), so with the exact index the
-   * answer is that of a full float64 scan.
+   * The exact scan (or the index) proposes topN + RESCORE_MARGIN candidates in one batched call; each is
+   * rescored in float64 against the unit matrix and the best topN kept (ties to the lower row), so the
+   * exact path answers as a full float64 scan would.
    */
   private nearestRows(
     queries: RowQuery[],
@@ -470,37 +476,96 @@ export class KeyedVectors {
     keep: ((row: number) => boolean) | undefined,
   ): ScoredIndex[][] {
     if (topN === 0 || limit === 0 || queries.length === 0) return queries.map(() => []);
-    const { dim, words } = this;
+    const passes = (row: number) => row < limit && (keep === undefined || keep(row));
+    const candidates = this.usesIndex()
+      ? this.indexCandidates(
+          queries,
+          topN,
+          excluded,
+          limit < this.size || keep !== undefined ? passes : undefined,
+        )
+      : this.scanCandidates(queries, topN, limit, excluded, keep);
+    const { dim } = this;
+    const unit = this.unitVectors();
+    return queries.map(({ vector, selfRow }, q) => {
+      const top = new TopK(topN);
+      for (const row of candidates[q]!) {
+        if (row === selfRow || excluded.has(row) || !passes(row)) continue;
+        top.push(row, dot(unit, row * dim, vector, dim));
+      }
+      return top.sorted();
+    });
+  }
+
+  /** Candidate rows per query from the exact scan of the unit matrix's first `limit` rows. */
+  private scanCandidates(
+    queries: RowQuery[],
+    topN: number,
+    limit: number,
+    excluded: Set<number>,
+    keep: ((row: number) => boolean) | undefined,
+  ): number[][] {
+    const { dim } = this;
+    // A filter, or many exclusions, become a mask; a few exclusions only widen the top-k.
+    let mask: Uint8Array | undefined;
+    let extra = 0;
+    for (const row of excluded) if (row < limit) extra++;
+    if (keep !== undefined || extra > 32) {
+      mask = new Uint8Array(limit);
+      for (let row = 0; row < limit; row++) mask[row] = keep === undefined || keep(row) ? 1 : 0;
+      for (const row of excluded) if (row < limit) mask[row] = 0;
+      extra = 0;
+    }
+    const self = queries.some(({ selfRow }) => selfRow !== undefined) ? 1 : 0;
+    const k = Math.min(limit, topN + extra + self + RESCORE_MARGIN);
+    const flat = new Float32Array(queries.length * dim);
+    for (let q = 0; q < queries.length; q++) flat.set(queries[q]!.vector, q * dim);
+    const { threads } = this.indexSettings.exact ?? {};
+    const found = scanTopK(this.unitVectors(), limit, dim, flat, queries.length, {
+      k,
+      ...(mask === undefined ? {} : { mask }),
+      ...(threads === undefined ? {} : { threads }),
+    });
+    return queries.map((_, q) => {
+      const rows: number[] = [];
+      for (let j = q * k; j < (q + 1) * k && found.ids[j]! >= 0; j++) rows.push(found.ids[j]!);
+      return rows;
+    });
+  }
+
+  /** Candidate rows per query from the index (HNSW or attached), built when missing. */
+  private indexCandidates(
+    queries: RowQuery[],
+    topN: number,
+    excluded: Set<number>,
+    passes: ((row: number) => boolean) | undefined,
+  ): number[][] {
+    const { words } = this;
     const index = this.searchIndex();
-    const aligned = this.indexAligned;
-    const restricted = limit < this.size;
-    const passes = (row: number) => (!restricted || row < limit) && (keep === undefined || keep(row));
     const filter =
-      !restricted && keep === undefined
+      passes === undefined
         ? undefined
-        : aligned
+        : this.indexAligned
           ? (_word: string, id: number) => passes(id)
           : (word: string) => {
               const row = this.keyToIndex.get(word);
               return row !== undefined && passes(row);
             };
     const exclude = Array.from(excluded, (row) => words[row]!);
-    const candidates = index.searchBatch(
+    const found = index.searchBatch(
       queries.map(({ vector, selfRow }) =>
         selfRow === undefined ? Float32Array.from(vector) : words[selfRow]!,
       ),
       Math.min(topN + RESCORE_MARGIN, this.size),
       filter === undefined ? { exclude } : { exclude, filter },
     );
-    const unit = this.unitVectors();
-    return queries.map(({ vector, selfRow }, q) => {
-      const top = new TopK(topN);
-      for (const { word } of candidates[q]!) {
+    return found.map((list) => {
+      const rows: number[] = [];
+      for (const { word } of list) {
         const row = this.keyToIndex.get(word);
-        if (row === undefined || row === selfRow || excluded.has(row) || !passes(row)) continue;
-        top.push(row, dot(unit, row * dim, vector, dim));
+        if (row !== undefined) rows.push(row);
       }
-      return top.sorted();
+      return rows;
     });
   }
 

@@ -30,7 +30,7 @@ import {
   type NoticeCallback,
   sidecarPath,
 } from '../search/index.js';
-import { DivergedError, FormatError, shown, VerboError } from '../util/errors.js';
+import { DivergedError, FormatError, parseFailure, shown, VerboError } from '../util/errors.js';
 import { withFileErrors } from '../util/files.js';
 import {
   describeKind,
@@ -278,7 +278,7 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new FormatError(`${path}: not valid JSON (${(error as Error).message}).`);
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}).`);
   }
 }
 

@@ -1,5 +1,5 @@
-// What the word2vec trainer checks around its loop, kept apart from it so that any trainer (the
-// WebAssembly one today, a native one tomorrow) calls the same functions:
+// What the word2vec trainer checks around its loop, kept apart from it so that every model kind the
+// trainer runs (word2vec, subword) and every kernel (native, TypeScript) goes through the same functions:
 // - a resumed run continues the same run: the options that shape the model must be those of the
 //   checkpoint (`checkResumeOptions`) and the corpus the same text (`checkResumedCorpus`, against the
 //   fingerprint stored in the checkpoint: token and sentence counts, and the corpus counts of the

@@ -47,6 +47,33 @@ export interface NativeSubwordModel extends NativeWord2VecModel {
   fastTextSigmoid: Float32Array;
 }
 
+/** An HNSW graph laid out for the native search (src/search/kernels/hnsw.ts lays it out; kernels.h). */
+export interface NativeHnswGraph {
+  count: number;
+  dim: number;
+  maxM0: number;
+  maxM: number;
+  entryPoint: number;
+  maxLevel: number;
+  /** count × (maxM0 + 1): per node its level-0 link count, then the links. */
+  links0: Int32Array;
+  /** Per node, where its upper lists start in upperLinks (−1: level 0 only). */
+  upperStart: Int32Array;
+  /** Lists of maxM + 1 ints (a count, then the links); a node's level l list at upperStart + (l − 1)(maxM + 1). */
+  upperLinks: Int32Array;
+  /** count × stride8 bytes: per node width8 int8 codes (zeros past dim), then its float32 scale. */
+  rows8: Int8Array;
+  stride8: number;
+  width8: number;
+  /** count × dim unit rows. */
+  rowsF: Float32Array;
+  /** Per node 1 when deleted (may change between searches). */
+  deleted: Uint8Array;
+}
+
+/** A graph checked and held by the addon (hnswGraph), for hnswSearch. */
+export type NativeHnswHandle = { readonly nativeHnswGraph: unique symbol };
+
 export interface EmbeddingKernels {
   /**
    * Trains one job of word2vec chunks in place on `model`: sentence s ends at ids[ends[s]], piece p holds
@@ -99,4 +126,50 @@ export interface EmbeddingKernels {
     results: Float64Array,
     threads: number,
   ): Promise<void>;
+  /**
+   * For each of `queryCount` queries ([queryCount, dim]) the `k` rows of `rows` ([rowCount, dim]) with
+   * the highest dot product, best first (ties: the lower row) into scores/ids ([queryCount, k]; empty slots
+   * −inf / −1), skipping rows with mask[row] === 0 and, per query q, rows whose group[row] is one of
+   * excluded[3q … 3q + 2] (group and excluded null: none). Results do not depend on `threads`.
+   */
+  scanTopK(
+    rows: Float32Array,
+    rowCount: number,
+    dim: number,
+    queries: Float32Array,
+    queryCount: number,
+    k: number,
+    mask: Uint8Array | null,
+    group: Int32Array | null,
+    excluded: Int32Array | null,
+    scores: Float32Array,
+    ids: Int32Array,
+    threads: number,
+  ): void;
+  /** Checks `graph` once (every link names a node, sizes agree) and holds it for hnswSearch. */
+  hnswGraph(graph: NativeHnswGraph): NativeHnswHandle;
+  /**
+   * HNSW searches of `queryCount` queries ([queryCount, dim], normalised by the kernel): per query the best
+   * k nodes (ids into the graph, float32 cosines) into ids/scores ([queryCount, k]) and their number into
+   * found; beam max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32). visited
+   * (threads × count marks; 1 × count for two walkers) and epochs (one per mark array) are the caller's,
+   * kept between calls. walkers 2: each query walked by two threads (answers may vary from run to run).
+   */
+  hnswSearch(
+    graph: NativeHnswHandle,
+    queries: Float32Array,
+    queryCount: number,
+    k: number,
+    ef: number,
+    rerank: number,
+    int8: boolean,
+    deletedCount: number,
+    visited: Uint16Array,
+    epochs: Uint32Array,
+    ids: Int32Array,
+    scores: Float32Array,
+    found: Int32Array,
+    threads: number,
+    walkers: number,
+  ): void;
 }

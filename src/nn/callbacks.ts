@@ -12,9 +12,9 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
-import { settleModelDir } from '../util/model-files.js';
+import { type Manifest, manifestOf, settleModelDir, verifyCheckpointFiles } from '../util/model-files.js';
 import type { TrainingRun } from './training.js';
 import {
   assignWeights,
@@ -362,6 +362,8 @@ export interface BackupAndRestoreOptions {
 interface CheckpointState {
   format: string;
   version: number;
+  /** Size and sha256 of every other file of the checkpoint (absent in older ones): a damaged file is named. */
+  files?: Manifest;
   epoch: number;
   history: History;
   random: number[];
@@ -416,8 +418,12 @@ export class BackupAndRestore implements Callback {
     try {
       state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
     } catch (error) {
-      throw new FormatError(`${statePath}: not valid JSON (${(error as Error).message}).`);
+      throw new FormatError(`${statePath}: not valid JSON (${parseFailure(error)}).`);
     }
+    if (state === null || typeof state !== 'object')
+      throw new FormatError(`${statePath}: expected a JSON object.`);
+    // Every file checked before any is read: a truncated or changed one is named as corrupt.
+    if (state.files !== undefined) verifyCheckpointFiles(this.dir, state.files, statePath);
     if (state.format !== CHECKPOINT_FORMAT || !(state.version <= CHECKPOINT_FORMAT_VERSION)) {
       throw new FormatError(
         `${statePath}: not a checkpoint this verbo reads (format ${JSON.stringify(state.format)}, version ${state.version}); start the training afresh.`,
@@ -516,6 +522,7 @@ export class BackupAndRestore implements Callback {
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_FORMAT_VERSION,
+      files: manifestOf(dir, ['state.json']),
       epoch: epoch + 1,
       history: appendEpoch(run.history, epoch, logs),
       random: run.random.getState(),

@@ -1,13 +1,12 @@
 // ExactIndex: exact cosine nearest neighbours by scanning every row. Rows are stored unit-length, so
-// cosine similarity is a dot product; the scan runs in the WebAssembly SIMD kernel (both cores for large
-// matrices) when it was built, else in the plain TypeScript loop, with identical results up to float
-// rounding. Top-k uses bounded heaps (no sort of all n scores).
+// cosine similarity is a dot product; the scan (kernels/scan.ts) runs in the native kernel on the addon's
+// threads, or in the plain TypeScript loop without the addon, with the same results up to float rounding.
+// Top-k uses bounded heaps fused into the scan (no sort of all n scores).
 import { readFileSync } from 'node:fs';
 import { FormatError, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
-import { wasmAvailable } from '../util/wasm.js';
-import { heapReset, heapToSorted, scanReference } from './kernels/scan.js';
-import { WasmScanner } from './kernels/wasm-scan.js';
+import { type NativeKernels, nativeKernels } from '../native/index.js';
+import { scanTopK } from './kernels/scan.js';
 import type { AddOptions, KnnIndex, Neighbor, Query, SearchOptions, VectorsInput } from './types.js';
 import {
   buildMask,
@@ -20,17 +19,13 @@ import {
 } from './words.js';
 
 export interface ExactIndexOptions {
-  /** 'wasm' (SIMD kernel), 'js' (plain loop) or 'auto' (wasm when built; the default). */
-  backend?: 'auto' | 'wasm' | 'js';
-  /** Threads for the wasm scan: 1 or 2 (default 2 on a machine with 2+ cores). */
-  threads?: number;
-  /** Scans below this many multiply-adds stay on one thread (default 2^20). */
-  parallelThreshold?: number;
   /**
-   * wasm: single queries scan a bfloat16 copy first (half the memory traffic), then rescore the rows that
-   * can still make the top k from the float rows; exact either way (default true).
+   * 'native' (the addon's scan; an error when the addon is unavailable), 'typescript' (the plain loop) or
+   * 'auto' (native when available; the default).
    */
-  halfPrecisionFilter?: boolean;
+  backend?: 'auto' | 'native' | 'typescript';
+  /** Threads a scan may use (default: VERBO_THREADS or the core count); answers do not depend on it. */
+  threads?: number;
 }
 
 const MAGIC = 'VERBOKNN';
@@ -42,7 +37,8 @@ export class ExactIndex implements KnnIndex {
   private readonly table = new WordTable();
   /** Unit rows, row-major, capacity ≥ size × dim. */
   private rows: Float32Array;
-  private readonly scanner: WasmScanner | undefined;
+  private readonly kernels: NativeKernels | null;
+  private readonly threads: number | undefined;
 
   constructor(dim: number, options: ExactIndexOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
@@ -51,38 +47,35 @@ export class ExactIndex implements KnnIndex {
     this.dim = dim;
     this.rows = new Float32Array(0);
     const backend = options.backend ?? 'auto';
-    if (backend === 'wasm' && !wasmAvailable('scan')) {
+    if (backend !== 'auto' && backend !== 'native' && backend !== 'typescript') {
       throw new VerboError(
-        'ExactIndex: the WebAssembly scan kernel is not built; run `npm run build`',
+        `ExactIndex: backend must be 'auto', 'native' or 'typescript', got '${String(backend)}'`,
+        'BAD_ARGUMENT',
+      );
+    }
+    this.kernels = backend === 'typescript' ? null : nativeKernels();
+    if (backend === 'native' && this.kernels === null) {
+      throw new VerboError(
+        "ExactIndex: the native kernels are not available (see `verbo --version`); use backend 'auto' or 'typescript'",
         'UNSUPPORTED',
       );
     }
-    if (backend !== 'js' && wasmAvailable('scan')) {
-      this.scanner = new WasmScanner(dim, {
-        threads: options.threads,
-        parallelThreshold: options.parallelThreshold,
-        halfPrecisionFilter: options.halfPrecisionFilter,
-      });
+    if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+      throw new VerboError(
+        `ExactIndex: threads must be a whole number ≥ 1, got ${String(options.threads)}`,
+        'BAD_ARGUMENT',
+      );
     }
+    this.threads = options.threads;
   }
 
-  /** Which scan runs: 'wasm' or 'js'. */
-  get backend(): 'wasm' | 'js' {
-    return this.scanner === undefined ? 'js' : 'wasm';
+  /** Which scan runs: 'native' or 'typescript'. */
+  get backend(): 'native' | 'typescript' {
+    return this.kernels === null ? 'typescript' : 'native';
   }
 
-  /**
-   * Starts the scan's worker thread now and resolves once it is ready (true), instead of letting the
-   * first large scan start it; false when the scan runs on one thread.
-   */
-  warmUp(): Promise<boolean> {
-    return this.scanner === undefined ? Promise.resolve(false) : this.scanner.warmUp();
-  }
-
-  /** Stops the scan's worker thread (optional: it does not keep the process alive). */
-  close(): void {
-    this.scanner?.close();
-  }
+  /** Nothing to free (the KnnIndex interface's close, for indexes that hold threads or files). */
+  close(): void {}
 
   get size(): number {
     return this.table.size;
@@ -98,17 +91,8 @@ export class ExactIndex implements KnnIndex {
       grown.set(this.rows.subarray(0, before * this.dim));
       this.rows = grown;
     }
-    let lowestUpdated = before;
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      this.rows.set(incoming.subarray(i * this.dim, (i + 1) * this.dim), id * this.dim);
-      if (id < lowestUpdated) lowestUpdated = id;
-    }
-    if (this.scanner !== undefined) {
-      if (lowestUpdated < before) {
-        for (const id of ids) if (id < before) this.scanner.writeRows(this.rows, id, id + 1);
-      }
-      this.scanner.writeRows(this.rows, before, after);
+      this.rows.set(incoming.subarray(i * this.dim, (i + 1) * this.dim), ids[i]! * this.dim);
     }
   }
 
@@ -125,7 +109,6 @@ export class ExactIndex implements KnnIndex {
       const target = remap[id]!;
       if (target >= 0 && target !== id) this.rows.copyWithin(target * dim, id * dim, (id + 1) * dim);
     }
-    this.scanner?.setRows(this.rows, this.table.size);
     return gone.size;
   }
 
@@ -180,34 +163,23 @@ export class ExactIndex implements KnnIndex {
     const wanted = Math.min(this.size, k + extra + (anySelf ? 1 : 0));
     const flat = new Float32Array(resolved.length * dim);
     for (let i = 0; i < resolved.length; i++) flat.set(resolved[i]!.vector, i * dim);
-    const heaps = this.scanAll(flat, resolved.length, wanted, mask);
+    const found = scanTopK(this.rows, this.size, dim, flat, resolved.length, {
+      k: wanted,
+      ...(mask === undefined ? {} : { mask }),
+      ...(this.threads === undefined ? {} : { threads: this.threads }),
+      kernels: this.kernels,
+    });
     const skip = new Set(excluded);
     return resolved.map((query, i) => {
-      const { ids, scores } = heapToSorted(heaps.scores, heaps.ids, i * wanted, wanted);
       const neighbors: Neighbor[] = [];
-      for (let j = 0; j < ids.length && neighbors.length < k; j++) {
-        const id = ids[j]!;
+      for (let j = i * wanted; j < (i + 1) * wanted && neighbors.length < k; j++) {
+        const id = found.ids[j]!;
+        if (id < 0) break;
         if (id === query.selfId || skip.has(id)) continue;
-        neighbors.push({ word: this.table.words[id]!, similarity: clampCosine(scores[j]!) });
+        neighbors.push({ word: this.table.words[id]!, similarity: clampCosine(found.scores[j]!) });
       }
       return neighbors;
     });
-  }
-
-  private scanAll(
-    queries: Float32Array,
-    count: number,
-    k: number,
-    mask: Uint8Array | undefined,
-  ): { scores: Float32Array; ids: Int32Array } {
-    if (this.scanner !== undefined) return this.scanner.scan(queries, count, k, mask);
-    const scores = new Float32Array(count * k);
-    const ids = new Int32Array(count * k);
-    for (let q = 0; q < count; q++) {
-      heapReset(scores, ids, q * k, k);
-      scanReference(this.rows, this.dim, queries, q * this.dim, k, scores, ids, q * k, mask, 0, this.size);
-    }
-    return { scores, ids };
   }
 
   private checkNotEmpty(): void {

@@ -5,24 +5,25 @@
 // than a quarter of it is deleted. A saved index has a JSON sidecar (words by label, build parameters,
 // a checksum of the vectors); loading it against changed vectors rebuilds it and says so.
 //
-// hnswlib builds the graph; queries walk it in our own WebAssembly SIMD kernel (kernels/wasm-hnsw.ts)
-// when WebAssembly SIMD is available: the graph is read back from hnswlib's file format once (lazily,
-// after any change) into WebAssembly memory, which saves the N-API crossing and array building of every
-// searchKnn call and traverses with int8 copies of the rows (float32 re-ranking). Queries with a filter,
-// and runtimes without SIMD, use hnswlib's searchKnn, which also serves as the kernel's test oracle.
+// hnswlib builds the graph; queries walk it in our own native search (kernels/hnsw.ts, native/hnsw.cc)
+// when the addon is available: the graph is read back from hnswlib's file format once (lazily, after any
+// change) and laid out for the kernel, which saves the array building of every searchKnn call, walks
+// with int8 copies of the rows (float32 re-ranking) and splits a batch of queries between threads.
+// Answers are deterministic by default; two walkers per query are an opt-in for throughput. Queries with
+// a filter, and installs without the addon, use hnswlib's searchKnn.
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { FormatError, shown, UnknownWordError, VerboError } from '../util/errors.js';
 import { sha256OfFile } from '../util/model-files.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
-import { wasmAvailable } from '../util/wasm.js';
+import { nativeKernels } from '../native/index.js';
 import { vectorsChecksum } from './checksum.js';
 import { ExactIndex } from './exact.js';
 import { parseHnswlibIndex } from './hnswlib-format.js';
-import { type HnswTraversal, WasmHnswSearcher } from './kernels/wasm-hnsw.js';
+import { HnswSearcher, type HnswTraversal } from './kernels/hnsw.js';
 import { suggestSpellings } from './suggest.js';
 import type {
   AddOptions,
@@ -53,31 +54,31 @@ export interface HnswOptions {
   /** Told about rebuilds (stale saved index, compaction). */
   onNotice?: NoticeCallback;
   /**
-   * Who answers queries: 'wasm' (our WebAssembly SIMD search over hnswlib's graph; the default when
-   * WebAssembly SIMD is available) or 'hnswlib' (hnswlib-node's searchKnn). Filtered queries always use
-   * hnswlib.
+   * Who answers queries: 'native' (our search over hnswlib's graph, kernels/hnsw.ts; the default when the
+   * addon is available) or 'hnswlib' (hnswlib-node's searchKnn). Filtered queries always use hnswlib.
    */
   engine?: HnswEngine;
   /**
-   * wasm engine: scores used while walking the graph, 'int8' or 'float32' (as hnswlib). Default: int8
+   * native engine: scores used while walking the graph, 'int8' or 'float32' (as hnswlib). Default: int8
    * from INT8_TRAVERSAL_MIN_SIZE vectors on, where the walk is bound by memory and int8 rows halve the
    * time at hnswlib's recall; float32 below, where a walk is cheap anyway and int8's steps can be as
    * coarse as very tight clusters (seen: recall 0.93 instead of 1 at ef 40 on 600 vectors in
    * 12 clusters of spread 0.05 — the int8 walk stops among near-ties).
    */
   traversal?: HnswTraversal;
-  /**
-   * wasm engine: threads one query walks the graph with, 1 or 2 (default 2 when the machine has two or
-   * more cores: a worker thread walks half of the candidates, about 1.6× the queries per second at the
-   * same recall). The two walkers race, so answers can differ slightly from run to run; use 1 for
-   * answers that repeat exactly.
-   */
+  /** native engine: threads a batch of queries is split between (default: VERBO_THREADS or the cores). */
   threads?: number;
+  /**
+   * native engine: walkers per single query, 1 (the default: answers repeat exactly) or 2 (two threads
+   * walk each query — about 1.6× the queries per second on two idle cores at the same recall — but which
+   * reaches a node first varies, so answers can differ slightly from run to run).
+   */
+  walkers?: number;
 }
 
-export type HnswEngine = 'wasm' | 'hnswlib';
+export type HnswEngine = 'native' | 'hnswlib';
 
-/** From this many vectors on the wasm engine walks the graph with int8 rows by default. */
+/** From this many vectors on the native engine walks the graph with int8 rows by default. */
 export const INT8_TRAVERSAL_MIN_SIZE = 50_000;
 
 export interface RecallOptions {
@@ -154,9 +155,10 @@ export class HnswIndex implements KnnIndex {
   private knownChecksum: string | undefined;
   private searchEngine: HnswEngine;
   private readonly traversal: HnswTraversal | undefined;
-  private readonly threads: number;
-  /** The WebAssembly copy of the graph; undefined until a query needs it, dropped when the graph changes. */
-  private searcher: WasmHnswSearcher | undefined;
+  private readonly threads: number | undefined;
+  private readonly walkers: number;
+  /** The native search's layout of the graph; undefined until a query needs it, dropped when the graph changes. */
+  private searcher: HnswSearcher | undefined;
   /** The file the graph was loaded from, while the graph is unchanged (read instead of writing a copy). */
   private loadedFrom: { path: string; bytes: number; modified: number } | undefined;
 
@@ -181,17 +183,24 @@ export class HnswIndex implements KnnIndex {
         'BAD_ARGUMENT',
       );
     }
-    this.threads = options.threads ?? (availableParallelism() >= 2 ? 2 : 1);
-    if (this.threads !== 1 && this.threads !== 2) {
+    this.threads = options.threads;
+    if (this.threads !== undefined && (!Number.isInteger(this.threads) || this.threads < 1)) {
       throw new VerboError(
-        `HnswIndex: threads must be 1 or 2, got ${String(options.threads)}`,
+        `HnswIndex: threads must be a whole number ≥ 1, got ${String(options.threads)}`,
         'BAD_ARGUMENT',
       );
     }
-    this.searchEngine = checkEngine(options.engine ?? (wasmAvailable('hnsw') ? 'wasm' : 'hnswlib'));
+    this.walkers = options.walkers ?? 1;
+    if (this.walkers !== 1 && this.walkers !== 2) {
+      throw new VerboError(
+        `HnswIndex: walkers must be 1 or 2, got ${String(options.walkers)}`,
+        'BAD_ARGUMENT',
+      );
+    }
+    this.searchEngine = checkEngine(options.engine ?? (nativeKernels() === null ? 'hnswlib' : 'native'));
   }
 
-  /** Who answers unfiltered queries: 'wasm' or 'hnswlib' (see HnswOptions.engine). */
+  /** Who answers unfiltered queries: 'native' or 'hnswlib' (see HnswOptions.engine). */
   get engine(): HnswEngine {
     return this.searchEngine;
   }
@@ -200,42 +209,24 @@ export class HnswIndex implements KnnIndex {
     this.searchEngine = checkEngine(value);
   }
 
-  /** Builds the WebAssembly copy of the graph now rather than at the first query (no-op for 'hnswlib'). */
+  /** Lays the graph out for the native search now rather than at the first query (no-op for 'hnswlib'). */
   prepareSearch(): void {
-    if (this.searchEngine === 'wasm' && this.table.size > 0) this.wasmSearcher();
+    if (this.searchEngine === 'native' && this.table.size > 0) this.nativeSearcher();
   }
 
-  /**
-   * prepareSearch(), then waits for the search worker thread to start (with threads 2; queries made
-   * before it is up walk on one thread). Resolves whether queries now use two threads.
-   */
-  async warmUp(): Promise<boolean> {
-    this.prepareSearch();
-    return this.searcher === undefined ? false : this.searcher.warmUp();
-  }
-
-  /** Forgets the WebAssembly copy after the graph changed. */
+  /** Forgets the native layout after the graph changed. */
   private graphChanged(): void {
-    this.searcher?.close();
     this.searcher = undefined;
     this.loadedFrom = undefined;
   }
 
-  /**
-   * wasm engine, two threads: queries answered by two walkers, and of those, how many had the worker's
-   * share walked on the calling thread (the worker was off its core when the query was handed over).
-   */
-  get searchStats(): { twoWalkers: number; walkedHere: number } {
-    return { ...(this.searcher?.stats ?? { twoWalkers: 0, walkedHere: 0 }) };
-  }
-
-  /** Stops the search worker thread, if any (it is unref'd: only needed to free it early). */
+  /** Drops the native layout of the graph (the index stays usable: the next query lays it out again). */
   close(): void {
-    this.searcher?.close();
+    this.searcher = undefined;
   }
 
-  /** The WebAssembly copy of the current graph, read from hnswlib's file format (made when missing). */
-  private wasmSearcher(): WasmHnswSearcher {
+  /** The native layout of the current graph, read from hnswlib's file format (made when missing). */
+  private nativeSearcher(): HnswSearcher {
     if (this.searcher === undefined) {
       const source = this.loadedFrom;
       let bytes: Uint8Array | undefined;
@@ -255,7 +246,7 @@ export class HnswIndex implements KnnIndex {
           bytes = readFileSync(file);
         } catch (error) {
           throw new VerboError(
-            `cannot copy the HNSW graph through ${directory} for the WebAssembly search (${(error as Error).message}); free space there or use engine 'hnswlib'`,
+            `cannot copy the HNSW graph through ${directory} for the native search (${(error as Error).message}); free space there or use engine 'hnswlib'`,
             'FILE_SYSTEM',
           );
         } finally {
@@ -267,7 +258,11 @@ export class HnswIndex implements KnnIndex {
         throw new FormatError(`${name}: the graph has dimension ${graph.dim}, the index ${this.dim}`);
       }
       const traversal = this.traversal ?? (graph.count >= INT8_TRAVERSAL_MIN_SIZE ? 'int8' : 'float32');
-      const searcher = new WasmHnswSearcher(graph, { traversal, threads: this.threads });
+      const searcher = new HnswSearcher(graph, {
+        traversal,
+        walkers: this.walkers,
+        ...(this.threads === undefined ? {} : { threads: this.threads }),
+      });
       for (const label of this.deleted) searcher.markDeleted(label);
       this.searcher = searcher;
     }
@@ -416,16 +411,73 @@ export class HnswIndex implements KnnIndex {
   }
 
   search(query: Query, k: number, options?: SearchOptions): Neighbor[] {
-    const prepared = this.prepare(k, options);
-    return this.searchOne(query, k, prepared.excluded, prepared.filter);
+    return this.searchBatch([query], k, options)[0]!;
   }
 
+  /**
+   * search() for many queries; with the native engine and no filter, one call of the kernel, split
+   * between threads by query (the answers of one query at a time).
+   */
   searchBatch(queries: readonly Query[], k: number, options?: SearchOptions): Neighbor[][] {
     if (!Array.isArray(queries)) {
       throw new VerboError('searchBatch: queries must be an array of words or vectors', 'BAD_ARGUMENT');
     }
     const { excluded, filter } = this.prepare(k, options);
-    return queries.map((query) => this.searchOne(query, k, excluded, filter));
+    const resolved = queries.map((query) => this.resolveQuery(query));
+    // ask for the neighbours that will be dropped too (hnswlib's filter already drops excluded ones)
+    const extra = filter === undefined && excluded !== undefined ? excluded.size : 0;
+    const wanted = Math.min(this.capacity, k + extra + (resolved.some((q) => q.selfId >= 0) ? 1 : 0));
+    let answers: { labels: ArrayLike<number>; similarities: ArrayLike<number> }[];
+    if (filter === undefined && this.searchEngine === 'native') {
+      const searcher = this.nativeSearcher();
+      if (resolved.length === 1) answers = [searcher.search(resolved[0]!.vector, wanted, this.efSearch)];
+      else {
+        const flat = new Float32Array(resolved.length * this.dim);
+        for (let q = 0; q < resolved.length; q++) flat.set(resolved[q]!.vector, q * this.dim);
+        answers = searcher.searchBatch(flat, resolved.length, wanted, this.efSearch);
+      }
+    } else {
+      answers = resolved.map(({ vector }) => {
+        // hnswlib wants a plain array; its cosine space normalises the query itself
+        const point = Array.from(vector);
+        const found =
+          filter === undefined
+            ? this.graph.searchKnn(point, wanted)
+            : this.graph.searchKnn(point, wanted, filter);
+        return { labels: found.neighbors, similarities: found.distances.map((distance) => 1 - distance) };
+      });
+    }
+    const words = this.table.words;
+    return answers.map(({ labels, similarities }, q) => {
+      const { selfId } = resolved[q]!;
+      const neighbors: Neighbor[] = [];
+      for (let i = 0; i < labels.length && neighbors.length < k; i++) {
+        const label = labels[i]!;
+        if (label === selfId || excluded?.has(label)) continue;
+        const similarity = similarities[i]!;
+        neighbors.push({
+          word: words[label]!,
+          similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
+        });
+      }
+      return neighbors;
+    });
+  }
+
+  /** A query's vector, and its label when it is a word of the index (left out of its own results). */
+  private resolveQuery(query: Query): { vector: Float32Array; selfId: number } {
+    const dim = this.dim;
+    if (typeof query === 'string') {
+      const selfId = this.labelOf(query);
+      return { vector: this.ensureRows().subarray(selfId * dim, (selfId + 1) * dim), selfId };
+    }
+    checkQueryVector(query, dim);
+    let sum = 0;
+    for (let j = 0; j < dim; j++) sum += query[j]! * query[j]!;
+    if (!Number.isFinite(sum)) {
+      throw new VerboError('the vector of the query holds a NaN or infinite value', 'BAD_ARGUMENT');
+    }
+    return { vector: query instanceof Float32Array ? query : Float32Array.from(query), selfId: -1 };
   }
 
   /** Checks k and the index, and turns exclude/filter into labels to drop and an hnswlib filter. */
@@ -451,59 +503,6 @@ export class HnswIndex implements KnnIndex {
       mask[label] = !this.deleted.has(label) && !excluded?.has(label) && keep(label) ? 1 : 0;
     }
     return { excluded, filter: (label) => mask[label] === 1 };
-  }
-
-  private searchOne(
-    query: Query,
-    k: number,
-    excluded: Set<number> | undefined,
-    filter: ((label: number) => boolean) | undefined,
-  ): Neighbor[] {
-    const dim = this.dim;
-    let vector: ArrayLike<number>;
-    let selfId = -1;
-    if (typeof query === 'string') {
-      selfId = this.labelOf(query);
-      vector = this.ensureRows().subarray(selfId * dim, (selfId + 1) * dim);
-    } else {
-      checkQueryVector(query, dim);
-      let sum = 0;
-      for (let j = 0; j < dim; j++) sum += query[j]! * query[j]!;
-      if (!Number.isFinite(sum)) {
-        throw new VerboError('the vector of the query holds a NaN or infinite value', 'BAD_ARGUMENT');
-      }
-      vector = query;
-    }
-    // ask for the neighbours that will be dropped too (hnswlib's filter already drops excluded ones)
-    const extra =
-      (selfId >= 0 ? 1 : 0) + (filter === undefined && excluded !== undefined ? excluded.size : 0);
-    const wanted = Math.min(this.capacity, k + extra);
-    let labels: ArrayLike<number>;
-    let similarities: ArrayLike<number>;
-    if (filter === undefined && this.searchEngine === 'wasm') {
-      ({ labels, similarities } = this.wasmSearcher().search(vector, wanted, this.efSearch));
-    } else {
-      // hnswlib wants a plain array; its cosine space normalises the query itself
-      const point = Array.from(vector);
-      const found =
-        filter === undefined
-          ? this.graph.searchKnn(point, wanted)
-          : this.graph.searchKnn(point, wanted, filter);
-      labels = found.neighbors;
-      similarities = found.distances.map((distance) => 1 - distance);
-    }
-    const words = this.table.words;
-    const neighbors: Neighbor[] = [];
-    for (let i = 0; i < labels.length && neighbors.length < k; i++) {
-      const label = labels[i]!;
-      if (label === selfId || excluded?.has(label)) continue;
-      const similarity = similarities[i]!;
-      neighbors.push({
-        word: words[label]!,
-        similarity: similarity > 1 ? 1 : similarity < -1 ? -1 : similarity,
-      });
-    }
-    return neighbors;
   }
 
   /**
@@ -633,6 +632,7 @@ export class HnswIndex implements KnnIndex {
       engine: options.engine,
       traversal: options.traversal,
       threads: options.threads,
+      walkers: options.walkers,
     };
     let given: Float32Array | undefined;
     if (options.words !== undefined && options.vectors !== undefined) {
@@ -795,15 +795,15 @@ function sameWords(labels: readonly (string | null)[], words: readonly string[])
 }
 
 function checkEngine(engine: HnswEngine): HnswEngine {
-  if (engine !== 'wasm' && engine !== 'hnswlib') {
+  if (engine !== 'native' && engine !== 'hnswlib') {
     throw new VerboError(
-      `HnswIndex: engine must be 'wasm' or 'hnswlib', got '${String(engine)}'`,
+      `HnswIndex: engine must be 'native' or 'hnswlib', got '${String(engine)}'`,
       'BAD_ARGUMENT',
     );
   }
-  if (engine === 'wasm' && !wasmAvailable('hnsw')) {
+  if (engine === 'native' && nativeKernels() === null) {
     throw new VerboError(
-      "HnswIndex: the WebAssembly HNSW kernel is not available (run `npm run build`; it needs WebAssembly SIMD); use engine 'hnswlib'",
+      "HnswIndex: the native HNSW search is not available (see `verbo --version`); use engine 'hnswlib'",
       'UNSUPPORTED',
     );
   }

@@ -1,5 +1,5 @@
 // Reads the graph out of a file written by hnswlib (hnswlib-node's writeIndex), so that our own
-// WebAssembly search (kernels/wasm-hnsw.ts) can walk the very graph hnswlib built.
+// native search (kernels/hnsw.ts) can walk the very graph hnswlib built.
 //
 // hnswlib's layout (little-endian, size_t = 8 bytes):
 //   header, 96 bytes: offsetLevel0, maxElements, elementCount, bytesPerElement, labelOffset, dataOffset

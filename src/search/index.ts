@@ -1,4 +1,5 @@
-// Nearest-neighbour search over words: one KnnIndex interface, exact (WebAssembly SIMD scan) and HNSW.
+// Nearest-neighbour search over words: one KnnIndex interface, exact (the native scan) and HNSW; the exact
+// scan itself (scanTopK) and the bounded top-k heap for callers that scan their own matrix.
 export type {
   AddOptions,
   KnnIndex,
@@ -37,5 +38,7 @@ export {
 } from './factory.js';
 export { vectorsChecksum } from './checksum.js';
 export { type HnswGraph, parseHnswlibIndex } from './hnswlib-format.js';
-export type { HnswTraversal } from './kernels/wasm-hnsw.js';
+export type { HnswTraversal } from './kernels/hnsw.js';
 export { boundedEditDistance, suggestSpellings } from './suggest.js';
+export { type ScanOptions, type ScanResult, scanTopK, scanTopKReference } from './kernels/scan.js';
+export { type ScoredIndex, TopK } from './top-k.js';

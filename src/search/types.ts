@@ -57,4 +57,6 @@ export interface KnnIndex {
   searchBatch(queries: readonly Query[], k: number, options?: SearchOptions): Neighbor[][];
   /** Writes the index to `path` atomically. */
   save(path: string): void;
+  /** Frees what the index holds besides memory (nothing for ExactIndex); the index is unusable after. */
+  close(): void;
 }

@@ -17,7 +17,7 @@ import {
   type WeightMap,
   writeWeightFile,
 } from '../nn/index.js';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import {
   describeKind,
   firstNonFinite,
@@ -31,6 +31,7 @@ import {
 } from '../util/model-files.js';
 import { loadVocabularyJson, saveVocabularyJson } from '../vocab/index.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { createLmTokenizer } from './data.js';
 
 export const LM_FORMAT = 'verbo-lm' as const;
 export const LM_FORMAT_VERSION = 2;
@@ -127,7 +128,7 @@ export function loadLanguageModel(dir: string): LanguageModel {
   try {
     file = JSON.parse(readFileSync(configPath, 'utf8')) as LmConfigFile;
   } catch (error) {
-    throw new FormatError(`${configPath}: not valid JSON (${(error as Error).message}).`);
+    throw new FormatError(`${configPath}: not valid JSON (${parseFailure(error)}).`);
   }
   if (file.format !== LM_FORMAT) {
     const format = String(file.format);
@@ -150,6 +151,12 @@ export function loadLanguageModel(dir: string): LanguageModel {
   }
   if (file.config === null || typeof file.config !== 'object' || !Number.isSafeInteger(file.vocabularySize)) {
     throw new FormatError(`${configPath}: "config" and "vocabularySize" are missing or malformed.`);
+  }
+  try {
+    createLmTokenizer(file.config); // the text settings are checked here, not at the first prediction
+  } catch (error) {
+    if (!(error instanceof VerboError)) throw error;
+    throw new FormatError(`${configPath}: ${error.message} The folder's settings are corrupt.`);
   }
   verifyFiles(
     dir,

@@ -112,3 +112,11 @@ export function shown(text: string, max = 60): string {
   );
   return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }
+
+/**
+ * Why a parser refused a text (JSON.parse's message, which quotes the text it read): escaped and cut
+ * by `shown`, so that a file of binary garbage still gives a one-line message.
+ */
+export function parseFailure(error: unknown, max = 100): string {
+  return shown(error instanceof Error ? error.message : String(error), max);
+}

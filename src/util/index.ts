@@ -10,6 +10,7 @@ export {
   DivergedError,
   FileSystemError,
   InternalError,
+  parseFailure,
   shown,
 } from './errors.js';
 export {
@@ -20,6 +21,7 @@ export {
   TEMPORARY_FILE,
   writeFileAtomic,
   writeStreamAtomic,
+  batchedAppend,
 } from './files.js';
 export { MAX_ARRAY_BYTES, memoryBudgetBytes, formatBytes, checkMemory } from './memory.js';
 export {
@@ -34,6 +36,7 @@ export {
   hasManifest,
   verifyBytes,
   verifyFiles,
+  verifyCheckpointFiles,
   sha256Of,
   sha256OfFile,
   manifestOf,
@@ -52,5 +55,5 @@ export {
   linkModelFiles,
   displayPath,
 } from './model-files.js';
-export { packageRoot, packagePath, distModule, sharedDataPath } from './paths.js';
+export { packageRoot, packagePath, sharedDataPath } from './paths.js';
 export { Random } from './random.js';

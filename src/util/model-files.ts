@@ -37,7 +37,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { FormatError, InternalError, VerboError } from './errors.js';
+import { FormatError, InternalError, parseFailure, shown, VerboError } from './errors.js';
 import { fileError, TEMPORARY_FILE, withFileErrors, writeFileAtomic } from './files.js';
 
 /** The file of a model folder that names its kind and lists the others. */
@@ -103,9 +103,7 @@ export function readModelConfig(dir: string): ModelConfigFile | undefined {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); the model folder is corrupt.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); the model folder is corrupt.`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FormatError(`${path}: expected a JSON object with "format" and "version".`);
@@ -144,9 +142,29 @@ function manifestEntry(dir: string, config: ModelConfigFile, name: string): Mani
   return entry as ManifestEntry;
 }
 
-function mismatch(dir: string, name: string, found: string, recorded: string): FormatError {
+/** Where a manifest lives and what a mismatch means, for messages. */
+interface ManifestPlace {
+  /** The manifest's file: the model's config.json, a checkpoint's state.json. */
+  where: string;
+  /** The verdict and the way out. */
+  verdict: string;
+}
+
+const MODEL_MANIFEST: ManifestPlace = {
+  where: `the model's ${CONFIG_FILE}`,
+  verdict:
+    'the file was changed, truncated or comes from another model; restore the folder or train it again',
+};
+
+function mismatch(
+  dir: string,
+  name: string,
+  found: string,
+  recorded: string,
+  place: ManifestPlace,
+): FormatError {
   return new FormatError(
-    `${join(dir, name)}: ${found}, but the model's ${CONFIG_FILE} records ${recorded}: the file was changed, truncated or comes from another model; restore the folder or train it again.`,
+    `${join(dir, name)}: ${found}, but ${place.where} records ${recorded}: ${place.verdict}.`,
   );
 }
 
@@ -156,11 +174,18 @@ function checkEntry(
   entry: ManifestEntry,
   bytes: number,
   sha256: () => string,
+  place = MODEL_MANIFEST,
 ): void {
-  if (bytes !== entry.bytes) throw mismatch(dir, name, `${bytes} bytes`, `${entry.bytes}`);
+  if (bytes !== entry.bytes) throw mismatch(dir, name, `${bytes} bytes`, `${entry.bytes}`, place);
   const digest = sha256();
   if (digest !== entry.sha256) {
-    throw mismatch(dir, name, `sha256 ${digest.slice(0, 12)}…`, `sha256 ${entry.sha256.slice(0, 12)}…`);
+    throw mismatch(
+      dir,
+      name,
+      `sha256 ${digest.slice(0, 12)}…`,
+      `sha256 ${entry.sha256.slice(0, 12)}…`,
+      place,
+    );
   }
 }
 
@@ -210,12 +235,47 @@ function notListed(dir: string, name: string): FormatError {
   );
 }
 
+/**
+ * Checks every file of a training checkpoint folder `dir` against the manifest its state file
+ * (`statePath`) records (size and sha256), before any is read: a truncated or changed file is named as
+ * corrupt.
+ */
+export function verifyCheckpointFiles(dir: string, files: unknown, statePath: string): void {
+  const corrupt = (why: string) =>
+    new FormatError(`${statePath}: ${why}; the checkpoint is corrupt (train without resuming).`);
+  if (files === null || typeof files !== 'object' || Array.isArray(files))
+    throw corrupt('its "files" is not a manifest');
+  const place: ManifestPlace = {
+    where: statePath,
+    verdict: 'the checkpoint is corrupt (changed or truncated); train without resuming',
+  };
+  for (const [name, entry] of Object.entries(files as Record<string, unknown>)) {
+    const e = entry as Partial<ManifestEntry> | null;
+    const valid =
+      e !== null &&
+      typeof e === 'object' &&
+      Number.isSafeInteger(e.bytes) &&
+      typeof e.sha256 === 'string' &&
+      !name.split('/').some((part) => part === '..' || part === '');
+    if (!valid) throw corrupt(`the manifest entry of ${shown(name)} is malformed`);
+    const path = join(dir, ...name.split('/'));
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(`${shown(name)} is missing`);
+      throw fileError(error, 'read', path);
+    }
+    checkEntry(dir, name, e as ManifestEntry, size, () => sha256OfFile(path), place);
+  }
+}
+
 /** Folders written before the manifest recorded byte sizes only ("files": {name: bytes}). */
 function legacySizeCheck(dir: string, config: ModelConfigFile, name: string, size: number): void {
   const files = config.files as Record<string, unknown> | undefined;
   const recorded = files?.[name];
   if (typeof recorded === 'number' && recorded !== size)
-    throw mismatch(dir, name, `${size} bytes`, `${recorded}`);
+    throw mismatch(dir, name, `${size} bytes`, `${recorded}`, MODEL_MANIFEST);
 }
 
 export function sha256Of(bytes: Uint8Array): string {
@@ -242,24 +302,24 @@ export function sha256OfFile(path: string): string {
   return hash.digest('hex');
 }
 
-/** Every file under `dir` (relative, '/'-separated), config.json and crashed temporary files excluded. */
-function listFiles(dir: string, prefix = ''): string[] {
+/** Every file under `dir` (relative, '/'-separated), `except` and crashed temporary files excluded. */
+function listFiles(dir: string, except: readonly string[] = [CONFIG_FILE], prefix = ''): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
     const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...listFiles(dir, name));
-    else if (entry.isFile() && name !== CONFIG_FILE && !TEMPORARY_FILE.test(entry.name)) out.push(name);
+    if (entry.isDirectory()) out.push(...listFiles(dir, except, name));
+    else if (entry.isFile() && !except.includes(name) && !TEMPORARY_FILE.test(entry.name)) out.push(name);
   }
   return out.sort();
 }
 
 /**
- * The manifest of every file under `dir` (config.json excepted). Each file is also flushed to the disk
- * (fsync), so that the folder swapped in after it survives a power cut, not only a killed process.
+ * The manifest of every file under `dir` but `except` (config.json). Each file is also flushed to the
+ * disk (fsync), so that the folder swapped in after it survives a power cut, not only a killed process.
  */
-export function manifestOf(dir: string): Manifest {
+export function manifestOf(dir: string, except: readonly string[] = [CONFIG_FILE]): Manifest {
   const manifest: Manifest = {};
-  for (const name of listFiles(dir)) {
+  for (const name of listFiles(dir, except)) {
     const path = join(dir, ...name.split('/'));
     flush(path);
     manifest[name] = { bytes: statSync(path).size, sha256: sha256OfFile(path) };

@@ -1,9 +1,9 @@
-// Locates files that ship with the package (built WebAssembly kernels, worker scripts, bundled
-// corpora) the same way whether code runs from dist/ (the CLI) or from src/ (vitest).
+// Locates files that ship with the package (the native addon, bundled corpora, evaluation data) the
+// same way whether code runs from dist/ (the CLI) or from src/ (vitest).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InternalError, VerboError } from './errors.js';
+import { InternalError } from './errors.js';
 
 let cachedRoot: string | undefined;
 
@@ -26,17 +26,6 @@ export function packageRoot(): string {
 /** A path inside the package, e.g. packagePath('corpora', 'en', 'shakespeare.txt'). */
 export function packagePath(...parts: string[]): string {
   return join(packageRoot(), ...parts);
-}
-
-/**
- * The compiled JavaScript of a module under src/, for worker threads, which need plain JS.
- * `distModule('embeddings/worker.js')` → <root>/dist/embeddings/worker.js. Run `npm run build` first.
- */
-export function distModule(relativeJsPath: string): string {
-  const path = packagePath('dist', relativeJsPath);
-  if (!existsSync(path))
-    throw new VerboError(`${path} is missing; run \`npm run build\` first`, 'UNSUPPORTED');
-  return path;
 }
 
 /** Where the shared data folder (evaluation sets, benchmark corpora) sits beside the repository. */

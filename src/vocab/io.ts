@@ -3,7 +3,7 @@
 // - versioned JSON ({ format: 'verbo-vocab', version: 1, ... }), which also keeps specials and how the
 //   vocabulary was counted. Both write atomically; loading keeps the ids of the file (no re-sorting).
 import { readFileSync } from 'node:fs';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -113,9 +113,7 @@ export function loadVocabularyJson(path: string): Vocabulary {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); expected a verbo vocabulary.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); expected a verbo vocabulary.`);
   }
   return vocabularyFromJson(doc, path);
 }

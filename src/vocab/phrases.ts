@@ -13,7 +13,7 @@
 // Counting memory is bounded like the vocabulary's: above maxVocabSize entries, those counted ≤ level are
 // dropped and the level grows (see counting.ts).
 import { readFileSync } from 'node:fs';
-import { FormatError, VerboError } from '../util/errors.js';
+import { FormatError, parseFailure, VerboError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { ownString } from './counting.js';
 
@@ -327,9 +327,7 @@ export function loadPhrases(path: string): FrozenPhrases {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(
-      `${path}: not valid JSON (${(error as Error).message}); expected a verbo phrase model.`,
-    );
+    throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}); expected a verbo phrase model.`);
   }
   return FrozenPhrases.fromJSON(doc, path);
 }

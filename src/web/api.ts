@@ -10,7 +10,7 @@
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
 import { lookupWord, type Projection2D, pca2d, SubwordVectors, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
-import { UnknownWordError, VerboError } from '../util/index.js';
+import { parseFailure, UnknownWordError, VerboError } from '../util/index.js';
 import { serveStatic } from './static.js';
 
 /** Everything the server answers from: the loaded models, their histories, the static folder. */
@@ -246,7 +246,7 @@ function parseBody(body: Uint8Array | string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, 'BAD_JSON', `the request body is not valid JSON (${(error as Error).message}).`);
+    throw new HttpError(400, 'BAD_JSON', `the request body is not valid JSON (${parseFailure(error)}).`);
   }
 }
 

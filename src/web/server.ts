@@ -13,7 +13,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { join } from 'node:path';
 import { loadModel } from '../embeddings/index.js';
 import { loadLanguageModel } from '../seq/index.js';
-import { FormatError } from '../util/index.js';
+import { FormatError, parseFailure } from '../util/index.js';
 import {
   type ApiResponse,
   type WebApp,
@@ -43,7 +43,7 @@ export function readLmHistory(dir: string): object[] {
     try {
       return JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new FormatError(`${path}: not valid JSON (${(error as Error).message}).`);
+      throw new FormatError(`${path}: not valid JSON (${parseFailure(error)}).`);
     }
   };
   if (existsSync(historyPath)) {

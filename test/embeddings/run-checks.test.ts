@@ -1,7 +1,7 @@
 // What the word2vec trainer checks around its loop: a diverging run stops before any checkpoint of NaNs
 // is written; a resume with other settings or another corpus is refused naming what differs; a
 // corrupt checkpoint (truncated, changed, non-finite) is named as corrupt; the id cache leaves nothing in
-// the temporary folder.
+// the temporary folder. The trainer runs from src (native addon, or the TypeScript kernel without it).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,41 +1,28 @@
-// ExactIndex against a brute-force reference (full sort) on seeded random data, through both the plain
-// TypeScript scan and the WebAssembly kernel (one and two threads), single queries and batches.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// ExactIndex against a brute-force reference (full sort) on seeded random data, through the native scan
+// (one and two threads) and the plain TypeScript loop, single queries and batches.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nativeKernels } from '../../src/native/index.js';
 import { ExactIndex } from '../../src/search/index.js';
 import { UnknownWordError, VerboError } from '../../src/util/errors.js';
-import { packagePath } from '../../src/util/paths.js';
-import { wasmAvailable } from '../../src/util/wasm.js';
 import { bruteForce, randomVectors, row, sameNeighbors, wordList } from './helpers.js';
 
-const haveWasm = wasmAvailable('scan');
-const haveWorker = existsSync(packagePath('dist', 'search', 'kernels', 'scan-worker.js'));
-if (!haveWasm)
-  console.warn('search tests: dist/wasm/scan.wasm not built; WebAssembly paths skipped (run npm run build)');
-if (!haveWorker)
-  console.warn('search tests: dist/search/kernels/scan-worker.js not built; worker path skipped');
+const native = nativeKernels() !== null;
+if (!native)
+  console.warn('search tests: the native kernels are disabled (VERBO_NATIVE=0): the TypeScript scan only');
 
 const backends = [
-  { name: 'js', options: { backend: 'js' as const }, skip: false },
-  { name: 'wasm, 1 thread', options: { backend: 'wasm' as const, threads: 1 }, skip: !haveWasm },
-  {
-    name: 'wasm, 1 thread, float scan only',
-    options: { backend: 'wasm' as const, threads: 1, halfPrecisionFilter: false },
-    skip: !haveWasm,
-  },
-  {
-    name: 'wasm, 2 threads',
-    options: { backend: 'wasm' as const, threads: 2, parallelThreshold: 1 },
-    skip: !haveWasm || !haveWorker,
-  },
+  { name: 'typescript', options: { backend: 'typescript' as const }, skip: false },
+  { name: 'native, 1 thread', options: { backend: 'native' as const, threads: 1 }, skip: !native },
+  { name: 'native, 2 threads', options: { backend: 'native' as const, threads: 2 }, skip: !native },
 ];
 
 const tmp = mkdtempSync(join(tmpdir(), 'verbo-exact-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.each(backends)('ExactIndex ($name)', ({ options, skip, name }) => {
+describe.each(backends)('ExactIndex ($name)', ({ options, skip }) => {
   // n not a multiple of 8 (padding of the last panel), odd dim (the kernels' remainder loops)
   const n = 1003;
   const dim = 37;
@@ -43,10 +30,9 @@ describe.each(backends)('ExactIndex ($name)', ({ options, skip, name }) => {
   const words = wordList(n);
   const queries = randomVectors(300, dim, 12);
 
-  it.skipIf(skip)('single queries equal the brute-force top-k', async () => {
+  it.skipIf(skip)('single queries equal the brute-force top-k', () => {
     const index = new ExactIndex(dim, options);
     index.add(words, vectors);
-    if (name.includes('2 threads')) expect(await index.warmUp()).toBe(true);
     expect(index.backend).toBe(options.backend);
     for (const k of [1, 10, 37]) {
       for (let q = 0; q < 20; q++) {
@@ -58,10 +44,9 @@ describe.each(backends)('ExactIndex ($name)', ({ options, skip, name }) => {
     index.close();
   });
 
-  it.skipIf(skip)('batches (1, 3, 4, 7 and 300 queries) equal the brute-force top-k', async () => {
+  it.skipIf(skip)('batches (1, 3, 4, 7 and 300 queries) equal the brute-force top-k', () => {
     const index = new ExactIndex(dim, options);
     index.add(words, vectors);
-    if (name.includes('2 threads')) expect(await index.warmUp()).toBe(true);
     for (const count of [1, 3, 4, 7, 300]) {
       const batch = Array.from({ length: count }, (_, q) => row(queries, dim, q));
       const results = index.searchBatch(batch, 10);
@@ -141,29 +126,26 @@ describe('ExactIndex behaviour', () => {
     expect(all.find((n) => n.word === 'zero')!.similarity).toBe(0);
   });
 
-  it.skipIf(!haveWasm)(
-    'near-duplicate rows overflow the bfloat16 candidates and still give the exact top-k',
-    () => {
-      const dim = 16;
-      const base = randomVectors(1, dim, 10);
-      const n = 6000;
-      const vectors = new Float32Array(n * dim);
-      const jitter = randomVectors(n, dim, 13);
-      // all rows within bfloat16 precision of one direction: every row is a candidate
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < dim; j++) vectors[i * dim + j] = base[j]! + 1e-4 * jitter[i * dim + j]!;
-      const words = wordList(n);
-      for (const threads of [1, 2]) {
-        const index = new ExactIndex(dim, { backend: 'wasm', threads, parallelThreshold: 1 });
-        index.add(words, vectors);
-        for (let round = 0; round < 2; round++) {
-          const found = index.search(base, 5);
-          expect(sameNeighbors(found, bruteForce(vectors, dim, base), words, 5, 1e-6)).toBeUndefined();
-        }
-        index.close();
+  it('near-duplicate rows (scores within float rounding of each other) still give the exact top-k', () => {
+    const dim = 16;
+    const base = randomVectors(1, dim, 10);
+    const n = 6000;
+    const vectors = new Float32Array(n * dim);
+    const jitter = randomVectors(n, dim, 13);
+    // all rows within 1e-4 of one direction: every row is a candidate of every tile
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < dim; j++) vectors[i * dim + j] = base[j]! + 1e-4 * jitter[i * dim + j]!;
+    const words = wordList(n);
+    for (const threads of [1, 2]) {
+      const index = new ExactIndex(dim, { threads });
+      index.add(words, vectors);
+      for (let round = 0; round < 2; round++) {
+        const found = index.search(base, 5);
+        expect(sameNeighbors(found, bruteForce(vectors, dim, base), words, 5, 1e-6)).toBeUndefined();
       }
-    },
-  );
+      index.close();
+    }
+  });
 
   it('grows, updates an existing word, and removes words', () => {
     const dim = 16;
@@ -222,6 +204,12 @@ describe('ExactIndex behaviour', () => {
   });
 
   it('raises clear errors (messages pinned)', () => {
+    expect(() => new ExactIndex(3, { threads: 0 })).toThrow(
+      'ExactIndex: threads must be a whole number ≥ 1, got 0',
+    );
+    expect(() => new ExactIndex(3, { backend: 'wasm' as 'native' })).toThrow(
+      "ExactIndex: backend must be 'auto', 'native' or 'typescript', got 'wasm'",
+    );
     const empty = new ExactIndex(3);
     expect(() => empty.search([1, 2, 3], 5)).toThrow(
       'search: the index is empty; add(words, vectors) before searching',

@@ -4,7 +4,16 @@
 // naming the file, non-finite weights never load, sizes are refused before allocating, generate is capped
 // and streams.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -172,14 +181,33 @@ describe('language-model folders', () => {
         onProgress: stop,
       }),
     ).rejects.toThrow(/killed/);
-    const optimizer = join(partialLmCheckpointDir(out), 'optimizer.bin');
+    const checkpoint = partialLmCheckpointDir(out);
+    const resume = () =>
+      trainLanguageModel(loadLanguageModel(checkpoint), ids, { ...settings, outDir: out, resume: true });
+    const optimizer = join(checkpoint, 'optimizer.bin');
+    const good = readFileSync(optimizer);
     truncateSync(optimizer, 8);
-    await expect(
-      trainLanguageModel(loadLanguageModel(partialLmCheckpointDir(out)), ids, {
-        ...settings,
-        outDir: out,
-        resume: true,
-      }),
-    ).rejects.toThrow(/optimizer\.bin (is truncated|has \d+ values)/);
+    await expect(resume()).rejects.toThrow(
+      /optimizer\.bin: 8 bytes, but .*state\.json records \d+: the checkpoint is corrupt/,
+    );
+    // Same size, one bit changed: named by its checksum.
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1]! ^= 1;
+    writeFileSync(optimizer, flipped);
+    await expect(resume()).rejects.toThrow(/optimizer\.bin: sha256 .* the checkpoint is corrupt/);
+    writeFileSync(optimizer, good);
+    // Every file of the checkpoint is in state.json's manifest, and a missing one is named.
+    const state = JSON.parse(readFileSync(join(checkpoint, 'state.json'), 'utf8'));
+    expect(Object.keys(state.files).sort()).toEqual(
+      readdirSync(checkpoint)
+        .filter((name) => name !== 'state.json')
+        .sort(),
+    );
+    rmSync(join(checkpoint, 'callback-arrays.bin'), { force: true });
+    await expect(resume()).rejects.toThrow(/callback-arrays\.bin is missing; the checkpoint is corrupt/);
+    // Without the manifest (a checkpoint of an older verbo) the reader still names the short file.
+    writeFileSync(join(checkpoint, 'state.json'), JSON.stringify({ ...state, files: undefined }));
+    truncateSync(optimizer, 8);
+    await expect(resume()).rejects.toThrow(/optimizer\.bin (is truncated|has \d+ values)/);
   });
 });

@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
-import { shown, UnknownWordError, VerboError } from '../../util/index.js';
+import { parseFailure, shown, UnknownWordError, VerboError } from '../../util/index.js';
 import { parseInteger, printJson, printWarning } from '../io.js';
 import { neighborsJson } from './similar.js';
 
@@ -72,7 +72,7 @@ function answerRequest(
   try {
     request = JSON.parse(line);
   } catch (error) {
-    throw new VerboError(`not valid JSON: ${(error as Error).message}`);
+    throw new VerboError(`not valid JSON: ${parseFailure(error)}`);
   }
   if (request === null || typeof request !== 'object' || Array.isArray(request)) {
     throw new VerboError('a request must be a JSON object such as {"similar": "word", "top": 5}.');

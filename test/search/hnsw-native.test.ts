@@ -1,6 +1,8 @@
-// The WebAssembly HNSW search against hnswlib-node on the same graph: hnswlib's file format read back
-// (several levels, deletion flags, truncated files refused), float32 traversal giving hnswlib's own
-// answers, int8 traversal keeping recall, deletions, and HnswIndex's two engines side by side.
+// The native HNSW search against its TypeScript oracle (the same walk) on every kernel table, and against
+// hnswlib-node on the same graph: hnswlib's file format read back (several levels, deletion flags,
+// truncated files refused), float32 traversal giving hnswlib's own answers, int8 traversal keeping
+// recall, deletions, batches split between threads answering as one thread does, two walkers (opt-in)
+// keeping the recall of one, and HnswIndex's two engines side by side.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,17 +10,16 @@ import hnswlib from 'hnswlib-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HnswGraph, parseHnswlibIndex } from '../../src/search/hnswlib-format.js';
 import { HnswIndex } from '../../src/search/index.js';
-import { reorderBreadthFirst, WasmHnswSearcher } from '../../src/search/kernels/wasm-hnsw.js';
+import { nativeKernels, nativeTables } from '../../src/native/index.js';
+import { HnswSearcher, hnswSearchReference, reorderBreadthFirst } from '../../src/search/kernels/hnsw.js';
 import { FormatError } from '../../src/util/errors.js';
-import { wasmAvailable } from '../../src/util/wasm.js';
 import { bruteForce, gaussianMixture, row, wordList } from './helpers.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'verbo-hnsw-wasm-'));
+const tmp = mkdtempSync(join(tmpdir(), 'verbo-hnsw-native-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const haveKernel = wasmAvailable('hnsw');
-if (!haveKernel)
-  console.warn('hnsw-wasm tests: dist/wasm/hnsw.wasm is missing (run `npm run build`); skipped');
+const haveKernel = nativeKernels() !== null;
+if (!haveKernel) console.warn('hnsw-native tests: the native kernels are disabled (VERBO_NATIVE=0); skipped');
 
 /** A raw hnswlib-node graph over `vectors` (labels 0…n−1), its file and the parsed graph. */
 function buildRaw(
@@ -121,7 +122,7 @@ describe('hnswlib index files', () => {
 
   it.skipIf(!haveKernel)('the tall graph (dim 12, several levels) is searched as hnswlib searches it', () => {
     const { graph, raw } = built;
-    const searcher = new WasmHnswSearcher(graph, { traversal: 'float32' });
+    const searcher = new HnswSearcher(graph, { traversal: 'float32' });
     const queries = gaussianMixture(100, dim, 8, 0.5, 4);
     raw.setEf(20);
     const expected = Array.from(
@@ -130,7 +131,7 @@ describe('hnswlib index files', () => {
     );
     const found = Array.from({ length: 100 }, (_, q) => searcher.search(row(queries, dim, q), 5, 20).labels);
     expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.97);
-    const int8 = new WasmHnswSearcher(graph, {});
+    const int8 = new HnswSearcher(graph, {});
     const truth = Array.from({ length: 100 }, (_, q) =>
       bruteForce(vectors, dim, row(queries, dim, q))
         .slice(0, 5)
@@ -164,88 +165,126 @@ describe('hnswlib index files', () => {
   });
 });
 
-describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the same graph (5k × 32)', () => {
-  const n = 5000;
-  const dim = 32;
-  const sample = gaussianMixture(n + 200, dim, 40, 0.5, 11);
-  const vectors = sample.slice(0, n * dim);
-  const queries = Array.from({ length: 200 }, (_, q) => row(sample, dim, n + q));
-  let built: ReturnType<typeof buildRaw>;
-  let truth: number[][];
+describe.skipIf(!haveKernel)(
+  'native search against hnswlib-node and the oracle on the same graph (5k × 32)',
+  () => {
+    const n = 5000;
+    const dim = 32;
+    const sample = gaussianMixture(n + 200, dim, 40, 0.5, 11);
+    const vectors = sample.slice(0, n * dim);
+    const queries = Array.from({ length: 200 }, (_, q) => row(sample, dim, n + q));
+    let built: ReturnType<typeof buildRaw>;
+    let truth: number[][];
 
-  beforeAll(() => {
-    built = buildRaw(vectors, dim, { M: 16, efConstruction: 100, name: 'mixture.hnsw' });
-    truth = queries.map((query) =>
-      bruteForce(vectors, dim, query)
-        .slice(0, 10)
-        .map((entry) => entry.id),
-    );
-  });
+    beforeAll(() => {
+      built = buildRaw(vectors, dim, { M: 16, efConstruction: 100, name: 'mixture.hnsw' });
+      truth = queries.map((query) =>
+        bruteForce(vectors, dim, query)
+          .slice(0, 10)
+          .map((entry) => entry.id),
+      );
+    });
 
-  const hnswlibAt = (ef: number) => {
-    built.raw.setEf(ef);
-    return queries.map((query) => built.raw.searchKnn(Array.from(query), 10).neighbors);
-  };
+    const hnswlibAt = (ef: number) => {
+      built.raw.setEf(ef);
+      return queries.map((query) => built.raw.searchKnn(Array.from(query), 10).neighbors);
+    };
 
-  it('float32 traversal returns hnswlib-node searchKnn answers (any node order)', () => {
-    expect(built.graph.maxLevel).toBeGreaterThanOrEqual(2);
-    for (const reorder of [false, true]) {
-      const searcher = new WasmHnswSearcher(built.graph, { traversal: 'float32', reorder });
-      for (const ef of [10, 40, 100]) {
+    it('float32 traversal returns hnswlib-node searchKnn answers (any node order)', () => {
+      expect(built.graph.maxLevel).toBeGreaterThanOrEqual(2);
+      for (const reorder of [false, true]) {
+        const searcher = new HnswSearcher(built.graph, { traversal: 'float32', reorder });
+        for (const ef of [10, 40, 100]) {
+          const expected = hnswlibAt(ef);
+          const found = queries.map((query) => searcher.search(query, 10, ef).labels);
+          // equal but for float summation order deciding a near tie
+          expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.97);
+        }
+      }
+    });
+
+    it('similarities are the float32 cosines, best first', () => {
+      const searcher = new HnswSearcher(built.graph, {});
+      for (const query of queries.slice(0, 20)) {
+        const { labels, similarities } = searcher.search(query, 10, 50);
+        const reference = new Map(bruteForce(vectors, dim, query).map((entry) => [entry.id, entry.score]));
+        labels.forEach((label, i) => {
+          expect(similarities[i]).toBeCloseTo(reference.get(label)!, 5);
+          if (i > 0) expect(similarities[i]).toBeLessThanOrEqual(similarities[i - 1]!);
+        });
+      }
+    });
+
+    it('every kernel table walks as the TypeScript oracle does (int8: the same nodes; float32: to rounding)', () => {
+      for (const table of nativeTables()) {
+        for (const traversal of ['int8', 'float32'] as const) {
+          const searcher = new HnswSearcher(built.graph, { traversal, kernels: table, threads: 1 });
+          let same = 0;
+          for (const query of queries.slice(0, 60)) {
+            for (const [k, ef] of [
+              [1, 1],
+              [10, 17],
+              [10, 100],
+            ] as const) {
+              const found = searcher.search(query, k, ef);
+              const expected = hnswSearchReference(searcher.layout, query, k, ef, { traversal });
+              const labels = expected.ids.map((id) => searcher.layout.labels[id]!);
+              if (found.labels.join() === labels.join()) same++;
+              found.similarities.forEach((similarity, i) => {
+                expect(similarity).toBeCloseTo(expected.similarities[i]!, 5);
+              });
+            }
+          }
+          // int8 walks are integer sums (identical); only float32 near ties may differ
+          expect(same / 180, `${table.isa} ${traversal}`).toBeGreaterThanOrEqual(
+            traversal === 'int8' ? 0.99 : 0.95,
+          );
+        }
+      }
+    });
+
+    it('a batch split between threads answers as one query at a time does', () => {
+      const searcher = new HnswSearcher(built.graph, { threads: 2 });
+      const flat = new Float32Array(queries.length * dim);
+      queries.forEach((query, q) => {
+        flat.set(query, q * dim);
+      });
+      const batch = searcher.searchBatch(flat, queries.length, 10, 60);
+      expect(batch.map((answer) => answer.labels)).toEqual(
+        queries.map((query) => searcher.search(query, 10, 60).labels),
+      );
+    });
+
+    it('int8 traversal mostly agrees with hnswlib and keeps its recall (within 0.01)', () => {
+      const searcher = new HnswSearcher(built.graph, { traversal: 'int8' });
+      for (const ef of [20, 50, 100]) {
         const expected = hnswlibAt(ef);
         const found = queries.map((query) => searcher.search(query, 10, ef).labels);
-        // equal but for float summation order deciding a near tie
-        expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.97);
+        expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.8);
+        expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(expected, truth) - 0.01);
       }
-    }
-  });
+    });
 
-  it('similarities are the float32 cosines, best first', () => {
-    const searcher = new WasmHnswSearcher(built.graph, {});
-    for (const query of queries.slice(0, 20)) {
-      const { labels, similarities } = searcher.search(query, 10, 50);
-      const reference = new Map(bruteForce(vectors, dim, query).map((entry) => [entry.id, entry.score]));
-      labels.forEach((label, i) => {
-        expect(similarities[i]).toBeCloseTo(reference.get(label)!, 5);
-        if (i > 0) expect(similarities[i]).toBeLessThanOrEqual(similarities[i - 1]!);
-      });
-    }
-  });
+    it('never returns a deleted node, and returns it again once undeleted', () => {
+      const searcher = new HnswSearcher(built.graph, {});
+      const first = queries.map((query) => searcher.search(query, 10, 50).labels);
+      const gone = new Set(first.flatMap((labels) => labels.slice(0, 3)));
+      for (const label of gone) expect(searcher.markDeleted(label)).toBe(true);
+      expect(searcher.markDeleted(n + 5)).toBe(false);
+      const after = queries.map((query) => searcher.search(query, 10, 50).labels);
+      for (const labels of after) {
+        expect(labels.length).toBe(10);
+        for (const label of labels) expect(gone.has(label)).toBe(false);
+      }
+      for (const label of gone) searcher.markDeleted(label, false);
+      expect(queries.map((query) => searcher.search(query, 10, 50).labels)).toEqual(first);
+    });
 
-  it('int8 traversal mostly agrees with hnswlib and keeps its recall (within 0.01)', () => {
-    const searcher = new WasmHnswSearcher(built.graph, { traversal: 'int8' });
-    for (const ef of [20, 50, 100]) {
-      const expected = hnswlibAt(ef);
-      const found = queries.map((query) => searcher.search(query, 10, ef).labels);
-      expect(agreement(found, expected)).toBeGreaterThanOrEqual(0.8);
-      expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(expected, truth) - 0.01);
-    }
-  });
-
-  it('never returns a deleted node, and returns it again once undeleted', () => {
-    const searcher = new WasmHnswSearcher(built.graph, {});
-    const first = queries.map((query) => searcher.search(query, 10, 50).labels);
-    const gone = new Set(first.flatMap((labels) => labels.slice(0, 3)));
-    for (const label of gone) expect(searcher.markDeleted(label)).toBe(true);
-    expect(searcher.markDeleted(n + 5)).toBe(false);
-    const after = queries.map((query) => searcher.search(query, 10, 50).labels);
-    for (const labels of after) {
-      expect(labels.length).toBe(10);
-      for (const label of labels) expect(gone.has(label)).toBe(false);
-    }
-    for (const label of gone) searcher.markDeleted(label, false);
-    expect(queries.map((query) => searcher.search(query, 10, 50).labels)).toEqual(first);
-  });
-
-  it('two walkers (a worker thread) keep the recall of one and answer k distinct nodes, best first', async () => {
-    const one = new WasmHnswSearcher(built.graph, { threads: 1 });
-    const two = new WasmHnswSearcher(built.graph, { threads: 2 });
-    expect(await two.warmUp()).toBe(true);
-    expect(two.parallelReady).toBe(true);
-    try {
+    it('two walkers (opt-in) keep the recall of one and answer k distinct nodes, best first', () => {
+      const one = new HnswSearcher(built.graph, { walkers: 1 });
+      const two = new HnswSearcher(built.graph, { walkers: 2 });
       for (const ef of [30, 100]) {
         const single = queries.map((query) => one.search(query, 10, ef).labels);
-        const before = two.stats.twoWalkers;
         const found = queries.map((query) => {
           const { labels, similarities } = two.search(query, 10, ef);
           expect(labels.length).toBe(10);
@@ -257,10 +296,9 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
           });
           return labels;
         });
-        expect(two.stats.twoWalkers - before).toBe(queries.length);
         expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(single, truth) - 0.02);
       }
-      // deleted nodes are skipped by both walkers; a beam past the layout lays both out again
+      // deleted nodes are skipped by both walkers
       const gone = new Set(queries.slice(0, 50).flatMap((query) => one.search(query, 3, 50).labels));
       for (const label of gone) two.markDeleted(label);
       for (const query of queries.slice(0, 50)) {
@@ -268,44 +306,21 @@ describe.skipIf(!haveKernel)('WebAssembly search against hnswlib-node on the sam
       }
       for (const label of gone) two.markDeleted(label, false);
       expect(two.search(queries[0]!, 10, 2000).labels).toEqual(truth[0]);
-      expect(two.stats.twoWalkers).toBe(2 * queries.length + 51);
-    } finally {
-      two.close();
-    }
-  });
+    });
 
-  it("the main thread walks the worker's share when the worker does not take it", async () => {
-    const two = new WasmHnswSearcher(built.graph, { threads: 2 });
-    expect(await two.warmUp()).toBe(true);
-    const expected = new WasmHnswSearcher(built.graph, { threads: 1 });
-    two.search(queries[0]!, 10, 100); // the worker has its layout
-    expect(two.stats.twoWalkers).toBe(1);
-    // stop the worker behind the searcher's back: it still counts as ready, so each query hands a share
-    // over that nobody takes
-    await (
-      two as unknown as { worker: { worker: { terminate(): Promise<number> } } }
-    ).worker.worker.terminate();
-    const walkedBefore = two.stats.walkedHere;
-    const found = queries.map((query) => two.search(query, 10, 100).labels);
-    expect(two.stats.walkedHere - walkedBefore).toBe(queries.length);
-    const single = queries.map((query) => expected.search(query, 10, 100).labels);
-    expect(recallOf(found, truth)).toBeGreaterThanOrEqual(recallOf(single, truth) - 0.02);
-    for (const labels of found) expect(new Set(labels).size).toBe(10);
-    two.close();
-  });
-
-  it('a beam wider than the scratch was laid out for, and k above the graph size', () => {
-    const searcher = new WasmHnswSearcher(built.graph, {});
-    const wide = searcher.search(queries[0]!, 10, 2000);
-    expect(wide.labels).toEqual(truth[0]);
-    const small = parseHnswlibIndex(
-      readFileSync(
-        buildRaw(vectors.slice(0, 5 * dim), dim, { M: 4, efConstruction: 10, name: 'five.hnsw' }).file,
-      ),
-    );
-    expect(new WasmHnswSearcher(small).search(queries[0]!, 10, 10).labels.sort()).toEqual([0, 1, 2, 3, 4]);
-  });
-});
+    it('a beam wider than the graph, and k above the graph size', () => {
+      const searcher = new HnswSearcher(built.graph, {});
+      const wide = searcher.search(queries[0]!, 10, 2000);
+      expect(wide.labels).toEqual(truth[0]);
+      const small = parseHnswlibIndex(
+        readFileSync(
+          buildRaw(vectors.slice(0, 5 * dim), dim, { M: 4, efConstruction: 10, name: 'five.hnsw' }).file,
+        ),
+      );
+      expect(new HnswSearcher(small).search(queries[0]!, 10, 10).labels.sort()).toEqual([0, 1, 2, 3, 4]);
+    });
+  },
+);
 
 describe.skipIf(!haveKernel)('int8 codes of vectors that share a large common part', () => {
   // unit vectors ≈ 0.9 · one common direction + a small spread of their own (word vectors look like
@@ -334,8 +349,8 @@ describe.skipIf(!haveKernel)('int8 codes of vectors that share a large common pa
         .slice(0, 10)
         .map((entry) => entry.id),
     );
-    const float = new WasmHnswSearcher(built.graph, { traversal: 'float32' });
-    const int8 = new WasmHnswSearcher(built.graph, { traversal: 'int8' });
+    const float = new HnswSearcher(built.graph, { traversal: 'float32' });
+    const int8 = new HnswSearcher(built.graph, { traversal: 'int8' });
     for (const ef of [20, 60]) {
       const expected = recallOf(
         queries.map((query) => float.search(query, 10, ef).labels),
@@ -358,16 +373,16 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
   const words = wordList(n);
   const queryWords = words.filter((_, i) => i % 29 === 0);
 
-  const neighbourWords = (index: HnswIndex, engine: 'wasm' | 'hnswlib') => {
+  const neighbourWords = (index: HnswIndex, engine: 'native' | 'hnswlib') => {
     index.engine = engine;
     return queryWords.map((word) => index.search(word, 10).map((neighbor) => neighbor.word));
   };
 
-  it("'wasm' and 'hnswlib' mostly agree, the query word left out either way", () => {
-    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, traversal: 'float32', threads: 1 });
+  it("'native' and 'hnswlib' mostly agree, the query word left out either way", () => {
+    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, traversal: 'float32' });
     index.add(words, vectors);
-    expect(index.engine).toBe('wasm');
-    const ours = neighbourWords(index, 'wasm');
+    expect(index.engine).toBe('native');
+    const ours = neighbourWords(index, 'native');
     const theirs = neighbourWords(index, 'hnswlib');
     let same = 0;
     ours.forEach((list, q) => {
@@ -382,19 +397,19 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
     const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, compactThreshold: 1 });
     index.add(words, vectors);
     index.prepareSearch();
-    const before = neighbourWords(index, 'wasm');
+    const before = neighbourWords(index, 'native');
     const asked = new Set(queryWords);
     const firstRemoved = new Set(before.map((list) => list[0]!).filter((word) => !asked.has(word)));
     expect(firstRemoved.size).toBeGreaterThan(50);
-    index.remove([...firstRemoved]); // marks the live WebAssembly copy
+    index.remove([...firstRemoved]); // marks the live native layout
     const check = (removed: Set<string>) => {
-      for (const list of neighbourWords(index, 'wasm')) {
+      for (const list of neighbourWords(index, 'native')) {
         expect(list.length).toBe(10);
         for (const word of list) expect(removed.has(word)).toBe(false);
       }
     };
     check(firstRemoved);
-    // adding rebuilds the copy from hnswlib's graph, which keeps the deletion flags
+    // adding lays the graph out again from hnswlib's, which keeps the deletion flags
     const extra = vectors.slice(0, 2 * dim).map((value) => value * 2);
     index.add(['twin0', 'twin1'], extra);
     const twin = index.search(vectors.slice(0, dim), 2).map((neighbor) => neighbor.word);
@@ -404,35 +419,36 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
   });
 
   it('save → load searches the loaded file with the same answers', () => {
-    // one thread: two walkers race, and their answers need not repeat exactly
-    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n, threads: 1 });
+    const index = new HnswIndex(dim, { efConstruction: 100, capacity: n });
     index.add(words, vectors);
     const path = join(tmp, 'engines.hnsw');
     index.save(path);
-    const expected = neighbourWords(index, 'wasm');
-    const loaded = HnswIndex.load(path, { threads: 1 });
-    expect(neighbourWords(loaded, 'wasm')).toEqual(expected);
+    const expected = neighbourWords(index, 'native');
+    const loaded = HnswIndex.load(path);
+    expect(neighbourWords(loaded, 'native')).toEqual(expected);
     // a file that no longer matches what was loaded is not trusted: the graph is written out again
-    const other = HnswIndex.load(path, { threads: 1 });
+    const other = HnswIndex.load(path);
     writeFileSync(path, 'not an index');
-    expect(neighbourWords(other, 'wasm')).toEqual(expected);
+    expect(neighbourWords(other, 'native')).toEqual(expected);
   });
 
-  it('rejects an unknown engine or traversal', () => {
-    expect(() => new HnswIndex(dim, { engine: 'faiss' as 'wasm' })).toThrow(
-      /engine must be 'wasm' or 'hnswlib'/,
+  it('rejects an unknown engine, traversal, thread or walker count', () => {
+    expect(() => new HnswIndex(dim, { engine: 'faiss' as 'native' })).toThrow(
+      /engine must be 'native' or 'hnswlib'/,
     );
     expect(() => new HnswIndex(dim, { traversal: 'int4' as 'int8' })).toThrow(/traversal must be/);
-    expect(() => new HnswIndex(dim, { threads: 4 })).toThrow('HnswIndex: threads must be 1 or 2, got 4');
+    expect(() => new HnswIndex(dim, { walkers: 4 })).toThrow('HnswIndex: walkers must be 1 or 2, got 4');
+    expect(() => new HnswIndex(dim, { threads: 0 })).toThrow(
+      'HnswIndex: threads must be a whole number ≥ 1, got 0',
+    );
   });
 
-  it('two threads answer with the recall of one, and close() stops the worker', async () => {
-    const single = new HnswIndex(dim, { efConstruction: 100, capacity: n, threads: 1 });
+  it('answers repeat exactly by default; two walkers keep the recall of one; close() drops the layout', () => {
+    const single = new HnswIndex(dim, { efConstruction: 100, capacity: n });
     single.add(words, vectors);
-    const path = join(tmp, 'threads.hnsw');
+    const path = join(tmp, 'walkers.hnsw');
     single.save(path);
-    const double = HnswIndex.load(path, { threads: 2 });
-    expect(await double.warmUp()).toBe(true);
+    const double = HnswIndex.load(path, { walkers: 2 });
     const truth = queryWords.map((word) => {
       const exact = bruteForce(vectors, dim, row(vectors, dim, Number(word.slice(1))));
       return exact.slice(1, 11).map((entry) => words[entry.id]!);
@@ -440,12 +456,12 @@ describe.skipIf(!haveKernel)('HnswIndex engines', () => {
     const recall = (lists: string[][]) =>
       lists.reduce((hits, list, q) => hits + list.filter((word) => truth[q]!.includes(word)).length, 0) /
       (10 * lists.length);
-    const one = neighbourWords(single, 'wasm');
-    const two = neighbourWords(double, 'wasm');
+    const one = neighbourWords(single, 'native');
+    expect(neighbourWords(single, 'native')).toEqual(one);
+    expect(single.searchBatch(queryWords, 10).map((list) => list.map((nb) => nb.word))).toEqual(one);
+    const two = neighbourWords(double, 'native');
     expect(recall(two)).toBeGreaterThanOrEqual(recall(one) - 0.02);
-    double.close();
-    // without its worker the index walks on one thread
-    expect(neighbourWords(double, 'wasm').map((list) => list.length)).toEqual(two.map(() => 10));
-    expect(await double.warmUp()).toBe(false);
+    single.close();
+    expect(neighbourWords(single, 'native')).toEqual(one);
   });
 });

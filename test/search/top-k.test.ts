@@ -1,7 +1,7 @@
 // The bounded top-k heap against a full sort (ties toward the lower index), and the edit-distance bound.
 import { describe, expect, it } from 'vitest';
 import { boundedEditDistance } from '../../src/search/index.js';
-import { TopK } from '../../src/embeddings/top-k.js';
+import { TopK } from '../../src/search/top-k.js';
 import { Random } from '../../src/util/random.js';
 
 describe('TopK', () => {
