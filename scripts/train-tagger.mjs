@@ -6,8 +6,12 @@
 //   Portuguese: UD Portuguese-Bosque dev, UD Portuguese-GSD dev and test
 // With --folds K it first reports K-fold cross-validation (contiguous blocks of sentences, so a
 // document's sentences stay together; each fold tagged by a model trained on the other folds, lemmas
-// included), and with --heldout FILE it scores a model trained on the other files on FILE.
-//   node scripts/train-tagger.mjs [--lang en|pt|all] [--folds 10] [--epochs 8] [--seed 1] [--no-write]
+// included; the reference file only, every file with --cv-all), and with --heldout FILE it scores a
+// model trained on the other files on FILE.
+// --tune leaves the first tenth of the reference file out of everything: it is the fold the tests hold
+// out (test/text/tagger.test.ts), so features and settings are chosen by cross-validation on the rest
+// (`--tune --folds 5 --no-write`) without ever seeing it.
+//   node scripts/train-tagger.mjs [--lang en|pt|all] [--folds 10] [--cv-all] [--tune] [--epochs 8] [--seed 1] [--no-write]
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +30,8 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '8' },
     seed: { type: 'string', default: '1' },
     'no-write': { type: 'boolean', default: false },
+    tune: { type: 'boolean', default: false },
+    'cv-all': { type: 'boolean', default: false },
     ud: { type: 'string', default: join(root, '..', 'shared', 'data', 'lemma', 'ud') },
   },
 });
@@ -86,6 +92,10 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
     FILES[lang].map((file) => [file, parseConllu(readFileSync(join(values.ud, file), 'utf8'), file)]),
   );
   const [reference, ...others] = FILES[lang];
+  if (values.tune) {
+    if (!values['no-write']) throw new Error('--tune is for choosing settings: add --no-write');
+    files[reference] = files[reference].slice(Math.ceil(files[reference].length / 10));
+  }
   const lexicon = wordKnowledge(lang);
   /** A model trained on all sentences but `left` (a set of sentences held out). */
   const train = (left = new Set()) =>
@@ -106,6 +116,7 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
   if (folds > 1) {
     let total = null;
     for (const [file, sentences] of Object.entries(files)) {
+      if (file !== reference && !values['cv-all']) continue;
       const size = Math.ceil(sentences.length / folds);
       let fileTotal = null;
       for (let k = 0; k < folds; k++) {
@@ -122,7 +133,8 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
       results[lang][`cv:${file}`] = fileTotal;
       total = add(total, fileTotal);
     }
-    if (Object.keys(files).length > 1) report(`${lang} ${folds}-fold cross-validation, all files`, total);
+    if (values['cv-all'] && Object.keys(files).length > 1)
+      report(`${lang} ${folds}-fold cross-validation, all files`, total);
   }
   for (const file of values.heldout.filter((f) => f in files)) {
     if (file === reference) continue;
@@ -139,7 +151,7 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
     writeFileSync(`${out}.tmp`, bytes);
     renameSync(`${out}.tmp`, out);
     log(
-      `${lang}: ${model.features.size} features, ${model.lemmas.size} learned lemmas, ${model.tags.length} tags; wrote ${basename(out)} (${bytes.length} bytes, ${((Date.now() - start) / 1000).toFixed(1)} s)`,
+      `${lang}: ${model.features.size} + ${model.backward?.features.size ?? 0} features (left to right + right to left), ${model.lemmas.size} learned lemmas, ${model.tags.length} tags; wrote ${basename(out)} (${bytes.length} bytes, ${((Date.now() - start) / 1000).toFixed(1)} s)`,
     );
   }
 }

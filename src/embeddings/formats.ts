@@ -9,6 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FormatError, shown, VerboError } from '../util/errors.js';
 import { batchedAppend, writeStreamAtomic } from '../util/files.js';
+import { isFastTextBin } from './fasttext-bin.js';
 import { KeyedVectors } from './keyed-vectors.js';
 
 export type Word2VecFormat = 'binary' | 'text';
@@ -121,6 +122,11 @@ function looksBinary(bytes: Uint8Array): boolean {
 }
 
 function parseHeader(bytes: Uint8Array, path: string): Header {
+  if (isFastTextBin(bytes)) {
+    throw new FormatError(
+      `${path} is a fastText .bin model, not word2vec vectors: load it with loadModel (every verbo command that takes a model accepts it), or write its vectors as word2vec with \`npx verbo export ${path} --format word2vec-bin --out vectors.bin\`.`,
+    );
+  }
   if (looksBinary(bytes)) {
     const shown = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new FormatError(

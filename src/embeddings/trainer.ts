@@ -218,6 +218,8 @@ export interface EpochRecord {
 export interface MemoryEstimate {
   /** Both weight matrices (and HS weights): vocab × dim × 4 bytes each (fasttext: + bucket × dim × 4). */
   weightBytes: number;
+  /** fasttext: the n-gram rows among the weights, bucket × dim × 4 bytes (what --bucket lowers); else 0. */
+  ngramBytes: number;
   /** Noise and sigmoid tables, keep probabilities, Huffman codes, the buffers of two jobs. */
   tableBytes: number;
   totalBytes: number;
@@ -937,6 +939,7 @@ export class Word2VecTrainer {
     const jobBytes = 2 * this.kernel.pieces * this.options.chunkWords * 8;
     return {
       weightBytes,
+      ngramBytes: (this.options.bucket ?? 0) * this.options.dim * 4,
       tableBytes: tableBytes + jobBytes,
       totalBytes: weightBytes + tableBytes + jobBytes,
     };

@@ -9,6 +9,7 @@ import { type ConlluSentence, sentenceWords } from './conllu.js';
 import { readTextData, textDataPath } from './data.js';
 import { englishLemma } from './lemma-en.js';
 import { portugueseLemma } from './lemma-pt.js';
+import { englishLexiconTags } from './lexicon-en.js';
 import { loadPortugueseLexicon } from './lexicon-pt.js';
 import { type WordKnowledge, tagSentence, type TaggerModelData } from './tagger.js';
 import { deserializeTagger } from './tagger-io.js';
@@ -69,16 +70,18 @@ const knowledgeCache = new Map<Language, WordKnowledge>();
 
 /**
  * What the tagger knows of words beyond the treebank: WordNet (English) or MorphoBr (Portuguese) classes,
- * memoized. One per language and process. (Distributional word clusters from 3.5M words of unlabeled
+ * and for English the Brill lexicon's tags (lexicon-en.ts), memoized. One per language and process. (Distributional word clusters from 3.5M words of unlabeled
  * English, tried as features, did not move the cross-validated accuracy and were left out.)
  */
 export function wordKnowledge(lang: Language): WordKnowledge {
   const cached = knowledgeCache.get(lang);
   if (cached !== undefined) return cached;
   let compute: (word: string) => string;
+  let tagsOf: ((word: string) => string) | undefined;
   if (lang === 'en') {
     const wordNet = loadWordNet();
     compute = (word) => wordNetClass(word, wordNet);
+    tagsOf = englishLexiconTags;
   } else {
     const lexicon = loadPortugueseLexicon();
     compute = (word) => {
@@ -89,17 +92,21 @@ export function wordKnowledge(lang: Language): WordKnowledge {
       return `?${(['N', 'A', 'V'] as const).filter((pos) => lexicon.guess(word, pos) !== undefined).join('')}`;
     };
   }
-  let memo = new Map<string, string>();
-  const knowledge: WordKnowledge = {
-    classOf(word) {
+  const memoized = (of: (word: string) => string): ((word: string) => string) => {
+    let memo = new Map<string, string>();
+    return (word) => {
       let value = memo.get(word);
       if (value === undefined) {
-        value = compute(word);
+        value = of(word);
         if (memo.size >= 200_000) memo = new Map();
         memo.set(word, value);
       }
       return value;
-    },
+    };
+  };
+  const knowledge: WordKnowledge = {
+    classOf: memoized(compute),
+    ...(tagsOf === undefined ? {} : { tagsOf: memoized(tagsOf) }),
   };
   knowledgeCache.set(lang, knowledge);
   return knowledge;

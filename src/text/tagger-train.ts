@@ -9,11 +9,14 @@ import type { Tagger } from './tag.js';
 import { scoreTagging, type TaggingScore } from './ud-eval.js';
 import {
   bestTagOfRow,
-  type WordKnowledge,
   normalizeWord,
+  reversedContext,
+  type SentenceContext,
   sentenceContext,
   tagFeatures,
   type TaggerModelData,
+  type TaggerWeights,
+  type WordKnowledge,
 } from './tagger.js';
 
 export interface GoldSentence {
@@ -37,6 +40,8 @@ export interface TrainTaggerOptions {
   /** Weights smaller than this (in absolute value, after averaging) are dropped. Default 0.05. */
   readonly prune?: number;
   readonly notices?: readonly string[];
+  /** Train the right-to-left perceptron too (tagging sums both directions' scores). Default true. */
+  readonly bidirectional?: boolean;
 }
 
 /** Grows a Float64Array to at least `size`, doubling. */
@@ -52,10 +57,8 @@ export function trainTagger(
   options: TrainTaggerOptions,
 ): TaggerModelData {
   const epochs = options.epochs ?? 8;
-  const random = new Random(options.seed ?? 1);
   const tags = [...new Set(sentences.flatMap((sentence) => sentence.tags))].sort();
   const tagIndex = new Map(tags.map((tag, index) => [tag, index]));
-  const tagCount = tags.length;
 
   // The tag dictionary: frequent words with (almost) one tag.
   const counts = new Map<string, Map<string, number>>();
@@ -92,6 +95,53 @@ export function trainTagger(
     ambiguity.set(word, frequent.sort().join('/'));
   }
 
+  const contexts = sentences.map((sentence) => sentenceContext(sentence.words, options.lexicon, ambiguity));
+  const train = (reverse: boolean): TaggerWeights =>
+    trainDirection(
+      reverse ? sentences.map(reversedSentence) : sentences,
+      reverse ? contexts.map(reversedContext) : contexts,
+      { tags, tagDictionary, epochs, seed: options.seed ?? 1, prune: options.prune ?? 0.05 },
+    );
+  const forward = train(false);
+  const backward = options.bidirectional === false ? undefined : train(true);
+  return {
+    lang: options.lang,
+    tags,
+    features: forward.features,
+    weights: forward.weights,
+    ...(backward === undefined ? {} : { backward }),
+    tagDictionary,
+    ambiguity,
+    lemmas: new Map(),
+    notices: options.notices ?? [],
+  };
+}
+
+function reversedSentence(sentence: GoldSentence): GoldSentence {
+  return {
+    words: [...sentence.words].reverse(),
+    tags: [...sentence.tags].reverse(),
+    ...(sentence.skip === undefined ? {} : { skip: [...sentence.skip].reverse() }),
+    ...(sentence.weight === undefined ? {} : { weight: sentence.weight }),
+  };
+}
+
+/** One direction's averaged perceptron, trained greedily in reading order. */
+function trainDirection(
+  sentences: readonly GoldSentence[],
+  contexts: readonly SentenceContext[],
+  options: {
+    readonly tags: readonly string[];
+    readonly tagDictionary: ReadonlyMap<string, number>;
+    readonly epochs: number;
+    readonly seed: number;
+    readonly prune: number;
+  },
+): TaggerWeights {
+  const { tags, tagDictionary, epochs, prune } = options;
+  const random = new Random(options.seed);
+  const tagCount = tags.length;
+  const tagIndex = new Map(tags.map((tag, index) => [tag, index]));
   // Averaged perceptron with lazy averaging: `totals` accumulates weight × time-held at each change.
   const featureIndex = new Map<string, number>();
   let weights = new Float64Array(1 << 16);
@@ -99,7 +149,6 @@ export function trainTagger(
   let stamps = new Float64Array(1 << 16);
   let step = 0;
   const scores = new Float64Array(tagCount);
-  const contexts = sentences.map((sentence) => sentenceContext(sentence.words, options.lexicon, ambiguity));
 
   function update(features: readonly string[], truth: number, guess: number, size: number): void {
     for (const feature of features) {
@@ -149,7 +198,6 @@ export function trainTagger(
   }
 
   // Average, prune small weights and renumber the features that keep any.
-  const prune = options.prune ?? 0.05;
   const kept = new Map<string, number>();
   const keptWeights: number[] = [];
   for (const [feature, row] of featureIndex) {
@@ -166,16 +214,7 @@ export function trainTagger(
     kept.set(feature, kept.size);
     for (let t = 0; t < tagCount; t++) keptWeights.push(averaged[t]!);
   }
-  return {
-    lang: options.lang,
-    tags,
-    features: kept,
-    weights: Float32Array.from(keptWeights),
-    tagDictionary,
-    ambiguity,
-    lemmas: new Map(),
-    notices: options.notices ?? [],
-  };
+  return { features: kept, weights: Float32Array.from(keptWeights) };
 }
 
 /** Gold sentences for training from CoNLL-U: Portuguese contractions as one token with a joined tag. */

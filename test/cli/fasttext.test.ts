@@ -77,6 +77,8 @@ const trainArgs = [
 /** Words outside the vocabulary whose n-grams the model knows, and vocabulary words. */
 const UNSEEN = ['cantinhos', 'falaria', 'corrinhos', 'cantavam'];
 const KNOWN = ['canta', 'falou', 'corrão'];
+/** Unseen words with accented n-grams: their rows depend on fastText's sign extension of bytes ≥ 0x80. */
+const UNSEEN_ACCENTED = ['falãozinho', 'corrõezinhas'];
 
 describe.skipIf(!built)('verbo with --model fasttext', () => {
   beforeAll(() => {
@@ -160,6 +162,60 @@ describe.skipIf(!built)('verbo with --model fasttext', () => {
     expect(Array.from(loaded.vectors.vectors)).toEqual(Array.from(original.vectors.vectors));
   });
 
+  it('says before training how much memory the n-gram buckets take, and --bucket lowers it', () => {
+    const loud = common.filter((flag) => flag !== '--quiet');
+    const memoryLine = (bucket: number) => {
+      const out = join(dir, `memory-${bucket}`);
+      const result = run([
+        'train',
+        corpus,
+        '--out',
+        out,
+        ...loud,
+        '--model',
+        'fasttext',
+        '--bucket',
+        String(bucket),
+        '--epochs',
+        '1',
+      ]);
+      expect(result.status).toBe(0);
+      const lines = result.stderr.split('\n');
+      const at = lines.findIndex((line) => line.includes('memory '));
+      // Printed before the first progress or epoch line.
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(lines.slice(0, at).some((line) => /epoch 1:|\d+(\.\d+)?%/.test(line))).toBe(false);
+      return lines[at]!;
+    };
+    // bucket × dim × 4 bytes: 5003 × 16 × 4 = 320,192 bytes = 313 KiB; 200,003 × 16 × 4 = 12.2 MiB.
+    expect(memoryLine(5003)).toMatch(/of which n-gram buckets 313 KiB: --bucket lowers it\)/);
+    expect(memoryLine(200_003)).toMatch(/of which n-gram buckets 12\.2 MiB: --bucket lowers it\)/);
+    // Plain word2vec has no buckets and says nothing of them.
+    const w2v = run(['train', corpus, '--out', join(dir, 'memory-w2v'), ...loud, '--epochs', '1']);
+    expect(w2v.stderr).toMatch(/memory .*\(weights [\d.]+ [KM]iB\)/);
+    expect(w2v.stderr).not.toMatch(/n-gram buckets/);
+  });
+
+  it('a fastText .bin given where word2vec vectors are expected (lm train --vectors) says how to load it', () => {
+    const result = run([
+      'lm',
+      'train',
+      corpus,
+      '--out',
+      join(dir, 'lm'),
+      '--vectors',
+      join(model, 'model.bin'),
+      '--quiet',
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /model\.bin is a fastText \.bin model, not word2vec vectors: load it with loadModel/,
+    );
+    expect(result.stderr).toMatch(/--format word2vec-bin/);
+    expect(result.stderr).not.toMatch(/GloVe|not a word2vec file/);
+  });
+
   it.each([
     [['--minn', '2'], /--minn is a setting of --model fasttext/],
     [['--model', 'fasttext', '--minn', '7'], /minn \(7\) is larger than maxn \(6\)/],
@@ -210,7 +266,7 @@ describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText 
   it('`fasttext print-word-vectors` and `fasttext nn` on our model.bin give our vectors and neighbours', async () => {
     const bin = join(model, 'model.bin');
     const ours = (await loadModel(model)).vectors;
-    const words = [...KNOWN, ...UNSEEN];
+    const words = [...KNOWN, ...UNSEEN, ...UNSEEN_ACCENTED];
     const printed = spawnSync(fastTextCli!, ['print-word-vectors', bin], {
       input: `${words.join('\n')}\n`,
       encoding: 'utf8',
@@ -259,7 +315,7 @@ describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText 
     expect(trained.status).toBe(0);
     const { vectors, config } = await loadModel(`${prefix}.bin`);
     expect(config.subword).toEqual({ minn: 2, maxn: 5, bucket: 2003 });
-    const words = [...KNOWN, ...UNSEEN, '</s>'];
+    const words = [...KNOWN, ...UNSEEN, ...UNSEEN_ACCENTED, '</s>'];
     const printed = spawnSync(fastTextCli!, ['print-word-vectors', `${prefix}.bin`], {
       input: `${words.join('\n')}\n`,
       encoding: 'utf8',
@@ -272,7 +328,7 @@ describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText 
 describe.skipIf(!built || !gensim)("interop with gensim's load_facebook_model", () => {
   it('loads our model.bin with our vectors for vocabulary and unseen words', async () => {
     const ours = (await loadModel(model)).vectors;
-    const words = [...KNOWN, ...UNSEEN];
+    const words = [...KNOWN, ...UNSEEN, ...UNSEEN_ACCENTED];
     const script = [
       'import json, sys',
       'from gensim.models.fasttext import load_facebook_model',

@@ -222,6 +222,18 @@ describe('readFastTextBin on wrong files', () => {
     wrongRows.writeBigInt64LE(5n, dictionaryEnd + 1);
     await expect(readFastTextBin(write('rows.bin', wrongRows))).rejects.toThrow(/input matrix is 5 × 5/);
 
+    // A header claiming 2^31 − 1 buckets (matrix header to match: 800 GB of rows at dim 100) is
+    // refused from the bytes that remain, before anything of that size is allocated.
+    const buckets = Buffer.from(original);
+    const hugeBucket = 2 ** 31 - 1;
+    buckets.writeInt32LE(hugeBucket, 40);
+    buckets.writeBigInt64LE(BigInt(model.words.length + hugeBucket), dictionaryEnd + 1);
+    await expect(readFastTextBin(write('buckets.bin', buckets))).rejects.toThrow(
+      new RegExp(
+        `needs ${(model.words.length + hugeBucket) * model.args.dim * 4} bytes but only \\d+ remain`,
+      ),
+    );
+
     const version = Buffer.from(original);
     version.writeInt32LE(13, 4);
     await expect(readFastTextBin(write('v13.bin', version))).rejects.toThrow(/version 13 is not supported/);

@@ -264,6 +264,19 @@ describe('corrupt and truncated files', () => {
     );
   });
 
+  it('names the way to load a fastText .bin given as word2vec vectors, in either format', async () => {
+    // The fastText CLI's model file (test/golden/fasttext/cli.bin): magic number, then binary fields.
+    const cliBin = readFileSync(packagePath('test', 'golden', 'fasttext', 'cli.bin'));
+    for (const format of ['auto', 'binary', 'text'] as const) {
+      const { message } = await formatError(file(cliBin), { format });
+      expect(message).toMatch(/ is a fastText \.bin model, not word2vec vectors: load it with loadModel/);
+      expect(message).toMatch(/npx verbo export .* --format word2vec-bin --out vectors\.bin/);
+      // None of the word2vec reader's generic complaints: no bytes shown, no GloVe hint, one line.
+      expect(message).not.toMatch(/not a word2vec file|GloVe|bytes [0-9a-f]{2} /);
+      expect(message.split('\n')).toHaveLength(1);
+    }
+  });
+
   it('checks the header against the file size before allocating (no huge arrays)', async () => {
     // 2e9 × 1000 floats would need 8 TB: refused from the size alone, before any allocation.
     for (const header of ['2000000000 1000\n', '999999999999 999999999\n']) {

@@ -1,4 +1,4 @@
-// trainWord2Vec with model 'fasttext' end to end (worker threads, shared memory; `npm run build` first):
+// trainWord2Vec with model 'fasttext' end to end (native loop; the TypeScript one with VERBO_NATIVE=0):
 // two families of words that share a stem are learnt apart, and words never seen land among their
 // family through their n-grams; a vector is the mean of the word's rows, recomputed here from the
 // n-grams; one thread is reproducible; checkpoints resume exactly; --update moves the n-gram rows with

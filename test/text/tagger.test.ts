@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type ConlluSentence, parseConllu } from '../../src/text/conllu.js';
 import { englishLemma } from '../../src/text/lemma-en.js';
+import { englishLexiconTags } from '../../src/text/lexicon-en.js';
 import { portugueseLemma } from '../../src/text/lemma-pt.js';
 import { loadPortugueseLexicon } from '../../src/text/lexicon-pt.js';
 import { createTagger, loadTaggerModel, wordKnowledge } from '../../src/text/tag.js';
@@ -39,8 +40,32 @@ describe('tagger model files', () => {
     expect(serializeTagger(back)).toEqual(bytes);
     expect(back.tags).toEqual(['DET', 'NOUN', 'VERB']);
     expect(back.notices).toEqual(['a notice']);
+    // Both directions' perceptrons are kept.
+    expect(back.backward!.features.size).toBe(model.backward!.features.size);
+    const saved = back.backward!.weights;
+    expect(saved.length).toBe(model.backward!.weights.length);
+    // Weights are written with 3 decimals.
+    expect(saved.every((w, i) => Math.abs(w - model.backward!.weights[i]!) <= 5e-4)).toBe(true);
     const tagger = createTagger({ lang: 'en', model: back });
     expect(tagger.tagTokens(['a', 'cat', 'barks']).map((w) => w.upos)).toEqual(['DET', 'NOUN', 'VERB']);
+  });
+
+  it('read version 1 files (left to right only), and tag with one direction', () => {
+    const v1 = gzipSync('verbo-tagger\t1\nlang\ten\ntags\tDET NOUN\nf\tw the\t0:1\nf\tb\t1:0.5\n');
+    const model = deserializeTagger(v1, 'v1.gz');
+    expect(model.backward).toBeUndefined();
+    const tagger = createTagger({ lang: 'en', model });
+    expect(tagger.tagTokens(['the', 'cat']).map((w) => w.upos)).toEqual(['DET', 'NOUN']);
+  });
+
+  it('sum both directions: the right-to-left perceptron can overrule the left-to-right one', () => {
+    // Left to right says NOUN for everything; right to left says DET for "the" strongly enough.
+    const text = ['verbo-tagger\t2', 'lang\ten', 'tags\tDET NOUN', 'f\tb\t1:1', 'r\tb\t1:1', 'r\tw the\t0:3'];
+    const model = deserializeTagger(gzipSync(`${text.join('\n')}\n`), 'm.gz');
+    const tagger = createTagger({ lang: 'en', model });
+    expect(tagger.tagTokens(['the', 'cat']).map((w) => w.upos)).toEqual(['DET', 'NOUN']);
+    const forwardOnly = createTagger({ lang: 'en', model: { ...model, backward: undefined } });
+    expect(forwardOnly.tagTokens(['the', 'cat']).map((w) => w.upos)).toEqual(['NOUN', 'NOUN']);
   });
 
   it('train deterministically for a seed', () => {
@@ -68,6 +93,16 @@ describe('tagger model files', () => {
     expect(loadTaggerModel('pt').tags).toContain('ADP+DET');
     expect(loadPortugueseLexicon().notices.join(' ')).toMatch(/Apache License, Version 2\.0/);
     expect(() => createTagger({ lang: 'fr' as 'en' })).toThrow(VerboError);
+  });
+});
+
+describe("natural's Brill lexicon as the English tagger's second lexicon", () => {
+  it('gives Penn Treebank tags, most likely first, marking words found only in another case', () => {
+    expect(englishLexiconTags('walked')).toBe('VBD,VBN');
+    expect(englishLexiconTags('Paris')).toBe('NNP');
+    expect(englishLexiconTags('RUNNING')).toMatch(/^l:VBG(,|$)/);
+    expect(englishLexiconTags('xyzzyq')).toBe('');
+    expect(englishLexiconTags('constructor')).toBe('');
   });
 });
 
@@ -156,14 +191,14 @@ describe('accuracy on held-out UD sentences', () => {
       lang: 'en' as const,
       reference: 'en_ewt-ud-dev.conllu',
       secondary: [] as string[],
-      upos: 0.92,
+      upos: 0.935, // measured 0.9425 (10-fold cross-validation: 0.9386)
       lemma: 0.97,
     },
     {
       lang: 'pt' as const,
       reference: 'pt_bosque-ud-dev.conllu',
       secondary: ['pt_gsd-ud-dev.conllu', 'pt_gsd-ud-test.conllu'],
-      upos: 0.94,
+      upos: 0.95, // measured 0.9563 (5-fold cross-validation: 0.9480)
       lemma: 0.95,
     },
   ];
@@ -193,7 +228,7 @@ describe('accuracy on held-out UD sentences', () => {
         expect(score.upos.accuracy).toBeGreaterThanOrEqual(upos);
         expect(score.lemma.accuracy).toBeGreaterThanOrEqual(lemma);
       },
-      240_000,
+      600_000,
     );
   }
 });

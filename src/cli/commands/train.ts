@@ -257,7 +257,7 @@ async function trainInto(
         break;
       case 'start':
         note(
-          `verbo: training epochs ${event.firstEpoch}–${event.epochs} on ${event.threads} thread(s); memory ${formatBytes(event.memory.totalBytes)} (weights ${formatBytes(event.memory.weightBytes)})`,
+          `verbo: training epochs ${event.firstEpoch}–${event.epochs} on ${event.threads} thread(s); memory ${formatBytes(event.memory.totalBytes)} (weights ${formatBytes(event.memory.weightBytes)}${event.memory.ngramBytes > 0 ? `, of which n-gram buckets ${formatBytes(event.memory.ngramBytes)}: --bucket lowers it` : ''})`,
         );
         break;
       case 'progress':
