@@ -352,10 +352,10 @@ export class KeyedVectors {
       if (typeof term === 'string') {
         const { row, unit } = this.queryWord(term);
         if (row >= 0) excluded.add(row);
-        for (let j = 0; j < this.dim; j++) mean[j] += weight * unit[j]!;
+        for (let j = 0; j < this.dim; j++) mean[j] = mean[j]! + weight * unit[j]!;
       } else {
         this.checkLength(term, 'mostSimilar');
-        for (let j = 0; j < this.dim; j++) mean[j] += weight * term[j]!;
+        for (let j = 0; j < this.dim; j++) mean[j] = mean[j]! + weight * term[j]!;
       }
     };
     for (const term of positive) addTerm(term, 1);
@@ -446,7 +446,7 @@ export class KeyedVectors {
     const { dim } = this;
     const units = words.map((word) => this.queryWord(word).unit);
     const mean = new Float64Array(dim);
-    for (const unit of units) for (let j = 0; j < dim; j++) mean[j] += unit[j]!;
+    for (const unit of units) for (let j = 0; j < dim; j++) mean[j] = mean[j]! + unit[j]!;
     normalize(mean);
     let worst = 0;
     let worstScore = Infinity;

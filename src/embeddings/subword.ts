@@ -193,12 +193,12 @@ export function meanOfRows(
   out.fill(0, 0, dim);
   for (let k = from; k < to; k++) {
     const at = rows[k]! * dim;
-    for (let j = 0; j < dim; j++) out[j] += matrix[at + j]!;
+    for (let j = 0; j < dim; j++) out[j] = out[j]! + matrix[at + j]!;
   }
   const count = to - from;
   if (count > 0) {
     const scale = Math.fround(1 / count);
-    for (let j = 0; j < dim; j++) out[j] *= scale;
+    for (let j = 0; j < dim; j++) out[j] = out[j]! * scale;
   }
   return out;
 }

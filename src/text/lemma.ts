@@ -141,7 +141,8 @@ export function englishLemma(word: string): string {
   const order = partOfSpeechOrder(tags);
   for (const pos of order) {
     const irregular = wordNet.exceptions[pos].get(word);
-    if (irregular !== undefined) return irregular[0];
+    const first = irregular?.[0];
+    if (first !== undefined) return first;
   }
   for (const pos of order) {
     const candidates = detachedCandidates(word, pos, wordNet);

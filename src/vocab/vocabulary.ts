@@ -200,7 +200,7 @@ export class Vocabulary {
       checkEntry(word, count);
       seen += count;
       const id = this.index.get(word);
-      if (id !== undefined) grown[id] += count;
+      if (id !== undefined) grown[id] = grown[id]! + count;
       else if (count >= minCount) {
         newWords.push(word);
         newCounts.push(count);

@@ -56,9 +56,9 @@ function fullScan(
       if (typeof term === 'string') {
         const row = kv.index(term);
         excluded.add(row);
-        for (let j = 0; j < dim; j++) query[j] += weight * unit[row * dim + j]!;
+        for (let j = 0; j < dim; j++) query[j] = query[j]! + weight * unit[row * dim + j]!;
       } else {
-        for (let j = 0; j < dim; j++) query[j] += weight * term[j]!;
+        for (let j = 0; j < dim; j++) query[j] = query[j]! + weight * term[j]!;
       }
     }
   }

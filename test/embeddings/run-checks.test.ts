@@ -94,7 +94,7 @@ describe('the trainer around its loop', () => {
       /state\.json: weights-1\.f32 has \d+ bytes, expected \d+; the checkpoint is truncated or corrupt/,
     );
     const changed = Buffer.from(good);
-    changed[100] ^= 1;
+    changed[100] = changed[100]! ^ 1;
     writeFileSync(weights, changed);
     await expect(loadCheckpoint(dir)).rejects.toThrow(
       /weights-1\.f32 does not have the contents state\.json recorded \(sha256\); the checkpoint is corrupt/,

@@ -45,7 +45,7 @@ describe('worked examples', () => {
     // 200 held-out examples, about half of each class: a constant guess scores ~0.5 and AUC 0.5
     expect(result.accuracy).toBeGreaterThanOrEqual(0.8);
     expect(result.auc).toBeGreaterThanOrEqual(0.85);
-    const [[tn, fp], [fn, tp]] = result.matrix;
+    const [[tn, fp], [fn, tp]] = result.matrix as [[number, number], [number, number]];
     expect(tn + fp + fn + tp).toBe(200);
     expect((tn + tp) / 200).toBeCloseTo(result.accuracy, 6);
     expect(result.history.history.loss).toHaveLength(10);

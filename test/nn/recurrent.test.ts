@@ -19,7 +19,7 @@ function at(values: Float32Array, cols: number) {
 /** Keras LSTM in float64: returns h for every step, [batch][time][units]. */
 function referenceLstm(
   x: Float32Array,
-  [batch, steps, features]: number[],
+  [batch, steps, features]: [number, number, number],
   weights: Float32Array[],
   units: number,
 ) {
@@ -61,7 +61,7 @@ function referenceLstm(
 /** Keras GRU (reset_after = true) in float64; bias [2, 3·units] = input bias, recurrent bias. */
 function referenceGru(
   x: Float32Array,
-  [batch, steps, features]: number[],
+  [batch, steps, features]: [number, number, number],
   weights: Float32Array[],
   units: number,
 ) {

@@ -246,7 +246,7 @@ describe('HnswIndex behaviour', () => {
 
     const notices: string[] = [];
     const changed = vectors.slice();
-    changed[0] += 1;
+    changed[0] = changed[0]! + 1;
     const rebuilt = HnswIndex.load(path, { words, vectors: changed, onNotice: (m) => notices.push(m) });
     expect(notices).toEqual([
       `${path}: the vectors changed since this HNSW index was built (checksum differs); rebuilding it (M 8, efConstruction 50, 30 words)`,

@@ -148,9 +148,10 @@ function readConllu(path: string): Array<[string, string]> {
   const tokens: Array<[string, string]> = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const columns = line.split('\t');
-    if (columns.length !== 10 || !/^\d+$/.test(columns[0])) continue;
-    if (!['NOUN', 'VERB', 'ADJ', 'ADV'].includes(columns[3])) continue;
-    tokens.push([columns[1].toLowerCase(), columns[2].toLowerCase()]);
+    const [id, form, lemma, upos] = columns as [string, string, string, string];
+    if (columns.length !== 10 || !/^\d+$/.test(id)) continue;
+    if (!['NOUN', 'VERB', 'ADJ', 'ADV'].includes(upos)) continue;
+    tokens.push([form.toLowerCase(), lemma.toLowerCase()]);
   }
   return tokens;
 }

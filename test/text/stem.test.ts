@@ -318,7 +318,10 @@ function readReference(dir: string): Array<[string, string]> {
   const words = readFileSync(sharedDataPath('stem', dir, 'voc.txt'), 'utf8').split('\n');
   const stems = readFileSync(sharedDataPath('stem', dir, 'output.txt'), 'utf8').split('\n');
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < words.length; i++) if (words[i] !== '') pairs.push([words[i], stems[i] ?? '']);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word !== '') pairs.push([word, stems[i] ?? '']);
+  }
   return pairs;
 }
 

@@ -111,8 +111,8 @@ function logisticStep(
   else if (dot > MAX_SIGMOID) score = 1;
   else score = model.fastTextSigmoid[Math.trunc((dot + MAX_SIGMOID) * SIGMOID_SCALE)]!;
   const g = Math.fround(alpha * Math.fround((positive ? 1 : 0) - score));
-  for (let j = 0; j < dim; j++) gradient[j] += g * weights[at + j]!;
-  for (let j = 0; j < dim; j++) weights[at + j] += g * hidden[j]!;
+  for (let j = 0; j < dim; j++) gradient[j] = gradient[j]! + g * weights[at + j]!;
+  for (let j = 0; j < dim; j++) weights[at + j] = weights[at + j]! + g * hidden[j]!;
   return positive ? -Math.log(score + 1e-5) : -Math.log(1 - score + 1e-5);
 }
 
@@ -168,7 +168,7 @@ function addRows(model: SubwordKernelModel, from: number, to: number, hidden: Fl
   const { dim, input, subwordRows } = model;
   for (let k = from; k < to; k++) {
     const at = subwordRows[k]! * dim;
-    for (let j = 0; j < dim; j++) hidden[j] += input[at + j]!;
+    for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! + input[at + j]!;
   }
 }
 
@@ -177,7 +177,7 @@ function spreadGradient(model: SubwordKernelModel, from: number, to: number, gra
   const { dim, input, subwordRows } = model;
   for (let k = from; k < to; k++) {
     const at = subwordRows[k]! * dim;
-    for (let j = 0; j < dim; j++) input[at + j] += gradient[j]!;
+    for (let j = 0; j < dim; j++) input[at + j] = input[at + j]! + gradient[j]!;
   }
 }
 
@@ -230,7 +230,7 @@ export function trainSubwordChunk(
           rowCount += subwordStart[word + 1]! - subwordStart[word]!;
         }
         const scale = Math.fround(1 / rowCount);
-        for (let j = 0; j < dim; j++) hidden[j] *= scale;
+        for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! * scale;
         examples++;
         lossSum += predict(model, sentence[position]!, fAlpha, hidden, gradient, rng);
         for (let c = from; c < to; c++) {
@@ -244,7 +244,7 @@ export function trainSubwordChunk(
         const rowsTo = subwordStart[center + 1]!;
         addRows(model, rowsFrom, rowsTo, hidden);
         const scale = Math.fround(1 / (rowsTo - rowsFrom));
-        for (let j = 0; j < dim; j++) hidden[j] *= scale;
+        for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! * scale;
         for (let c = from; c < to; c++) {
           if (c === position) continue;
           examples++;
