@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
-    // Builds the native addon on demand (and fails the run if it cannot be built).
+    // Rebuilds dist/ and the native addon when a source is newer (and fails the run if a build fails).
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,17 +1,24 @@
 // bench:nn — one LSTM layer (batch 20, 35 steps, 200 → 200) forward + backward in ms (min / median of
-// 3 rounds of --iters iterations), the same for a GRU layer, and the training time (Model.fit) of each
-// worked example in examples/ (xor, spirals, digits, two-tower, keras; silent). Runs against dist/ (npm
-// run build first). --no-layers skips the layer timings (the examples alone: a whole-process figure of
-// fit); --no-examples skips the examples. The PyTorch anchor for the LSTM figure is
-// bench/torch_lstm_layer.py; --torch runs it from here at 1 and 2 threads (torch.set_num_threads) with
-// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment, and the best is the anchor. The JSON
-// records the CPU, our kernel path and the BLAS kernel threadpoolctl reports.
+// 3 rounds of --iters iterations), the same for a GRU layer, the convolutional part of example:fashion's
+// CNN (a batch of 64 images 28×28×1 → Conv 32 3×3 relu → MaxPool 2 → Conv 64 3×3 relu → MaxPool 2, forward +
+// backward to every weight), and the training time (Model.fit) of each worked example in examples/ (xor,
+// spirals, digits, two-tower, keras; silent). Runs against dist/ (npm run build first). --layers picks
+// the layer timings (default lstm,gru,conv); --no-layers skips them (the examples alone: a whole-process
+// figure of fit); --no-examples skips the examples. The PyTorch anchors are bench/torch_lstm_layer.py and
+// bench/torch_conv_layers.py (the same work, in PyTorch's own NCHW layout); --torch runs them from here at
+// 1 and 2 threads (torch.set_num_threads) with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from their
+// environment, and the best is the anchor. The JSON records the CPU, our kernel path and the BLAS kernel
+// threadpoolctl reports.
 //
-// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--no-layers] [--no-examples] [--torch] [--torch-threads 1,2]
-//                          [--only ours|torch] [--json]
+// Usage: node bench/nn.mjs [--iters 5] [--threads 1] [--layers lstm,gru,conv] [--no-layers] [--no-examples]
+//                          [--torch] [--torch-threads 1,2] [--only ours|torch] [--json]
 // Each side alone, for paired runs:
 //   node bench/nn.mjs --only ours --no-examples --json
 //   node bench/nn.mjs --only torch --threads 1 --json            (and --threads 2)
+// e.g. the convolution alone, paired (A B A B …, the median of the pair ratios):
+//   node bench/pair.mjs --runs 5 --field-a convFwdBwdMs.median --field-b torch.conv.median \
+//     --a 'node bench/nn.mjs --only ours --layers conv --no-examples --threads 1 --json' \
+//     --b 'node bench/nn.mjs --only torch --layers conv --threads 1 --json'
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +68,11 @@ function timeRecurrent(factory, batch, steps, units) {
     for (const w of layer.weights) w.value.grad = null;
     x.grad = null;
   };
+  return timeRounds(once);
+}
+
+/** ms per call of `once`: 2 warm-up calls, then 3 rounds of --iters calls (min and median of the rounds). */
+function timeRounds(once) {
   for (let i = 0; i < 2; i++) once();
   const rounds = [];
   for (let r = 0; r < 3; r++) {
@@ -71,10 +83,41 @@ function timeRecurrent(factory, batch, steps, units) {
   return { min: Math.min(...rounds), median: median(rounds) };
 }
 
-const result = { shape: [20, 35, 200, 200], iters, threads };
-if (only !== 'torch' && !flag('--no-layers')) {
-  result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
-  result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
+/** example:fashion's convolutional part on a batch of 64: forward + backward, the images without gradient. */
+function timeConvolution() {
+  const random = new Random(1);
+  const layers = [
+    nn.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', seed: 1 }),
+    nn.maxPooling2d({ poolSize: 2 }),
+    nn.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', seed: 2 }),
+    nn.maxPooling2d({ poolSize: 2 }),
+  ];
+  const x = tensor.uniform([64, 28, 28, 1], random, { low: 0, high: 1 });
+  const projection = tensor.randn([64, 5, 5, 64], random);
+  const once = () => {
+    let out = x;
+    for (const layer of layers) out = layer.apply(out, { training: true });
+    tensor.sum(tensor.mul(out, projection)).backward();
+    for (const layer of layers) for (const w of layer.weights) w.value.grad = null;
+  };
+  return timeRounds(once);
+}
+
+const layerKinds = flag('--no-layers')
+  ? []
+  : (args.includes('--layers') ? args[args.indexOf('--layers') + 1] : 'lstm,gru,conv').split(',');
+for (const kind of layerKinds) {
+  if (!['lstm', 'gru', 'conv'].includes(kind)) {
+    console.error(`bench/nn.mjs: --layers takes lstm, gru and conv (comma-separated), got ${kind}`);
+    process.exit(1);
+  }
+}
+
+const result = { shape: [20, 35, 200, 200], convShape: [64, 28, 28, 1, 32, 64], iters, threads };
+if (only !== 'torch') {
+  if (layerKinds.includes('lstm')) result.lstmFwdBwdMs = timeRecurrent(nn.lstm, 20, 35, 200);
+  if (layerKinds.includes('gru')) result.gruFwdBwdMs = timeRecurrent(nn.gru, 20, 35, 200);
+  if (layerKinds.includes('conv')) result.convFwdBwdMs = timeConvolution();
 }
 
 if (only !== 'torch' && !flag('--no-examples')) {
@@ -94,24 +137,40 @@ if (only !== 'torch' && !flag('--no-examples')) {
   }
 }
 
-if (runTorch) {
-  result.torchRuns = [];
+/** Runs a PyTorch anchor script at each thread count; the runs and the best (lowest median). */
+function torchAnchor(script, field, extra = []) {
+  const runs = [];
   for (const torchThreadCount of torchThreads) {
-    const torch = spawnSync(
-      '/usr/bin/python3',
-      [join(here, 'torch_lstm_layer.py'), '--threads', String(torchThreadCount)],
-      { encoding: 'utf8', env: anchorEnv() },
-    );
+    const scriptArgs = [join(here, script), '--threads', String(torchThreadCount), ...extra];
+    const torch = spawnSync('/usr/bin/python3', scriptArgs, { encoding: 'utf8', env: anchorEnv() });
     if (torch.status === 0) {
       const last = JSON.parse(torch.stdout.trim().split('\n').at(-1));
-      result.torchRuns.push({ threads: torchThreadCount, ...last.lstmFwdBwdMs });
-    } else
-      result.torchRuns.push({ threads: torchThreadCount, error: torch.stderr.trim().split('\n').at(-1) });
+      runs.push({ threads: torchThreadCount, ...last[field] });
+    } else runs.push({ threads: torchThreadCount, error: torch.stderr.trim().split('\n').at(-1) });
   }
-  const good = result.torchRuns.filter((run) => run.median !== undefined);
-  if (good.length > 0) {
-    result.torch = good.reduce((x, y) => (y.median < x.median ? y : x));
-    if (result.lstmFwdBwdMs) result.lstmVsTorch = result.lstmFwdBwdMs.median / result.torch.median;
+  const good = runs.filter((run) => run.median !== undefined);
+  const best = good.length > 0 ? good.reduce((x, y) => (y.median < x.median ? y : x)) : undefined;
+  return { runs, best };
+}
+
+if (runTorch) {
+  // The LSTM anchor keeps its original place in the JSON (result.torch, result.torchRuns).
+  if (layerKinds.includes('lstm')) {
+    const lstm = torchAnchor('torch_lstm_layer.py', 'lstmFwdBwdMs');
+    result.torchRuns = lstm.runs;
+    if (lstm.best) {
+      result.torch = { ...lstm.best };
+      if (result.lstmFwdBwdMs) result.lstmVsTorch = result.lstmFwdBwdMs.median / lstm.best.median;
+    }
+  }
+  if (layerKinds.includes('conv')) {
+    // The same number of iterations as ours.
+    const conv = torchAnchor('torch_conv_layers.py', 'convFwdBwdMs', ['--iters', String(iters)]);
+    result.torchConvRuns = conv.runs;
+    if (conv.best) {
+      result.torch = { ...result.torch, conv: conv.best };
+      if (result.convFwdBwdMs) result.convVsTorch = result.convFwdBwdMs.median / conv.best.median;
+    }
   }
 }
 result.machine = await machineInfo({ blasModules: runTorch ? ['torch'] : null });
@@ -123,9 +182,17 @@ else {
   console.log(
     `kernels: ${path.path} ${path.isa ?? ''} ${path.reason}; CPU ${result.machine.cpu.model} family ${result.machine.cpu.family}`,
   );
-  if (result.lstmFwdBwdMs) {
-    console.log(`LSTM layer 20×35, 200→200, fwd+bwd: ${ms(result.lstmFwdBwdMs)}`);
-    console.log(`GRU  layer 20×35, 200→200, fwd+bwd: ${ms(result.gruFwdBwdMs)}`);
+  if (result.lstmFwdBwdMs) console.log(`LSTM layer 20×35, 200→200, fwd+bwd: ${ms(result.lstmFwdBwdMs)}`);
+  if (result.gruFwdBwdMs) console.log(`GRU  layer 20×35, 200→200, fwd+bwd: ${ms(result.gruFwdBwdMs)}`);
+  if (result.convFwdBwdMs) {
+    console.log(`Conv 32 + pool + Conv 64 + pool, 64×28×28×1, fwd+bwd: ${ms(result.convFwdBwdMs)}`);
+  }
+  if (result.torch?.conv) {
+    const ratio =
+      result.convVsTorch === undefined ? '' : `  → ours / torch = ${result.convVsTorch.toFixed(2)}×`;
+    console.log(
+      `PyTorch (best of ${torchThreads.join(', ')} threads: ${result.torch.conv.threads}) conv fwd+bwd: ${ms(result.torch.conv)}${ratio}`,
+    );
   }
   if (result.torch?.median) {
     const ratio =

@@ -12,10 +12,10 @@ Usage: /usr/bin/python3 bench/torch_lstm_layer.py [--iters 20] [--batch 20] [--s
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
+
+from torch_timing import blas_info, time_rounds
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--iters", type=int, default=20)
@@ -40,27 +40,13 @@ def once():
     x.grad = None
 
 
-for _ in range(3):
-    once()
-rounds = []
-for _ in range(3):
-    start = time.perf_counter()
-    for _ in range(args.iters):
-        once()
-    rounds.append((time.perf_counter() - start) * 1000 / args.iters)
-try:
-    from threadpoolctl import threadpool_info
-
-    blas = [{k: d.get(k) for k in ("internal_api", "architecture", "version", "num_threads")}
-            for d in threadpool_info() if d.get("user_api") == "blas"]
-except ImportError:
-    blas = None
+timing = time_rounds(once, args.iters, warmup=3)
 result = {
     "anchor": "torch",
-    "blas": blas,
+    "blas": blas_info(),
     "torch": torch.__version__,
     "threads": args.threads,
     "shape": [args.batch, args.steps, args.units, args.units],
-    "lstmFwdBwdMs": {"min": min(rounds), "median": statistics.median(rounds)},
+    "lstmFwdBwdMs": timing,
 }
 print(json.dumps(result))

@@ -1,31 +1,183 @@
-// verbo's public API: each stage's index names its exports; this file re-exports the stages.
-export { VerboError, UnknownWordError, ShapeError, FormatError } from './util/errors.js';
-export { Random } from './util/random.js';
+// verbo's public API, every export named: what a program needs from each stage, and nothing the stages
+// only use among themselves (those stay in the stage's own index.ts, for the CLI and the other stages).
+// The tensor core, the layer API and the web stage are namespaces (`tensor`, `nn`, `web`), each listing
+// its own exports by name in its index.ts. README.md ("The library → API surface") describes the entry
+// points; test/package/types.test.ts type-checks this surface as a user's project sees it.
+
+// Errors and the seeded random source shared by every stage.
 export {
+  VerboError,
+  UnknownWordError,
+  ShapeError,
+  FormatError,
+  DivergedError,
+  FileSystemError,
+  InternalError,
+  type ErrorCode,
+} from './util/errors.js';
+export { Random } from './util/random.js';
+
+// Text: normalize → tokenize → stopwords → stem | lemma, the pipeline composing them, corpora, tagging.
+export {
+  createPipeline,
+  openCorpus,
+  tokenCorpus,
+  normalize,
+  foldAccents,
+  tokenizeWords,
+  createWordTokenizer,
+  splitSentences,
+  stopwordList,
+  removeStopwords,
+  createStemmer,
+  createLemmatizer,
+  createTagger,
+  parseConllu,
+  formatConllu,
+  PIPELINE_STEPS,
+  TOKENIZER_NAMES,
+  STEMMER_NAMES,
+  type Language,
+  type NormalizeOptions,
+  type TokenizeOptions,
+  type WordTokenizer,
+  type SentenceOptions,
+  type StopwordOptions,
+  type StemmerName,
+  type Lemmatizer,
+  type Tagger,
+  type TaggedWord,
+  type TaggerOptions,
+  type ConlluSentence,
+  type ConlluWord,
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineStep,
+  type TokenizerName,
+  type TokenCorpus,
+  type TokenCorpusOptions,
+  type LineCorpus,
+  type OpenCorpusOptions,
+  type CorpusStats,
+} from './text/index.js';
+
+// Vocabulary: counting tokens into word ↔ id with counts, phrases, vocabulary files.
+export {
+  Vocabulary,
+  TokenCounter,
+  countTokens,
+  buildVocabulary,
+  Phrases,
+  FrozenPhrases,
+  savePhrases,
+  loadPhrases,
+  saveVocabulary,
+  loadVocabulary,
+  type VocabularyOptions,
+  type VocabularyProgress,
+  type VocabularyInfo,
+  type CountOptions,
+  type PhrasesOptions,
+  type PhraseScoring,
+} from './vocab/index.js';
+
+// Word vectors: word2vec / fastText training, KeyedVectors and SubwordVectors, files, evaluation.
+export {
+  trainWord2Vec,
+  loadCheckpoint,
   KeyedVectors,
   SubwordVectors,
+  saveModel,
+  loadModel,
   readWord2Vec,
   writeWord2Vec,
   readFastTextBin,
   writeFastTextBin,
-  saveModel,
-  loadModel,
   evaluateAnalogies,
   evaluateAnalogiesFile,
   evaluateWordPairs,
   evaluateWordPairsFile,
-  trainWord2Vec,
-  loadCheckpoint,
   lookupWord,
-  type WordLookup,
   type Word2VecOptions,
+  type Word2VecTrainResult,
+  type Word2VecEpochRecord,
   type TrainEvent,
+  type TrainHooks,
+  type TrainSummary,
   type TrainingState,
+  type SentenceCorpus,
+  type MostSimilarOptions,
+  type NeighborOptions,
+  type QueryTerm,
+  type SearchIndexOptions,
+  type SaveModelOptions,
+  type LoadedModel,
+  type ModelConfig,
+  type ReadWord2VecOptions,
+  type WriteWord2VecOptions,
+  type AnalogyEvaluation,
+  type AnalogyEvaluationOptions,
+  type WordPairEvaluation,
+  type WordPairEvaluationOptions,
+  type WordLookup,
 } from './embeddings/index.js';
-export * from './vocab/index.js';
-export * from './text/index.js';
-export * from './search/index.js';
-export * as nn from './nn/index.js';
+
+// Nearest-neighbour search: one KnnIndex interface, exact scan and HNSW.
+export {
+  createIndex,
+  loadIndex,
+  ExactIndex,
+  HnswIndex,
+  type KnnIndex,
+  type Neighbor,
+  type Query,
+  type SearchOptions,
+  type WordFilter,
+  type CreateIndexOptions,
+  type IndexKind,
+  type ExactIndexOptions,
+  type HnswOptions,
+} from './search/index.js';
+
+// Language models: vocabulary and encoding, the model (predict, generate), training, files.
+export {
+  LanguageModel,
+  trainLanguageModel,
+  evaluatePerplexity,
+  saveLanguageModel,
+  loadLanguageModel,
+  createLmTokenizer,
+  buildLmVocabulary,
+  encodeTokens,
+  encodeLines,
+  vocabularyOfFiles,
+  encodeFiles,
+  perplexityOfFiles,
+  initEmbeddingFromVectors,
+  UNK,
+  EOS,
+  CELL_TYPES,
+  type CellType,
+  type LanguageModelOptions,
+  type LanguageModelConfig,
+  type Prediction,
+  type PredictOptions,
+  type GenerateOptions,
+  type Generation,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+  type EpochRecord,
+  type EvaluateOptions,
+  type Evaluation,
+  type LmTextOptions,
+  type LmTokenizer,
+  type LmVocabularyOptions,
+  type LmCorpusOptions,
+  type EncodedText,
+} from './seq/index.js';
+
+// The tensor core, the Keras-like layer API and the web stage (server, plots, report), as namespaces.
 export * as tensor from './tensor/index.js';
-export * from './seq/index.js';
+export * as nn from './nn/index.js';
 export * as web from './web/index.js';

@@ -1,7 +1,6 @@
 // Output helpers for the CLI: the only place in verbo that prints and decides exit codes.
 import { InvalidArgumentError, Option } from 'commander';
-import { shown, VerboError } from '../util/errors.js';
-import { fileError, isErrnoError } from '../util/files.js';
+import { fileError, isErrnoError, shown, VerboError } from '../util/index.js';
 
 /** Prints an error as one line on stderr. User errors get no stack trace; VERBO_DEBUG=1 shows one. */
 export function reportError(error: unknown): void {

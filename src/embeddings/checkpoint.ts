@@ -27,7 +27,7 @@ import { writeFileAtomic, writeStreamAtomic } from '../util/files.js';
 import { firstNonFinite } from '../util/model-files.js';
 import { vocabularyFromJson, vocabularyToJson } from '../vocab/index.js';
 import type { CorpusFingerprint } from './run-checks.js';
-import type { EpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
+import type { Word2VecEpochRecord, ResolvedWord2VecOptions, TrainingState } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'verbo-word2vec-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -50,7 +50,7 @@ interface CheckpointJson {
   sentencesDone?: number;
   sentencesPerEpoch?: number;
   rngStates: string[];
-  history: EpochRecord[];
+  history: Word2VecEpochRecord[];
   /** sha256 of the weights file (absent in checkpoints written before it). */
   weightsSha256?: string;
   corpus?: CorpusFingerprint;

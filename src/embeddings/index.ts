@@ -1,9 +1,9 @@
 // The embeddings stage: word2vec and subword (fastText) training, the KeyedVectors query object (and
 // SubwordVectors, which also answers for unseen words), vector file formats (word2vec, fastText .bin),
 // the model directory and evaluation. Exports are named one by one.
+export type { Neighbor } from '../search/index.js';
 export {
   KeyedVectors,
-  type Neighbor,
   type MostSimilarOptions,
   type NeighborOptions,
   type QueryTerm,
@@ -45,6 +45,7 @@ export {
   loadModel,
   buildModelIndex,
   loadModelIndex,
+  writeModelFiles,
   type LoadModelIndexOptions,
   MODEL_FILES,
   MODEL_FORMAT,
@@ -76,9 +77,9 @@ export {
   type TrainingState,
   type TrainEvent,
   type TrainHooks,
-  type TrainResult,
+  type Word2VecTrainResult,
   type TrainSummary,
-  type EpochRecord,
+  type Word2VecEpochRecord,
   type MemoryEstimate,
   type SentenceCorpus,
 } from './trainer.js';

@@ -26,15 +26,11 @@ import {
   suggestSpellings,
   TopK,
 } from '../search/index.js';
+import type { Neighbor } from '../search/index.js';
 import { ShapeError, UnknownWordError, VerboError } from '../util/errors.js';
 
 /** A word or a raw vector of length `dim`. */
 export type QueryTerm = string | ArrayLike<number>;
-
-export interface Neighbor {
-  word: string;
-  similarity: number;
-}
 
 export interface MostSimilarOptions {
   /** Words (or vectors) that pull the query toward them (weight +1). */

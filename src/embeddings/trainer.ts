@@ -202,12 +202,12 @@ export interface TrainingState {
   /** Per chunk of a job, the random state (u64, decimal) the next epoch starts with. */
   rngStates: string[];
   /** Per completed epoch: average loss, seconds, raw words/s. */
-  history: EpochRecord[];
+  history: Word2VecEpochRecord[];
   /** The corpus the run trains on, for resume's check (absent in checkpoints written before it). */
   corpus?: CorpusFingerprint;
 }
 
-export interface EpochRecord {
+export interface Word2VecEpochRecord {
   epoch: number;
   loss: number;
   seconds: number;
@@ -269,7 +269,7 @@ export interface TrainSummary {
   loss: number[];
 }
 
-export interface TrainResult {
+export interface Word2VecTrainResult {
   keyedVectors: KeyedVectors;
   state: TrainingState;
   summary: TrainSummary;
@@ -870,7 +870,7 @@ export class Word2VecTrainer {
   epochsDone: number;
   private readonly kernel: ChunkKernel;
   private readonly counts: CorpusCounts;
-  private readonly history: EpochRecord[];
+  private readonly history: Word2VecEpochRecord[];
   /** The learning-rate position: in-vocabulary words and sentences handed out so far, all epochs. */
   private wordsDone: number;
   private sentencesDone: number;
@@ -946,7 +946,7 @@ export class Word2VecTrainer {
   }
 
   /** Runs the epochs left (a checkpoint after each, when asked) and returns the result. */
-  async train(): Promise<TrainResult> {
+  async train(): Promise<Word2VecTrainResult> {
     const { epochs } = this.options;
     this.emit({
       type: 'start',
@@ -978,7 +978,7 @@ export class Word2VecTrainer {
    * Step 4: one pass over the corpus. The next job is read and encoded while the chunk loop trains the
    * current one; at most one job trains at a time, so the learning rate follows the corpus's order.
    */
-  async trainEpoch(): Promise<EpochRecord> {
+  async trainEpoch(): Promise<Word2VecEpochRecord> {
     const epoch = this.epochsDone + 1;
     const started = performance.now();
     const rawBefore = this.progress.runRawWords;
@@ -1007,7 +1007,7 @@ export class Word2VecTrainer {
     }
     if (this.cache) this.cache.complete = true;
     const seconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = {
+    const record: Word2VecEpochRecord = {
       epoch,
       loss: this.progress.epochAverageLoss,
       seconds,
@@ -1046,7 +1046,7 @@ export class Word2VecTrainer {
   }
 
   /** Step 5: the vectors, the state and a summary. The trainer hands its matrices over (no copy). */
-  result(): TrainResult {
+  result(): Word2VecTrainResult {
     const state = this.snapshot(false);
     const seconds = this.progress.seconds;
     const rawWords = this.progress.runRawWords;
@@ -1168,7 +1168,7 @@ export async function trainWord2Vec(
   corpus: SentenceCorpus,
   options: Word2VecOptions = {},
   hooks: TrainHooks = {},
-): Promise<TrainResult> {
+): Promise<Word2VecTrainResult> {
   const trainer = await Word2VecTrainer.create(corpus, options, hooks);
   return trainer.train();
 }

@@ -28,8 +28,19 @@ const CAUSES: Record<string, string> = {
   EFBIG: 'the file is larger than the file system allows',
 };
 
+/**
+ * What verbo reads of an error thrown by a Node.js file-system call (NodeJS.ErrnoException's fields,
+ * declared here so the package's declarations need no @types/node).
+ */
+export interface ErrnoError extends Error {
+  code: string;
+  errno?: number;
+  path?: string;
+  syscall?: string;
+}
+
 /** Whether `error` is an error of a file-system call (it has an errno code such as 'ENOSPC'). */
-export function isErrnoError(error: unknown): error is NodeJS.ErrnoException {
+export function isErrnoError(error: unknown): error is ErrnoError {
   return (
     error instanceof Error &&
     !(error instanceof VerboError) &&

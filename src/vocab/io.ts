@@ -4,7 +4,7 @@
 //   vocabulary was counted. Both write atomically; loading keeps the ids of the file (no re-sorting).
 import { readFileSync } from 'node:fs';
 import { FormatError, parseFailure, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
 import { Vocabulary } from './vocabulary.js';
 
 export const VOCAB_JSON_FORMAT = 'verbo-vocab';
@@ -191,9 +191,9 @@ function readText(path: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VerboError(`${path}: no such vocabulary file.`, 'ENOENT');
-    if (code === 'BAD_ARGUMENT')
+    if (code === 'EISDIR')
       throw new VerboError(`${path}: is a directory; expected a vocabulary file.`, 'BAD_ARGUMENT');
-    throw error;
+    throw fileError(error, 'read', path);
   }
 }
 

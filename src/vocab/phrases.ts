@@ -14,7 +14,7 @@
 // dropped and the level grows (see counting.ts).
 import { readFileSync } from 'node:fs';
 import { FormatError, parseFailure, VerboError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
 import { ownString } from './counting.js';
 
 export type PhraseScoring = 'default' | 'npmi';
@@ -321,7 +321,7 @@ export function loadPhrases(path: string): FrozenPhrases {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new VerboError(`${path}: no such phrase model file.`, 'ENOENT');
     }
-    throw error;
+    throw fileError(error, 'read', path);
   }
   let doc: unknown;
   try {

@@ -10,7 +10,7 @@
 import type { KeyedVectors, Neighbor } from '../embeddings/index.js';
 import { lookupWord, type Projection2D, pca2d, SubwordVectors, umap2d } from '../embeddings/index.js';
 import type { LanguageModel } from '../seq/index.js';
-import { parseFailure, UnknownWordError, VerboError } from '../util/errors.js';
+import { parseFailure, UnknownWordError, VerboError } from '../util/index.js';
 import { serveStatic } from './static.js';
 
 /** Everything the server answers from: the loaded models, their histories, the static folder. */

@@ -48,4 +48,4 @@ export {
   type NextWordAccuracy,
   type ReportLanguage,
 } from './report.js';
-export { pca2d, type Projection2D, type PcaOptions } from '../embeddings/projection.js';
+export { pca2d, type Projection2D, type PcaOptions } from '../embeddings/index.js';

@@ -13,7 +13,7 @@ import {
 } from '../embeddings/index.js';
 import { encodeFiles, type LanguageModel, perplexityOfFiles } from '../seq/index.js';
 import { noGrad } from '../tensor/index.js';
-import { packagePath, sharedDataPath } from '../util/paths.js';
+import { packagePath, sharedDataPath } from '../util/index.js';
 import { embeddingMap, type MapResponse } from './api.js';
 import { curvesSvg, escapeXml, historySeries, lmPerplexitySvg, mapSvg } from './svg.js';
 

@@ -13,7 +13,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { join } from 'node:path';
 import { loadModel } from '../embeddings/index.js';
 import { loadLanguageModel } from '../seq/index.js';
-import { FormatError, parseFailure } from '../util/errors.js';
+import { FormatError, parseFailure } from '../util/index.js';
 import {
   type ApiResponse,
   type WebApp,

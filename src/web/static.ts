@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { packagePath } from '../util/paths.js';
+import { packagePath } from '../util/index.js';
 import type { ApiResponse } from './api.js';
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
-// `verbo demo --quick`: the whole flow end to end with tiny settings (runs the built CLI: `npm run build`
-// first). Checks what it writes (models that load and answer as printed), the JSON summary, the text
+// `verbo demo --quick`: the whole flow end to end with tiny settings (runs the built CLI: dist/,
+// rebuilt by test/global-setup.ts when src is newer). Checks what it writes (models that load and answer as printed), the JSON summary, the text
 // output's closing hint, and a bad flag.
 import { spawnSync } from 'node:child_process';
 import {

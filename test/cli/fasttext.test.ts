@@ -1,4 +1,4 @@
-// Subword (fastText) models through the CLI (runs dist/: `npm run build` first): `train --model fasttext`,
+// Subword (fastText) models through the CLI (runs dist/, which test/global-setup.ts rebuilds when src is newer): `train --model fasttext`,
 // queries that name words outside the vocabulary and say so, `export --format fasttext-bin`, `eval` with
 // n-gram vectors, clean one-line errors; and interop both ways with the Debian fastText CLI
 // (print-word-vectors, nn) and gensim's load_facebook_model — skipped, loudly, when they are absent.
@@ -13,9 +13,6 @@ import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
-const built = existsSync(cli);
-if (!built)
-  console.warn(`test/cli/fasttext.test.ts: ${cli} is missing; run \`npm run build\` to test the CLI.`);
 const fastTextCli = ['/usr/bin/fasttext', '/usr/local/bin/fasttext'].find((path) => existsSync(path));
 if (fastTextCli === undefined)
   console.warn(
@@ -80,7 +77,7 @@ const KNOWN = ['canta', 'falou', 'corrão'];
 /** Unseen words with accented n-grams: their rows depend on fastText's sign extension of bytes ≥ 0x80. */
 const UNSEEN_ACCENTED = ['falãozinho', 'corrõezinhas'];
 
-describe.skipIf(!built)('verbo with --model fasttext', () => {
+describe('verbo with --model fasttext', () => {
   beforeAll(() => {
     const result = run(['train', ...trainArgs, '--json']);
     expect(result.stderr).toBe('');
@@ -262,7 +259,7 @@ function expectPrinted(received: ArrayLike<number>, printed: number[], what: str
   }
 }
 
-describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText CLI', () => {
+describe.skipIf(fastTextCli === undefined)('interop with the fastText CLI', () => {
   it('`fasttext print-word-vectors` and `fasttext nn` on our model.bin give our vectors and neighbours', async () => {
     const bin = join(model, 'model.bin');
     const ours = (await loadModel(model)).vectors;
@@ -325,7 +322,7 @@ describe.skipIf(!built || fastTextCli === undefined)('interop with the fastText 
   });
 });
 
-describe.skipIf(!built || !gensim)("interop with gensim's load_facebook_model", () => {
+describe.skipIf(!gensim)("interop with gensim's load_facebook_model", () => {
   it('loads our model.bin with our vectors for vocabulary and unseen words', async () => {
     const ours = (await loadModel(model)).vectors;
     const words = [...KNOWN, ...UNSEEN, ...UNSEEN_ACCENTED];

@@ -1,8 +1,8 @@
 // `verbo index build` and `verbo similar --index hnsw|exact --min-count --match` on a tiny model directory
 // saved in the test from seeded, well-separated clusters: the HNSW answers equal the exact ones, the
 // index files are written once and reused, rebuilt (one line on stderr) when the vectors change; the
-// --json shape of `index build`; bad input gives one line and exit 1. Runs the built CLI (dist/):
-// `npm run build` first.
+// --json shape of `index build`; bad input gives one line and exit 1. Runs the built CLI (dist/,
+// rebuilt by test/global-setup.ts when src is newer).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

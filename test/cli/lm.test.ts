@@ -1,4 +1,4 @@
-// `verbo lm` end to end (runs dist/: `npm run build` first): the --json shapes of train, eval and
+// `verbo lm` end to end (runs dist/, which test/global-setup.ts rebuilds when src is newer): the --json shapes of train, eval and
 // predict, generate, char level, and bad input ending with one line on stderr and exit code 1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,8 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/util/paths.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
-const built = existsSync(cli);
-if (!built) console.warn(`test/cli/lm.test.ts: ${cli} is missing; run \`npm run build\` to test the CLI.`);
 
 const dir = mkdtempSync(join(tmpdir(), 'verbo-cli-lm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +37,7 @@ function run(args: string[]) {
   return spawnSync(process.execPath, [cli, 'lm', ...args], { encoding: 'utf8' });
 }
 
-describe.skipIf(!built)('verbo lm', () => {
+describe('verbo lm', () => {
   it('train --json prints exactly the contract fields and writes a model', () => {
     const result = run([
       'train',

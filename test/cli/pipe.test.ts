@@ -2,7 +2,7 @@
 // `Error: write EPIPE` stack trace. Each command runs with the read end of its stdout closed before it
 // writes anything, so every write fails with EPIPE; the command must exit 0 with nothing about it on
 // stderr. Commands without a row in the table below run with `--help` (which also prints on stdout).
-// Runs the built CLI (`npm run build` first).
+// Runs the built CLI (dist/, rebuilt by test/global-setup.ts when src is newer).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // `verbo plot`: the SVG files parse, the map has one circle per requested word, the loss curve carries
-// the history's values. Runs the built CLI (`npm run build` first).
+// the history's values. Runs the built CLI (dist/, rebuilt by test/global-setup.ts when src is newer).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// `verbo prep` and `verbo corpus build` end to end: spawns the built CLI (run `npm run build` first).
+// `verbo prep` and `verbo corpus build` end to end: spawns the built CLI (dist/, rebuilt by test/global-setup.ts when src is newer).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

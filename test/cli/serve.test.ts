@@ -1,6 +1,6 @@
 // `verbo serve` over a real socket: it binds 127.0.0.1 on the port asked (0: any free one), answers the
 // API, refuses traversal on the raw request target and over-large bodies (413) without falling over,
-// and stops cleanly on SIGTERM. Runs the built CLI (`npm run build` first).
+// and stops cleanly on SIGTERM. Runs the built CLI (dist/, rebuilt by test/global-setup.ts when src is newer).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';

@@ -1,5 +1,5 @@
 // `verbo similar`: --json shape, values against KeyedVectors, text output, unknown words and bad flags.
-// Runs the built CLI (dist/): `npm run build` first.
+// Runs the built CLI (dist/, which test/global-setup.ts rebuilds when src is newer).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readWord2Vec } from '../../src/embeddings/index.js';

@@ -1,4 +1,4 @@
-// `verbo train` end to end (runs dist/: `npm run build` first): the --json shape, the model directory it
+// `verbo train` end to end (runs dist/, which test/global-setup.ts rebuilds when src is newer): the --json shape, the model directory it
 // writes, --log-json events, --resume after an interrupted run, --update with new words, and bad input
 // ending with one line on stderr, exit code 1 and an earlier model left intact.
 import { spawnSync } from 'node:child_process';
@@ -21,8 +21,6 @@ import { packagePath } from '../../src/util/paths.js';
 import { Random } from '../../src/util/random.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
-const built = existsSync(cli) && existsSync(packagePath('dist', 'embeddings', 'worker.js'));
-if (!built) console.warn(`test/cli/train.test.ts: ${cli} is missing; run \`npm run build\` to test the CLI.`);
 
 const dir = mkdtempSync(join(tmpdir(), 'verbo-cli-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,7 +66,7 @@ function run(args: string[]) {
   return spawnSync(process.execPath, [cli, 'train', ...args], { encoding: 'utf8' });
 }
 
-describe.skipIf(!built)('verbo train', () => {
+describe('verbo train', () => {
   it('--json prints exactly {words, epochs, seconds, wordsPerSecond, vocabSize, loss} and writes a loadable model', async () => {
     const out = join(dir, 'model');
     const log = join(dir, 'events.jsonl');

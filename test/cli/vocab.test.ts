@@ -1,7 +1,7 @@
-// `verbo vocab` end to end (runs dist/: `npm run build` first): the --json shape, saved files, and bad
+// `verbo vocab` end to end (runs dist/, which test/global-setup.ts rebuilds when src is newer): the --json shape, saved files, and bad
 // input ending with one line on stderr and exit code 1.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,6 @@ import { packagePath } from '../../src/util/paths.js';
 import { loadVocabularyJson, loadVocabularyText } from '../../src/vocab/index.js';
 
 const cli = packagePath('dist', 'cli', 'main.js');
-const built = existsSync(cli);
-if (!built) console.warn(`test/cli/vocab.test.ts: ${cli} is missing; run \`npm run build\` to test the CLI.`);
 
 const dir = mkdtempSync(join(tmpdir(), 'verbo-cli-vocab-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +21,7 @@ function run(args: string[]) {
   return spawnSync(process.execPath, [cli, 'vocab', ...args], { encoding: 'utf8' });
 }
 
-describe.skipIf(!built)('verbo vocab', () => {
+describe('verbo vocab', () => {
   it('--json prints exactly {size, tokens, words} with the most frequent first', () => {
     const result = run([corpus, '--prep', 'none', '--min-count', '2', '--json']);
     expect(result.status).toBe(0);

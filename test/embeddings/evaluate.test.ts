@@ -185,14 +185,11 @@ describe('shared evaluation sets', () => {
     }
   });
 
-  const pairsPath = sharedDataPath('eval', 'wordsim353.tsv');
-  it.skipIf(!existsSync(pairsPath))(
-    'WordSim-353 reads 353 pairs (all OOV for an empty-ish model)',
-    async () => {
-      const vectors = new KeyedVectors(['tiger', 'cat'], Float32Array.from([1, 0, 0.6, 0.8]), 2);
-      const result = await evaluateWordPairsFile(vectors, pairsPath);
-      expect(result.pairs + result.oov).toBe(353);
-      expect(result.invalid).toBe(0);
-    },
-  );
+  const pairsPath = packagePath('data', 'eval', 'wordsim353.tsv'); // shipped with the package
+  it('WordSim-353 reads 353 pairs (all OOV for an empty-ish model)', async () => {
+    const vectors = new KeyedVectors(['tiger', 'cat'], Float32Array.from([1, 0, 0.6, 0.8]), 2);
+    const result = await evaluateWordPairsFile(vectors, pairsPath);
+    expect(result.pairs + result.oov).toBe(353);
+    expect(result.invalid).toBe(0);
+  });
 });

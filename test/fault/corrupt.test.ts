@@ -32,7 +32,7 @@ import {
 import { VerboError } from '../../src/util/errors.js';
 import { Random } from '../../src/util/random.js';
 import { Vocabulary } from '../../src/vocab/index.js';
-import { verbo } from './helpers.js';
+import { clusterText, verbo } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verbo-fault-corrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,26 +111,24 @@ async function sweep(
   return count;
 }
 
-function corpusOf(seed: number, sentences: number): string[][] {
-  const r = new Random(seed);
-  return Array.from({ length: sentences }, () => {
-    const prefix = r.int(2) === 0 ? 'a' : 'b';
-    return Array.from({ length: 8 + r.int(6) }, () => `${prefix}${r.int(10)}`);
-  });
-}
-
 describe('a word2vec model folder', () => {
   it('refuses each damaged file, naming it (the model and its final checkpoint)', async () => {
     const checkpoint = join(dir, 'w2v-run');
-    const result = await trainWord2Vec(corpusOf(1, 200), {
-      dim: 8,
-      window: 3,
-      minCount: 1,
-      epochs: 2,
-      threads: 1,
-      seed: 3,
-      checkpointDir: checkpoint,
-    });
+    const result = await trainWord2Vec(
+      clusterText(1, 200)
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')),
+      {
+        dim: 8,
+        window: 3,
+        minCount: 1,
+        epochs: 2,
+        threads: 1,
+        seed: 3,
+        checkpointDir: checkpoint,
+      },
+    );
     const pristine = join(dir, 'w2v');
     await saveModel(pristine, { vectors: result.keyedVectors, config: { epochsDone: 2 }, history: [] });
     const target = join(dir, 'w2v-damaged');
@@ -183,6 +181,25 @@ describe('a language-model folder', () => {
     });
     expect(resumed.tokens).toBeGreaterThan(0);
     expect(statSync(join(out, 'weights.bin')).size).toBeGreaterThan(0);
+  });
+});
+
+describe('readers given a folder or nothing', () => {
+  it('refuse with a VerboError naming the path (a folder raised a bare EISDIR)', async () => {
+    const { loadPhrases, loadVocabulary } = await import('../../src/vocab/index.js');
+    for (const path of [dir, join(dir, 'nothing.json')]) {
+      for (const read of [() => loadVocabulary(path), () => loadPhrases(path)]) {
+        let error: unknown;
+        try {
+          read();
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(VerboError);
+        expect((error as Error).message).toContain(path);
+        cases++;
+      }
+    }
   });
 });
 

@@ -28,6 +28,8 @@ import { NATIVE_MIN_COLS } from '../../src/tensor/kernels/softmax.js';
 import { Random } from '../../src/util/random.js';
 
 const disabled = process.env.VERBO_NATIVE === '0';
+if (disabled)
+  console.warn('SKIPPING native gradCheck tests: VERBO_NATIVE=0 (the TypeScript loops are tested instead)');
 const random = new Random(77);
 
 function normal(shape: number[], scale = 1): Tensor {

@@ -9,6 +9,8 @@ import { addonPath } from '../../src/native/index.js';
 import { packagePath } from '../../src/util/paths.js';
 
 const disabled = process.env.VERBO_NATIVE === '0';
+if (disabled)
+  console.warn('SKIPPING native loader tests: VERBO_NATIVE=0 (the TypeScript loops are tested instead)');
 const saved = { isa: process.env.VERBO_ISA, native: process.env.VERBO_NATIVE };
 
 function restore(name: 'VERBO_ISA' | 'VERBO_NATIVE', value: string | undefined): void {

@@ -1,7 +1,8 @@
 // The package's type declarations as a TypeScript user meets them: a small consumer project that imports
 // 'verbo' (node_modules/verbo → this package) WITHOUT @types/node (`"types": []`), checks every
 // declaration file it reaches (`skipLibCheck: false`), and compiles the README's library snippets exactly
-// as written (one module, their imports merged). Runs `tsc` on dist/*.d.ts: `npm run build` first.
+// as written (one module, their imports merged). Runs `tsc` on dist/*.d.ts (test/global-setup.ts
+// rebuilds dist when src is newer).
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,

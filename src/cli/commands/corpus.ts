@@ -7,9 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { VerboError } from '../../util/errors.js';
-import { writeStreamAtomic } from '../../util/files.js';
-import { packagePath } from '../../util/paths.js';
+import { packagePath, VerboError, writeStreamAtomic } from '../../util/index.js';
 import { printLine } from '../io.js';
 
 interface BuildFlags {

@@ -33,10 +33,7 @@ import {
   trainLanguageModel,
 } from '../../seq/index.js';
 import { createPipeline } from '../../text/index.js';
-import { VerboError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
-import { openModelDir, readModelConfig } from '../../util/model-files.js';
-import { packagePath } from '../../util/paths.js';
+import { openModelDir, packagePath, readModelConfig, VerboError, writeFileAtomic } from '../../util/index.js';
 import {
   collectReport,
   curvesSvg,

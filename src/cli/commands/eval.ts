@@ -13,7 +13,7 @@ import {
   evaluateWordPairsFile,
   loadModel,
 } from '../../embeddings/index.js';
-import { VerboError } from '../../util/errors.js';
+import { VerboError } from '../../util/index.js';
 import { defaultEvalFiles } from '../../web/index.js';
 import { parseChoice, parseInteger, printJson, printLine, printWarning } from '../io.js';
 

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildModelIndex, loadModel } from '../../embeddings/index.js';
 import { HNSW_LIMITS } from '../../search/index.js';
-import { VerboError } from '../../util/errors.js';
+import { VerboError } from '../../util/index.js';
 import { parseInteger, printJson, printLine, printWarning } from '../io.js';
 import { createProgress } from '../progress.js';
 

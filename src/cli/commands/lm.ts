@@ -20,8 +20,7 @@ import {
   lmCheckpointToResume,
   partialLmCheckpointDir,
 } from '../../seq/index.js';
-import { DivergedError, VerboError } from '../../util/errors.js';
-import { checkReplaceable } from '../../util/model-files.js';
+import { checkReplaceable, DivergedError, VerboError } from '../../util/index.js';
 import { parseChoice, parseInteger, parseNumber, printJson, printLine, printNote } from '../io.js';
 import { CurveRecorder, createProgress } from '../progress.js';
 

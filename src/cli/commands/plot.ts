@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { writeFileAtomic } from '../../util/index.js';
 import {
   curvesSvg,
   embeddingMap,

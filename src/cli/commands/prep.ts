@@ -2,11 +2,15 @@
 // input line (per sentence with --sentences), to stdout or atomically to --out. Thin: flags →
 // openCorpus / createPipeline → output.
 import { type Command, Option } from 'commander';
-import { openCorpus } from '../../text/corpus.js';
-import { createPipeline, type TokenizerName, TOKENIZER_NAMES } from '../../text/pipeline.js';
-import { type StemmerName, STEMMER_NAMES } from '../../text/stem.js';
-import { VerboError } from '../../util/errors.js';
-import { writeStreamAtomic } from '../../util/files.js';
+import {
+  createPipeline,
+  openCorpus,
+  type StemmerName,
+  STEMMER_NAMES,
+  type TokenizerName,
+  TOKENIZER_NAMES,
+} from '../../text/index.js';
+import { VerboError, writeStreamAtomic } from '../../util/index.js';
 import { parseChoice, parseInteger, printNote, langOption } from '../io.js';
 
 interface PrepFlags {

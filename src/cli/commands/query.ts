@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type KeyedVectors, loadModel, lookupWord } from '../../embeddings/index.js';
-import { parseFailure, shown, UnknownWordError, VerboError } from '../../util/errors.js';
+import { parseFailure, shown, UnknownWordError, VerboError } from '../../util/index.js';
 import { parseInteger, printJson, printWarning } from '../io.js';
 import { neighborsJson } from './similar.js';
 

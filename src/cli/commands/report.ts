@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadModel } from '../../embeddings/index.js';
 import { loadLanguageModel } from '../../seq/index.js';
-import { VerboError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { VerboError, writeFileAtomic } from '../../util/index.js';
 import { collectReport, readLmHistory, readProgress, renderReport } from '../../web/index.js';
 import { parseChoice, parseInteger, printJson, printLine, printNote, printWarning } from '../io.js';
 

@@ -2,7 +2,7 @@
 // (src/web). Bound to 127.0.0.1 unless --host says otherwise; runs until interrupted.
 import type { Command } from 'commander';
 import { listen, loadWebApp } from '../../web/index.js';
-import { VerboError } from '../../util/errors.js';
+import { VerboError } from '../../util/index.js';
 import { parseInteger, printLine, printNote, printWarning } from '../io.js';
 
 export interface ServeFlags {

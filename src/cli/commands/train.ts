@@ -9,22 +9,19 @@ import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkpointDir,
+  type FastTextArgs,
   hasCheckpoint,
   loadCheckpoint,
+  MODEL_FORMAT,
   partialCheckpointDir,
-} from '../../embeddings/checkpoint.js';
-import type { FastTextArgs } from '../../embeddings/fasttext-bin.js';
-import { MODEL_FORMAT, writeModelFiles } from '../../embeddings/model-dir.js';
-import {
   type ResolvedWord2VecOptions,
   type TrainEvent,
   type TrainingState,
   trainWord2Vec,
-} from '../../embeddings/trainer.js';
+  writeModelFiles,
+} from '../../embeddings/index.js';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
-import { DivergedError, VerboError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
-import { openModelDir } from '../../util/model-files.js';
+import { DivergedError, openModelDir, VerboError, writeFileAtomic } from '../../util/index.js';
 import {
   parseChoice,
   parseInteger,
@@ -113,7 +110,7 @@ export function register(program: Command): void {
         "what the learning rate's linear decay counts: sentences (gensim; the default) or words (the C tool; fasttext's default)",
       ).argParser(parseChoice(['sentences', 'words'] as const)),
     )
-    .option('--threads <n>', 'worker threads (default: the number of cores)', parseInteger(1, 256))
+    .option('--threads <n>', 'training threads (default: the number of cores)', parseInteger(1, 256))
     .option(
       '--seed <n>',
       'random seed (with --threads 1 the same seed gives identical vectors)',

@@ -2,8 +2,7 @@
 // -save-vocab text, or versioned JSON). Thin: flags → openCorpus / createPipeline / buildVocabulary → output.
 import { type Command, Option } from 'commander';
 import { createPipeline, openCorpus, tokenCorpus } from '../../text/index.js';
-import { VerboError } from '../../util/errors.js';
-import { fileError } from '../../util/files.js';
+import { fileError, VerboError } from '../../util/index.js';
 import {
   countTokens,
   estimateVocabularyMemory,

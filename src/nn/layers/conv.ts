@@ -11,6 +11,7 @@ import {
   type Tensor,
   windowOutput,
 } from '../../tensor/index.js';
+import { checkPadding, pairOf } from '../../tensor/ops/conv.js';
 import { ShapeError, VerboError } from '../../util/errors.js';
 import { type ActivationName, getActivation } from '../activations.js';
 import { type Initializer, initializerName } from '../initializers.js';
@@ -18,29 +19,6 @@ import { formatSymbolicShape, type SymbolicShape } from '../symbolic.js';
 import { Layer, type LayerOptions, type Weight } from './layer.js';
 
 export type { Padding };
-
-function pair(
-  value: number | readonly [number, number] | undefined,
-  fallback: [number, number],
-  what: string,
-  layer: string,
-): [number, number] {
-  const p: [number, number] =
-    value === undefined ? fallback : typeof value === 'number' ? [value, value] : [value[0], value[1]];
-  if (!p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new VerboError(
-      `${layer}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return p;
-}
-
-function checkPadding(layer: string, padding: Padding): Padding {
-  if (padding !== 'valid' && padding !== 'same') {
-    throw new VerboError(`${layer}: padding must be 'valid' or 'same', got '${String(padding)}'`);
-  }
-  return padding;
-}
 
 /** The output's [height, width] for an input's (either may be unknown: null). */
 function outputSize(
@@ -98,8 +76,8 @@ export class Conv2D extends Layer {
       throw new VerboError(`conv2d: filters must be a positive integer, got ${options.filters}`);
     }
     this.filters = options.filters;
-    this.kernelSize = pair(options.kernelSize, [0, 0], 'kernelSize', 'conv2d');
-    this.strides = pair(options.strides, [1, 1], 'strides', 'conv2d');
+    this.kernelSize = pairOf(options.kernelSize, [0, 0], 'conv2d: kernelSize');
+    this.strides = pairOf(options.strides, [1, 1], 'conv2d: strides');
     this.padding = checkPadding('conv2d', options.padding ?? 'valid');
     this.activation = options.activation ?? 'linear';
     this.activate = getActivation(this.activation, this.name);
@@ -177,8 +155,8 @@ export class MaxPooling2D extends Layer {
   readonly padding: Padding;
   constructor(options: MaxPooling2DOptions = {}) {
     super(options, 'max_pooling2d');
-    this.poolSize = pair(options.poolSize, [2, 2], 'poolSize', 'maxPooling2d');
-    this.strides = pair(options.strides, this.poolSize, 'strides', 'maxPooling2d');
+    this.poolSize = pairOf(options.poolSize, [2, 2], 'maxPooling2d: poolSize');
+    this.strides = pairOf(options.strides, this.poolSize, 'maxPooling2d: strides');
     this.padding = checkPadding('maxPooling2d', options.padding ?? 'valid');
   }
   computeOutputShape(inputShapes: SymbolicShape[]): SymbolicShape[] {

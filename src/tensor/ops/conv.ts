@@ -67,7 +67,8 @@ export function pairOf(
   return p;
 }
 
-function checkPadding(op: string, padding: unknown): Padding {
+/** `padding` checked: 'valid' or 'same'. */
+export function checkPadding(op: string, padding: unknown): Padding {
   if (padding !== 'valid' && padding !== 'same') {
     throw new VerboError(`${op}: padding must be 'valid' or 'same', got '${String(padding)}'`);
   }
