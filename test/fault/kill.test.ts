@@ -56,7 +56,9 @@ describe('kill -9 during verbo train (word2vec)', () => {
   const corpus = join(dir, 'corpus.txt');
   writeFileSync(corpus, clusterText(1, 12_000));
   const settings = ['--prep', 'none', '--dim', '32', '--window', '3', '--min-count', '1', '--threads', '1'];
-  const epochs = 6;
+  // An epoch of this corpus takes ~10 ms on a quiet machine: enough epochs that the run is still
+  // training after the latest moment plus the longest pause (a finished run would swap its model in).
+  const epochs = 40;
   const previous = join(dir, 'w2v-previous');
   const first = verbo(['train', corpus, '--out', previous, ...settings, '--epochs', '1', '--quiet'], env);
   if (first.status !== 0) throw new Error(`the previous model could not be trained: ${first.stderr}`);
