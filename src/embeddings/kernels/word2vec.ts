@@ -19,16 +19,11 @@ export { EXP_TABLE_SIZE, MAX_EXP } from './word2vec-reference.js';
 /** Everything the chunk loop reads and writes; the same object goes to the native kernel. */
 export type Word2VecArrays = NativeWord2VecModel;
 
-/** The shape and settings of a model, without its arrays. */
-export interface Word2VecShape {
-  vocabSize: number;
-  dim: number;
-  window: number;
-  negative: number;
-  hs: boolean;
-  cbow: boolean;
-  exactSigmoid: boolean;
-}
+/** The shape and settings of a model, without its arrays (the fields are described in src/native). */
+export type Word2VecShape = Pick<
+  NativeWord2VecModel,
+  'vocabSize' | 'dim' | 'window' | 'negative' | 'hs' | 'cbow' | 'exactSigmoid'
+>;
 
 /**
  * One job: sentence s of the job ends at ids[ends[s]] (exclusive; offsets into ids), piece p holds
