@@ -24,6 +24,25 @@ struct PieceBuffers {
 inline size_t round_up64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 /**
+ * word2vec's subsampling of one sentence: copies ids[from, to) into `sentence`, dropping word w unless a
+ * draw from the trainer's stream (next(), 24 high bits) falls under keep[w]; returns the words kept.
+ */
+template <typename Next>
+inline int subsample(const int32_t* ids, int from, int to, const float* keep, int32_t* sentence, Next&& next) {
+  int length = 0;
+  for (int k = from; k < to; k++) {
+    int32_t word = ids[k];
+    float chance = keep[word];
+    if (chance < 1.0f) {
+      float draw = static_cast<float>(next() >> 8) * (1.0f / 16777216.0f);
+      if (draw >= chance) continue;
+    }
+    sentence[length++] = word;
+  }
+  return length;
+}
+
+/**
  * Trains piece `piece` of `job`: make(buffers, rng) gives a trainer with train_sentence(ids, from, to,
  * sentence, alpha) → words kept, and rng(), loss_sum(), examples(); the stream and the results go back
  * into the job.

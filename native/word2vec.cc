@@ -50,16 +50,7 @@ class PieceTrainer {
 
   /** Subsamples sentence [from, to) of ids into `sentence`, trains it, returns the words kept. */
   int train_sentence(const int32_t* ids, int from, int to, int32_t* sentence, float alpha) {
-    int length = 0;
-    for (int k = from; k < to; k++) {
-      int32_t word = ids[k];
-      float keep = m_.keep[word];
-      if (keep < 1.0f) {
-        float draw = static_cast<float>(next() >> 8) * (1.0f / 16777216.0f);
-        if (draw >= keep) continue;
-      }
-      sentence[length++] = word;
-    }
+    int length = subsample(ids, from, to, m_.keep, sentence, [this] { return next(); });
     if (length >= 2) {
       if (m_.cbow)
         cbow(sentence, length, alpha);
