@@ -170,8 +170,6 @@ export class HnswSearcher {
   readonly layout: HnswLayout;
   private readonly kernels: NativeKernels;
   private readonly handle: NativeHnswHandle;
-  private visited: Uint16Array;
-  private readonly epochs: Uint32Array;
   private readonly nodeOfLabel = new Map<number, number>();
   private deletedCount = 0;
 
@@ -203,8 +201,6 @@ export class HnswSearcher {
       this.deletedCount += this.layout.deleted[node]!;
     }
     this.handle = kernels.hnswGraph(this.layout);
-    this.visited = new Uint16Array(this.threads * this.count);
-    this.epochs = new Uint32Array(this.threads);
   }
 
   /** Marks a label deleted (kept for routing, never returned); false when it is unknown. */
@@ -248,8 +244,6 @@ export class HnswSearcher {
       rerank,
       int8,
       this.deletedCount,
-      this.visited,
-      this.epochs,
       ids,
       scores,
       found,
