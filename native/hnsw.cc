@@ -63,7 +63,6 @@ struct Visited {
   static size_t bytes(int count) { return round64(sizeof(uint64_t) * ((static_cast<size_t>(count) + 63) / 64)); }
   void clear(int count) { std::memset(words, 0, bytes(count)); }
 
-  bool seen(int node) const { return (__atomic_load_n(words + (node >> 6), __ATOMIC_RELAXED) >> (node & 63)) & 1; }
 
   /** Marks node; true when it was not marked before. */
   bool mark(int node) {
@@ -193,8 +192,6 @@ struct Walker {
   Heap candidates;
   int32_t* neighborIds;
   float* neighborScores;
-  /** The candidate whose list look_ahead asked for as the runner-up (−1: none). */
-  int expected;
 
   static size_t bytes(const HnswGraph& g, int efCapacity) {
     size_t links = static_cast<size_t>(imax(g.maxM0, g.maxM));
@@ -207,7 +204,6 @@ struct Walker {
     size_t cand = round64(4 * static_cast<size_t>(g.count + 1));
     size_t links = round64(4 * static_cast<size_t>(imax(g.maxM0, g.maxM)));
     Walker w{};
-    w.expected = -1;
     w.results = Heap{reinterpret_cast<float*>(memory), reinterpret_cast<int32_t*>(memory + res), 0};
     w.candidates = Heap{reinterpret_cast<float*>(memory + 2 * res), reinterpret_cast<int32_t*>(memory + 2 * res + cand), 0};
     w.neighborIds = reinterpret_cast<int32_t*>(memory + 2 * res + 2 * cand);
@@ -222,7 +218,6 @@ struct Walker {
   bool begin(const Search& s, Visited& visited) {
     const HnswGraph& g = *s.g;
     results.size = candidates.size = 0;
-    expected = -1;
     if (g.count == 0) return false;
     int current = g.entryPoint;
     float currentScore = score(s, current);
@@ -258,34 +253,6 @@ struct Walker {
     return true;
   }
 
-  /**
-   * While this step's rows are on their way: the candidate now on top is most likely expanded next and
-   * the runner-up after it. Their lists are asked for, and the rows of the top one's unvisited neighbours
-   * too when its list was asked for in the step before (it was then the runner-up), so that the next
-   * step finds them arriving. Only hints: a wrong guess costs memory traffic, never a different answer.
-   */
-  void look_ahead(const Search& s, const Visited& visited) {
-    const HnswGraph& g = *s.g;
-    const size_t stride = static_cast<size_t>(g.linkStride);
-    int top = candidates.ids[0];
-    const int32_t* list = g.links0 + static_cast<size_t>(top) * stride;
-    if (top == expected) {
-      for (int j = 0; j < g.maxM0; j++) {
-        int neighbor = list[j];
-        if (neighbor < 0) break;
-        if (!visited.seen(neighbor)) prefetch_row(s, neighbor);
-      }
-    } else {
-      vec::prefetch(list, 4 * g.maxM0);
-    }
-    expected = -1;
-    if (candidates.size > 1) {
-      int second = candidates.size > 2 && candidates.scores[2] < candidates.scores[1] ? 2 : 1;
-      expected = candidates.ids[second];
-      vec::prefetch(g.links0 + static_cast<size_t>(expected) * stride, 4 * g.maxM0);
-    }
-  }
-
   /** The beam search on level 0 with a result list of ef, for at most `steps` expansions (−1: no limit). */
   void walk(const Search& s, Visited& visited, int ef, int steps) {
     const HnswGraph& g = *s.g;
@@ -305,7 +272,8 @@ struct Walker {
         fresh += visited.mark(neighbor) ? 1 : 0;
       }
       touch_rows(s, neighborIds, fresh);
-      if (candidates.size > 0) look_ahead(s, visited);
+      // the next candidate's list is likely read next: its loads go in flight with the rows'
+      if (candidates.size > 0) vec::prefetch(g.links0 + static_cast<size_t>(candidates.ids[0]) * stride, 4 * g.maxM0);
       score_list(s, neighborIds, neighborScores, fresh);
       for (int j = 0; j < fresh; j++) {
         float sc = neighborScores[j];
