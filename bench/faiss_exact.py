@@ -12,9 +12,16 @@ search run by run.
 Run it as users run faiss: without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (`env -u ... node bench/pair.mjs`).
 The BLAS kernel threadpoolctl reports is in the JSON.
 
+Threads: faiss.omp_set_num_threads() bounds faiss's own OpenMP loops only; a batch search's inner
+products are one BLAS sgemm, and OpenBLAS runs it on its own pool (every core unless told otherwise).
+So --threads N bounds both (threadpoolctl's threadpool_limits for the BLAS), and "1 thread" means one
+core; --blas-threads M sets the BLAS pool apart (e.g. --threads 1 --blas-threads 2: faiss's loops on one
+thread, its sgemm on two — on 2 cores the fastest 2-core setting of this faiss, which loses time when
+both pools have two threads).
+
 Usage:
   /usr/bin/python3 bench/faiss_exact.py --vectors F.bin --query-words F.txt [--threads 1] [--k 10]
-      [--repeat 3] [--single-queries 1000]
+      [--repeat 3] [--single-queries 1000] [--blas-threads N (default: --threads)]
 Last stdout line: one JSON object (batch_qps and single_query_qps are medians).
 """
 import argparse
@@ -49,6 +56,7 @@ def main(argv=None):
     ap.add_argument("--vectors", required=True)
     ap.add_argument("--query-words", required=True)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--blas-threads", type=int)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--single-queries", type=int, default=1000)
@@ -57,7 +65,11 @@ def main(argv=None):
     import faiss
     import numpy as np
 
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas_threads = a.threads if a.blas_threads is None else a.blas_threads
     faiss.omp_set_num_threads(a.threads)
+    threadpool_limits(limits=blas_threads, user_api="blas")
     words, xb = read_word2vec_binary(a.vectors)
     norms = np.linalg.norm(xb, axis=1, keepdims=True)
     xb /= np.where(norms == 0, 1, norms)
@@ -86,8 +98,6 @@ def main(argv=None):
         single.append(time.perf_counter() - t0)
 
     try:
-        from threadpoolctl import threadpool_info
-
         blas = [
             {k: v for k, v in info.items() if k in ("internal_api", "version", "architecture", "num_threads")}
             for info in threadpool_info()
@@ -98,6 +108,7 @@ def main(argv=None):
         "script": "bench/faiss_exact.py",
         "faiss": faiss.__version__,
         "threads": a.threads,
+        "blas_threads": blas_threads,
         "n": xb.shape[0],
         "dim": xb.shape[1],
         "queries": nq,
@@ -111,7 +122,7 @@ def main(argv=None):
         "blas": blas,
     }
     print(
-        f"faiss IndexFlatIP, {a.threads} thread(s): batch {res['batch_qps']:.0f} q/s, "
+        f"faiss IndexFlatIP, {a.threads} thread(s), BLAS {blas_threads}: batch {res['batch_qps']:.0f} q/s, "
         f"one query at a time {res['single_query_qps']:.0f} q/s",
         file=sys.stderr,
     )

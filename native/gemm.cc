@@ -25,10 +25,12 @@ namespace {
 using micro::MR;
 using micro::NR;
 
-/** Deepest k block: a B micro-panel (KC × NR floats) should stay in the 32-48 KiB L1. k is cut into
- * equal blocks of at most KC (k = 200 is one block of 200, not 192 + 8). */
+/** Deepest k block: a B micro-panel (KC × NR floats) should stay near the 32-48 KiB L1. k is cut into
+ * equal blocks of at most KC (k = 300 is two blocks of 150, not 256 + 44). 256 on every ISA: the
+ * language models' k = 200 products (output layer, input projections) then run as one block, so C is
+ * written once; AVX-512 with 192 took two blocks there and lost 10-20% on Zen 4. */
 #ifndef VERBO_KC
-constexpr int KC = NR >= 32 ? 192 : 256;
+constexpr int KC = 256;
 #else
 constexpr int KC = VERBO_KC;
 #endif
@@ -141,17 +143,22 @@ void pack_task(void* context, int task) {
   if (g.csB == 1) {
     // Row-major B: walk each row of the group's columns once (contiguous reads), dealing its values out
     // to the panels, rather than one panel at a time (a strided walk down B per panel).
+    // Each row's NR-value pieces are whole vector copies (the compiler's), not one index computation
+    // per value.
     const int j0 = first * NR, cols = imin(last * NR, blk.nc) - j0;
-    float* base = blk.packedB + static_cast<size_t>(first) * blk.kc * NR;
+    const int fullPanels = cols / NR, tail = cols % NR;
+    const size_t panelSize = static_cast<size_t>(blk.kc) * NR;
+    float* base = blk.packedB + static_cast<size_t>(first) * panelSize;
     for (int p = 0; p < blk.kc; p++) {
-      const float* src = g.b + (blk.p0 + p) * g.rsB + blk.j0 + j0;
-      for (int j = 0; j < cols; j++) base[static_cast<size_t>(j / NR) * blk.kc * NR + p * NR + j % NR] = src[j];
-    }
-    const int tail = cols % NR;
-    if (tail != 0) {
-      float* panel = base + static_cast<size_t>(cols / NR) * blk.kc * NR;
-      for (int p = 0; p < blk.kc; p++)
-        for (int j = tail; j < NR; j++) panel[p * NR + j] = 0.0f;
+      const float* __restrict src = g.b + (blk.p0 + p) * g.rsB + blk.j0 + j0;
+      float* __restrict out = base + p * NR;
+      for (int q = 0; q < fullPanels; q++)
+        for (int j = 0; j < NR; j++) out[q * panelSize + j] = src[q * NR + j];
+      if (tail != 0) {
+        float* __restrict last = out + fullPanels * panelSize;
+        for (int j = 0; j < tail; j++) last[j] = src[fullPanels * NR + j];
+        for (int j = tail; j < NR; j++) last[j] = 0.0f;
+      }
     }
     return;
   }

@@ -34,8 +34,9 @@ using scantile::QW;
 
 /** pool.h scratch slot of the calling thread: panels and the per-split heaps. */
 constexpr int kScratchSlot = 3;
-/** Fewer queries than this are scanned one at a time (a panel would mostly hold padding). */
-constexpr int kMinBatch = 4;
+/** Fewer queries than this are scanned one at a time (a panel would mostly hold padding: a panel of QW
+ *  lanes costs about as much as QW / 8 queries scanned one at a time). */
+constexpr int kMinBatch = QW / 8 > 4 ? QW / 8 : 4;
 /** Panels a batch task takes: its queries share every row block read into L2. */
 constexpr int kGroupPanels = 4;
 /** Bytes of a row block (kept in L2 while the group's panels pass over it). */
@@ -217,9 +218,9 @@ void scan_batch_task(void* context, int task) {
         int rows = imin(kRows, blockEnd - r0);
         tile_rows(rows, a.rows + static_cast<size_t>(r0) * a.dim, a.dim, panel, out);
         for (int r = 0; r < rows; r++) {
-          uint32_t bits = scantile::passing(out + r * QW, thresholds);
+          uint64_t bits = scantile::passing(out + r * QW, thresholds);
           while (bits != 0) {
-            int lane = __builtin_ctz(bits);
+            int lane = __builtin_ctzll(bits);
             bits &= bits - 1;
             int row = r0 + r;
             int q = (firstPanel + p) * QW + lane;

@@ -1,6 +1,6 @@
 // Row-wise softmax cross-entropy, and the output layer fused with it (compiled once per ISA).
 // Every row is shifted by its maximum before exponentiating (e^(x − max) ≤ 1: nothing overflows); sums
-// run in double over 8 interleaved partial sums, in a fixed order. Rows are cut into a fixed number of
+// run in double over 16 interleaved partial sums, in a fixed order. Rows are cut into a fixed number of
 // chunks whatever the thread count, so results never depend on it.
 //
 // The fused output layer (see kernels.h, LinearCrossEntropyArgs) keeps the [rows, n] logits in a buffer
@@ -40,14 +40,16 @@ float row_max(const float* x, int n) {
   return best;
 }
 
-/** Σ_j e^(x[j] − shift), in double; writes the exponentials to e (may be x) unless e is null. */
+/** Σ_j e^(x[j] − shift), in double over kLanes partial sums (one per vector lane, so the conversions and
+ * adds stay vector ops); writes the exponentials to e (may be x) unless e is null. */
 double sum_exp(const float* x, int n, float shift, float* e) {
-  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  float block[kLanes];
+  double lanes[kLanes];
+  for (int l = 0; l < kLanes; l++) lanes[l] = 0.0;
   int j = 0;
   for (; j + kLanes <= n; j += kLanes) {
+    float block[kLanes];
     for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp(x[j + l] - shift);
-    for (int l = 0; l < 8; l++) lanes[l] += static_cast<double>(block[l]) + static_cast<double>(block[l + 8]);
+    for (int l = 0; l < kLanes; l++) lanes[l] += static_cast<double>(block[l]);
     if (e != nullptr)
       for (int l = 0; l < kLanes; l++) e[j + l] = block[l];
   }
@@ -57,7 +59,7 @@ double sum_exp(const float* x, int n, float shift, float* e) {
     if (e != nullptr) e[j] = value;
     total += value;
   }
-  for (int l = 0; l < 8; l++) total += lanes[l];
+  for (int l = 0; l < kLanes; l++) total += lanes[l];
   return total;
 }
 

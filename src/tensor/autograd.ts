@@ -188,6 +188,10 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
   // Gradient buffers the pass allocated itself, which later contributions may add into in place
   // (a rule may hand back its incoming gradient, or a view of it, so other buffers are never written).
   const owned = new Set<Tensor>();
+  // How many gradient entries of this pass were handed each storage buffer as it is (not copied). A
+  // leaf takes a buffer held once, and never the caller's seed, as its .grad without a copy: nothing
+  // else can see it (a large model's weight gradients then cost no allocation and copy per step).
+  const holders = new Map<ArrayBufferLike, number>([[seed.data.buffer, 2]]);
   const retainGraph = options.retainGraph ?? false;
   const previous = gradEnabled;
   gradEnabled = false;
@@ -205,13 +209,16 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
               'to the first call to backpropagate through it twice, or recompute the forward pass',
           );
         }
-        if (grad !== undefined && tensor.requiresGrad) accumulateGrad(tensor, grad);
+        if (grad !== undefined && tensor.requiresGrad)
+          accumulateGrad(tensor, grad, holders.get(grad.data.buffer) === 1);
         continue;
       }
       if (grad !== undefined) {
         if (tensor.retainsGrad) accumulateGrad(tensor, grad);
         const accumulators = node.inputs.map((input) =>
-          node.primitive.acceptsAccumulators && input.requiresGrad ? ownedBuffer(grads, owned, input) : null,
+          node.primitive.acceptsAccumulators && input.requiresGrad
+            ? ownedBuffer(grads, owned, holders, input)
+            : null,
         );
         const inputGrads = node.primitive.backward(grad, node, accumulators);
         for (let j = 0; j < node.inputs.length; j++) {
@@ -228,7 +235,7 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
               `${node.primitive.name} backward: gradient shape ${formatShape(inputGrad.shape)} ≠ input shape ${formatShape(input.shape)}`,
             );
           }
-          addGradient(grads, owned, input, inputGrad);
+          addGradient(grads, owned, holders, input, inputGrad);
         }
       }
       if (!retainGraph) {
@@ -265,12 +272,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /** The owned buffer holding input's gradient so far (copied into one if needed), or null if none yet. */
-function ownedBuffer(grads: Map<Tensor, Tensor>, owned: Set<Tensor>, input: Tensor): Float32Array | null {
+function ownedBuffer(
+  grads: Map<Tensor, Tensor>,
+  owned: Set<Tensor>,
+  holders: Map<ArrayBufferLike, number>,
+  input: Tensor,
+): Float32Array | null {
   let target = grads.get(input);
   if (target === undefined) return null;
   if (!owned.has(target)) {
     target = new Tensor(target.toFloat32Array(), input.shape);
     owned.add(target);
+    holders.set(target.data.buffer, 1);
     grads.set(input, target);
   }
   return target.data;
@@ -280,21 +293,26 @@ function ownedBuffer(grads: Map<Tensor, Tensor>, owned: Set<Tensor>, input: Tens
 function addGradient(
   grads: Map<Tensor, Tensor>,
   owned: Set<Tensor>,
+  holders: Map<ArrayBufferLike, number>,
   input: Tensor,
   contribution: Tensor | RegionGrad,
 ): void {
   let target = grads.get(input);
   if (target === undefined && !(contribution instanceof RegionGrad)) {
     grads.set(input, contribution);
+    const buffer = contribution.data.buffer;
+    holders.set(buffer, (holders.get(buffer) ?? 0) + 1);
     return;
   }
   if (target === undefined) {
     target = new Tensor(new Float32Array(input.size), input.shape);
     owned.add(target);
+    holders.set(target.data.buffer, 1);
     grads.set(input, target);
   } else if (!owned.has(target)) {
     target = new Tensor(target.toFloat32Array(), input.shape);
     owned.add(target);
+    holders.set(target.data.buffer, 1);
     grads.set(input, target);
   }
   const strides = target.strides;
@@ -335,9 +353,25 @@ function addInto(target: Tensor, source: Tensor): void {
   }
 }
 
-/** tensor.grad += grad, into storage owned by `.grad` (copied the first time, in place after). */
-function accumulateGrad(tensor: Tensor, grad: Tensor): void {
+/**
+ * tensor.grad += grad, into storage owned by `.grad`: the first time a copy, or grad itself when
+ * `exclusive` (no one else holds its buffer) and it covers its whole buffer, contiguous; in place after.
+ */
+function accumulateGrad(tensor: Tensor, grad: Tensor, exclusive = false): void {
   const strides = contiguousStrides(tensor.shape);
+  const data = grad.data;
+  if (
+    tensor.grad === null &&
+    exclusive &&
+    grad.isContiguous &&
+    grad.offset === 0 &&
+    data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength &&
+    data.length === tensor.size
+  ) {
+    tensor.grad = sameShape(grad.shape, tensor.shape) ? grad : new Tensor(data, tensor.shape);
+    return;
+  }
   if (tensor.grad === null) {
     const out = new Float32Array(tensor.size);
     copyStrided(grad.data, grad.offset, grad.strides, out, 0, strides, grad.shape);

@@ -1,8 +1,9 @@
 // The exact scan (scanTopK) of every native kernel table this CPU can run against the TypeScript oracle
 // (scanTopKReference): odd dims (1, 3, 17, 129) and row counts (not multiples of the register tile),
-// one query and batches (1, 3, 4, 5, 33, 130 queries: the single-query and the panel paths, partial
-// panels), k from 1 to more than the rows, masks and per-query excluded groups, and the same answer on
-// one thread and on two.
+// one query and batches of 3 to 130 queries (the single-query and the panel paths on either side of
+// the batch threshold — 4 queries, 8 with AVX-512's 64-query panels — partial and whole panels), k
+// from 1 to more than the rows, masks and per-query excluded groups, and the same answer on one thread
+// and on two.
 import { describe, expect, it } from 'vitest';
 import { nativeTables } from '../../src/native/index.js';
 import { type ScanOptions, scanTopK } from '../../src/search/index.js';
@@ -92,8 +93,10 @@ describe.skipIf(tables.length === 0)(
           [13, 3],
           [50, 4],
           [301, 5],
+          [130, 8],
           [777, 33],
           [1030, 70],
+          [129, 130],
         ] as const)
           for (const k of rows < 1000 ? [1, 10, rows + 3] : [1, 10, 200])
             check(random, rows, dim, queries, k);

@@ -13,6 +13,7 @@ import {
   noGrad,
   ones,
   pow,
+  reshape,
   sigmoid,
   sub,
   sum,
@@ -50,6 +51,29 @@ describe('backward', () => {
     expect(w.grad).toBeNull();
     sum(w).backward();
     expect(w.grad!.toArray()).toEqual([1, 1]);
+  });
+
+  it('gives every leaf a .grad of its own: no buffer shared between leaves or with the seed', () => {
+    // A leaf may take the pass's gradient buffer without a copy only when nothing else holds it.
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor([4, 5, 6], { requiresGrad: true });
+    const seed = tensor([1, 10, 100]);
+    add(a, b).backward(seed); // add's rule hands the same gradient to both inputs
+    expect(a.grad!.data.buffer).not.toBe(b.grad!.data.buffer);
+    expect(a.grad!.data.buffer).not.toBe(seed.data.buffer);
+    a.grad!.data[0] = -7;
+    expect(b.grad!.toArray()).toEqual([1, 10, 100]);
+    expect(Array.from(seed.data)).toEqual([1, 10, 100]);
+    const c = tensor([1, 2], { requiresGrad: true });
+    const s2 = tensor([3, 4]);
+    reshape(c, [2]).backward(s2); // a view of the seed reaches the leaf
+    c.grad!.data[0] = 0;
+    expect(Array.from(s2.data)).toEqual([3, 4]);
+    // A gradient the pass made alone (mul's) is the leaf's, and later passes still add into it.
+    const w = tensor([2, 3], { requiresGrad: true });
+    sum(mul(w, tensor([5, 7]))).backward();
+    sum(mul(w, tensor([5, 7]))).backward();
+    expect(w.grad!.toArray()).toEqual([10, 14]);
   });
 
   it('needs an explicit seed for a non-scalar output, and uses it', () => {
