@@ -323,7 +323,11 @@ describe.skipIf(!haveKernel)(
     it('the copy of the level-0 lists (on cache lines, −1 past the degree) walks as the oracle: full and short lists, M 5 and 8', () => {
       // M 5: lists of up to 10 in slots of 16; M 8: up to 16 in exactly 16 (a full list has no −1 after it)
       for (const M of [5, 8]) {
-        const small = buildRaw(vectors.slice(0, 1500 * dim), dim, { M, efConstruction: 60, name: `m${M}.hnsw` });
+        const small = buildRaw(vectors.slice(0, 1500 * dim), dim, {
+          M,
+          efConstruction: 60,
+          name: `m${M}.hnsw`,
+        });
         const stride = small.graph.maxM0 + 1;
         let full = 0;
         for (let node = 0; node < small.graph.count; node++) {
@@ -335,7 +339,9 @@ describe.skipIf(!haveKernel)(
           for (const query of queries.slice(0, 30)) {
             const found = searcher.search(query, 10, 40);
             const expected = hnswSearchReference(searcher.layout, query, 10, 40);
-            expect(found.labels, `${table.isa} M ${M}`).toEqual(expected.ids.map((id) => searcher.layout.labels[id]!));
+            expect(found.labels, `${table.isa} M ${M}`).toEqual(
+              expected.ids.map((id) => searcher.layout.labels[id]!),
+            );
           }
         }
       }
