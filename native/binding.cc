@@ -9,6 +9,8 @@
 //   gemmAsync(...same)  → Promise                 runs on a libuv thread (+ the pool); the arrays must
 //                                                 not be touched until it settles
 //   unary(op, x, out, threads)                    op: 0 exp, 1 sigmoid, 2 tanh, 3 relu; length = x's
+//   sgdUpdate(param, grad, learningRate, threads)  param −= learningRate·grad; lengths equal
+//   sumOfSquares(x, threads) → number             Σ x²
 //   logSumExpRows(x, rows, cols, lse, threads)
 //   sparseCrossEntropyBackward(x, rows, cols, targets, lse, rowGrad, dx, threads)
 //   linearCrossEntropyForward(x, w, wTransposed, bias, targets, logits, stats, losses, rows, k, n, threads)
@@ -207,6 +209,27 @@ Napi::Value unary(const Napi::CallbackInfo& info) {
   UnaryArgs args{op, x, out, static_cast<ptrdiff_t>(length), integer(info, 3, "threads")};
   guarded(info, [&] { table.unary(args); });
   return info.Env().Undefined();
+}
+
+// sgdUpdate(param, grad, learningRate, threads): param[i] −= learningRate · grad[i] (in double).
+Napi::Value sgd_update(const Napi::CallbackInfo& info) {
+  need_args(info, 4, "sgdUpdate(param, grad, learningRate, threads)");
+  size_t length = floats(info, 0, 0, "param").ElementLength();
+  ParameterArgs args{f32(info, 0, length, "param"), f32(info, 1, length, "grad"), static_cast<ptrdiff_t>(length),
+                     info[2].As<Napi::Number>().DoubleValue(), integer(info, 3, "threads")};
+  guarded(info, [&] { table_of(info).sgdUpdate(args); });
+  return info.Env().Undefined();
+}
+
+// sumOfSquares(x, threads) → Σ x[i]² (in double).
+Napi::Value sum_of_squares(const Napi::CallbackInfo& info) {
+  need_args(info, 2, "sumOfSquares(x, threads)");
+  size_t length = floats(info, 0, 0, "x").ElementLength();
+  ParameterArgs args{nullptr, f32(info, 0, length, "x"), static_cast<ptrdiff_t>(length), 0.0,
+                     integer(info, 1, "threads")};
+  double total = 0;
+  guarded(info, [&] { total = table_of(info).sumOfSquares(args); });
+  return Napi::Number::New(info.Env(), total);
 }
 
 // logSumExpRows(x, rows, cols, lse, threads)
@@ -741,6 +764,8 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("gemm", Napi::Function::New(env, gemm, "gemm", data));
   object.Set("gemmAsync", Napi::Function::New(env, gemm_async, "gemmAsync", data));
   object.Set("unary", Napi::Function::New(env, unary, "unary", data));
+  object.Set("sgdUpdate", Napi::Function::New(env, sgd_update, "sgdUpdate", data));
+  object.Set("sumOfSquares", Napi::Function::New(env, sum_of_squares, "sumOfSquares", data));
   object.Set("logSumExpRows", Napi::Function::New(env, log_sum_exp_rows, "logSumExpRows", data));
   object.Set("sparseCrossEntropyBackward",
              Napi::Function::New(env, sparse_cross_entropy_backward, "sparseCrossEntropyBackward", data));

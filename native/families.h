@@ -9,6 +9,8 @@ namespace VERBO_NS {
 
 void gemm(const GemmArgs& args);
 void unary(const UnaryArgs& args);
+void sgd_update(const ParameterArgs& args);
+double sum_of_squares(const ParameterArgs& args);
 void log_sum_exp_rows(const RowsArgs& args);
 void sparse_cross_entropy_backward(const RowsArgs& args);
 void linear_cross_entropy_forward(const LinearCrossEntropyArgs& args);

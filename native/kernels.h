@@ -28,6 +28,19 @@ struct GemmArgs {
 
 /** out[i] = f(x[i]) for i < length (out may be x). */
 enum UnaryOp { kExp = 0, kSigmoid = 1, kTanh = 2, kRelu = 3 };
+/**
+ * An optimizer's pass over one parameter (elementwise.cc): sgdUpdate sets
+ * param[i] = float(param[i] − learningRate · grad[i]) computed in double, as the TypeScript loop does;
+ * sumOfSquares returns Σ grad[i]² in double, summed by fixed chunks in order (param unused).
+ */
+struct ParameterArgs {
+  float* param;
+  const float* grad;
+  ptrdiff_t length;
+  double learningRate;
+  int threads;
+};
+
 struct UnaryArgs {
   int op;
   const float* x;
@@ -291,6 +304,8 @@ struct KernelTable {
   void (*conv2dBackward)(const WindowArgs& args);
   void (*maxPoolForward)(const WindowArgs& args);
   void (*maxPoolBackward)(const WindowArgs& args);
+  void (*sgdUpdate)(const ParameterArgs& args);
+  double (*sumOfSquares)(const ParameterArgs& args);
 };
 
 }  // namespace verbo

@@ -28,6 +28,8 @@ const KernelTable& table() {
       &conv2d_backward,
       &max_pool_forward,
       &max_pool_backward,
+      &sgd_update,
+      &sum_of_squares,
   };
   return entries;
 }

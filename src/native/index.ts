@@ -1,5 +1,5 @@
 // The one door to verbo's native kernel addon (native/, built at install into build/Release/verbo.node).
-// The tensor, embeddings and search kernels all ask here: `nativeKernels()` gives the kernel table chosen
+// The tensor, embeddings and search kernels (and nn's optimizer passes) all ask here: `nativeKernels()` gives the kernel table chosen
 // for this CPU, or null when the addon is disabled (VERBO_NATIVE=0) or could not be built or loaded, in
 // which case callers run their plain TypeScript loops. The first time a caller gets null for a reason
 // other than VERBO_NATIVE=0, one process warning (code VERBO_NATIVE_UNAVAILABLE) says why and how to fix
@@ -68,6 +68,10 @@ export interface NativeKernels extends EmbeddingKernels {
   ): Promise<void>;
   /** out[i] = f(x[i]) for i < x.length, f by UNARY_* (out may be x): activations.ts / elementwise.ts. */
   unary(op: number, x: Float32Array, out: Float32Array, threads: number): void;
+  /** param[i] = f32(param[i] − learningRate·grad[i]), equal lengths: nn/kernels/optimizers.ts sgdUpdate. */
+  sgdUpdate(param: Float32Array, grad: Float32Array, learningRate: number, threads: number): void;
+  /** Σ x[i]² in float64: nn/kernels/optimizers.ts sumOfSquares. */
+  sumOfSquares(x: Float32Array, threads: number): number;
   /** lse[r] = log Σ_c e^x[r, c] over [rows, cols]: softmax.ts logSumExpRows. */
   logSumExpRows(x: Float32Array, rows: number, cols: number, lse: Float64Array, threads: number): void;
   /** dx[r, c] = rowGrad[r] · (e^(x[r, c] − lse[r]) − [c = targets[r]]): softmax.ts sparseCrossEntropyBackward. */

@@ -11,6 +11,7 @@ import {
   UNARY_SIGMOID,
   UNARY_TANH,
 } from '../../src/native/index.js';
+import { sgdUpdateLoop, sumOfSquaresLoop } from '../../src/nn/kernels/optimizers.js';
 import { activationLoop } from '../../src/tensor/kernels/activations.js';
 import { unaryLoop } from '../../src/tensor/kernels/elementwise.js';
 import { matmulReference } from '../../src/tensor/kernels/matmul.js';
@@ -160,6 +161,29 @@ describe.skipIf(disabled)('native kernels against the TypeScript loops', () => {
             1,
           ),
         ).toThrow(/target 3 of row 1 is outside \[0, 3\)/);
+      });
+
+      it("the optimizer passes match nn's loops: the SGD update bit for bit, the sum of squares closely", () => {
+        const random = new Random(41);
+        for (const length of [1, 7, 17, 16_385, 70_001]) {
+          const param = randomArray(random, length);
+          const grad = randomArray(random, length, 0.1);
+          const expected = param.slice();
+          sgdUpdateLoop(expected, grad, 0.37);
+          for (const threads of [1, 2]) {
+            const received = param.slice();
+            table.sgdUpdate(received, grad, 0.37, threads);
+            expect(sameBits(received, expected)).toBe(true);
+          }
+          const sum = sumOfSquaresLoop(grad);
+          const one = table.sumOfSquares(grad, 1);
+          expect(Math.abs(one - sum)).toBeLessThanOrEqual(1e-12 * sum);
+          expect(table.sumOfSquares(grad, 2)).toBe(one);
+        }
+        expect(table.sumOfSquares(new Float32Array(0), 2)).toBe(0);
+        expect(() => table.sgdUpdate(new Float32Array(4), new Float32Array(3), 1, 1)).toThrow(
+          /grad holds 3 values, needs 4/,
+        );
       });
 
       it('the fused output layer matches matmul + bias + log-sum-exp and its gradients', () => {

@@ -1,8 +1,23 @@
 // Optimizer update kernels: in-place loops over a parameter's Float32Array and its gradient, with the
 // optimizer's state arrays. No allocation, no autograd. Formulas as in Keras (see optimizers.ts).
+// The two passes every SGD step makes over every weight — the update and the gradient's sum of squares
+// (global-norm clipping) — go to the native kernels on long arrays (native/elementwise.cc: the same
+// double arithmetic, on the pool); the plain loops (sgdUpdateLoop, sumOfSquaresLoop) are their oracle
+// and fallback.
+import { nativeKernels, threadCount } from '../../native/index.js';
 
-/** p −= lr·g */
+/** Arrays shorter than this stay in the plain loops (the native call costs more). */
+const NATIVE_MIN_LENGTH = 4096;
+
+/** p −= lr·g (the native kernel on long arrays, bit for bit the loop's result). */
 export function sgdUpdate(param: Float32Array, grad: Float32Array, learningRate: number): void {
+  const native = param.length >= NATIVE_MIN_LENGTH && grad.length >= param.length ? nativeKernels() : null;
+  if (native !== null) native.sgdUpdate(param, grad.subarray(0, param.length), learningRate, threadCount());
+  else sgdUpdateLoop(param, grad, learningRate);
+}
+
+/** p −= lr·g: sgdUpdate's plain loop. */
+export function sgdUpdateLoop(param: Float32Array, grad: Float32Array, learningRate: number): void {
   for (let i = 0; i < param.length; i++) param[i]! -= learningRate * grad[i]!;
 }
 
@@ -88,8 +103,14 @@ export function adamUpdate(
   }
 }
 
-/** Σ g² (float64), for the global norm. */
+/** Σ g² (float64), for the global norm (the native kernel on long arrays). */
 export function sumOfSquares(grad: Float32Array): number {
+  const native = grad.length >= NATIVE_MIN_LENGTH ? nativeKernels() : null;
+  return native !== null ? native.sumOfSquares(grad, threadCount()) : sumOfSquaresLoop(grad);
+}
+
+/** Σ g² (float64): sumOfSquares's plain loop. */
+export function sumOfSquaresLoop(grad: Float32Array): number {
   // Four independent sums: one long chain of dependent adds would wait on each add's latency.
   let s0 = 0;
   let s1 = 0;
