@@ -33,7 +33,7 @@
   'targets': [
     {
       'target_name': 'verbo',
-      'sources': ['native/binding.cc', 'native/dispatch.cc', 'native/pool.cc'],
+      'sources': ['native/binding.cc', 'native/dispatch.cc', 'native/pool.cc', 'native/hnsw_graph.cc'],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
         'verbo_portable',

@@ -18,7 +18,9 @@
 // batch call (split between threads), of two walkers per query (the opt-in), of HnswIndex on
 // hnswlib-node's searchKnn (engine 'hnswlib'), and of raw hnswlib-node searchKnn on the very same graph
 // (the wrapper's overhead), with the ratio to ExactIndex's single-query queries/s of the same run. The exact
-// results are checked against a float64 brute force on a few queries. With --repeat R every timing is
+// results are checked against a float64 brute force on a few queries. --hnsw-index F searches an index
+// saved by HnswIndex.save (F and F.json; of the same vectors) instead of building one (no build time
+// then; quicker paired runs of the searches; --save-hnsw F writes the index built). With --repeat R every timing is
 // taken R times and min / median seconds are reported.
 //
 // Default run (short, ~1-2 min on 2 busy cores): random data, exact search on 100k, HNSW on the first
@@ -30,7 +32,7 @@
 // Usage:
 //   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
 //       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
-//       [--m 16] [--ef-construction 200] [--hnsw-n N] [--skip-exact] [--skip-hnsw]
+//       [--m 16] [--ef-construction 200] [--hnsw-n N] [--hnsw-index F] [--save-hnsw F] [--skip-exact] [--skip-hnsw]
 //       [--single-queries N] [--threads 1,2] [--repeat 1] [--full]
 //       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
 // Prints progress on stderr and one JSON object as the last line of stdout.
@@ -65,6 +67,8 @@ const { values: args } = parseArgs({
     m: { type: 'string', default: '16' },
     'ef-construction': { type: 'string', default: '200' },
     'hnsw-n': { type: 'string' },
+    'hnsw-index': { type: 'string' },
+    'save-hnsw': { type: 'string' },
     'skip-exact': { type: 'boolean', default: false },
     'skip-hnsw': { type: 'boolean', default: false },
     'single-queries': { type: 'string' },
@@ -332,23 +336,40 @@ async function benchHnsw(data, truth) {
     truth = exact.searchBatch(queries, K);
     exact.close();
   }
-  log(`  hnsw: building over ${n} vectors (M ${args.m}, efConstruction ${args['ef-construction']}) ...`);
-  let lastReport = performance.now();
-  const started = performance.now();
-  const index = new HnswIndex(data.dim, {
-    M: Number(args.m),
-    efConstruction: Number(args['ef-construction']),
-    capacity: n,
-    onProgress: (done, total) => {
-      if (performance.now() - lastReport > 10_000) {
-        lastReport = performance.now();
-        log(`    ${done} / ${total}`);
-      }
-    },
-  });
-  index.add(words, vectors);
-  const buildSeconds = (performance.now() - started) / 1000;
-  log(`  hnsw: build ${round(buildSeconds)} s`);
+  let index;
+  let buildSeconds;
+  if (args['hnsw-index'] !== undefined) {
+    // a saved index of the same vectors (checked against them; rebuilt, with a notice, if they differ):
+    // searches only, without the build's half a minute or more
+    const started = performance.now();
+    index = HnswIndex.load(args['hnsw-index'], {
+      words,
+      vectors,
+      onNotice: (message) => log(`  ${message}`),
+    });
+    log(
+      `  hnsw: loaded ${args['hnsw-index']} in ${round((performance.now() - started) / 1000)} s (no build timed)`,
+    );
+  } else {
+    log(`  hnsw: building over ${n} vectors (M ${args.m}, efConstruction ${args['ef-construction']}) ...`);
+    let lastReport = performance.now();
+    const started = performance.now();
+    index = new HnswIndex(data.dim, {
+      M: Number(args.m),
+      efConstruction: Number(args['ef-construction']),
+      capacity: n,
+      onProgress: (done, total) => {
+        if (performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          log(`    ${done} / ${total}`);
+        }
+      },
+    });
+    index.add(words, vectors);
+    buildSeconds = (performance.now() - started) / 1000;
+    log(`  hnsw: build ${round(buildSeconds)} s`);
+    if (args['save-hnsw'] !== undefined) index.save(args['save-hnsw']);
+  }
   // the native layout of the graph (read back from hnswlib's file format), made once after a change
   const prepared = timedOnce(() => index.prepareSearch());
   const engine = index.engine;
@@ -451,7 +472,7 @@ async function benchHnsw(data, truth) {
     subset,
     M: index.M,
     ef_construction: index.efConstruction,
-    build_seconds: round(buildSeconds),
+    build_seconds: buildSeconds === undefined ? null : round(buildSeconds),
     engine,
     layout_seconds: round(prepared.seconds),
     searches,

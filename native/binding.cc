@@ -25,9 +25,9 @@
 //   subwordTrain(model, ids, ends, pieceEnds, alphas, rng, results, threads), subwordTrainAsync(...same)
 //                                                 one job of the subword (fastText) trainer
 //   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
-//   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once
-//   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
-//              found, threads, walkers)
+//   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once and copied for the walk
+//   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads,
+//              walkers)
 //   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
 //   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
 //   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
@@ -40,11 +40,13 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dispatch.h"
+#include "hnsw_graph.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -566,9 +568,9 @@ Napi::Value scan_top_k(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** A graph handed to hnswGraph: its struct and a reference that keeps its typed arrays alive. */
+/** A graph handed to hnswGraph: the walk's copy and a reference that keeps the arrays it still reads alive. */
 struct HnswHolder {
-  HnswGraph graph;
+  HnswCopy copy;
   Napi::ObjectReference keep;
 };
 
@@ -619,17 +621,21 @@ Napi::Value hnsw_graph(const Napi::CallbackInfo& info) {
     for (int j = 1; j <= links; j++)
       if (g.upperLinks[at + j] < 0 || g.upperLinks[at + j] >= g.count) throw bad("an upper-level link is outside the graph");
   }
-  HnswHolder* holder = new HnswHolder{g, Napi::Persistent(object)};
+  HnswHolder* holder = nullptr;
+  try {
+    holder = new HnswHolder{HnswCopy(g), Napi::Persistent(object)};
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "hnswGraph: out of memory for the graph's copy");
+  }
   return Napi::External<HnswHolder>::New(env, holder, [](Napi::Env, HnswHolder* h) { delete h; });
 }
 
-// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores,
-//            found, threads, walkers)
+// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers)
 Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  need_args(info, 15, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, visited, epochs, ids, scores, found, threads, walkers)");
+  need_args(info, 13, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers)");
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "graph must be a handle from hnswGraph()");
-  const HnswGraph& g = info[0].As<Napi::External<HnswHolder>>().Data()->graph;
+  const HnswGraph& g = info[0].As<Napi::External<HnswHolder>>().Data()->copy.graph();
   HnswSearchArgs a{};
   a.graph = &g;
   a.queryCount = integer(info, 2, "queryCount");
@@ -638,18 +644,16 @@ Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
   a.rerank = integer(info, 5, "rerank");
   a.int8 = boolean(info, 6);
   a.deletedCount = integer(info, 7, "deletedCount");
-  a.threads = integer(info, 13, "threads");
-  a.walkers = integer(info, 14, "walkers");
+  a.threads = integer(info, 11, "threads");
+  a.walkers = integer(info, 12, "walkers");
   if (a.threads < 1) a.threads = 1;
+  if (a.threads > kMaxThreads) a.threads = kMaxThreads;
   if (a.ef > g.count + 1) a.ef = g.count + 1;
   a.queries = f32(info, 1, static_cast<size_t>(a.queryCount) * g.dim, "queries");
-  size_t marks = a.walkers >= 2 ? 1 : a.threads;
-  a.visited = typed<Napi::Uint16Array, uint16_t>(info, 8, marks * g.count, "visited", napi_uint16_array, "Uint16Array");
-  a.epochs = typed<Napi::Uint32Array, uint32_t>(info, 9, marks, "epochs", napi_uint32_array, "Uint32Array");
   size_t out = static_cast<size_t>(a.queryCount) * a.k;
-  a.ids = i32(info, 10, out, "ids");
-  a.scores = f32(info, 11, out, "scores");
-  a.found = i32(info, 12, a.queryCount, "found");
+  a.ids = i32(info, 8, out, "ids");
+  a.scores = f32(info, 9, out, "scores");
+  a.found = i32(info, 10, a.queryCount, "found");
   guarded(info, [&] { table_of(info).hnswSearch(a); });
   return env.Undefined();
 }

@@ -212,14 +212,17 @@ struct ScanArgs {
 
 /**
  * An HNSW graph built by hnswlib and laid out by src/search/kernels/hnsw.ts (hnsw.cc searches it). Node
- * ids are dense 0 … count − 1. links0: count × (maxM0 + 1) ints, per node its level-0 link count (low 16
- * bits) then the links; a node's list for level l ≥ 1 starts at upperLinks[upperStart[node] + (l − 1) ×
- * (maxM + 1)] (a count, then maxM slots). rows8: count × stride8 bytes, per node width8 int8 codes of
- * x − mean (zeros past dim), then its float32 scale; rowsF: count × dim unit rows; deleted: count flags.
+ * ids are dense 0 … count − 1. As JavaScript hands it over, links0 is count × (maxM0 + 1) ints, per node
+ * its level-0 link count (low 16 bits) then the links; the walk's copy (HnswCopy, hnsw_graph.h) has
+ * count × linkStride ids instead, −1 past a node's degree. A node's list for level l ≥ 1 starts at
+ * upperLinks[upperStart[node] + (l − 1) × (maxM + 1)] (a count, then maxM slots). rows8: count × stride8
+ * bytes, per node width8 int8 codes of x − mean (zeros past dim), then its float32 scale; rowsF: count ×
+ * dim unit rows; deleted: count flags.
  */
 struct HnswGraph {
   int count, dim, maxM0, maxM, entryPoint, maxLevel;
   const int32_t* links0;
+  int linkStride;
   const int32_t* upperStart;
   const int32_t* upperLinks;
   size_t upperLinkInts;
@@ -232,9 +235,8 @@ struct HnswGraph {
 /**
  * HNSW searches (hnsw.cc): for each of queryCount queries (dim raw values each), the best k nodes with a
  * beam of max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32), best first into
- * ids/scores ([queryCount, k]; −1 / −inf past found[q]). visited: threads × count marks, epochs: their
- * last query numbers (both kept by the caller between calls). walkers 2: each query walked by two
- * threads sharing visited[0] (answers may vary from run to run); else queries split into `threads` ranges.
+ * ids/scores ([queryCount, k]; −1 / −inf past found[q]). walkers 2: each query walked by two threads
+ * sharing one visited set (answers may vary from run to run); else queries split into `threads` ranges.
  */
 struct HnswSearchArgs {
   const HnswGraph* graph;
@@ -242,8 +244,6 @@ struct HnswSearchArgs {
   int queryCount, k, ef, rerank;
   bool int8;
   int deletedCount;
-  uint16_t* visited;
-  uint32_t* epochs;
   int32_t* ids;
   float* scores;
   int32_t* found;

@@ -146,14 +146,17 @@ export interface EmbeddingKernels {
     ids: Int32Array,
     threads: number,
   ): void;
-  /** Checks `graph` once (every link names a node, sizes agree) and holds it for hnswSearch. */
+  /**
+   * Checks `graph` once (every link names a node, sizes agree) and holds it for hnswSearch: its level-0
+   * lists and int8 rows copied into the addon's memory (on huge pages where the OS grants them), the
+   * other arrays read where they are (kept alive by the handle; `deleted` may change between searches).
+   */
   hnswGraph(graph: NativeHnswGraph): NativeHnswHandle;
   /**
    * HNSW searches of `queryCount` queries ([queryCount, dim], normalised by the kernel): per query the best
    * k nodes (ids into the graph, float32 cosines) into ids/scores ([queryCount, k]) and their number into
-   * found; beam max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32). visited
-   * (threads × count marks; 1 × count for two walkers) and epochs (one per mark array) are the caller's,
-   * kept between calls. walkers 2: each query walked by two threads (answers may vary from run to run).
+   * found; beam max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32). The visited
+   * marks (threads × count; 1 × count for two walkers) are kept with the graph's copy. walkers 2: each query walked by two threads (answers may vary from run to run).
    */
   hnswSearch(
     graph: NativeHnswHandle,
@@ -164,8 +167,6 @@ export interface EmbeddingKernels {
     rerank: number,
     int8: boolean,
     deletedCount: number,
-    visited: Uint16Array,
-    epochs: Uint32Array,
     ids: Int32Array,
     scores: Float32Array,
     found: Int32Array,

@@ -323,12 +323,14 @@ export class HnswIndex implements KnnIndex {
     }
     const dim = this.dim;
     const total = ids.length;
+    const point = new Array<number>(dim).fill(0); // hnswlib wants a plain array: one, refilled per row
     for (let i = 0; i < total; i++) {
       const label = ids[i]!;
       const row = incoming.subarray(i * dim, (i + 1) * dim);
       this.rows!.set(row, label * dim);
-      if (this.deleted.delete(label)) this.graph.unmarkDelete(label);
-      this.graph.addPoint(Array.from(row), label); // an existing label is updated in place
+      if (this.deleted.size > 0 && this.deleted.delete(label)) this.graph.unmarkDelete(label);
+      for (let d = 0; d < dim; d++) point[d] = row[d]!;
+      this.graph.addPoint(point, label); // an existing label is updated in place
       if (this.onProgress !== undefined && ((i + 1) % 1000 === 0 || i + 1 === total))
         this.onProgress(i + 1, total);
     }

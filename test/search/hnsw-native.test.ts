@@ -319,6 +319,33 @@ describe.skipIf(!haveKernel)(
       );
       expect(new HnswSearcher(small).search(queries[0]!, 10, 10).labels.sort()).toEqual([0, 1, 2, 3, 4]);
     });
+
+    it('the copy of the level-0 lists (on cache lines, −1 past the degree) walks as the oracle: full and short lists, M 5 and 8', () => {
+      // M 5: lists of up to 10 in slots of 16; M 8: up to 16 in exactly 16 (a full list has no −1 after it)
+      for (const M of [5, 8]) {
+        const small = buildRaw(vectors.slice(0, 1500 * dim), dim, {
+          M,
+          efConstruction: 60,
+          name: `m${M}.hnsw`,
+        });
+        const stride = small.graph.maxM0 + 1;
+        let full = 0;
+        for (let node = 0; node < small.graph.count; node++) {
+          if (small.graph.links0[node * stride] === small.graph.maxM0) full++;
+        }
+        expect(full, `M ${M}: some level-0 lists are full`).toBeGreaterThan(0);
+        for (const table of nativeTables()) {
+          const searcher = new HnswSearcher(small.graph, { kernels: table, threads: 1 });
+          for (const query of queries.slice(0, 30)) {
+            const found = searcher.search(query, 10, 40);
+            const expected = hnswSearchReference(searcher.layout, query, 10, 40);
+            expect(found.labels, `${table.isa} M ${M}`).toEqual(
+              expected.ids.map((id) => searcher.layout.labels[id]!),
+            );
+          }
+        }
+      }
+    });
   },
 );
 

@@ -13,7 +13,7 @@
 // the int8 top 20). The best `rerank` (default 2k) results of an int8 walk are rescored in float32.
 //
 // Deterministic by default: a batch is split between threads by query (each thread its own visited
-// marks), so answers are those of one thread. `walkers: 2` is the opt-in for the throughput of single
+// set), so answers are those of one thread. `walkers: 2` is the opt-in for the throughput of single
 // queries: two threads walk one query at once, and which reaches a node first varies from run to run.
 import type { NativeHnswGraph, NativeHnswHandle } from '../../native/embedding-kernels.js';
 import { type NativeKernels, nativeKernels, threadCount } from '../../native/index.js';
@@ -170,10 +170,11 @@ export class HnswSearcher {
   readonly layout: HnswLayout;
   private readonly kernels: NativeKernels;
   private readonly handle: NativeHnswHandle;
-  private visited: Uint16Array;
-  private readonly epochs: Uint32Array;
   private readonly nodeOfLabel = new Map<number, number>();
   private deletedCount = 0;
+  private ids = new Int32Array(0);
+  private scores = new Float32Array(0);
+  private found = new Int32Array(0);
 
   constructor(source: HnswGraph, options: HnswSearcherOptions = {}) {
     const kernels = options.kernels ?? nativeKernels();
@@ -203,8 +204,6 @@ export class HnswSearcher {
       this.deletedCount += this.layout.deleted[node]!;
     }
     this.handle = kernels.hnswGraph(this.layout);
-    this.visited = new Uint16Array(this.threads * this.count);
-    this.epochs = new Uint32Array(this.threads);
   }
 
   /** Marks a label deleted (kept for routing, never returned); false when it is unknown. */
@@ -234,9 +233,13 @@ export class HnswSearcher {
   }
 
   private run(queries: Float32Array, count: number, k: number, ef: number, walkers: number): HnswAnswer[] {
-    const ids = new Int32Array(count * k);
-    const scores = new Float32Array(count * k);
-    const found = new Int32Array(count);
+    // the kernel's output arrays are kept between calls (a single query then allocates no typed array)
+    if (this.ids.length < count * k) {
+      this.ids = new Int32Array(count * k);
+      this.scores = new Float32Array(count * k);
+    }
+    if (this.found.length < count) this.found = new Int32Array(count);
+    const { ids, scores, found } = this;
     const int8 = this.traversal === 'int8';
     const rerank = int8 ? (this.rerank ?? 2 * k) : 0;
     this.kernels.hnswSearch(
@@ -248,8 +251,6 @@ export class HnswSearcher {
       rerank,
       int8,
       this.deletedCount,
-      this.visited,
-      this.epochs,
       ids,
       scores,
       found,
