@@ -12,7 +12,12 @@ import { portugueseLemma } from '../../src/text/lemma-pt.js';
 import { loadPortugueseLexicon } from '../../src/text/lexicon-pt.js';
 import { createTagger, loadTaggerModel, wordKnowledge } from '../../src/text/tag.js';
 import { deserializeTagger, serializeTagger } from '../../src/text/tagger-io.js';
-import { evaluateTagger, harmonize, trainTagger, trainTaggerFromConllu } from '../../src/text/tagger-train.js';
+import {
+  evaluateTagger,
+  harmonize,
+  trainTagger,
+  trainTaggerFromConllu,
+} from '../../src/text/tagger-train.js';
 import { FormatError, VerboError } from '../../src/util/errors.js';
 import { sharedDataPath } from '../../src/util/paths.js';
 
