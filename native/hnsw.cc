@@ -67,7 +67,11 @@ struct Visited {
   /** Marks node; true when it was not marked before. */
   bool mark(int node) {
     const uint64_t bit = uint64_t{1} << (node & 63);
-    if (shared) return (__atomic_fetch_or(words + (node >> 6), bit, __ATOMIC_RELAXED) & bit) == 0;
+    if (shared) {
+      // the plain read first: most nodes already taken cost no locked instruction
+      if (__atomic_load_n(words + (node >> 6), __ATOMIC_RELAXED) & bit) return false;
+      return (__atomic_fetch_or(words + (node >> 6), bit, __ATOMIC_RELAXED) & bit) == 0;
+    }
     const uint64_t word = words[node >> 6];
     words[node >> 6] = word | bit;
     return (word & bit) == 0;
