@@ -15,6 +15,12 @@
 //   node bench/lm.mjs [--train F --valid F] [--warmup 10] [--measure 100] [--valid-after 0]
 //       [--latency-iters 200] [--threads N] [--cell lstm] [--embed 200] [--hidden 200] [--layers 2]
 //       [--bptt 35] [--batch 20] [--torch] [--torch-threads 1,2] [--torch-measure 200] [--only ours|torch]
+//       [--profile]
+//
+// --profile splits the timed windows' CPU time by native kernel entry (process CPU time around each
+// call, per window) and the rest (JavaScript: autograd, batching, garbage collection); `profile` in the
+// JSON. Process CPU time counts every thread, spinning pool workers included: take it with --threads 1
+// for a clean split (e.g. node bench/lm.mjs --only ours --threads 1 --measure 30 --latency-iters 20 --profile).
 //
 // Each side alone, for paired runs (alternate them; compare trainTokensPerSecond / latencyMs.median):
 //   node bench/lm.mjs --only ours --measure 100
@@ -49,6 +55,7 @@ const defaults = {
   'torch-threads': '1,2',
   'torch-measure': 200,
   only: '',
+  profile: false,
 };
 const args = { ...defaults };
 const argv = process.argv.slice(2);
@@ -119,6 +126,7 @@ async function runOurs() {
   const seq = await import(distEntry);
   const native = await import(join(root, 'dist', 'native', 'index.js'));
   if (args.threads !== undefined) native.setThreadCount(args.threads);
+  const profile = args.profile ? profileKernels(native.nativeKernels()) : null;
 
   // ---- data (PTB style: whitespace tokens + <eos>; vocabulary = every training type) ----------------
   const text = { level: 'word', prep: 'none' };
@@ -154,6 +162,7 @@ async function runOurs() {
     maxTokens: args.warmup * tokensPerWindow,
   });
   t0 = performance.now();
+  profile?.reset();
   const cpu0 = process.cpuUsage();
   await seq.trainLanguageModel(model, train.ids, {
     ...trainOptions,
@@ -189,6 +198,12 @@ async function runOurs() {
   log(
     `throughput: ${result.trainTokensPerSecond.toFixed(0)} tokens/s (${result.msPerWindow.toFixed(1)} ms per window, ${result.cpuMsPerWindow.toFixed(1)} ms CPU)`,
   );
+  if (profile !== null) {
+    result.profile = profile.report(args.measure, result.cpuMsPerWindow);
+    log('CPU ms per window by native entry (the rest is JavaScript):');
+    for (const [entry, ms] of Object.entries(result.profile.cpuMsPerWindow))
+      log(`  ${ms.toFixed(2).padStart(8)}  ${entry}`);
+  }
 
   // ---- 2. validation perplexity after N training tokens (fresh model, same seed) -------------------
   if (args['valid-after'] > 0) {
@@ -234,6 +249,38 @@ async function runOurs() {
   };
   result.latencyExample = { contextTail: words.slice(-5), top5: example.next.map((n) => n.word) };
   log(`latency: median ${result.latencyMs.median.toFixed(2)} ms, p90 ${result.latencyMs.p90.toFixed(2)} ms`);
+}
+
+/** Wraps every function of a native kernel table to add up the process CPU time spent in it, by entry
+ * (gemm by shape and flags). Null when the addon is unavailable. */
+function profileKernels(table) {
+  if (table === null) return null;
+  const spent = new Map();
+  for (const name of Object.keys(table)) {
+    const kernel = table[name];
+    if (typeof kernel !== 'function' || name.endsWith('Async')) continue;
+    table[name] = (...call) => {
+      const key = name === 'gemm' ? `gemm m${call[3]} n${call[4]} k${call[5]} flags ${call[6]}` : name;
+      const before = process.cpuUsage();
+      const value = kernel(...call);
+      const used = process.cpuUsage(before);
+      spent.set(key, (spent.get(key) ?? 0) + (used.user + used.system) / 1000);
+      return value;
+    };
+  }
+  return {
+    reset: () => spent.clear(),
+    report(windows, cpuMsPerWindow) {
+      const entries = [...spent].sort((x, y) => y[1] - x[1]).map(([key, ms]) => [key, ms / windows]);
+      const nativeMs = entries.reduce((sum, [, ms]) => sum + ms, 0);
+      return {
+        cpuMsPerWindow: Object.fromEntries([
+          ...entries,
+          ['other (JavaScript, GC)', cpuMsPerWindow - nativeMs],
+        ]),
+      };
+    },
+  };
 }
 
 // ---- anchor: PyTorch at each thread setting; the best is the anchor --------------------------------

@@ -60,9 +60,14 @@ inline int ceil_div(int x, int y) { return (x + y - 1) / y; }
 void pack_a(const GemmArgs& g, int i0, int rows, int p0, int kc, float* __restrict dst) {
   const float* a = g.a;
   if (g.csA == 1) {
-    for (int r = 0; r < rows; r++) {
-      const float* src = a + (i0 + r) * g.rsA + p0;
-      for (int p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+    // Rows of A are contiguous: 8 × 8 blocks transposed in registers, the last k < 8 one by one.
+    const int full = kc - kc % 8;
+    for (int r0 = 0; r0 < rows; r0 += 8) {
+      const float* src = a + (i0 + r0) * g.rsA + p0;
+      const int count = imin(8, rows - r0);
+      for (int p = 0; p < full; p += 8) micro::transpose8(src + p, g.rsA, count, dst + p * MR + r0, MR);
+      for (int r = 0; r < count; r++)
+        for (int p = full; p < kc; p++) dst[p * MR + r0 + r] = src[r * g.rsA + p];
     }
   } else if (g.rsA == 1) {
     for (int p = 0; p < kc; p++) {
@@ -91,9 +96,14 @@ void pack_b(const GemmArgs& g, int j0, int cols, int p0, int kc, float* __restri
     return;
   }
   if (g.rsB == 1) {
-    for (int j = 0; j < cols; j++) {
-      const float* src = b + (j0 + j) * g.csB + p0;
-      for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+    // Columns of op(B) are contiguous: transposed by 8 × 8 blocks, as A's rows in pack_a.
+    const int full = kc - kc % 8;
+    for (int c0 = 0; c0 < cols; c0 += 8) {
+      const float* src = b + (j0 + c0) * g.csB + p0;
+      const int count = imin(8, cols - c0);
+      for (int p = 0; p < full; p += 8) micro::transpose8(src + p, g.csB, count, dst + p * NR + c0, NR);
+      for (int j = 0; j < count; j++)
+        for (int p = full; p < kc; p++) dst[p * NR + c0 + j] = src[j * g.csB + p];
     }
   } else {
     for (int j = 0; j < cols; j++)

@@ -5,8 +5,8 @@
 //
 // The fused output layer (see kernels.h, LinearCrossEntropyArgs) keeps the [rows, n] logits in a buffer
 // the caller owns, from forward to backward:
-//   forward:  Z = X·W (gemm.cc); per row, one pass adds b and finds the max, a second overwrites z with
-//             e = e^(z − max) while summing it; lse = max + log Σ, loss = lse − z[target].
+//   forward:  Z = X·W (gemm.cc); per row, one pass finds the max of z + b, a second overwrites z with
+//             e = e^(z + b − max) while summing it; lse = max + log Σ, loss = lse − (z + b)[target].
 //   backward: per row G = g · (e/Σ − onehot) in place (one multiply per entry, no exponential), with the
 //             column sums of each chunk of rows (db); then dX = G·Wᵀ and dW = Xᵀ·G on gemm.
 // A row whose maximum is ±inf or NaN keeps its logits; its lse is that maximum and backward recomputes
@@ -27,35 +27,48 @@ const float kInf = __builtin_inff();
 
 inline bool finite(float value) { return value - value == 0.0f; }
 
-/** The maximum of x[0..n) (NaN-free rows; a NaN only makes the later sum NaN). */
-float row_max(const float* x, int n) {
+/** The maximum of x[j] (+ bias[j] when bias is given) over j < n (NaN-free rows; a NaN only makes the
+ * later sum NaN). The sum is the float one the caller's logits hold. */
+float row_max(const float* __restrict x, const float* __restrict bias, int n) {
   float lanes[kLanes];
   for (int l = 0; l < kLanes; l++) lanes[l] = -kInf;
   int j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; l++) lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
   float best = -kInf;
-  for (; j < n; j++) best = x[j] > best ? x[j] : best;
+  if (bias == nullptr) {
+    for (; j + kLanes <= n; j += kLanes)
+      for (int l = 0; l < kLanes; l++) lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
+    for (; j < n; j++) best = x[j] > best ? x[j] : best;
+  } else {
+    for (; j + kLanes <= n; j += kLanes)
+      for (int l = 0; l < kLanes; l++) {
+        const float value = x[j + l] + bias[j + l];
+        lanes[l] = value > lanes[l] ? value : lanes[l];
+      }
+    for (; j < n; j++) best = x[j] + bias[j] > best ? x[j] + bias[j] : best;
+  }
   for (int l = 0; l < kLanes; l++) best = lanes[l] > best ? lanes[l] : best;
   return best;
 }
 
-/** Σ_j e^(x[j] − shift), in double over kLanes partial sums (one per vector lane, so the conversions and
- * adds stay vector ops); writes the exponentials to e (may be x) unless e is null. */
-double sum_exp(const float* x, int n, float shift, float* e) {
+/** Σ_j e^(z[j] − shift) with z = x (+ bias), in double over kLanes partial sums (one per vector lane, so
+ * the conversions and adds stay vector ops); writes the exponentials to e (may be x) unless e is null. */
+double sum_exp(const float* x, const float* bias, int n, float shift, float* e) {
   double lanes[kLanes];
   for (int l = 0; l < kLanes; l++) lanes[l] = 0.0;
   int j = 0;
   for (; j + kLanes <= n; j += kLanes) {
     float block[kLanes];
-    for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp(x[j + l] - shift);
+    if (bias == nullptr)
+      for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp(x[j + l] - shift);
+    else
+      for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp((x[j + l] + bias[j + l]) - shift);
     for (int l = 0; l < kLanes; l++) lanes[l] += static_cast<double>(block[l]);
     if (e != nullptr)
       for (int l = 0; l < kLanes; l++) e[j + l] = block[l];
   }
   double total = 0;
   for (; j < n; j++) {
-    float value = vecmath::exp(x[j] - shift);
+    float value = vecmath::exp((bias == nullptr ? x[j] : x[j] + bias[j]) - shift);
     if (e != nullptr) e[j] = value;
     total += value;
   }
@@ -71,12 +84,12 @@ void lse_task(void* context, int task) {
   int end = (task + 1) * per < a.rows ? (task + 1) * per : a.rows;
   for (int r = task * per; r < end; r++) {
     const float* x = a.x + static_cast<ptrdiff_t>(r) * a.cols;
-    float peak = row_max(x, a.cols);
+    float peak = row_max(x, nullptr, a.cols);
     if (!finite(peak)) {
       a.lse[r] = peak;
       continue;
     }
-    a.lse[r] = static_cast<double>(peak) + std::log(sum_exp(x, a.cols, peak, nullptr));
+    a.lse[r] = static_cast<double>(peak) + std::log(sum_exp(x, nullptr, a.cols, peak, nullptr));
   }
 }
 
@@ -109,19 +122,23 @@ void linear_forward_task(void* context, int task) {
   int end = (task + 1) * per < a.rows ? (task + 1) * per : a.rows;
   const int n = a.n;
   for (int r = task * per; r < end; r++) {
+    // z + b is read twice (its maximum, then its exponentials), never written back: one pass less over
+    // the row. The target's logit is the same float sum.
     float* z = a.logits + static_cast<ptrdiff_t>(r) * n;
-    if (a.bias != nullptr)
-      for (int j = 0; j < n; j++) z[j] += a.bias[j];
-    float peak = row_max(z, n);
-    double atTarget = z[a.targets[r]];
+    const int target = a.targets[r];
+    float peak = row_max(z, a.bias, n);
+    double atTarget = a.bias == nullptr ? z[target] : z[target] + a.bias[target];
     double* stats = a.stats + 2 * static_cast<ptrdiff_t>(r);
     if (!finite(peak)) {
+      // Backward recomputes from the logits themselves: they must hold z + b.
+      if (a.bias != nullptr)
+        for (int j = 0; j < n; j++) z[j] += a.bias[j];
       stats[0] = peak;
       stats[1] = std::nan("");
       a.losses[r] = stats[0] - atTarget;
       continue;
     }
-    double total = sum_exp(z, n, peak, z);
+    double total = sum_exp(z, a.bias, n, peak, z);
     stats[0] = static_cast<double>(peak) + std::log(total);
     stats[1] = 1.0 / total;
     a.losses[r] = stats[0] - atTarget;

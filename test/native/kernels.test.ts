@@ -213,6 +213,31 @@ describe.skipIf(disabled)('native kernels against the TypeScript loops', () => {
         }
       });
 
+      it('the fused output layer keeps IEEE behaviour when a bias is infinite, as the loops do', () => {
+        // −∞ in the bias: a finite row maximum, e^(−∞) = 0. +∞: every row's maximum is +∞, so the row
+        // keeps its logits z + b and backward recomputes from them (NaN where ∞ − ∞ appears).
+        const random = new Random(23);
+        const [rows, k, n] = [5, 7, 40];
+        const x = randomArray(random, rows * k);
+        const w = randomArray(random, k * n, 0.3);
+        const targets = Int32Array.from({ length: rows }, (_, r) => (r === 2 ? 9 : 1 + r));
+        const agrees = (received: Float32Array | Float64Array, expected: Float32Array | Float64Array) =>
+          received.every(
+            (value, i) =>
+              Object.is(value, expected[i]) ||
+              Math.abs(value - expected[i]!) <= 1e-4 * Math.abs(expected[i]!) + 1e-6,
+          );
+        for (const infinite of [-Infinity, Infinity]) {
+          const bias = randomArray(random, n, 0.5);
+          bias[9] = infinite;
+          const expected = plainLinear(x, w, false, bias, targets, rows, k, n, 0.7);
+          const received = nativeLinear(table, x, w, false, bias, targets, rows, k, n, 0.7, 2);
+          for (const key of ['losses', 'dx', 'dw', 'db'] as const)
+            expect(agrees(received[key], expected[key]), `${infinite} ${key}`).toBe(true);
+          expect(received.losses[2]).toBe(infinite === Infinity ? Number.NaN : Infinity);
+        }
+      });
+
       it('the LSTM sequence matches the step-by-step loop, forward and backward', () => {
         const random = new Random(31);
         for (const [batch, steps, units, wantH0] of [

@@ -12,7 +12,12 @@ import { portugueseLemma } from '../../src/text/lemma-pt.js';
 import { loadPortugueseLexicon } from '../../src/text/lexicon-pt.js';
 import { createTagger, loadTaggerModel, wordKnowledge } from '../../src/text/tag.js';
 import { deserializeTagger, serializeTagger } from '../../src/text/tagger-io.js';
-import { evaluateTagger, trainTagger, trainTaggerFromConllu } from '../../src/text/tagger-train.js';
+import {
+  evaluateTagger,
+  harmonize,
+  trainTagger,
+  trainTaggerFromConllu,
+} from '../../src/text/tagger-train.js';
 import { FormatError, VerboError } from '../../src/util/errors.js';
 import { sharedDataPath } from '../../src/util/paths.js';
 
@@ -103,6 +108,37 @@ describe("natural's Brill lexicon as the English tagger's second lexicon", () =>
     expect(englishLexiconTags('RUNNING')).toMatch(/^l:VBG(,|$)/);
     expect(englishLexiconTags('xyzzyq')).toBe('');
     expect(englishLexiconTags('constructor')).toBe('');
+  });
+});
+
+describe('harmonizing a second treebank with the reference', () => {
+  // The reference: "o" mostly DET, but PRON before "que"; "de" SCONJ before a verb, else ADP.
+  const reference = [
+    ...Array.from({ length: 6 }, () => ({ words: ['o', 'carro'], tags: ['DET', 'NOUN'] })),
+    ...Array.from({ length: 3 }, () => ({ words: ['o', 'que', 'quer'], tags: ['PRON', 'PRON', 'VERB'] })),
+    ...Array.from({ length: 3 }, () => ({ words: ['de', 'fazer'], tags: ['SCONJ', 'VERB'] })),
+    ...Array.from({ length: 3 }, () => ({ words: ['de', 'casa'], tags: ['ADP', 'NOUN'] })),
+  ];
+
+  it('decides by the word pair where the reference saw it, else by word and whether a verb follows', () => {
+    const [pair, word, verb, unseen] = harmonize(
+      [
+        { words: ['o', 'que', 'quer'], tags: ['DET', 'PRON', 'VERB'] },
+        { words: ['o', 'livro'], tags: ['PRON', 'NOUN'] },
+        { words: ['de', 'ler'], tags: ['ADP', 'VERB'] },
+        { words: ['sob', 'casas'], tags: ['ADP', 'NOUN'] },
+      ],
+      reference,
+      0.25,
+    );
+    expect(pair!.tags).toEqual(['PRON', 'PRON', 'VERB']); // "o que": PRON in all 3 of the reference's
+    // "o livro", a pair the reference never saw: "o" not before a verb is DET in 6 of 9, under 80%, so
+    // PRON is kept but left out of learning.
+    expect(word!.tags).toEqual(['PRON', 'NOUN']);
+    expect(word!.skip).toEqual([true, false]);
+    expect(verb!.tags).toEqual(['SCONJ', 'VERB']); // "de" before a verb: SCONJ in the reference
+    expect(unseen!.skip).toEqual([true, false]); // a function word the reference never saw
+    expect(pair!.weight).toBe(0.25);
   });
 });
 
@@ -198,7 +234,7 @@ describe('accuracy on held-out UD sentences', () => {
       lang: 'pt' as const,
       reference: 'pt_bosque-ud-dev.conllu',
       secondary: ['pt_gsd-ud-dev.conllu', 'pt_gsd-ud-test.conllu'],
-      upos: 0.95, // measured 0.9563 (5-fold cross-validation: 0.9480)
+      upos: 0.95, // measured 0.9554 (5-fold cross-validation: 0.9521)
       lemma: 0.95,
     },
   ];

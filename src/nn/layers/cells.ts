@@ -14,6 +14,7 @@ import {
   add,
   gruCell,
   gruSequence,
+  linear,
   lstmCell,
   lstmOutputs,
   lstmSequence,
@@ -100,9 +101,12 @@ export abstract class RNNCell {
     return this.bias.value;
   }
 
-  /** x·W + b for every step at once: [batch, time, inputDim] → [batch, time, gates·units] (one matmul). */
+  /**
+   * x·W + b for every step at once: [batch, time, inputDim] → [batch, time, gates·units], as one fused
+   * op (the product accumulates onto rows of b: no separate broadcast add and its backward reduction).
+   */
   project(x: Tensor): Tensor {
-    return add(matmul(x, this.kernel.value), this.inputBias());
+    return linear(x, this.kernel.value, this.inputBias());
   }
 
   /** One step: projected input [batch, gates·units] and states → output h and the new states. */
