@@ -23,9 +23,9 @@
 // answers are those of one thread. One query may instead be walked by two walkers (opt-in): after a few
 // expansions the candidate queue is dealt out between them (by heap position: each level of the heap is
 // halved), both walk at once with their own lists of about 0.55 ef and the SAME visited set (bits set by
-// an atomic or: a node one walker took, the other skips), then the two lists are merged. Two lists of 0.55 ef find about what one list of ef
-// finds, each in little more than half the time — but which walker reaches a node first varies from run
-// to run, so the answers may too.
+// an atomic or: a node one walker took, the other skips), then the two lists are merged. Two lists of
+// 0.55 ef find about what one list of ef finds, each in little more than half the time — but which
+// walker reaches a node first varies from run to run, so the answers may too.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -62,7 +62,6 @@ struct Visited {
 
   static size_t bytes(int count) { return round64(sizeof(uint64_t) * ((static_cast<size_t>(count) + 63) / 64)); }
   void clear(int count) { std::memset(words, 0, bytes(count)); }
-
 
   /** Marks node; true when it was not marked before. */
   bool mark(int node) {
