@@ -56,19 +56,26 @@ constexpr int kDotColumns = 256;
 inline int imin(int x, int y) { return x < y ? x : y; }
 inline int ceil_div(int x, int y) { return (x + y - 1) / y; }
 
+/**
+ * dst[p·width + i] = src[i·ld + p] for i < count, p < kc: `count` contiguous runs (rows of A, or columns
+ * of op(B) when B is stored transposed) dealt out across a micro-panel, by 8 × 8 register blocks.
+ */
+void pack_transposed(const float* src, ptrdiff_t ld, int count, int kc, float* __restrict dst, int width) {
+  const int full = kc - kc % 8;
+  for (int i0 = 0; i0 < count; i0 += 8) {
+    const float* block = src + i0 * ld;
+    const int runs = imin(8, count - i0);
+    for (int p = 0; p < full; p += 8) micro::transpose8(block + p, ld, runs, dst + p * width + i0, width);
+    for (int i = 0; i < runs; i++)
+      for (int p = full; p < kc; p++) dst[p * width + i0 + i] = block[i * ld + p];
+  }
+}
+
 /** dst[p·MR + r] = op(A)(i0 + r, p0 + p) for r < rows, 0 for rows ≤ r < MR. */
 void pack_a(const GemmArgs& g, int i0, int rows, int p0, int kc, float* __restrict dst) {
   const float* a = g.a;
   if (g.csA == 1) {
-    // Rows of A are contiguous: 8 × 8 blocks transposed in registers, the last k < 8 one by one.
-    const int full = kc - kc % 8;
-    for (int r0 = 0; r0 < rows; r0 += 8) {
-      const float* src = a + (i0 + r0) * g.rsA + p0;
-      const int count = imin(8, rows - r0);
-      for (int p = 0; p < full; p += 8) micro::transpose8(src + p, g.rsA, count, dst + p * MR + r0, MR);
-      for (int r = 0; r < count; r++)
-        for (int p = full; p < kc; p++) dst[p * MR + r0 + r] = src[r * g.rsA + p];
-    }
+    pack_transposed(a + i0 * g.rsA + p0, g.rsA, rows, kc, dst, MR);
   } else if (g.rsA == 1) {
     for (int p = 0; p < kc; p++) {
       const float* src = a + (p0 + p) * g.csA + i0;
@@ -96,15 +103,7 @@ void pack_b(const GemmArgs& g, int j0, int cols, int p0, int kc, float* __restri
     return;
   }
   if (g.rsB == 1) {
-    // Columns of op(B) are contiguous: transposed by 8 × 8 blocks, as A's rows in pack_a.
-    const int full = kc - kc % 8;
-    for (int c0 = 0; c0 < cols; c0 += 8) {
-      const float* src = b + (j0 + c0) * g.csB + p0;
-      const int count = imin(8, cols - c0);
-      for (int p = 0; p < full; p += 8) micro::transpose8(src + p, g.csB, count, dst + p * NR + c0, NR);
-      for (int j = 0; j < count; j++)
-        for (int p = full; p < kc; p++) dst[p * NR + c0 + j] = src[j * g.csB + p];
-    }
+    pack_transposed(b + j0 * g.csB + p0, g.csB, cols, kc, dst, NR);
   } else {
     for (int j = 0; j < cols; j++)
       for (int p = 0; p < kc; p++) dst[p * NR + j] = b[(p0 + p) * g.rsB + (j0 + j) * g.csB];
