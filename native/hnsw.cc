@@ -23,9 +23,9 @@
 // answers are those of one thread. One query may instead be walked by two walkers (opt-in): after a few
 // expansions the candidate queue is dealt out between them (by heap position: each level of the heap is
 // halved), both walk at once with their own lists of about 0.55 ef and the SAME visited set (bits set by
-// an atomic or: a node one walker took, the other skips), then the two lists are merged. Two lists of 0.55 ef find about what one list of ef
-// finds, each in little more than half the time — but which walker reaches a node first varies from run
-// to run, so the answers may too.
+// an atomic or: a node one walker took, the other skips), then the two lists are merged. Two lists of
+// 0.55 ef find about what one list of ef finds, each in little more than half the time — but which
+// walker reaches a node first varies from run to run, so the answers may too.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -63,11 +63,14 @@ struct Visited {
   static size_t bytes(int count) { return round64(sizeof(uint64_t) * ((static_cast<size_t>(count) + 63) / 64)); }
   void clear(int count) { std::memset(words, 0, bytes(count)); }
 
-
   /** Marks node; true when it was not marked before. */
   bool mark(int node) {
     const uint64_t bit = uint64_t{1} << (node & 63);
-    if (shared) return (__atomic_fetch_or(words + (node >> 6), bit, __ATOMIC_RELAXED) & bit) == 0;
+    if (shared) {
+      // the plain read first: most nodes already taken cost no locked instruction
+      if (__atomic_load_n(words + (node >> 6), __ATOMIC_RELAXED) & bit) return false;
+      return (__atomic_fetch_or(words + (node >> 6), bit, __ATOMIC_RELAXED) & bit) == 0;
+    }
     const uint64_t word = words[node >> 6];
     words[node >> 6] = word | bit;
     return (word & bit) == 0;

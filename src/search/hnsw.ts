@@ -70,8 +70,8 @@ export interface HnswOptions {
   threads?: number;
   /**
    * native engine: walkers per single query, 1 (the default: answers repeat exactly) or 2 (two threads
-   * walk each query — about 1.6× the queries per second on two idle cores at the same recall — but which
-   * reaches a node first varies, so answers can differ slightly from run to run).
+   * walk each query — more queries per second on two idle cores at about the same recall, fewer on a busy
+   * machine — but which reaches a node first varies, so answers can differ slightly from run to run).
    */
   walkers?: number;
 }

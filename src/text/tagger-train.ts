@@ -328,12 +328,12 @@ export function evaluateTagger(tagger: Tagger, gold: readonly ConlluSentence[]):
  * annotation with Bosque's). Usage is counted per word and the word after it where the reference has seen
  * that pair at least 3 times ("o que": o PRON, though "o" is mostly DET), else per word and whether a verb
  * follows (Bosque tags "de", "para" before an infinitive SCONJ, GSD ADP). A word the reference has seen at
- * least 3 times in that context, but with the given tag in less than half of them, takes the reference's tag when one tag has
- * ≥ 80% of its uses ("pode" AUX → VERB, "que" CCONJ → PRON/SCONJ as Bosque has it) and is otherwise left
- * out of learning (skip), keeping its place as context; so is a function word the reference never saw
- * there. The sentences then teach with updates of `weight`: on Bosque dev folds, Bosque alone scored
- * 95.35% UPOS, Bosque + GSD as it is 94.12%, + GSD harmonized 94.92% at weight 1, 95.30% at 0.5, 95.62%
- * at 0.1. Deciding by the word pair first took the `--tune` 5-fold figure from 94.85% to 95.11% (GSD's
+ * least 3 times in that context, but with the given tag in less than half of them, takes the reference's tag
+ * when one tag has ≥ 80% of its uses ("pode" AUX → VERB, "que" CCONJ → PRON/SCONJ as Bosque has it) and is
+ * otherwise left out of learning (skip), keeping its place as context; so is a function word the reference
+ * never saw there. The sentences then teach with updates of `weight`: on Bosque dev folds, Bosque alone
+ * scored 95.35% UPOS, Bosque + GSD as it is 94.12%, + GSD harmonized 94.92% at weight 1, 95.30% at 0.5,
+ * 95.62% at 0.1. Deciding by the word pair first took the `--tune` 5-fold figure from 94.85% to 95.11% (GSD's
  * "o que" had been rewritten to DET, and "o" PRON was lost: 109 PRON → DET errors, then 24).
  */
 // Tags whose use differs most between UD Portuguese treebanks (function words, auxiliaries).

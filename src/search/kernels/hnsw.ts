@@ -32,8 +32,8 @@ export interface HnswSearcherOptions {
   /** Threads a batch of queries is split between (default: VERBO_THREADS or the core count). */
   threads?: number;
   /**
-   * Walkers per single query: 1 (default: answers repeat exactly) or 2 (two threads walk each query, about
-   * 1.6× the queries per second on two idle cores; answers may differ slightly from run to run).
+   * Walkers per single query: 1 (default: answers repeat exactly) or 2 (two threads walk each query: more
+   * queries per second on two idle cores, fewer on a busy machine; answers may differ slightly from run to run).
    */
   walkers?: number;
   /** The native kernel table (default: the addon's table for this CPU). */
