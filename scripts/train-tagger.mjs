@@ -11,7 +11,12 @@
 // --tune leaves the first tenth of the reference file out of everything: it is the fold the tests hold
 // out (test/text/tagger.test.ts), so features and settings are chosen by cross-validation on the rest
 // (`--tune --folds 5 --no-write`) without ever seeing it.
-//   node scripts/train-tagger.mjs [--lang en|pt|all] [--folds 10] [--cv-all] [--tune] [--epochs 8] [--seed 1] [--no-write]
+//   node scripts/train-tagger.mjs [--lang en|pt|all] [--folds 10] [--cv-all] [--tune] [--epochs 12] [--members 3]
+//     [--prune 0.05] [--seed 1] [--no-write]
+// --members M trains M perceptrons per direction on differently shuffled orders and averages them into
+// one model (the same tagging work; the file grows by about 40%, as more features keep a weight).
+// Chosen on the --tune folds, with 12 epochs instead of 8: English 93.35 → 93.50%, Portuguese 95.11 →
+// 95.18%.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +32,10 @@ const { values } = parseArgs({
     lang: { type: 'string', default: 'all' },
     folds: { type: 'string', default: '0' },
     heldout: { type: 'string', multiple: true, default: [] },
-    epochs: { type: 'string', default: '8' },
+    epochs: { type: 'string', default: '12' },
     seed: { type: 'string', default: '1' },
+    members: { type: 'string', default: '3' },
+    prune: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     tune: { type: 'boolean', default: false },
     'cv-all': { type: 'boolean', default: false },
@@ -106,6 +113,8 @@ for (const lang of values.lang === 'all' ? ['en', 'pt'] : [values.lang]) {
         lexicon,
         epochs,
         seed,
+        members: Number(values.members),
+        ...(values.prune === undefined ? {} : { prune: Number(values.prune) }),
         notices: NOTICES[lang],
         secondary: others.flatMap((file) => files[file].filter((sentence) => !left.has(sentence))),
       },
