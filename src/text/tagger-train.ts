@@ -1,6 +1,7 @@
 // Training the averaged perceptron of tagger.ts from gold sentences (words + tags). Deterministic for a
 // seed: the sentence order of each epoch comes from a seeded shuffle, features are numbered in order of
 // first use, ties break to the lower tag index.
+import { VerboError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { type ConlluSentence, type ConlluWord, formatConllu, parseConllu, sentenceWords } from './conllu.js';
 import { englishLemma } from './lemma-en.js';
@@ -63,6 +64,14 @@ export function trainTagger(
   options: TrainTaggerOptions,
 ): TaggerModelData {
   const epochs = options.epochs ?? 12;
+  const members = options.members ?? 3;
+  for (const [name, value] of [
+    ['epochs', epochs],
+    ['members', members],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new VerboError(`trainTagger: ${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_ARGUMENT');
+  }
   const tags = [...new Set(sentences.flatMap((sentence) => sentence.tags))].sort();
   const tagIndex = new Map(tags.map((tag, index) => [tag, index]));
 
@@ -112,7 +121,7 @@ export function trainTagger(
         epochs,
         seed: options.seed ?? 1,
         prune: options.prune ?? 0.05,
-        members: options.members ?? 3,
+        members,
       },
     );
   const forward = train(false);

@@ -92,6 +92,17 @@ describe('tagger model files', () => {
     expect(tagger.tagTokens(['the', 'cat']).map((w) => w.upos)).toEqual(['DET', 'NOUN']);
   });
 
+  it('refuse a member or epoch count that is not a whole number ≥ 1', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => trainTagger(tiny, { lang: 'en', lexicon: knowledge, members: bad })).toThrow(
+        /members must be a whole number ≥ 1/,
+      );
+      expect(() => trainTagger(tiny, { lang: 'en', lexicon: knowledge, epochs: bad })).toThrow(
+        /epochs must be a whole number ≥ 1/,
+      );
+    }
+  });
+
   it('are checked when read', () => {
     expect(() => deserializeTagger(Buffer.from('not gzip'), 'm.gz')).toThrow(FormatError);
     expect(() => deserializeTagger(gzipSync('other\t1\n'), 'm.gz')).toThrow(
