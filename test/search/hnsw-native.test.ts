@@ -169,7 +169,10 @@ describe('hnswlib index files', () => {
       expect(renumbered.upperStart[node]! < 0).toBe(graph.upperStart[old]! < 0);
       const upperLinks = (g: HnswGraph, at: number, level: number) => {
         const list = g.upperStart[at]! + (level - 1) * (g.maxM + 1);
-        return Array.from(g.upperLinks.subarray(list + 1, list + 1 + g.upperLinks[list]!), (id) => g.labels[id]);
+        return Array.from(
+          g.upperLinks.subarray(list + 1, list + 1 + g.upperLinks[list]!),
+          (id) => g.labels[id],
+        );
       };
       for (let level = 1; level <= graph.levels[old]!; level++) {
         expect(upperLinks(renumbered, node, level)).toEqual(upperLinks(graph, old, level));
