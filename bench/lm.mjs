@@ -17,8 +17,8 @@
 //       [--bptt 35] [--batch 20] [--torch] [--torch-threads 1,2] [--torch-measure 200] [--only ours|torch]
 //       [--profile]
 //
-// --profile splits the timed windows' CPU time by native kernel entry (process CPU time around each
-// call, per window) and the rest (JavaScript: autograd, batching, garbage collection); `profile` in the
+// --profile splits the timed windows' wall and CPU time by native kernel entry (elapsed and process CPU
+// time around each call, per window) and the rest (JavaScript: autograd, batching, garbage collection); `profile` in the
 // JSON. Process CPU time counts every thread, spinning pool workers included: take it with --threads 1
 // for a clean split (e.g. node bench/lm.mjs --only ours --threads 1 --measure 30 --latency-iters 20 --profile).
 //
@@ -199,10 +199,11 @@ async function runOurs() {
     `throughput: ${result.trainTokensPerSecond.toFixed(0)} tokens/s (${result.msPerWindow.toFixed(1)} ms per window, ${result.cpuMsPerWindow.toFixed(1)} ms CPU)`,
   );
   if (profile !== null) {
-    result.profile = profile.report(args.measure, result.cpuMsPerWindow);
-    log('CPU ms per window by native entry (the rest is JavaScript):');
-    for (const [entry, ms] of Object.entries(result.profile.cpuMsPerWindow))
-      log(`  ${ms.toFixed(2).padStart(8)}  ${entry}`);
+    result.profile = profile.report(args.measure, result.cpuMsPerWindow, result.msPerWindow);
+    log('wall / CPU ms per window by native entry (the rest is JavaScript):');
+    const { cpuMsPerWindow, wallMsPerWindow } = result.profile;
+    for (const [entry, ms] of Object.entries(wallMsPerWindow))
+      log(`  ${ms.toFixed(2).padStart(8)} ${cpuMsPerWindow[entry].toFixed(2).padStart(8)}  ${entry}`);
   }
 
   // ---- 2. validation perplexity after N training tokens (fresh model, same seed) -------------------
@@ -256,28 +257,35 @@ async function runOurs() {
 function profileKernels(table) {
   if (table === null) return null;
   const spent = new Map();
+  const elapsed = new Map();
   for (const name of Object.keys(table)) {
     const kernel = table[name];
     if (typeof kernel !== 'function' || name.endsWith('Async')) continue;
     table[name] = (...call) => {
       const key = name === 'gemm' ? `gemm m${call[3]} n${call[4]} k${call[5]} flags ${call[6]}` : name;
       const before = process.cpuUsage();
+      const start = performance.now();
       const value = kernel(...call);
+      const wall = performance.now() - start;
       const used = process.cpuUsage(before);
       spent.set(key, (spent.get(key) ?? 0) + (used.user + used.system) / 1000);
+      elapsed.set(key, (elapsed.get(key) ?? 0) + wall);
       return value;
     };
   }
   return {
-    reset: () => spent.clear(),
-    report(windows, cpuMsPerWindow) {
-      const entries = [...spent].sort((x, y) => y[1] - x[1]).map(([key, ms]) => [key, ms / windows]);
-      const nativeMs = entries.reduce((sum, [, ms]) => sum + ms, 0);
+    reset: () => {
+      spent.clear();
+      elapsed.clear();
+    },
+    report(windows, cpuMsPerWindow, msPerWindow) {
+      const perWindow = (map) => [...map].sort((x, y) => y[1] - x[1]).map(([key, ms]) => [key, ms / windows]);
+      const total = (entries) => entries.reduce((sum, [, ms]) => sum + ms, 0);
+      const cpu = perWindow(spent);
+      const wall = perWindow(elapsed);
       return {
-        cpuMsPerWindow: Object.fromEntries([
-          ...entries,
-          ['other (JavaScript, GC)', cpuMsPerWindow - nativeMs],
-        ]),
+        cpuMsPerWindow: Object.fromEntries([...cpu, ['other (JavaScript, GC)', cpuMsPerWindow - total(cpu)]]),
+        wallMsPerWindow: Object.fromEntries([...wall, ['other (JavaScript, GC)', msPerWindow - total(wall)]]),
       };
     },
   };

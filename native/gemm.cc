@@ -126,7 +126,7 @@ struct Block {
   int packTasks;       // tasks of the packing step: A panel groups, then B panel groups
   int aGroups;
   int panelsPerGroup;
-  int rowTiles, colTiles, panelsPerColTile;
+  int rowTiles, panelsPerRowTile, colTiles, panelsPerColTile;
 };
 
 void pack_task(void* context, int task) {
@@ -183,8 +183,8 @@ void compute_task(void* context, int task) {
   const GemmArgs& g = *blk.g;
   int rowTile = task % blk.rowTiles;
   int colTile = task / blk.rowTiles;
-  int firstA = rowTile * (MC / MR);
-  int lastA = imin(firstA + MC / MR, blk.aPanels);
+  int firstA = rowTile * blk.panelsPerRowTile;
+  int lastA = imin(firstA + blk.panelsPerRowTile, blk.aPanels);
   int firstB = colTile * blk.panelsPerColTile;
   int lastB = imin(firstB + blk.panelsPerColTile, blk.bPanels);
   for (int jp = firstB; jp < lastB; jp++) {
@@ -308,8 +308,11 @@ void gemm(const GemmArgs& g) {
       int bGroups = directB ? (blk.nc % NR != 0 ? 1 : 0) : ceil_div(blk.bPanels, blk.panelsPerGroup);
       blk.packTasks = blk.aGroups + bGroups;
       parallel_for(blk.packTasks, threads, pack_task, &blk);
-      // Tiles: MC rows by enough columns to give each thread about three tasks.
-      blk.rowTiles = ceil_div(g.m, MC);
+      // Tiles: at most MC rows, the A panels dealt out evenly (200 rows are two tiles of 108 and 96, not
+      // 192 and 8: tiles of equal work keep both threads busy to the end), by enough columns to give each
+      // thread about three tasks.
+      blk.rowTiles = ceil_div(aPanels, MC / MR);
+      blk.panelsPerRowTile = ceil_div(aPanels, blk.rowTiles);
       int wantColTiles = ceil_div(3 * threads, blk.rowTiles);
       blk.panelsPerColTile = ceil_div(blk.bPanels, wantColTiles);
       blk.colTiles = ceil_div(blk.bPanels, blk.panelsPerColTile);

@@ -1,8 +1,12 @@
 // A whole LSTM layer over a sequence, forward and backward (compiled once per ISA; see LstmArgs in
 // kernels.h). One call runs every time step, so the per-step products h·U and dz·Uᵀ (gemm.cc, with a
 // batch of rows few enough that U is read in place rather than packed) and the gate arithmetic stay in
-// native code. Uᵀ is formed once per backward call. The gate arithmetic is split across the pool by
-// rows of the batch; every element is computed by one thread, so results never depend on the count.
+// native code. Uᵀ is formed once per backward call. A batch of 2·kGroupRows rows or more (sequence.h) runs
+// each step as groups of rows, one pool task each doing its rows' product and then their gate arithmetic
+// (forward: h_{t−1}·U, then the gates; backward: dz_t, then dz_t·Uᵀ), so a step is one pass through the
+// pool; a smaller batch splits the product by columns, then the gate arithmetic by rows. Every element is
+// computed by one thread, and the grouping depends on the batch alone, so results never depend on the
+// thread count.
 #include "families.h"
 #include "pool.h"
 #include "sequence.h"
@@ -15,7 +19,7 @@ namespace {
 struct Step {
   const LstmArgs* args;
   int t;
-  float* dhTotal;  // backward: [batch, units]
+  const float* transposed;  // backward, grouped: Uᵀ [4·units, units]
 };
 
 /** One batch row of a forward step: z (h·U) += x, activated in place; c, tanh c and h written. */
@@ -88,11 +92,68 @@ void backward_rows(void* context, int task) {
   }
 }
 
+/** One group of batch rows of a forward step: z_t = h_{t−1}·U for its rows, then their gate arithmetic. */
+void forward_group(void* context, int group) {
+  const Step& step = *static_cast<const Step*>(context);
+  const LstmArgs& a = *step.args;
+  const int H = a.units, B = a.batch, width = 4 * H;
+  int first, last;
+  sequence::rows_of(B, group, sequence::row_groups(B), &first, &last);
+  const ptrdiff_t t = step.t, state = static_cast<ptrdiff_t>(B) * H;
+  GemmArgs product{last - first, width, H, a.hs + t * state + static_cast<ptrdiff_t>(first) * H, H, 1, a.recurrent,
+                   width, 1, a.gates + (t * B + first) * width, width, false, 1};
+  gemm(product);
+  for (ptrdiff_t b = first; b < last; b++) {
+    float* z = a.gates + (t * B + b) * width;
+    const float* x = a.xProj + (b * a.steps + t) * width;
+    forward_row(H, z, z + H, z + 2 * H, z + 3 * H, x, x + H, x + 2 * H, x + 3 * H, a.cs + t * state + b * H,
+                a.cs + (t + 1) * state + b * H, a.tanhCells + t * state + b * H, a.hs + (t + 1) * state + b * H);
+  }
+}
+
+/** One group of batch rows of a backward step: their dz_t, then dh = dz_t·Uᵀ for those rows. */
+void backward_group(void* context, int group) {
+  const Step& step = *static_cast<const Step*>(context);
+  const LstmArgs& a = *step.args;
+  const int H = a.units, B = a.batch, width = 4 * H;
+  int first, last;
+  sequence::rows_of(B, group, sequence::row_groups(B), &first, &last);
+  const ptrdiff_t t = step.t, state = static_cast<ptrdiff_t>(B) * H;
+  for (ptrdiff_t b = first; b < last; b++) {
+    const float* gate = a.gates + (t * B + b) * width;
+    float* dz = a.dz + (t * B + b) * width;
+    backward_row(H, gate, gate + H, gate + 2 * H, gate + 3 * H, a.cs + t * state + b * H,
+                 a.tanhCells + t * state + b * H, a.gradOut + (b * (a.steps + 1) + t) * H, a.dh + b * H, a.dc + b * H,
+                 dz, dz + H, dz + 2 * H, dz + 3 * H);
+  }
+  if (t > 0 || a.wantH0) {
+    GemmArgs product{last - first, H, width, a.dz + (t * B + first) * width, width, 1, step.transposed, H, 1,
+                     a.dh + static_cast<ptrdiff_t>(first) * H, H, false, 1};
+    gemm(product);
+  }
+}
+
+/** Whether a step runs as groups of rows, one task each (product and gates together), rather than a
+ * product split by columns and then the gates split by rows. Fixed by the batch (see row_groups). */
+inline bool grouped(const LstmArgs& a) { return sequence::row_groups(a.batch) > 1; }
+
+/** Threads for the groups of one step: all when the step is big enough (as row_tasks). */
+inline int group_threads(const LstmArgs& a) {
+  return sequence::row_tasks(a.batch, a.units, a.threads) > 1 ? a.threads : 1;
+}
+
 }  // namespace
 
 void lstm_forward(const LstmArgs& a) {
   const int H = a.units, B = a.batch, width = 4 * H;
   const ptrdiff_t state = static_cast<ptrdiff_t>(B) * H;
+  if (grouped(a)) {
+    for (int t = 0; t < a.steps; t++) {
+      Step step{&a, t, nullptr};
+      parallel_for(sequence::row_groups(B), group_threads(a), forward_group, &step);
+    }
+    return;
+  }
   for (int t = 0; t < a.steps; t++) {
     // z_t = h_{t−1} · U, into the step's gate rows; forward_rows adds the input projection.
     GemmArgs product{B, width, H, a.hs + t * state, H, 1, a.recurrent, width, 1,
@@ -113,6 +174,13 @@ void lstm_backward(const LstmArgs& a) {
   for (int b = 0; b < B; b++) {
     const float* from = a.gradOut + (static_cast<ptrdiff_t>(b) * (a.steps + 1) + a.steps) * H;
     for (int j = 0; j < H; j++) a.dc[static_cast<ptrdiff_t>(b) * H + j] = from[j];
+  }
+  if (grouped(a)) {
+    for (int t = a.steps - 1; t >= 0; t--) {
+      Step step{&a, t, transposed};
+      parallel_for(sequence::row_groups(B), group_threads(a), backward_group, &step);
+    }
+    return;
   }
   for (int t = a.steps - 1; t >= 0; t--) {
     Step step{&a, t, nullptr};

@@ -18,6 +18,14 @@ inline int row_tasks(int batch, int units, int threads) {
   return batch * units >= kParallelMinState && threads > 1 ? batch : 1;
 }
 
+/** Batch rows per group of a fused step (lstm.cc): the step's product and its gate arithmetic for a group
+ * of rows run as one task, so a step costs one pass through the pool, not two. */
+constexpr int kGroupRows = 10;
+
+/** Groups of rows of a fused step: fixed by the batch alone (never by the thread count), so each row's
+ * product is computed the same way whatever the count; one group below 2·kGroupRows rows. */
+inline int row_groups(int batch) { return (batch + kGroupRows - 1) / kGroupRows; }
+
 /** The rows [first, last) of the batch that task `task` of `tasks` handles. */
 inline void rows_of(int batch, int task, int tasks, int* first, int* last) {
   int per = (batch + tasks - 1) / tasks;

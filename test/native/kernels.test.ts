@@ -244,6 +244,9 @@ describe.skipIf(disabled)('native kernels against the TypeScript loops', () => {
           [1, 1, 1, true],
           [3, 5, 17, false],
           [20, 7, 33, true],
+          // ≥ 2048 state values per step: groups of rows on the pool (3 and 5 groups, one short)
+          [23, 4, 129, true],
+          [41, 3, 50, false],
         ] as const) {
           const problem = lstmProblem(random, batch, steps, units);
           const expected = runLstm(problem, wantH0, null, 1);
