@@ -1,7 +1,8 @@
 // The GEMM micro-kernels and the packers' 8 × 8 transposition: the only code in native/'s tensor kernels
 // written with intrinsics. One register tile per ISA,
 //   C[R × NR] (+)= Σ_p a[p·MR + i] · b[p·bStride + j]      (i < R ≤ MR, j < NR)
-// where `a` is a packed micro-panel of A (MR values per step p, zero-padded) and `b` points at NR
+// where `a` is a packed micro-panel of A (MR values per step p, zero-padded) — or, InPlace, R rows of a
+// row-major A read where they are (a[i·lda + p]; same sums in the same order) — and `b` points at NR
 // consecutive values per step p: a packed micro-panel of B (bStride = NR) or, when B is row-major, B
 // itself (bStride = its row length). Only the first `cols` ≤ NR columns of the tile are written to C.
 // The accumulators live in registers for the whole k loop; rows are broadcast, columns are vectors.
@@ -12,7 +13,9 @@
 //   portable / NEON: MR 4 × NR 16, plain loops the compiler vectorises (SSE2 or NEON).
 // On Zen 4 (double-pumped AVX-512), once k blocks were 256 deep and the packing vectorised, the AVX-512
 // tile measured 0.97-1.18× the AVX2 one on the LSTM language model's products (1 thread, CPU time, a
-// loaded machine: 91-112 GFLOP/s), so dispatch stays by ISA, not by CPU family.
+// loaded machine: 91-112 GFLOP/s), so dispatch stays by ISA, not by CPU family. A wide 6 × 64 AVX-512
+// tile (24 zmm) measured the same as 12 × 32 on the output layer's three products (within noise, 1
+// thread, CPU time), so the tile stays 12 × 32.
 #pragma once
 #include <cstddef>
 
@@ -33,9 +36,11 @@ constexpr int NR = 32;
 
 /** The tile with V vectors of 16 columns per row: V = 2 for NR columns, V = 1 for a last panel of at
  * most 16 (a product with 200 columns ends in one of 8: half the FMAs of a full-width tile there). */
-template <int R, int V>
-inline void tile_vectors(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
-                         float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
+template <int R, int V, bool InPlace>
+inline void tile_vectors(int kc, const float* __restrict a, ptrdiff_t lda, const float* __restrict b,
+                         ptrdiff_t bStride, float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
+  // Packed A: step p's R values at a[p·MR + i]; in place: row i of a row-major A at a[i·lda + p].
+  const ptrdiff_t rowStride = InPlace ? lda : 1, step = InPlace ? 1 : MR;
   // With one or two rows, each accumulator would wait on the FMA before it (4 cycles) at every step:
   // S interleaved sets of accumulators (step p goes to set p % S) keep enough FMAs in flight.
   constexpr int S = R <= 2 ? 4 : 1;
@@ -55,11 +60,11 @@ inline void tile_vectors(int kc, const float* __restrict a, const float* __restr
       for (int v = 0; v < V; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 16
       for (int i = 0; i < R; i++) {
-        const __m512 ai = _mm512_set1_ps(a[i]);
+        const __m512 ai = _mm512_set1_ps(a[i * rowStride]);
 #pragma GCC unroll 2
         for (int v = 0; v < V; v++) acc[s][i][v] = _mm512_fmadd_ps(ai, bv[v], acc[s][i][v]);
       }
-      a += MR;
+      a += step;
       b += bStride;
     }
   }
@@ -69,11 +74,11 @@ inline void tile_vectors(int kc, const float* __restrict a, const float* __restr
     for (int v = 0; v < V; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(a[i * rowStride]);
 #pragma GCC unroll 2
       for (int v = 0; v < V; v++) acc[0][i][v] = _mm512_fmadd_ps(ai, bv[v], acc[0][i][v]);
     }
-    a += MR;
+    a += step;
     b += bStride;
   }
 #pragma GCC unroll 4
@@ -100,13 +105,13 @@ inline void tile_vectors(int kc, const float* __restrict a, const float* __restr
   }
 }
 
-template <int R>
-inline void tile(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
+template <int R, bool InPlace>
+inline void tile(int kc, const float* __restrict a, ptrdiff_t lda, const float* __restrict b, ptrdiff_t bStride,
                  float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
   if (cols <= 16)
-    tile_vectors<R, 1>(kc, a, b, bStride, c, ldc, cols, add);
+    tile_vectors<R, 1, InPlace>(kc, a, lda, b, bStride, c, ldc, cols, add);
   else
-    tile_vectors<R, 2>(kc, a, b, bStride, c, ldc, cols, add);
+    tile_vectors<R, 2, InPlace>(kc, a, lda, b, bStride, c, ldc, cols, add);
 }
 
 #elif defined(__AVX2__)
@@ -119,9 +124,10 @@ inline __m256i column_mask(int cols) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lanes);
 }
 
-template <int R>
-inline void tile(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
+template <int R, bool InPlace>
+inline void tile(int kc, const float* __restrict a, ptrdiff_t lda, const float* __restrict b, ptrdiff_t bStride,
                  float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
+  const ptrdiff_t rowStride = InPlace ? lda : 1, step = InPlace ? 1 : MR;
   // As in the AVX-512 tile: S interleaved accumulator sets when there are only one or two rows.
   constexpr int S = R <= 2 ? 4 : 1;
   __m256 lo[S][R], hi[S][R];
@@ -137,11 +143,11 @@ inline void tile(int kc, const float* __restrict a, const float* __restrict b, p
       const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
       for (int i = 0; i < R; i++) {
-        const __m256 ai = _mm256_broadcast_ss(a + i);
+        const __m256 ai = _mm256_broadcast_ss(a + i * rowStride);
         lo[s][i] = _mm256_fmadd_ps(ai, b0, lo[s][i]);
         hi[s][i] = _mm256_fmadd_ps(ai, b1, hi[s][i]);
       }
-      a += MR;
+      a += step;
       b += bStride;
     }
   }
@@ -150,11 +156,11 @@ inline void tile(int kc, const float* __restrict a, const float* __restrict b, p
     const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
-      const __m256 ai = _mm256_broadcast_ss(a + i);
+      const __m256 ai = _mm256_broadcast_ss(a + i * rowStride);
       lo[0][i] = _mm256_fmadd_ps(ai, b0, lo[0][i]);
       hi[0][i] = _mm256_fmadd_ps(ai, b1, hi[0][i]);
     }
-    a += MR;
+    a += step;
     b += bStride;
   }
 #pragma GCC unroll 4
@@ -198,18 +204,19 @@ inline void tile(int kc, const float* __restrict a, const float* __restrict b, p
 constexpr int MR = 4;
 constexpr int NR = 16;
 
-template <int R>
-inline void tile(int kc, const float* __restrict a, const float* __restrict b, ptrdiff_t bStride,
+template <int R, bool InPlace>
+inline void tile(int kc, const float* __restrict a, ptrdiff_t lda, const float* __restrict b, ptrdiff_t bStride,
                  float* __restrict c, ptrdiff_t ldc, int cols, bool add) {
+  const ptrdiff_t rowStride = InPlace ? lda : 1, step = InPlace ? 1 : MR;
   float acc[R][NR];
   for (int i = 0; i < R; i++)
     for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
   for (int p = 0; p < kc; p++) {
     for (int i = 0; i < R; i++) {
-      const float ai = a[i];
+      const float ai = a[i * rowStride];
       for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
     }
-    a += MR;
+    a += step;
     b += bStride;
   }
   for (int i = 0; i < R; i++) {
@@ -274,13 +281,15 @@ inline void transpose8(const float* __restrict src, ptrdiff_t ld, int rows, floa
 #endif
 }
 
-/** tile<R> for a run-time row count 1 ≤ rows ≤ MR. */
-inline void tile_rows(int rows, int kc, const float* a, const float* b, ptrdiff_t bStride, float* c,
-                      ptrdiff_t ldc, int cols, bool add) {
+/** tile<R> for a run-time row count 1 ≤ rows ≤ MR: A packed (lda unused) or, InPlace, read from a
+ * row-major matrix with rows lda apart. */
+template <bool InPlace>
+inline void tile_rows(int rows, int kc, const float* a, ptrdiff_t lda, const float* b, ptrdiff_t bStride,
+                      float* c, ptrdiff_t ldc, int cols, bool add) {
   switch (rows) {
 #define VERBO_TILE_CASE(R) \
   case R:                  \
-    if (R <= MR) tile<(R <= MR ? R : 1)>(kc, a, b, bStride, c, ldc, cols, add); \
+    if (R <= MR) tile<(R <= MR ? R : 1), InPlace>(kc, a, lda, b, bStride, c, ldc, cols, add); \
     return;
     VERBO_TILE_CASE(1)
     VERBO_TILE_CASE(2)

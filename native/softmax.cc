@@ -1,6 +1,6 @@
 // Row-wise softmax cross-entropy, and the output layer fused with it (compiled once per ISA).
 // Every row is shifted by its maximum before exponentiating (e^(x − max) ≤ 1: nothing overflows); sums
-// run in double over 16 interleaved partial sums, in a fixed order. Rows are cut into a fixed number of
+// run in double over 16 interleaved partial sums, in a fixed order (rows.h). Rows are cut into a fixed number of
 // chunks whatever the thread count, so results never depend on it.
 //
 // The fused output layer (see kernels.h, LinearCrossEntropyArgs) keeps the [rows, n] logits in a buffer
@@ -15,6 +15,7 @@
 
 #include "families.h"
 #include "pool.h"
+#include "rows.h"
 #include "vecmath.h"
 
 namespace verbo {
@@ -22,59 +23,8 @@ namespace VERBO_NS {
 namespace {
 
 constexpr int kRowChunks = 8;
-constexpr int kLanes = 16;
-const float kInf = __builtin_inff();
 
 inline bool finite(float value) { return value - value == 0.0f; }
-
-/** The maximum of x[j] (+ bias[j] when bias is given) over j < n (NaN-free rows; a NaN only makes the
- * later sum NaN). The sum is the float one the caller's logits hold. */
-float row_max(const float* __restrict x, const float* __restrict bias, int n) {
-  float lanes[kLanes];
-  for (int l = 0; l < kLanes; l++) lanes[l] = -kInf;
-  int j = 0;
-  float best = -kInf;
-  if (bias == nullptr) {
-    for (; j + kLanes <= n; j += kLanes)
-      for (int l = 0; l < kLanes; l++) lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
-    for (; j < n; j++) best = x[j] > best ? x[j] : best;
-  } else {
-    for (; j + kLanes <= n; j += kLanes)
-      for (int l = 0; l < kLanes; l++) {
-        const float value = x[j + l] + bias[j + l];
-        lanes[l] = value > lanes[l] ? value : lanes[l];
-      }
-    for (; j < n; j++) best = x[j] + bias[j] > best ? x[j] + bias[j] : best;
-  }
-  for (int l = 0; l < kLanes; l++) best = lanes[l] > best ? lanes[l] : best;
-  return best;
-}
-
-/** Σ_j e^(z[j] − shift) with z = x (+ bias), in double over kLanes partial sums (one per vector lane, so
- * the conversions and adds stay vector ops); writes the exponentials to e (may be x) unless e is null. */
-double sum_exp(const float* x, const float* bias, int n, float shift, float* e) {
-  double lanes[kLanes];
-  for (int l = 0; l < kLanes; l++) lanes[l] = 0.0;
-  int j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    float block[kLanes];
-    if (bias == nullptr)
-      for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp(x[j + l] - shift);
-    else
-      for (int l = 0; l < kLanes; l++) block[l] = vecmath::exp((x[j + l] + bias[j + l]) - shift);
-    for (int l = 0; l < kLanes; l++) lanes[l] += static_cast<double>(block[l]);
-    if (e != nullptr)
-      for (int l = 0; l < kLanes; l++) e[j + l] = block[l];
-  }
-  double total = 0;
-  for (; j < n; j++) {
-    float value = vecmath::exp((bias == nullptr ? x[j] : x[j] + bias[j]) - shift);
-    if (e != nullptr) e[j] = value;
-    total += value;
-  }
-  for (int l = 0; l < kLanes; l++) total += lanes[l];
-  return total;
-}
 
 // ---- log_sum_exp_rows / sparse_cross_entropy_backward -----------------------------------------------
 
@@ -84,12 +34,12 @@ void lse_task(void* context, int task) {
   int end = (task + 1) * per < a.rows ? (task + 1) * per : a.rows;
   for (int r = task * per; r < end; r++) {
     const float* x = a.x + static_cast<ptrdiff_t>(r) * a.cols;
-    float peak = row_max(x, nullptr, a.cols);
+    float peak = rows::row_max(x, nullptr, a.cols);
     if (!finite(peak)) {
       a.lse[r] = peak;
       continue;
     }
-    a.lse[r] = static_cast<double>(peak) + std::log(sum_exp(x, nullptr, a.cols, peak, nullptr));
+    a.lse[r] = static_cast<double>(peak) + std::log(rows::sum_exp(x, nullptr, a.cols, peak, nullptr));
   }
 }
 
@@ -126,7 +76,7 @@ void linear_forward_task(void* context, int task) {
     // the row. The target's logit is the same float sum.
     float* z = a.logits + static_cast<ptrdiff_t>(r) * n;
     const int target = a.targets[r];
-    float peak = row_max(z, a.bias, n);
+    float peak = rows::row_max(z, a.bias, n);
     double atTarget = a.bias == nullptr ? z[target] : z[target] + a.bias[target];
     double* stats = a.stats + 2 * static_cast<ptrdiff_t>(r);
     if (!finite(peak)) {
@@ -138,7 +88,7 @@ void linear_forward_task(void* context, int task) {
       a.losses[r] = stats[0] - atTarget;
       continue;
     }
-    double total = sum_exp(z, a.bias, n, peak, z);
+    double total = rows::sum_exp(z, a.bias, n, peak, z);
     stats[0] = static_cast<double>(peak) + std::log(total);
     stats[1] = 1.0 / total;
     a.losses[r] = stats[0] - atTarget;

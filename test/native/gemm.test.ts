@@ -74,6 +74,7 @@ describe.skipIf(disabled)('native GEMM', () => {
         [1, 96, 31],
         [250, 4100, 5], // two column blocks of B
         [49, 65, 600],
+        [400, 40, 530], // few columns: A read in place, several row tiles and k blocks
       ];
       for (const [m, n, k] of shapes) for (const flags of flagSets) check(table, random, m, n, k, flags);
     });
