@@ -184,9 +184,28 @@ void touch_rows(const Search& s, const int32_t* ids, int n) {
   sink_ += touched;
 }
 
-/** Scores the n nodes at ids into scores. */
+/**
+ * Scores the n nodes at ids into scores; int8 rows four at a time (vec::dot4_i8_i16: one reduction for
+ * four sums), with the same integer sums and float rounding as score_int8.
+ */
 void score_list(const Search& s, const int32_t* ids, float* scores, int n) {
-  for (int j = 0; j < n; j++) scores[j] = score(s, ids[j]);
+  if (!s.int8) {
+    for (int j = 0; j < n; j++) scores[j] = score_float(*s.g, s.query.f, ids[j]);
+    return;
+  }
+  const HnswGraph& g = *s.g;
+  const size_t stride = static_cast<size_t>(g.stride8);
+  for (int j = 0; j < n; j += 4) {
+    const int8_t* rows[4];
+    for (int t = 0; t < 4; t++) rows[t] = g.rows8 + static_cast<size_t>(ids[imin(j + t, n - 1)]) * stride;  // the last row again past n
+    int32_t sums[4];
+    vec::dot4_i8_i16(rows[0], rows[1], rows[2], rows[3], s.query.q16, g.width8, sums);
+    for (int t = 0; t < 4 && j + t < n; t++) {
+      float scale;
+      std::memcpy(&scale, rows[t] + g.width8, sizeof(float));
+      scores[j + t] = static_cast<float>(sums[t]) * scale;
+    }
+  }
 }
 
 /** One walker's lists: results (min-heap of scores), candidates (min-heap of negated scores), scratch. */

@@ -1,6 +1,6 @@
 // The HNSW walk's own copy of a graph's hot parts (hnsw_graph.cc, compiled once, not per ISA): the level-0
-// lists and the int8 rows that every step of a walk reads, copied out of JavaScript's memory into one
-// block that Linux is asked to back with 2 MiB pages.
+// lists and the int8 rows that every step of a walk reads, and the upper levels' lists of every descent,
+// copied out of JavaScript's memory into one block that Linux is asked to back with 2 MiB pages.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +14,10 @@ void* huge_alloc(size_t bytes);
 void huge_free(void* memory);
 
 /**
- * A checked graph (HnswGraph laid out by src/search/kernels/hnsw.ts) with its level-0 lists and int8 rows
- * re-laid for the walk: links0 becomes count × linkStride ids (linkStride a multiple of 16, so a list
- * starts on a cache line; −1 past a node's degree) and rows8 a copy in the same block. The other arrays
- * stay JavaScript's (the caller keeps them alive).
+ * A checked graph (HnswGraph laid out by src/search/kernels/hnsw.ts) with what every walk reads re-laid
+ * for it in one block: links0 becomes count × linkStride ids (linkStride a multiple of 16, so a list
+ * starts on a cache line; −1 past a node's degree), and rows8, upperStart and upperLinks are copies. The
+ * other arrays (float rows, deletion flags) stay JavaScript's (the caller keeps them alive).
  */
 class HnswCopy {
  public:

@@ -83,6 +83,38 @@ inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   return total;
 }
 
+/**
+ * dot_i8_i16 of four rows against one query at once (out[t] for row t): the four sums are reduced
+ * together, which costs a quarter of four separate reductions.
+ */
+inline void dot4_i8_i16(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* r3, const int16_t* query,
+                        int n, int32_t* out) {
+  __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512(), s2 = _mm512_setzero_si512(),
+          s3 = _mm512_setzero_si512();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512i q = _mm512_loadu_si512(query + i);
+    s0 = _mm512_add_epi32(s0, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0 + i))), q));
+    s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r1 + i))), q));
+    s2 = _mm512_add_epi32(s2, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r2 + i))), q));
+    s3 = _mm512_add_epi32(s3, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(r3 + i))), q));
+  }
+  __m256i a = _mm256_add_epi32(_mm512_castsi512_si256(s0), _mm512_extracti64x4_epi64(s0, 1));
+  __m256i b = _mm256_add_epi32(_mm512_castsi512_si256(s1), _mm512_extracti64x4_epi64(s1, 1));
+  __m256i c = _mm256_add_epi32(_mm512_castsi512_si256(s2), _mm512_extracti64x4_epi64(s2, 1));
+  __m256i d = _mm256_add_epi32(_mm512_castsi512_si256(s3), _mm512_extracti64x4_epi64(s3, 1));
+  if (i < n) {  // 16 values left
+    __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i));
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + i))), q));
+    b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + i))), q));
+    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + i))), q));
+    d = _mm256_add_epi32(d, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + i))), q));
+  }
+  // per 128-bit half: [a, b, c, d] partial sums, then the halves added
+  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+}
+
 #elif defined(__AVX2__)
 
 inline __m256i tail_mask(int remaining) {
@@ -149,6 +181,20 @@ inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   return _mm_cvtsi128_si32(s);
 }
 
+inline void dot4_i8_i16(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* r3, const int16_t* query,
+                        int n, int32_t* out) {
+  __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256(), c = _mm256_setzero_si256(), d = _mm256_setzero_si256();
+  for (int i = 0; i < n; i += 16) {
+    __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i));
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + i))), q));
+    b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + i))), q));
+    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + i))), q));
+    d = _mm256_add_epi32(d, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + i))), q));
+  }
+  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+}
+
 #else
 
 constexpr int kLanes = 8;
@@ -178,6 +224,14 @@ inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
   int32_t sum = 0;
   for (int i = 0; i < n; i++) sum += static_cast<int32_t>(row[i]) * query[i];
   return sum;
+}
+
+inline void dot4_i8_i16(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* r3, const int16_t* query,
+                        int n, int32_t* out) {
+  out[0] = dot_i8_i16(r0, query, n);
+  out[1] = dot_i8_i16(r1, query, n);
+  out[2] = dot_i8_i16(r2, query, n);
+  out[3] = dot_i8_i16(r3, query, n);
 }
 
 #endif

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HnswGraph, parseHnswlibIndex } from '../../src/search/hnswlib-format.js';
 import { HnswIndex } from '../../src/search/index.js';
 import { nativeKernels, nativeTables } from '../../src/native/index.js';
-import { HnswSearcher, hnswSearchReference, reorderBreadthFirst } from '../../src/search/kernels/hnsw.js';
+import { HnswSearcher, hnswSearchReference, reorderForSearch } from '../../src/search/kernels/hnsw.js';
 import { FormatError } from '../../src/util/errors.js';
 import { bruteForce, gaussianMixture, row, wordList } from './helpers.js';
 
@@ -141,10 +141,15 @@ describe('hnswlib index files', () => {
     expect(recallOf(int8Found, truth)).toBeGreaterThanOrEqual(recallOf(expected, truth) - 0.02);
   });
 
-  it('breadth-first renumbering keeps every node, vector and link', () => {
+  it('renumbering (upper levels first) keeps every node, vector and link of every level', () => {
     const { graph } = built;
-    const renumbered = reorderBreadthFirst(graph);
+    const renumbered = reorderForSearch(graph);
     expect(renumbered.entryPoint).toBe(0);
+    // the highest levels first: levels never rise along the new ids
+    for (let node = 1; node < renumbered.count; node++) {
+      expect(renumbered.levels[node]).toBeLessThanOrEqual(renumbered.levels[node - 1]!);
+    }
+    expect(renumbered.upperLinks.length).toBe(graph.upperLinks.length);
     const nodeOf = (g: HnswGraph) => new Map(Array.from(g.labels, (label, node) => [label, node]));
     const before = nodeOf(graph);
     const stride = graph.maxM0 + 1;
@@ -161,6 +166,17 @@ describe('hnswlib index files', () => {
         );
       expect(links(renumbered, node)).toEqual(links(graph, old));
       expect(renumbered.levels[node]).toBe(graph.levels[old]);
+      expect(renumbered.upperStart[node]! < 0).toBe(graph.upperStart[old]! < 0);
+      const upperLinks = (g: HnswGraph, at: number, level: number) => {
+        const list = g.upperStart[at]! + (level - 1) * (g.maxM + 1);
+        return Array.from(
+          g.upperLinks.subarray(list + 1, list + 1 + g.upperLinks[list]!),
+          (id) => g.labels[id],
+        );
+      };
+      for (let level = 1; level <= graph.levels[old]!; level++) {
+        expect(upperLinks(renumbered, node, level)).toEqual(upperLinks(graph, old, level));
+      }
     }
   });
 });

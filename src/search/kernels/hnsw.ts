@@ -1,7 +1,8 @@
 // Our HNSW search over a graph hnswlib built: the graph read from hnswlib's file (../hnswlib-format.ts)
-// is laid out once — nodes renumbered breadth-first so neighbours sit close in memory, int8 codes of the
-// rows — and searched by the native kernel (native/hnsw.cc; see its header for the walk), one query or a
-// batch per call, with no crossing into hnswlib-node and no array building per query.
+// is laid out once — nodes renumbered (upper levels first, each breadth-first) so a walk's reads sit
+// close in memory, int8 codes of the rows — and searched by the native kernel (native/hnsw.cc; see its
+// header for the walk), one query or a batch per call, with no crossing into hnswlib-node and no array
+// building per query.
 // `hnswSearchReference` is the same walk in plain TypeScript, the kernel's test oracle.
 //
 // int8 codes: word vectors share a large common part (in the benchmark's set, unit vectors whose mean
@@ -27,7 +28,7 @@ export interface HnswSearcherOptions {
   traversal?: HnswTraversal;
   /** int8: how many of the best results (by int8 score) are rescored in float32 (default 2k). */
   rerank?: number;
-  /** Renumber the nodes breadth-first from the entry point (default true). */
+  /** Renumber the nodes for the walk (reorderForSearch; default true). */
   reorder?: boolean;
   /** Threads a batch of queries is split between (default: VERBO_THREADS or the core count). */
   threads?: number;
@@ -45,40 +46,57 @@ const TWO_WALKERS_MIN_EF = 24;
 const TWO_WALKERS_MIN_COUNT = 2000;
 
 /**
- * The same graph with its nodes renumbered in breadth-first order over level 0 from the entry point
- * (nodes it cannot reach follow in their old order). Neighbours then mostly sit in nearby rows, so a
- * search touches fewer pages and cache lines.
+ * The same graph with its nodes renumbered for the walk: the nodes of the upper levels first, the highest
+ * level first, then the nodes of level 0 only; within each level in breadth-first order over level 0 from
+ * the entry point (nodes it cannot reach follow in their old order). Every query's descent reads only the
+ * upper nodes — with their ids first, their `upperStart` entries, lists and rows are a few hundred KB
+ * that stay in the caches from one query to the next — and breadth-first order puts neighbours in nearby
+ * rows. The upper lists are rewritten in the new order too.
  */
-export function reorderBreadthFirst(graph: HnswGraph): HnswGraph {
+export function reorderForSearch(graph: HnswGraph): HnswGraph {
   const { count, dim, maxM0, links0 } = graph;
   const stride = maxM0 + 1;
-  const order = new Int32Array(count); // new id → old id
-  const rank = new Int32Array(count).fill(-1); // old id → new id
+  const visit = new Int32Array(count); // breadth-first position → old id
+  const seen = new Uint8Array(count);
   let placed = 0;
   let next = 0;
   const place = (node: number): void => {
-    rank[node] = placed;
-    order[placed++] = node;
+    seen[node] = 1;
+    visit[placed++] = node;
   };
   if (count > 0) place(graph.entryPoint);
   for (let seed = 0; placed < count || next < placed; seed++) {
     while (next < placed) {
-      const node = order[next++]!;
+      const node = visit[next++]!;
       const linkCount = links0[node * stride]!;
       for (let j = 1; j <= linkCount; j++) {
         const neighbor = links0[node * stride + j]!;
-        if (rank[neighbor]! < 0) place(neighbor);
+        if (seen[neighbor] === 0) place(neighbor);
       }
     }
-    while (seed < count && rank[seed]! >= 0) seed++;
+    while (seed < count && seen[seed] === 1) seed++;
     if (seed < count) place(seed);
+  }
+  // a stable counting sort of the breadth-first order by level, highest first
+  const perLevel = new Int32Array(graph.maxLevel + 2);
+  for (let node = 0; node < count; node++) perLevel[graph.maxLevel - graph.levels[node]! + 1]!++;
+  for (let level = 1; level < perLevel.length; level++) perLevel[level]! += perLevel[level - 1]!;
+  const order = new Int32Array(count); // new id → old id
+  const rank = new Int32Array(count); // old id → new id
+  for (const node of visit) {
+    const at = perLevel[graph.maxLevel - graph.levels[node]!]!++;
+    order[at] = node;
+    rank[node] = at;
   }
   const newLinks = new Int32Array(links0.length);
   const vectors = new Float32Array(graph.vectors.length);
   const labels = new Float64Array(count);
   const deleted = new Uint8Array(count);
   const levels = new Int32Array(count);
-  const upperStart = new Int32Array(count);
+  const upperStart = new Int32Array(count).fill(-1);
+  const upperLinks = new Int32Array(graph.upperLinks.length);
+  const listInts = graph.maxM + 1;
+  let upperAt = 0;
   for (let node = 0; node < count; node++) {
     const old = order[node]!;
     const linkCount = links0[old * stride]!;
@@ -88,13 +106,17 @@ export function reorderBreadthFirst(graph: HnswGraph): HnswGraph {
     labels[node] = graph.labels[old]!;
     deleted[node] = graph.deleted[old]!;
     levels[node] = graph.levels[old]!;
-    upperStart[node] = graph.upperStart[old]!;
-  }
-  // upper lists keep their place in the pool; only the ids in them change
-  const upperLinks = graph.upperLinks.slice();
-  const listInts = graph.maxM + 1;
-  for (let at = 0; at < upperLinks.length; at += listInts) {
-    for (let j = 1; j <= upperLinks[at]!; j++) upperLinks[at + j] = rank[upperLinks[at + j]!]!;
+    const from = graph.upperStart[old]!;
+    if (from >= 0) {
+      // this node's lists for levels 1…levels[node], in the new order of the nodes
+      upperStart[node] = upperAt;
+      for (let level = 1; level <= levels[node]!; level++, upperAt += listInts) {
+        const list = from + (level - 1) * listInts;
+        const linkCount = graph.upperLinks[list]!;
+        upperLinks[upperAt] = linkCount;
+        for (let j = 1; j <= linkCount; j++) upperLinks[upperAt + j] = rank[graph.upperLinks[list + j]!]!;
+      }
+    }
   }
   return {
     ...graph,
@@ -185,7 +207,7 @@ export class HnswSearcher {
       );
     }
     this.kernels = kernels;
-    const graph = options.reorder === false ? source : reorderBreadthFirst(source);
+    const graph = options.reorder === false ? source : reorderForSearch(source);
     this.layout = layOutGraph(graph);
     this.dim = graph.dim;
     this.count = graph.count;
