@@ -284,7 +284,11 @@ const spareGradients = new WeakMap<Tensor, Float32Array>();
  * a buffer nothing else refers to: the next backward overwrites it.
  */
 export function recycleGradient(param: Tensor, buffer: Float32Array): void {
-  if (buffer.length === param.size && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength)
+  if (
+    buffer.length === param.size &&
+    buffer.byteOffset === 0 &&
+    buffer.byteLength === buffer.buffer.byteLength
+  )
     spareGradients.set(param, buffer);
 }
 

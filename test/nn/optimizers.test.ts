@@ -224,7 +224,9 @@ describe('recycleGradients', () => {
   it('gives the same weights as fresh gradients, reusing the gradient buffers from the second step', () => {
     const plain = train(false, 4);
     const recycled = train(true, 4);
-    plain.params.forEach((p, i) => expect(Array.from(recycled.params[i]!.data)).toEqual(Array.from(p.data)));
+    plain.params.forEach((p, i) => {
+      expect(Array.from(recycled.params[i]!.data)).toEqual(Array.from(p.data));
+    });
     // The embedding's and the output kernel's buffers come back (the bias goes through a reshape).
     for (let s = 1; s < 4; s++) {
       expect(recycled.buffers[s]![0]).toBe(recycled.buffers[s - 1]![0]);
