@@ -38,12 +38,18 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <new>
 #include <string>
 #include <utility>
 #include <vector>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "dispatch.h"
 #include "hnsw_graph.h"
@@ -832,7 +838,27 @@ Napi::Value set_threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pool_threads());
 }
 
+/**
+ * glibc hands a large freed block (128 KiB up to a threshold that grows to 32 MiB) back to the OS, and
+ * trims the heap's free top above 2× that; a training step allocates and frees tens of MB of
+ * Float32Arrays (gradients, saved activations), so each step's buffers came back as fresh pages that the
+ * kernel faulted in and zeroed (~2,500 page faults per PTB language-model window). Keeping blocks up to
+ * 32 MiB in the heap, and up to 256 MiB of free heap top, lets the next step reuse them. Left alone when
+ * the user set glibc's own malloc tuning (MALLOC_*_ variables or glibc.malloc tunables).
+ */
+void keep_freed_blocks() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if ((tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) ||
+      std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr)
+    return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  keep_freed_blocks();
   exports.Set("info", Napi::Function::New(env, info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, set_threads, "setThreads"));
   exports.Set("kernels", table_object(env, active_table()));

@@ -1,7 +1,7 @@
 // A whole LSTM layer over a sequence, forward and backward (compiled once per ISA; see LstmArgs in
 // kernels.h). One call runs every time step, so the per-step products h·U and dz·Uᵀ (gemm.cc, with a
 // batch of rows few enough that U is read in place rather than packed) and the gate arithmetic stay in
-// native code. Uᵀ is formed once per backward call. A batch of 2·kGroupRows rows or more (sequence.h) runs
+// native code. Uᵀ is formed once per backward call. A batch of more than kGroupRows rows (sequence.h) runs
 // each step as groups of rows, one pool task each doing its rows' product and then their gate arithmetic
 // (forward: h_{t−1}·U, then the gates; backward: dz_t, then dz_t·Uᵀ), so a step is one pass through the
 // pool; a smaller batch splits the product by columns, then the gate arithmetic by rows. Every element is

@@ -23,7 +23,7 @@ inline int row_tasks(int batch, int units, int threads) {
 constexpr int kGroupRows = 10;
 
 /** Groups of rows of a fused step: fixed by the batch alone (never by the thread count), so each row's
- * product is computed the same way whatever the count; one group below 2·kGroupRows rows. */
+ * product is computed the same way whatever the count; a single group up to kGroupRows rows. */
 inline int row_groups(int batch) { return (batch + kGroupRows - 1) / kGroupRows; }
 
 /** The rows [first, last) of the batch that task `task` of `tasks` handles. */

@@ -274,9 +274,10 @@ function cutIntoWindows(trainIds: Int32Array, settings: Settings): { data: Batch
 function createOptimizer(settings: Settings): Optimizer {
   const clipNorm = settings.clip > 0 ? settings.clip : undefined;
   const { learningRate } = settings;
+  // The step never keeps a gradient past the update: its buffers go back to the next backward.
   return settings.optimizer === 'sgd'
-    ? new SGD({ learningRate, clipNorm })
-    : new Adam({ learningRate, clipNorm });
+    ? new SGD({ learningRate, clipNorm, recycleGradients: true })
+    : new Adam({ learningRate, clipNorm, recycleGradients: true });
 }
 
 /** The language model as nn's training loop and callbacks see it. */

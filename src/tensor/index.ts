@@ -15,7 +15,14 @@ export {
   type TensorLike,
   type TensorOptions,
 } from './tensor.js';
-export { noGrad, isGradEnabled, type BackwardOptions, type OpName, type Reduction } from './autograd.js';
+export {
+  noGrad,
+  isGradEnabled,
+  recycleGradient,
+  type BackwardOptions,
+  type OpName,
+  type Reduction,
+} from './autograd.js';
 export {
   add,
   sub,

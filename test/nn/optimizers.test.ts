@@ -12,7 +12,8 @@ import {
   SGD,
   stepDecay,
 } from '../../src/nn/index.js';
-import { Tensor } from '../../src/tensor/index.js';
+import { gather, linearSparseSoftmaxCrossEntropy, reshape, Tensor } from '../../src/tensor/index.js';
+import { Random } from '../../src/util/random.js';
 
 const start = [1, -2, 0.5];
 const gradients = [
@@ -187,5 +188,50 @@ describe('learning-rate schedules', () => {
     });
     // p = 1 − 1·0.1 − 0.5·0.3 = 0.75 for the first coordinate
     expect(run(optimizer)[0]).toBeCloseTo(0.75, 6);
+  });
+});
+
+describe('recycleGradients', () => {
+  // An embedding (gather) feeding the fused output layer + loss, as a language model's step: both
+  // weights' gradients come from ops that accumulate in place, so recycled buffers are reused.
+  const vocab = 7;
+  const dim = 3;
+  const ids = Int32Array.of(1, 4, 4, 6, 0);
+  const targets = Int32Array.of(2, 2, 5, 0, 3);
+  function train(recycle: boolean, steps: number): { params: Tensor[]; buffers: ArrayBufferLike[][] } {
+    const random = new Random(5);
+    const weight = (shape: number[]) =>
+      new Tensor(
+        Float32Array.from({ length: shape[0]! * shape[1]! }, () => random.uniform(-0.5, 0.5)),
+        shape,
+        undefined,
+        0,
+        { requiresGrad: true },
+      );
+    const params = [weight([vocab, dim]), weight([dim, vocab]), weight([1, vocab])];
+    const [embedding, output, bias] = params as [Tensor, Tensor, Tensor];
+    const optimizer = new SGD({ learningRate: 0.5, clipNorm: 1, recycleGradients: recycle });
+    const buffers: ArrayBufferLike[][] = [];
+    for (let s = 0; s < steps; s++) {
+      const hidden = gather(embedding, ids);
+      linearSparseSoftmaxCrossEntropy(hidden, output, reshape(bias, [vocab]), targets).backward();
+      buffers.push(params.map((p) => p.grad!.data.buffer));
+      optimizer.step(params);
+    }
+    return { params, buffers };
+  }
+
+  it('gives the same weights as fresh gradients, reusing the gradient buffers from the second step', () => {
+    const plain = train(false, 4);
+    const recycled = train(true, 4);
+    plain.params.forEach((p, i) => {
+      expect(Array.from(recycled.params[i]!.data)).toEqual(Array.from(p.data));
+    });
+    // The embedding's and the output kernel's buffers come back (the bias goes through a reshape).
+    for (let s = 1; s < 4; s++) {
+      expect(recycled.buffers[s]![0]).toBe(recycled.buffers[s - 1]![0]);
+      expect(recycled.buffers[s]![1]).toBe(recycled.buffers[s - 1]![1]);
+      expect(plain.buffers[s]![0]).not.toBe(plain.buffers[s - 1]![0]);
+    }
   });
 });

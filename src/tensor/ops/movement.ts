@@ -10,7 +10,7 @@
 // gather → scatter-add of the gradient (repeated indices accumulate); scatterAdd → the gradient to
 // the target, and its gather to the source.
 import { ShapeError } from '../../util/errors.js';
-import { apply, type Primitive, RegionGrad } from '../autograd.js';
+import { ACCUMULATED, apply, type Primitive, RegionGrad } from '../autograd.js';
 import { copyStrided, gatherAxis, scatterAddAxis } from '../kernels/index.js';
 import {
   broadcastShapes,
@@ -113,12 +113,15 @@ const gatherOp: Primitive<'gather'> = {
     gatherAxis(x.data, x.offset, outer, size, inner, indices, out, 0);
     return { output: new Tensor(out, shape), saved: undefined };
   },
-  backward: (grad, { inputs: [x], params: { indices, axis } }) => {
+  // The rows add into the engine's buffer when the input already has one (an embedding's recycled
+  // gradient, or a tied embedding's other use).
+  acceptsAccumulators: true,
+  backward: (grad, { inputs: [x], params: { indices, axis } }, [into]) => {
     const g = dense(grad);
     const { outer, size, inner } = aroundAxis(x!.shape, axis);
-    const dx = new Float32Array(x!.size);
+    const dx = into ?? new Float32Array(x!.size);
     scatterAddAxis(dx, 0, outer, size, inner, indices, g.data, g.offset);
-    return [new Tensor(dx, x!.shape)];
+    return [dx === into ? ACCUMULATED : new Tensor(dx, x!.shape)];
   },
 };
 
