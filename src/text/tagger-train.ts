@@ -46,10 +46,30 @@ export interface TrainTaggerOptions {
   /**
    * Perceptrons per direction, each on its own seeded order of the sentences, whose averaged weights
    * are averaged into one (the same size and speed as one model: its scores are the mean of theirs).
-   * Default 3.
+   * Default: TAGGER_SETTINGS of the language.
    */
   readonly members?: number;
+  /**
+   * Share of a word's features each training step leaves out (drawn per step from the member's seed):
+   * every member learns to tag without some of its usual evidence, so their mean leans less on any one
+   * feature. In [0, 1). Default: TAGGER_SETTINGS of the language.
+   */
+  readonly dropout?: number;
 }
+
+/**
+ * Training settings per language, chosen by cross-validation on the `--tune` folds (the held-out tenth
+ * never seen). English: 5 members with a dropout of 0.1 scored 93.62% UPOS against 93.50% for 3 members
+ * without (5 members without dropout: 93.42%; dropout 0.1 with 3 members: 93.53%, and 93.46% against
+ * 93.39% with seed 2). Portuguese keeps 3 members without dropout (not re-tuned).
+ */
+export const TAGGER_SETTINGS: Readonly<Record<'en' | 'pt', { members: number; dropout: number }>> = {
+  en: { members: 5, dropout: 0.1 },
+  pt: { members: 3, dropout: 0 },
+};
+
+/** Offset of the dropout draws' seed from the shuffles' (their streams must not coincide). */
+const DROPOUT_STREAM = 1000;
 
 /** Grows a Float64Array to at least `size`, doubling. */
 function grow(array: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
@@ -64,7 +84,8 @@ export function trainTagger(
   options: TrainTaggerOptions,
 ): TaggerModelData {
   const epochs = options.epochs ?? 12;
-  const members = options.members ?? 3;
+  const members = options.members ?? TAGGER_SETTINGS[options.lang].members;
+  const dropout = options.dropout ?? TAGGER_SETTINGS[options.lang].dropout;
   for (const [name, value] of [
     ['epochs', epochs],
     ['members', members],
@@ -72,6 +93,8 @@ export function trainTagger(
     if (!Number.isInteger(value) || value < 1)
       throw new VerboError(`trainTagger: ${name} must be a whole number ≥ 1, got ${value}.`, 'BAD_ARGUMENT');
   }
+  if (!(dropout >= 0 && dropout < 1))
+    throw new VerboError(`trainTagger: dropout must be in [0, 1), got ${dropout}.`, 'BAD_ARGUMENT');
   const tags = [...new Set(sentences.flatMap((sentence) => sentence.tags))].sort();
   const tagIndex = new Map(tags.map((tag, index) => [tag, index]));
 
@@ -122,6 +145,7 @@ export function trainTagger(
         seed: options.seed ?? 1,
         prune: options.prune ?? 0.05,
         members,
+        dropout,
       },
     );
   const forward = train(false);
@@ -155,12 +179,14 @@ interface DirectionOptions {
   readonly seed: number;
   readonly prune: number;
   readonly members: number;
+  readonly dropout: number;
 }
 
 /**
  * One direction's weights: the mean of `members` averaged perceptrons (member m shuffles the sentences
- * with seed + m before its first epoch too; member 0 starts in file order), small weights pruned and
- * the features that keep any renumbered.
+ * with seed + m before its first epoch too; member 0 starts in file order; with dropout, member m draws
+ * the features it leaves out from seed + m + DROPOUT_STREAM), small weights pruned and the features
+ * that keep any renumbered.
  */
 function trainDirection(
   sentences: readonly GoldSentence[],
@@ -201,6 +227,7 @@ function trainMember(
 ): Map<string, Float64Array> {
   const { tags, tagDictionary, epochs } = options;
   const random = new Random(options.seed + member);
+  const dropoutRandom = new Random(options.seed + member + DROPOUT_STREAM);
   const tagCount = tags.length;
   const tagIndex = new Map(tags.map((tag, index) => [tag, index]));
   // Averaged perceptron with lazy averaging: `totals` accumulates weight × time-held at each change.
@@ -247,7 +274,8 @@ function trainMember(
         const truth = tagIndex.get(sentence.tags[i]!)!;
         let guess = tagDictionary.get(context.normalized[i]!);
         if (guess === undefined) {
-          const features = tagFeatures(context, i, previous, previous2);
+          let features = tagFeatures(context, i, previous, previous2);
+          if (options.dropout > 0) features = features.filter(() => dropoutRandom.next() >= options.dropout);
           guess = bestTagOfRow(featureIndex, weights, tagCount, features, scores);
           if (guess !== truth && sentence.skip?.[i] !== true)
             update(features, truth, guess, sentence.weight ?? 1);

@@ -80,7 +80,7 @@ describe('tagger model files', () => {
   });
 
   it('average their members: one member is the plain perceptron, more give the mean of the weights', () => {
-    const options = { lang: 'en' as const, lexicon: knowledge, epochs: 4, seed: 3, prune: 0 };
+    const options = { lang: 'en' as const, lexicon: knowledge, epochs: 4, seed: 3, prune: 0, dropout: 0 };
     const one = trainTagger(tiny, { ...options, members: 1 });
     const three = trainTagger(tiny, { ...options, members: 3 });
     // members 2 and 3 see other sentence orders, so the mean moves away from member 1's weights
@@ -90,6 +90,20 @@ describe('tagger model files', () => {
     expect(largest(three.weights)).toBeLessThanOrEqual(1.5 * largest(one.weights));
     const tagger = createTagger({ lang: 'en', model: three });
     expect(tagger.tagTokens(['the', 'cat']).map((w) => w.upos)).toEqual(['DET', 'NOUN']);
+  });
+
+  it('leave features out with dropout: seeded, a different model, still learning the tiny data', () => {
+    const options = { lang: 'en' as const, lexicon: knowledge, epochs: 8, seed: 3, prune: 0, members: 1 };
+    const plain = trainTagger(tiny, { ...options, dropout: 0 });
+    const dropped = trainTagger(tiny, { ...options, dropout: 0.3 });
+    expect(serializeTagger(trainTagger(tiny, { ...options, dropout: 0.3 }))).toEqual(
+      serializeTagger(dropped),
+    );
+    expect(Array.from(dropped.weights)).not.toEqual(Array.from(plain.weights));
+    const tagger = createTagger({ lang: 'en', model: dropped });
+    expect(tagger.tagTokens(['the', 'cat', 'sleeps']).map((w) => w.upos)).toEqual(['DET', 'NOUN', 'VERB']);
+    for (const bad of [-0.1, 1, Number.NaN])
+      expect(() => trainTagger(tiny, { ...options, dropout: bad })).toThrow(/dropout must be in \[0, 1\)/);
   });
 
   it('refuse a member or epoch count that is not a whole number ≥ 1', () => {
