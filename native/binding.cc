@@ -27,7 +27,7 @@
 //   scanTopK(rows, rowCount, dim, queries, queryCount, k, mask, group, excluded, scores, ids, threads)
 //   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once and copied for the walk
 //   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads,
-//              walkers)
+//              walkers, starts)                  starts: Int32Array of a node per query (−1: descend) or null
 //   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
 //   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
 //   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
@@ -636,10 +636,10 @@ Napi::Value hnsw_graph(const Napi::CallbackInfo& info) {
   return Napi::External<HnswHolder>::New(env, holder, [](Napi::Env, HnswHolder* h) { delete h; });
 }
 
-// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers)
+// hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers, starts)
 Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  need_args(info, 13, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers)");
+  need_args(info, 14, "hnswSearch(graph, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads, walkers, starts)");
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "graph must be a handle from hnswGraph()");
   const HnswGraph& g = info[0].As<Napi::External<HnswHolder>>().Data()->copy.graph();
   HnswSearchArgs a{};
@@ -660,6 +660,11 @@ Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
   a.ids = i32(info, 8, out, "ids");
   a.scores = f32(info, 9, out, "scores");
   a.found = i32(info, 10, a.queryCount, "found");
+  if (!(info[13].IsNull() || info[13].IsUndefined())) {
+    a.starts = i32(info, 13, a.queryCount, "starts");
+    for (int q = 0; q < a.queryCount; q++)
+      if (a.starts[q] < -1 || a.starts[q] >= g.count) throw Napi::RangeError::New(env, "hnswSearch: a start is not a node of the graph");
+  }
   guarded(info, [&] { table_of(info).hnswSearch(a); });
   return env.Undefined();
 }

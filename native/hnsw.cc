@@ -5,12 +5,13 @@
 // own searchKnn on the same graph (and hnswSearchReference in hnsw.ts for the int8 walk).
 //
 // A search is hnswlib's: greedy descent from the entry point through the upper levels (each list scored
-// at once, then a move to its best node while that beats the current one), then the beam search on level
-// 0 with a result list of ef (a min-heap, its root the worst kept score `lower`) and a candidate queue (a
-// max-heap). A node is expanded while the best candidate still beats `lower` or the results hold fewer
-// than ef; its unvisited neighbours are scored together (their rows asked for first, so the loads
-// overlap), queued when they beat `lower`, and kept as results unless deleted (deleted nodes still
-// route). The nodes reached are a bit per node (Visited), cleared per query: 12.5 KB for 100,000 nodes
+// at once, then a move to its best node while that beats the current one) — skipped when the caller names
+// a node to start from (a query that is a word of the index starts at its own node, the best start there
+// is) — then the beam search on level 0 with a result list of ef (a min-heap, its root the worst kept
+// score `lower`) and a candidate queue (a max-heap). A node is expanded while the best candidate still
+// beats `lower` or the results hold fewer than ef; its unvisited neighbours are scored together (their
+// rows asked for first, so the loads overlap; int8 rows four per pass), queued when they beat `lower`,
+// and kept as results unless deleted (deleted nodes still route). The nodes reached are a bit per node (Visited), cleared per query: 12.5 KB for 100,000 nodes
 // stays in the first-level caches, where the 16-bit query number per node used before (200 KB) missed.
 //
 // Traversal scores come from the float32 rows (hnswlib's arithmetic up to summation order) or from int8
@@ -234,16 +235,17 @@ struct Walker {
   }
 
   /**
-   * Descends the upper levels from the entry point and puts the node reached in the lists, marked with
-   * visited. Returns false for an empty graph.
+   * Descends the upper levels from the entry point — or takes `start` (≥ 0: a node of the graph, e.g. the
+   * query's own word) — and puts the node reached in the lists, marked with visited. Returns false for an
+   * empty graph.
    */
-  bool begin(const Search& s, Visited& visited) {
+  bool begin(const Search& s, Visited& visited, int start) {
     const HnswGraph& g = *s.g;
     results.size = candidates.size = 0;
     if (g.count == 0) return false;
-    int current = g.entryPoint;
+    int current = start >= 0 ? start : g.entryPoint;
     float currentScore = score(s, current);
-    for (int level = g.maxLevel; level > 0; level--) {
+    for (int level = start >= 0 ? 0 : g.maxLevel; level > 0; level--) {
       for (bool changed = true; changed;) {
         changed = false;
         // (the addon checked the layout; a node without this level would end the descent here)
@@ -416,7 +418,7 @@ void search_range(void* context, int t) {
   for (int q = from; q < to; q++) {
     prepare_query(g, a.queries + static_cast<size_t>(q) * g.dim, unit, q16, a.int8);
     visited.clear(g.count);
-    if (walker.begin(s, visited)) {
+    if (walker.begin(s, visited, a.starts != nullptr ? a.starts[q] : -1)) {
       walker.walk(s, visited, beam, -1);
       if (a.int8) walker.rescore(s, imax(a.rerank, a.k));
     }
@@ -489,7 +491,7 @@ void search_two_walkers(const HnswSearchArgs& a) {
     Walker& first = pair.walkers[0];
     pair.walkers[1].results.size = pair.walkers[1].candidates.size = 0;
     int walkers = 1;
-    if (first.begin(s, pair.visited)) {
+    if (first.begin(s, pair.visited, a.starts != nullptr ? a.starts[q] : -1)) {
       first.walk(s, pair.visited, share, kSeedSteps);
       if (first.candidates.size >= 2) {
         split(first, pair.walkers[1]);

@@ -248,6 +248,8 @@ struct HnswSearchArgs {
   float* scores;
   int32_t* found;
   int threads, walkers;
+  /** Per query, a node to start the level-0 search at instead of descending from the entry point (−1: descend); may be null. */
+  const int32_t* starts;
 };
 
 /**

@@ -19,6 +19,32 @@ namespace verbo {
 namespace VERBO_NS {
 namespace vec {
 
+#if defined(__AVX2__)  // also the AVX-512 build's
+
+inline __m256i madd_i8_i16(__m256i sum, const int8_t* row, __m256i q) {
+  return _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))), q));
+}
+
+/**
+ * The end of dot4_i8_i16: adds to the partial sums a, b, c, d (8 int32 lanes each) the products of the
+ * four rows and the query over [i, n), 16 values at a time, and writes the four totals to out.
+ */
+inline void finish_dot4_i8_i16(__m256i a, __m256i b, __m256i c, __m256i d, const int8_t* r0, const int8_t* r1,
+                               const int8_t* r2, const int8_t* r3, const int16_t* query, int i, int n, int32_t* out) {
+  for (; i < n; i += 16) {
+    __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i));
+    a = madd_i8_i16(a, r0 + i, q);
+    b = madd_i8_i16(b, r1 + i, q);
+    c = madd_i8_i16(c, r2 + i, q);
+    d = madd_i8_i16(d, r3 + i, q);
+  }
+  // per 128-bit half: [a, b, c, d] partial sums, then the halves added
+  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+}
+
+#endif
+
 #if defined(__AVX512F__)
 
 inline __mmask16 tail_mask(int remaining) {
@@ -103,16 +129,7 @@ inline void dot4_i8_i16(const int8_t* r0, const int8_t* r1, const int8_t* r2, co
   __m256i b = _mm256_add_epi32(_mm512_castsi512_si256(s1), _mm512_extracti64x4_epi64(s1, 1));
   __m256i c = _mm256_add_epi32(_mm512_castsi512_si256(s2), _mm512_extracti64x4_epi64(s2, 1));
   __m256i d = _mm256_add_epi32(_mm512_castsi512_si256(s3), _mm512_extracti64x4_epi64(s3, 1));
-  if (i < n) {  // 16 values left
-    __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i));
-    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + i))), q));
-    b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + i))), q));
-    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + i))), q));
-    d = _mm256_add_epi32(d, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + i))), q));
-  }
-  // per 128-bit half: [a, b, c, d] partial sums, then the halves added
-  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+  finish_dot4_i8_i16(a, b, c, d, r0, r1, r2, r3, query, i, n, out);  // the last 16 values, if any
 }
 
 #elif defined(__AVX2__)
@@ -183,16 +200,8 @@ inline int32_t dot_i8_i16(const int8_t* row, const int16_t* query, int n) {
 
 inline void dot4_i8_i16(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* r3, const int16_t* query,
                         int n, int32_t* out) {
-  __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256(), c = _mm256_setzero_si256(), d = _mm256_setzero_si256();
-  for (int i = 0; i < n; i += 16) {
-    __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(query + i));
-    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + i))), q));
-    b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + i))), q));
-    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + i))), q));
-    d = _mm256_add_epi32(d, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + i))), q));
-  }
-  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+  const __m256i zero = _mm256_setzero_si256();
+  finish_dot4_i8_i16(zero, zero, zero, zero, r0, r1, r2, r3, query, 0, n, out);
 }
 
 #else

@@ -157,6 +157,7 @@ export interface EmbeddingKernels {
    * k nodes (ids into the graph, float32 cosines) into ids/scores ([queryCount, k]) and their number into
    * found; beam max(ef, k) (int8: max(ef, 2k), the best max(rerank, k) rescored in float32). The visited
    * marks (threads × count; 1 × count for two walkers) are kept with the graph's copy. walkers 2: each query walked by two threads (answers may vary from run to run).
+   * starts (or null): per query a node the level-0 search starts at instead of the descent from the entry point (−1: descend).
    */
   hnswSearch(
     graph: NativeHnswHandle,
@@ -172,5 +173,6 @@ export interface EmbeddingKernels {
     found: Int32Array,
     threads: number,
     walkers: number,
+    starts: Int32Array | null,
   ): void;
 }

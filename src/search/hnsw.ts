@@ -431,12 +431,16 @@ export class HnswIndex implements KnnIndex {
     const wanted = Math.min(this.capacity, k + extra + (resolved.some((q) => q.selfId >= 0) ? 1 : 0));
     let answers: { labels: ArrayLike<number>; similarities: ArrayLike<number> }[];
     if (filter === undefined && this.searchEngine === 'native') {
+      // a word of the index starts the walk at its own node (no descent from the entry point)
       const searcher = this.nativeSearcher();
-      if (resolved.length === 1) answers = [searcher.search(resolved[0]!.vector, wanted, this.efSearch)];
-      else {
+      if (resolved.length === 1) {
+        const { vector, selfId } = resolved[0]!;
+        answers = [searcher.search(vector, wanted, this.efSearch, selfId)];
+      } else {
         const flat = new Float32Array(resolved.length * this.dim);
         for (let q = 0; q < resolved.length; q++) flat.set(resolved[q]!.vector, q * this.dim);
-        answers = searcher.searchBatch(flat, resolved.length, wanted, this.efSearch);
+        const starts = resolved.map((query) => query.selfId);
+        answers = searcher.searchBatch(flat, resolved.length, wanted, this.efSearch, starts);
       }
     } else {
       answers = resolved.map(({ vector }) => {

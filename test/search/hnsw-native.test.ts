@@ -141,6 +141,65 @@ describe('hnswlib index files', () => {
     expect(recallOf(int8Found, truth)).toBeGreaterThanOrEqual(recallOf(expected, truth) - 0.02);
   });
 
+  it.skipIf(!haveKernel)(
+    'a walk started at a given node (no descent) walks as the oracle started there, on every table',
+    () => {
+      // the tall graph (M 4) with short beams: walks from different nodes end in different places
+      const { graph } = built;
+      const queries = gaussianMixture(60, dim, 8, 0.5, 9);
+      const startOf = (q: number) => (q * 37 + 11) % graph.count; // a label
+      for (const table of nativeTables()) {
+        const searcher = new HnswSearcher(graph, { kernels: table, threads: 1 });
+        const nodeOf = new Map(Array.from(searcher.layout.labels, (label, node) => [label, node]));
+        let elsewhere = 0;
+        const started: number[][] = [];
+        for (let q = 0; q < 60; q++) {
+          const query = row(queries, dim, q);
+          const found = searcher.search(query, 3, 2, startOf(q));
+          const expected = hnswSearchReference(searcher.layout, query, 3, 2, {
+            start: nodeOf.get(startOf(q))!,
+          });
+          expect(found.labels, `${table.isa} query ${q}`).toEqual(
+            expected.ids.map((id) => searcher.layout.labels[id]!),
+          );
+          if (found.labels.join() !== searcher.search(query, 3, 2).labels.join()) elsewhere++;
+          started.push(found.labels);
+        }
+        expect(elsewhere, `${table.isa}: some walks from another node end elsewhere`).toBeGreaterThan(0);
+        // one batch, every other query started (−1 and unknown labels descend)
+        const starts = Array.from({ length: 60 }, (_, q) =>
+          q % 2 === 0 ? startOf(q) : q % 4 === 1 ? -1 : 1e6,
+        );
+        const batch = searcher.searchBatch(queries, 60, 3, 2, starts);
+        batch.forEach((answer, q) => {
+          expect(answer.labels).toEqual(
+            q % 2 === 0 ? started[q] : searcher.search(row(queries, dim, q), 3, 2).labels,
+          );
+        });
+      }
+      // the addon refuses a start that is not a node
+      const searcher = new HnswSearcher(graph, { threads: 1 });
+      expect(() =>
+        nativeKernels()!.hnswSearch(
+          (searcher as unknown as { handle: never }).handle,
+          row(queries, dim, 0),
+          1,
+          3,
+          2,
+          6,
+          true,
+          0,
+          new Int32Array(3),
+          new Float32Array(3),
+          new Int32Array(1),
+          1,
+          1,
+          new Int32Array([graph.count]),
+        ),
+      ).toThrow(/a start is not a node of the graph/);
+    },
+  );
+
   it('renumbering (upper levels first) keeps every node, vector and link of every level', () => {
     const { graph } = built;
     const renumbered = reorderForSearch(graph);
@@ -257,6 +316,20 @@ describe.skipIf(!haveKernel)(
           );
         }
       }
+    });
+
+    it('a word-like query started at its own node (no descent) keeps the recall of the descent', () => {
+      // queries that are nodes of the graph, as a word of the index is: each starts at its own node
+      const members = Array.from({ length: 40 }, (_, i) => 97 * i + 5);
+      const memberTruth = members.map((label) =>
+        bruteForce(vectors, dim, row(vectors, dim, label))
+          .slice(0, 10)
+          .map((entry) => entry.id),
+      );
+      const searcher = new HnswSearcher(built.graph, {});
+      const started = members.map((label) => searcher.search(row(vectors, dim, label), 10, 40, label).labels);
+      const descended = members.map((label) => searcher.search(row(vectors, dim, label), 10, 40).labels);
+      expect(recallOf(started, memberTruth)).toBeGreaterThanOrEqual(recallOf(descended, memberTruth) - 0.01);
     });
 
     it('a batch split between threads answers as one query at a time does', () => {

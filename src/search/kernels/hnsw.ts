@@ -197,6 +197,7 @@ export class HnswSearcher {
   private ids = new Int32Array(0);
   private scores = new Float32Array(0);
   private found = new Int32Array(0);
+  private starts = new Int32Array(0);
 
   constructor(source: HnswGraph, options: HnswSearcherOptions = {}) {
     const kernels = options.kernels ?? nativeKernels();
@@ -240,28 +241,54 @@ export class HnswSearcher {
     return true;
   }
 
-  /** The k nearest of one query (dim values; normalised here), best first. */
-  search(query: ArrayLike<number>, k: number, ef: number): HnswAnswer {
+  /**
+   * The k nearest of one query (dim values; normalised here), best first. `startLabel`: the label of a node
+   * to start the level-0 search at instead of descending from the entry point — the query's own word when
+   * it is one of the graph (the best start there is: no descent, fewer nodes scored on the way); −1 or an
+   * unknown label: descend.
+   */
+  search(query: ArrayLike<number>, k: number, ef: number, startLabel = -1): HnswAnswer {
     const walkers =
       this.walkers === 2 && ef >= TWO_WALKERS_MIN_EF && this.count >= TWO_WALKERS_MIN_COUNT ? 2 : 1;
     const values =
       query instanceof Float32Array && query.length === this.dim ? query : Float32Array.from(query);
-    return this.run(values, 1, k, ef, walkers)[0]!;
+    return this.run(values, 1, k, ef, walkers, [startLabel])[0]!;
   }
 
   /** search() for `count` queries ([count, dim]), split between the threads (one walker each). */
-  searchBatch(queries: Float32Array, count: number, k: number, ef: number): HnswAnswer[] {
-    return this.run(queries, count, k, ef, 1);
+  searchBatch(
+    queries: Float32Array,
+    count: number,
+    k: number,
+    ef: number,
+    startLabels?: ArrayLike<number>,
+  ): HnswAnswer[] {
+    return this.run(queries, count, k, ef, 1, startLabels);
   }
 
-  private run(queries: Float32Array, count: number, k: number, ef: number, walkers: number): HnswAnswer[] {
+  private run(
+    queries: Float32Array,
+    count: number,
+    k: number,
+    ef: number,
+    walkers: number,
+    startLabels: ArrayLike<number> | undefined,
+  ): HnswAnswer[] {
     // the kernel's output arrays are kept between calls (a single query then allocates no typed array)
     if (this.ids.length < count * k) {
       this.ids = new Int32Array(count * k);
       this.scores = new Float32Array(count * k);
     }
-    if (this.found.length < count) this.found = new Int32Array(count);
-    const { ids, scores, found } = this;
+    if (this.found.length < count) {
+      this.found = new Int32Array(count);
+      this.starts = new Int32Array(count);
+    }
+    const { ids, scores, found, starts } = this;
+    let anyStart = false;
+    for (let q = 0; q < count && startLabels !== undefined; q++) {
+      starts[q] = this.nodeOfLabel.get(startLabels[q]!) ?? -1;
+      anyStart ||= starts[q]! >= 0;
+    }
     const int8 = this.traversal === 'int8';
     const rerank = int8 ? (this.rerank ?? 2 * k) : 0;
     this.kernels.hnswSearch(
@@ -278,6 +305,7 @@ export class HnswSearcher {
       found,
       this.threads,
       walkers,
+      anyStart ? starts : null,
     );
     const answers: HnswAnswer[] = [];
     for (let q = 0; q < count; q++) {
@@ -296,14 +324,15 @@ export class HnswSearcher {
 /**
  * The kernel's walk in plain TypeScript (one walker; the oracle of native/hnsw.cc): node ids of the
  * layout and their float32 cosines, best first. Integer sums and float32 rounding as the kernel's, so an
- * int8 walk visits the same nodes; float32 scores agree to rounding.
+ * int8 walk visits the same nodes; float32 scores agree to rounding. `start`: a node id of the layout to
+ * begin level 0 at, without the descent.
  */
 export function hnswSearchReference(
   layout: HnswLayout,
   query: ArrayLike<number>,
   k: number,
   ef: number,
-  options: { traversal?: HnswTraversal; rerank?: number } = {},
+  options: { traversal?: HnswTraversal; rerank?: number; start?: number } = {},
 ): { ids: number[]; similarities: number[] } {
   const { count, dim, width8, stride8, links0, maxM0, maxM, upperLinks, upperStart, deleted } = layout;
   if (count === 0) return { ids: [], similarities: [] };
@@ -330,10 +359,12 @@ export function hnswSearchReference(
     for (let d = 0; d < width8; d++) total += layout.rows8[node * stride8 + d]! * q16[d]!;
     return Math.fround(Math.fround(total) * scales[(node * stride8 + width8) >> 2]!);
   };
-  // descent through the upper levels: each list scored at once, then a move to its best node
-  let current = layout.entryPoint;
+  // descent through the upper levels: each list scored at once, then a move to its best node (none
+  // from a given start node)
+  const start = options.start ?? -1;
+  let current = start >= 0 ? start : layout.entryPoint;
   let currentScore = score(current);
-  for (let level = layout.maxLevel; level > 0; level--) {
+  for (let level = start >= 0 ? 0 : layout.maxLevel; level > 0; level--) {
     for (let changed = true; changed; ) {
       changed = false;
       const start = upperStart[current]!;
