@@ -8,10 +8,10 @@
 // at once, then a move to its best node while that beats the current one) — skipped when the caller names
 // a node to start from (a query that is a word of the index starts at its own node, the best start there
 // is) — then the beam search on level 0 with a result list of ef (a min-heap, its root the worst kept
-// score `lower`) and a candidate queue (a max-heap). A node is expanded while the best candidate still beats `lower` or the results hold fewer
-// than ef; its unvisited neighbours are scored together (their rows asked for first, so the loads
-// overlap), queued when they beat `lower`, and kept as results unless deleted (deleted nodes still
-// route). The nodes reached are a bit per node (Visited), cleared per query: 12.5 KB for 100,000 nodes
+// score `lower`) and a candidate queue (a max-heap). A node is expanded while the best candidate still
+// beats `lower` or the results hold fewer than ef; its unvisited neighbours are scored together (their
+// rows asked for first, so the loads overlap; int8 rows four per pass), queued when they beat `lower`,
+// and kept as results unless deleted (deleted nodes still route). The nodes reached are a bit per node (Visited), cleared per query: 12.5 KB for 100,000 nodes
 // stays in the first-level caches, where the 16-bit query number per node used before (200 KB) missed.
 //
 // Traversal scores come from the float32 rows (hnswlib's arithmetic up to summation order) or from int8

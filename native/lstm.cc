@@ -44,19 +44,24 @@ void forward_row(ptrdiff_t H, float* __restrict zi, float* __restrict zf, float*
   }
 }
 
-void forward_rows(void* context, int task) {
-  const Step& step = *static_cast<const Step*>(context);
-  const LstmArgs& a = *step.args;
-  const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 4 * H;
+/** Batch rows [first, last) of forward step t: z (h·U, already in the gate rows) += x, activated. */
+void forward_range(const LstmArgs& a, ptrdiff_t t, int first, int last) {
+  const ptrdiff_t H = a.units, B = a.batch, width = 4 * H;
   const ptrdiff_t state = B * H;
-  int first, last;
-  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     float* z = a.gates + (t * B + b) * width;
     const float* x = a.xProj + (b * a.steps + t) * width;
     forward_row(H, z, z + H, z + 2 * H, z + 3 * H, x, x + H, x + 2 * H, x + 3 * H, a.cs + t * state + b * H,
                 a.cs + (t + 1) * state + b * H, a.tanhCells + t * state + b * H, a.hs + (t + 1) * state + b * H);
   }
+}
+
+void forward_rows(void* context, int task) {
+  const Step& step = *static_cast<const Step*>(context);
+  const LstmArgs& a = *step.args;
+  int first, last;
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
+  forward_range(a, step.t, first, last);
 }
 
 /** One batch row of a backward step (see kernels.h): dz from the gates; dc becomes dL/dc_{t−1}. */
@@ -76,13 +81,10 @@ void backward_row(ptrdiff_t H, const float* __restrict gi, const float* __restri
   }
 }
 
-void backward_rows(void* context, int task) {
-  const Step& step = *static_cast<const Step*>(context);
-  const LstmArgs& a = *step.args;
-  const ptrdiff_t H = a.units, B = a.batch, t = step.t, width = 4 * H;
+/** Batch rows [first, last) of backward step t: their dz_t; dc becomes dL/dc_{t−1}. */
+void backward_range(const LstmArgs& a, ptrdiff_t t, int first, int last) {
+  const ptrdiff_t H = a.units, B = a.batch, width = 4 * H;
   const ptrdiff_t state = B * H;
-  int first, last;
-  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
   for (ptrdiff_t b = first; b < last; b++) {
     const float* gate = a.gates + (t * B + b) * width;
     float* dz = a.dz + (t * B + b) * width;
@@ -90,6 +92,14 @@ void backward_rows(void* context, int task) {
                  a.tanhCells + t * state + b * H, a.gradOut + (b * (a.steps + 1) + t) * H, a.dh + b * H, a.dc + b * H,
                  dz, dz + H, dz + 2 * H, dz + 3 * H);
   }
+}
+
+void backward_rows(void* context, int task) {
+  const Step& step = *static_cast<const Step*>(context);
+  const LstmArgs& a = *step.args;
+  int first, last;
+  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
+  backward_range(a, step.t, first, last);
 }
 
 /** One group of batch rows of a forward step: z_t = h_{t−1}·U for its rows, then their gate arithmetic. */
@@ -103,12 +113,7 @@ void forward_group(void* context, int group) {
   GemmArgs product{last - first, width, H, a.hs + t * state + static_cast<ptrdiff_t>(first) * H, H, 1, a.recurrent,
                    width, 1, a.gates + (t * B + first) * width, width, false, 1};
   gemm(product);
-  for (ptrdiff_t b = first; b < last; b++) {
-    float* z = a.gates + (t * B + b) * width;
-    const float* x = a.xProj + (b * a.steps + t) * width;
-    forward_row(H, z, z + H, z + 2 * H, z + 3 * H, x, x + H, x + 2 * H, x + 3 * H, a.cs + t * state + b * H,
-                a.cs + (t + 1) * state + b * H, a.tanhCells + t * state + b * H, a.hs + (t + 1) * state + b * H);
-  }
+  forward_range(a, t, first, last);
 }
 
 /** One group of batch rows of a backward step: their dz_t, then dh = dz_t·Uᵀ for those rows. */
@@ -118,14 +123,8 @@ void backward_group(void* context, int group) {
   const int H = a.units, B = a.batch, width = 4 * H;
   int first, last;
   sequence::rows_of(B, group, sequence::row_groups(B), &first, &last);
-  const ptrdiff_t t = step.t, state = static_cast<ptrdiff_t>(B) * H;
-  for (ptrdiff_t b = first; b < last; b++) {
-    const float* gate = a.gates + (t * B + b) * width;
-    float* dz = a.dz + (t * B + b) * width;
-    backward_row(H, gate, gate + H, gate + 2 * H, gate + 3 * H, a.cs + t * state + b * H,
-                 a.tanhCells + t * state + b * H, a.gradOut + (b * (a.steps + 1) + t) * H, a.dh + b * H, a.dc + b * H,
-                 dz, dz + H, dz + 2 * H, dz + 3 * H);
-  }
+  const ptrdiff_t t = step.t;
+  backward_range(a, t, first, last);
   if (t > 0 || a.wantH0) {
     GemmArgs product{last - first, H, width, a.dz + (t * B + first) * width, width, 1, step.transposed, H, 1,
                      a.dh + static_cast<ptrdiff_t>(first) * H, H, false, 1};
