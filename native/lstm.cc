@@ -56,14 +56,6 @@ void forward_range(const LstmArgs& a, ptrdiff_t t, int first, int last) {
   }
 }
 
-void forward_rows(void* context, int task) {
-  const Step& step = *static_cast<const Step*>(context);
-  const LstmArgs& a = *step.args;
-  int first, last;
-  sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
-  forward_range(a, step.t, first, last);
-}
-
 /** One batch row of a backward step (see kernels.h): dz from the gates; dc becomes dL/dc_{t−1}. */
 void backward_row(ptrdiff_t H, const float* __restrict gi, const float* __restrict gf, const float* __restrict gg,
                   const float* __restrict go, const float* __restrict cPrev, const float* __restrict tc,
@@ -94,12 +86,14 @@ void backward_range(const LstmArgs& a, ptrdiff_t t, int first, int last) {
   }
 }
 
-void backward_rows(void* context, int task) {
+/** Task `task` of a step whose gate arithmetic is split by rows (row_tasks): `range` on its rows. */
+template <void (*range)(const LstmArgs&, ptrdiff_t, int, int)>
+void step_rows(void* context, int task) {
   const Step& step = *static_cast<const Step*>(context);
   const LstmArgs& a = *step.args;
   int first, last;
   sequence::rows_of(a.batch, task, sequence::row_tasks(a.batch, a.units, a.threads), &first, &last);
-  backward_range(a, step.t, first, last);
+  range(a, step.t, first, last);
 }
 
 /** One group of batch rows of a forward step: z_t = h_{t−1}·U for its rows, then their gate arithmetic. */
@@ -154,12 +148,12 @@ void lstm_forward(const LstmArgs& a) {
     return;
   }
   for (int t = 0; t < a.steps; t++) {
-    // z_t = h_{t−1} · U, into the step's gate rows; forward_rows adds the input projection.
+    // z_t = h_{t−1} · U, into the step's gate rows; step_rows<forward_range> adds the input projection.
     GemmArgs product{B, width, H, a.hs + t * state, H, 1, a.recurrent, width, 1,
                      a.gates + static_cast<ptrdiff_t>(t) * B * width, width, false, a.threads};
     gemm(product);
     Step step{&a, t, nullptr};
-    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, forward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, step_rows<forward_range>, &step);
   }
 }
 
@@ -183,7 +177,7 @@ void lstm_backward(const LstmArgs& a) {
   }
   for (int t = a.steps - 1; t >= 0; t--) {
     Step step{&a, t, nullptr};
-    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, backward_rows, &step);
+    parallel_for(sequence::row_tasks(a.batch, a.units, a.threads), a.threads, step_rows<backward_range>, &step);
     if (t > 0 || a.wantH0) {
       GemmArgs product{B, H, width, a.dz + static_cast<ptrdiff_t>(t) * B * width, width, 1, transposed, H, 1,
                        a.dh, H, false, a.threads};
