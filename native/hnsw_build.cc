@@ -39,6 +39,13 @@ constexpr int kPairSlot = 3;
 
 inline size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
+/** Asks for every cache line of a row (400 bytes at dim 100), so that a list's loads overlap. */
+inline void prefetch_row(const float* row, int dim) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (int offset = 0; offset < dim * 4; offset += 64) __builtin_prefetch(p + offset);
+  __builtin_prefetch(p + dim * 4 - 1);
+}
+
 /** A candidate neighbour: its similarity to the node being linked, and its id. */
 struct Candidate {
   float score;
@@ -199,18 +206,22 @@ void beam(const Build& b, Scratch& s, const float* q, int level, int start, floa
       const int next = list[j];
       if (!b.usable(next, level)) continue;
       if (!s.visited.mark(next)) continue;
-      __builtin_prefetch(b.row(next));
+      prefetch_row(b.row(next), b.a->dim);
       s.unvisited[fresh++] = next;
     }
     for (int j = 0; j < fresh; j++) {
       const int next = s.unvisited[j];
       const float score = vec::dot(q, b.row(next), dim);
-      if (s.results.size < ef) {
-        s.results.push(score, next);
+      if (s.results.size < ef || score > s.results.scores[0]) {
+        if (s.results.size < ef)
+          s.results.push(score, next);
+        else
+          s.results.replace_root(score, next);
         s.candidates.push(-score, next);
-      } else if (score > s.results.scores[0]) {
-        s.results.replace_root(score, next);
-        s.candidates.push(-score, next);
+        // a candidate's list is read when it is expanded: ask for it now (hnswlib keeps it beside the row)
+        const char* links = reinterpret_cast<const char*>(b.list(next, level));
+        __builtin_prefetch(links);
+        __builtin_prefetch(links + 64);
       }
     }
   }
