@@ -8,7 +8,8 @@
 //      batch is reachable yet, since no old node links to it before phase b): hnswlib's greedy descent
 //      from the entry point down to its own top level, then on each of its levels a beam search of
 //      efConstruction whose best node starts the next level down. To those candidates it adds the nodes
-//      of its batch that come before it (and reach the level), then keeps up to M of them with hnswlib's
+//      of its batch that come before it (that reach the level and beat the worst of a full beam's
+//      results: hnswlib chooses among the efConstruction best it found), then keeps up to M with hnswlib's
 //      heuristic (best first; a candidate is kept only if it is closer to the new node than to every one
 //      kept) and writes that list as its own (its own lists are read by no other task).
 //  (b) the reverse links: every (target, level, new node) pair of the batch, sorted, so that each target's
@@ -19,6 +20,7 @@
 // Every node's work reads only the frozen graph, the rows and its own lists, so any thread can do it: the
 // result is the same for 1 or 64 threads (for one ISA: the dot products' rounding differs between ISAs).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -244,8 +246,12 @@ void link_new_node(const Build& b, Scratch& s, int node) {
       beam(b, s, q, level, current, currentScore);
       for (int r = 0; r < s.results.size; r++) s.pool[count++] = Candidate{s.results.scores[r], s.results.ids[r]};
     }
+    // batch-mates worse than every one of a full beam's results are left out, as hnswlib would never have
+    // seen them among its efConstruction best (and they would only lengthen the sort)
+    const float worst = s.results.size >= a.efConstruction && count > 0 ? s.results.scores[0] : -INFINITY;
     for (int m = 0; m < mates; m++)
-      if (a.levels[a.begin + m] >= level) s.pool[count++] = Candidate{s.mateScores[m], a.begin + m};
+      if (a.levels[a.begin + m] >= level && s.mateScores[m] > worst)
+        s.pool[count++] = Candidate{s.mateScores[m], a.begin + m};
     std::sort(s.pool, s.pool + count, BetterFirst());
     // the next level down starts from the best node of the graph found here (not a batch-mate: its
     // lists are not part of the frozen graph)
