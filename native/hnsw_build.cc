@@ -303,8 +303,8 @@ struct PhaseB {
         const int source = a.begin + static_cast<int>(p.keys[k] & 0xffffff);
         bool known = false;
         for (int j = 1; j <= size && !known; j++) known = list[j] == source;
-        if (!known) s.unvisited[arrivals++] = source;  // at most batch size, checked by the caller
-        if (arrivals == limit + 1) break;  // the slot array holds maxM0 + 1; the rest are pruned below
+        if (!known) s.unvisited[arrivals++] = source;
+        if (arrivals == limit + 1) break;  // it overflows already (s.unvisited holds maxM0 + 1): pruned below
       }
       if (size + arrivals <= limit) {
         for (int j = 0; j < arrivals; j++) list[1 + size + j] = s.unvisited[j];
