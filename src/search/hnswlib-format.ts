@@ -1,5 +1,6 @@
 // Reads the graph out of a file written by hnswlib (hnswlib-node's writeIndex), so that our own
-// native search (kernels/hnsw.ts) can walk the very graph hnswlib built.
+// native search (kernels/hnsw.ts) can walk the very graph hnswlib holds; and writes one
+// (writeHnswlibIndex) from a graph our builder made (kernels/hnsw-build.ts), for hnswlib-node to load.
 //
 // hnswlib's layout (little-endian, size_t = 8 bytes):
 //   header, 96 bytes: offsetLevel0, maxElements, elementCount, bytesPerElement, labelOffset, dataOffset

@@ -325,6 +325,19 @@ describe.runIf(haveKernel)('HnswIndex on the native builder', () => {
     expect(parseHnswlibIndex(readFileSync(path)).count).toBe(count);
   });
 
+  it('a temporary directory that cannot be made is one clear error', () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(tmp, 'missing', 'deeper');
+    try {
+      expect(() => new HnswIndex(dim).add(words.slice(0, 50), vectors.subarray(0, 50 * dim))).toThrow(
+        /^cannot hand the built HNSW graph to hnswlib through [^\n]+; free space there or use builder 'hnswlib'$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('later adds, filters, removal and compaction keep working on a natively built graph', () => {
     const index = new HnswIndex(dim, { capacity: 16, compactThreshold: 1 });
     index.add(words.slice(0, 1000), vectors.subarray(0, 1000 * dim));
