@@ -15,6 +15,7 @@
       'native/word2vec.cc',
       'native/scan.cc',
       'native/hnsw.cc',
+      'native/hnsw_build.cc',
       'native/fasttext.cc',
       'native/conv.cc',
       'native/table.cc',

@@ -12,7 +12,8 @@
 //             each query is a word of the index, left out of its own results (as the anchors do).
 //
 // Measured: ExactIndex build (add) seconds, queries/s one query per call and in one batch call, for each
-// thread count in --threads; HnswIndex build seconds, the seconds to lay its graph out for the native
+// thread count in --threads; HnswIndex build seconds (its default builder: ours, native, when the addon
+// is there; --builder hnswlib for hnswlib-node's addPoint), the seconds to lay its graph out for the native
 // search, and per ef in --efs queries/s and recall@k against the exact results of HnswIndex's default
 // engine (our native search over hnswlib's graph, one walker per query) one query per call and in one
 // batch call (split between threads), of two walkers per query (the opt-in), of HnswIndex on
@@ -32,7 +33,7 @@
 // Usage:
 //   node bench/search.mjs [--data random|word2vec|both] [--n 100000] [--dim 100] [--queries 1000]
 //       [--k 10] [--seed 42] [--vectors F.bin --query-words F.txt] [--efs 10,50,100,200,400]
-//       [--m 16] [--ef-construction 200] [--hnsw-n N] [--hnsw-index F] [--save-hnsw F] [--skip-exact] [--skip-hnsw]
+//       [--m 16] [--ef-construction 200] [--builder native|hnswlib] [--hnsw-n N] [--hnsw-index F] [--save-hnsw F] [--skip-exact] [--skip-hnsw]
 //       [--single-queries N] [--threads 1,2] [--repeat 1] [--full]
 //       [--anchors] [--anchors-dir DIR] [--modules DIR] [--faiss-threads 1] [--scratch DIR]
 // Prints progress on stderr and one JSON object as the last line of stdout.
@@ -66,6 +67,7 @@ const { values: args } = parseArgs({
     efs: { type: 'string', default: '10,50,100,200,400' },
     m: { type: 'string', default: '16' },
     'ef-construction': { type: 'string', default: '200' },
+    builder: { type: 'string' },
     'hnsw-n': { type: 'string' },
     'hnsw-index': { type: 'string' },
     'save-hnsw': { type: 'string' },
@@ -358,6 +360,7 @@ async function benchHnsw(data, truth) {
       M: Number(args.m),
       efConstruction: Number(args['ef-construction']),
       capacity: n,
+      ...(args.builder === undefined ? {} : { builder: args.builder }),
       onProgress: (done, total) => {
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
@@ -472,6 +475,7 @@ async function benchHnsw(data, truth) {
     subset,
     M: index.M,
     ef_construction: index.efConstruction,
+    builder: args['hnsw-index'] === undefined ? (args.builder ?? 'default') : null,
     build_seconds: buildSeconds === undefined ? null : round(buildSeconds),
     engine,
     layout_seconds: round(prepared.seconds),

@@ -28,6 +28,8 @@
 //   hnswGraph(graph) → handle                     a laid-out HNSW graph, checked once and copied for the walk
 //   hnswSearch(handle, queries, queryCount, k, ef, rerank, int8, deletedCount, ids, scores, found, threads,
 //              walkers, starts)                  starts: Int32Array of a node per query (−1: descend) or null
+//   hnswBuildBatch(rows, levels, links0, upperStart, upperLinks, count, dim, M, maxM0, efConstruction,
+//                  begin, end, entryPoint, maxLevel, batchMates, threads)   one batch of an HNSW build
 //   conv2dForward(geometry, x, kernel, bias, relu, y, threads)      geometry: Int32Array [batch,
 //   conv2dBackward(geometry, x, kernel, relu, y, dy, dx, dkernel, dbias, threads)   height, width,
 //   maxPoolForward(geometry, x, y, argmax, threads)                channels, kernelH, kernelW, strideH,
@@ -669,6 +671,55 @@ Napi::Value hnsw_search(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// hnswBuildBatch(rows, levels, links0, upperStart, upperLinks, count, dim, M, maxM0, efConstruction, begin, end,
+//                entryPoint, maxLevel, batchMates, threads)
+Napi::Value hnsw_build_batch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  need_args(info, 16, "hnswBuildBatch(rows, levels, links0, upperStart, upperLinks, count, dim, M, maxM0, efConstruction, begin, end, entryPoint, maxLevel, batchMates, threads)");
+  HnswBuildArgs a{};
+  a.count = integer(info, 5, "count");
+  a.dim = integer(info, 6, "dim");
+  a.M = integer(info, 7, "M");
+  a.maxM0 = integer(info, 8, "maxM0");
+  a.efConstruction = integer(info, 9, "efConstruction");
+  a.begin = integer(info, 10, "begin");
+  a.end = integer(info, 11, "end");
+  if (!info[12].IsNumber()) throw Napi::TypeError::New(env, "entryPoint must be a number");
+  a.entryPoint = info[12].As<Napi::Number>().Int32Value();
+  a.maxLevel = integer(info, 13, "maxLevel");
+  a.batchMates = boolean(info, 14);
+  a.threads = integer(info, 15, "threads");
+  auto bad = [&env](const std::string& what) { return Napi::RangeError::New(env, "hnswBuildBatch: " + what); };
+  if (a.dim < 1 || a.M < 2 || a.maxM0 < a.M || a.maxM0 > 65535 || a.efConstruction < 1)
+    throw bad("dim ≥ 1, 2 ≤ M ≤ maxM0 ≤ 65535 and efConstruction ≥ 1 are required");
+  if (a.begin > a.end || a.end > a.count || a.end - a.begin > (1 << 24))
+    throw bad("the batch must lie in [0, count) and hold at most 2^24 nodes");
+  if (a.begin == 0 ? a.entryPoint != -1 : (a.entryPoint < 0 || a.entryPoint >= a.begin))
+    throw bad("the entry point must be a node before the batch (−1 for the first batch)");
+  if (a.threads < 1) a.threads = 1;
+  if (a.threads > kMaxThreads) a.threads = kMaxThreads;
+  const size_t count = a.count;
+  a.rows = f32(info, 0, count * a.dim, "rows");
+  a.levels = i32(info, 1, count, "levels");
+  a.links0 = i32(info, 2, count * (a.maxM0 + 1), "links0");
+  a.upperStart = i32(info, 3, count, "upperStart");
+  Napi::Int32Array upper = info[4].IsTypedArray() ? info[4].As<Napi::Int32Array>() : Napi::Int32Array();
+  a.upperLinks = i32(info, 4, 0, "upperLinks");
+  const size_t upperInts = upper.ElementLength();
+  // every list the batch reads or writes must lie inside its array
+  for (int node = 0; node < a.end; node++) {
+    const int level = a.levels[node];
+    if (level < 0 || level > 255) throw bad("levels must be from 0 to 255");
+    if (node < a.begin && level > a.maxLevel) throw bad("a node of the graph is above its top level");
+    if (level > 0 && (a.upperStart[node] < 0 ||
+                      static_cast<size_t>(a.upperStart[node]) + static_cast<size_t>(level) * (a.M + 1) > upperInts))
+      throw bad("a node's upper lists are outside upperLinks");
+  }
+  if (a.entryPoint >= 0 && a.levels[a.entryPoint] != a.maxLevel) throw bad("the entry point is not on the top level");
+  guarded(info, [&] { table_of(info).hnswBuildBatch(a); });
+  return env.Undefined();
+}
+
 /** The WindowArgs geometry from an Int32Array (see kernels.h; 13 values with filters), checked so every index fits. */
 WindowArgs window_geometry(const Napi::CallbackInfo& info, size_t index, bool conv) {
   const int count = conv ? 13 : 12;
@@ -795,6 +846,7 @@ Napi::Object table_object(Napi::Env env, const KernelTable& table) {
   object.Set("scanTopK", Napi::Function::New(env, scan_top_k, "scanTopK", data));
   object.Set("hnswGraph", Napi::Function::New(env, hnsw_graph, "hnswGraph", data));
   object.Set("hnswSearch", Napi::Function::New(env, hnsw_search, "hnswSearch", data));
+  object.Set("hnswBuildBatch", Napi::Function::New(env, hnsw_build_batch, "hnswBuildBatch", data));
   object.Set("conv2dForward", Napi::Function::New(env, conv2d_forward, "conv2dForward", data));
   object.Set("conv2dBackward", Napi::Function::New(env, conv2d_backward, "conv2dBackward", data));
   object.Set("maxPoolForward", Napi::Function::New(env, max_pool_forward, "maxPoolForward", data));

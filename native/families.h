@@ -22,6 +22,7 @@ void gru_backward(const GruArgs& args);
 void word2vec_train(const Word2VecJob& job);
 void scan_top_k(const ScanArgs& args);
 void hnsw_search(const HnswSearchArgs& args);
+void hnsw_build_batch(const HnswBuildArgs& args);
 void subword_train(const SubwordJob& job);
 void conv2d_forward(const WindowArgs& args);
 void conv2d_backward(const WindowArgs& args);

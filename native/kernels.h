@@ -253,6 +253,25 @@ struct HnswSearchArgs {
 };
 
 /**
+ * One batch of an HNSW build (hnsw_build.cc): nodes [begin, end) joined to the graph of nodes [0, begin)
+ * (entry point entryPoint on level maxLevel; entryPoint −1 when begin is 0). Lists as in HnswGraph, but
+ * written: links0 count × (maxM0 + 1), upperLinks lists of M + 1 ints (maxM = M) from upperStart[node];
+ * levels[node] is the node's top level. rows: count × dim unit rows. batchMates: a node may also link the
+ * nodes of its batch before it. Same links for any `threads`.
+ */
+struct HnswBuildArgs {
+  const float* rows;
+  const int32_t* levels;
+  int32_t* links0;
+  const int32_t* upperStart;
+  int32_t* upperLinks;
+  int count, dim, M, maxM0, efConstruction;
+  int begin, end, entryPoint, maxLevel;
+  bool batchMates;
+  int threads;
+};
+
+/**
  * 2-D convolution and max pooling on channels-last images x [batch, height, width, channels] (native/conv.cc;
  * the loops they replace are in src/tensor/kernels/conv.ts). Window (oy, ox) covers rows
  * oy·strideH − padTop + [0, kernelH) and columns ox·strideW − padLeft + [0, kernelW); positions outside the
@@ -302,6 +321,7 @@ struct KernelTable {
   void (*subwordTrain)(const SubwordJob& job);
   void (*scanTopK)(const ScanArgs& args);
   void (*hnswSearch)(const HnswSearchArgs& args);
+  void (*hnswBuildBatch)(const HnswBuildArgs& args);
   void (*conv2dForward)(const WindowArgs& args);
   void (*conv2dBackward)(const WindowArgs& args);
   void (*maxPoolForward)(const WindowArgs& args);

@@ -24,6 +24,7 @@ const KernelTable& table() {
       &subword_train,
       &scan_top_k,
       &hnsw_search,
+      &hnsw_build_batch,
       &conv2d_forward,
       &conv2d_backward,
       &max_pool_forward,

@@ -159,6 +159,32 @@ export interface EmbeddingKernels {
    * marks (threads × count; 1 × count for two walkers) are kept with the graph's copy. walkers 2: each query walked by two threads (answers may vary from run to run).
    * starts (or null): per query a node the level-0 search starts at instead of the descent from the entry point (−1: descend).
    */
+  /**
+   * One batch of an HNSW build (native/hnsw_build.cc): nodes [begin, end) joined to the graph of nodes
+   * [0, begin) whose entry point (−1 for the first batch) is on level maxLevel. Writes their lists and the
+   * reverse links into links0 (count × (maxM0 + 1): a count, then ids) and upperLinks (lists of M + 1 ints
+   * from upperStart[node], level 1 first); levels[node] is each node's top level; rows: count × dim unit
+   * rows. batchMates: a node may also link the nodes of its batch before it. The same links for any
+   * `threads` (for one kernel table).
+   */
+  hnswBuildBatch(
+    rows: Float32Array,
+    levels: Int32Array,
+    links0: Int32Array,
+    upperStart: Int32Array,
+    upperLinks: Int32Array,
+    count: number,
+    dim: number,
+    M: number,
+    maxM0: number,
+    efConstruction: number,
+    begin: number,
+    end: number,
+    entryPoint: number,
+    maxLevel: number,
+    batchMates: boolean,
+    threads: number,
+  ): void;
   hnswSearch(
     graph: NativeHnswHandle,
     queries: Float32Array,

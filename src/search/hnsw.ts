@@ -11,7 +11,13 @@
 // with int8 copies of the rows (float32 re-ranking) and splits a batch of queries between threads.
 // Answers are deterministic by default; two walkers per query are an opt-in for throughput. Queries with
 // a filter, and installs without the addon, use hnswlib's searchKnn.
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+//
+// Building: rows added in bulk to an empty graph (the first add, compact()) are built by our own native
+// builder (kernels/hnsw-build.ts, native/hnsw_build.cc: several threads, the same graph whatever their
+// number), written in hnswlib's file format to a temporary directory and loaded into hnswlib-node, which
+// then holds the graph as if it had built it (filtered queries, later adds, markDelete, save). Adds to a
+// graph that has nodes, and installs without the addon (or builder 'hnswlib'), use hnswlib's addPoint.
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -19,11 +25,12 @@ import { FormatError, shown, UnknownWordError, VerboError } from '../util/errors
 import { sha256OfFile } from '../util/model-files.js';
 import { writeFileAtomic } from '../util/files.js';
 import { Random } from '../util/random.js';
-import { nativeKernels } from '../native/index.js';
+import { nativeKernels, threadCount } from '../native/index.js';
 import { vectorsChecksum } from './checksum.js';
 import { ExactIndex } from './exact.js';
-import { parseHnswlibIndex } from './hnswlib-format.js';
+import { type HnswGraph, parseHnswlibIndex, writeHnswlibIndex } from './hnswlib-format.js';
 import { HnswSearcher, type HnswTraversal } from './kernels/hnsw.js';
+import { buildHnswGraph } from './kernels/hnsw-build.js';
 import { suggestSpellings } from './suggest.js';
 import type {
   AddOptions,
@@ -66,8 +73,17 @@ export interface HnswOptions {
    * 12 clusters of spread 0.05 — the int8 walk stops among near-ties).
    */
   traversal?: HnswTraversal;
-  /** native engine: threads a batch of queries is split between (default: VERBO_THREADS or the cores). */
+  /**
+   * Threads of the native builder, and those a batch of queries is split between by the native engine
+   * (default: VERBO_THREADS or the cores). The graph built does not depend on it.
+   */
   threads?: number;
+  /**
+   * Who builds the graph when rows are added to an empty index (the first add, compact()): 'native' (our
+   * multi-threaded builder, kernels/hnsw-build.ts; the default when the addon is available) or 'hnswlib'
+   * (hnswlib-node's addPoint, one row at a time). Adds to a non-empty graph always use addPoint.
+   */
+  builder?: HnswBuilder;
   /**
    * native engine: walkers per single query, 1 (the default: answers repeat exactly) or 2 (two threads
    * walk each query — more queries per second on two idle cores at about the same recall, fewer on a busy
@@ -77,6 +93,7 @@ export interface HnswOptions {
 }
 
 export type HnswEngine = 'native' | 'hnswlib';
+export type HnswBuilder = 'native' | 'hnswlib';
 
 /** From this many vectors on the native engine walks the graph with int8 rows by default. */
 export const INT8_TRAVERSAL_MIN_SIZE = 50_000;
@@ -157,6 +174,9 @@ export class HnswIndex implements KnnIndex {
   private readonly traversal: HnswTraversal | undefined;
   private readonly threads: number | undefined;
   private readonly walkers: number;
+  private readonly builder: HnswBuilder;
+  /** The graph our builder made, while unchanged: the native search lays it out without reading a file. */
+  private builtGraph: HnswGraph | undefined;
   /** The native search's layout of the graph; undefined until a query needs it, dropped when the graph changes. */
   private searcher: HnswSearcher | undefined;
   /** The file the graph was loaded from, while the graph is unchanged (read instead of writing a copy). */
@@ -165,6 +185,12 @@ export class HnswIndex implements KnnIndex {
   constructor(dim: number, options: HnswOptions = {}) {
     this.dim = positiveInteger('dim', dim);
     this.M = positiveInteger('M', options.M ?? DEFAULTS.M);
+    if (this.M < 2) {
+      throw new VerboError(
+        `HnswIndex: M must be at least 2 (levels are drawn with 1 / ln M), got ${this.M}`,
+        'BAD_ARGUMENT',
+      );
+    }
     this.efConstruction = positiveInteger(
       'efConstruction',
       options.efConstruction ?? DEFAULTS.efConstruction,
@@ -198,6 +224,7 @@ export class HnswIndex implements KnnIndex {
       );
     }
     this.searchEngine = checkEngine(options.engine ?? (nativeKernels() === null ? 'hnswlib' : 'native'));
+    this.builder = checkBuilder(options.builder ?? (nativeKernels() === null ? 'hnswlib' : 'native'));
   }
 
   /** Who answers unfiltered queries: 'native' or 'hnswlib' (see HnswOptions.engine). */
@@ -218,6 +245,7 @@ export class HnswIndex implements KnnIndex {
   private graphChanged(): void {
     this.searcher = undefined;
     this.loadedFrom = undefined;
+    this.builtGraph = undefined;
   }
 
   /** Drops the native layout of the graph (the index stays usable: the next query lays it out again). */
@@ -238,7 +266,7 @@ export class HnswIndex implements KnnIndex {
           name = source.path;
         }
       }
-      if (bytes === undefined) {
+      if (bytes === undefined && this.builtGraph === undefined) {
         const directory = mkdtempSync(join(tmpdir(), 'verbo-hnsw-'));
         try {
           const file = join(directory, 'graph.hnsw');
@@ -253,7 +281,7 @@ export class HnswIndex implements KnnIndex {
           rmSync(directory, { recursive: true, force: true });
         }
       }
-      const graph = parseHnswlibIndex(bytes, name);
+      const graph = bytes === undefined ? this.builtGraph! : parseHnswlibIndex(bytes, name);
       if (graph.dim !== this.dim) {
         throw new FormatError(`${name}: the graph has dimension ${graph.dim}, the index ${this.dim}`);
       }
@@ -308,6 +336,7 @@ export class HnswIndex implements KnnIndex {
   add(words: readonly string[], vectors: VectorsInput, options: AddOptions = {}): void {
     const incoming = normalizeRows(words, vectors, this.dim);
     const rows = this.ensureRows();
+    const wasEmpty = this.table.size === 0;
     this.knownChecksum = undefined;
     this.graphChanged();
     const ids = this.table.assign(words, options.counts);
@@ -323,6 +352,12 @@ export class HnswIndex implements KnnIndex {
     }
     const dim = this.dim;
     const total = ids.length;
+    if (wasEmpty && total > 0 && this.builder === 'native') {
+      for (let i = 0; i < total; i++)
+        this.rows!.set(incoming.subarray(i * dim, (i + 1) * dim), ids[i]! * dim);
+      this.buildNatively(this.rows!, needed);
+      return;
+    }
     const point = new Array<number>(dim).fill(0); // hnswlib wants a plain array: one, refilled per row
     for (let i = 0; i < total; i++) {
       const label = ids[i]!;
@@ -371,10 +406,49 @@ export class HnswIndex implements KnnIndex {
     this.deleted = new Set();
     this.rows = compacted;
     this.capacity = Math.max(16, live);
+    if (this.builder === 'native' && live > 0) {
+      this.buildNatively(compacted, live);
+      return;
+    }
     this.graph = this.newGraph(this.capacity);
     for (let label = 0; label < live; label++) {
       this.graph.addPoint(Array.from(compacted.subarray(label * dim, (label + 1) * dim)), label);
     }
+  }
+
+  /**
+   * Builds the graph over the first `count` rows (label = row) with our native builder and hands it to
+   * hnswlib-node through a file in a temporary directory (removed afterwards).
+   */
+  private buildNatively(rows: Float32Array, count: number): void {
+    const graph = buildHnswGraph(rows, count, this.dim, {
+      M: this.M,
+      efConstruction: this.efConstruction,
+      seed: this.seed,
+      threads: this.threads ?? threadCount(),
+      kernels: nativeKernels()!,
+      ...(this.onProgress === undefined ? {} : { onProgress: this.onProgress }),
+    });
+    const bytes = writeHnswlibIndex(graph);
+    const loaded = new hnswlib.HierarchicalNSW('cosine', this.dim);
+    let directory: string | undefined;
+    try {
+      directory = mkdtempSync(join(tmpdir(), 'verbo-hnsw-build-'));
+      const file = join(directory, 'graph.hnsw');
+      writeFileSync(file, bytes);
+      loaded.readIndexSync(file);
+    } catch (error) {
+      throw new VerboError(
+        `cannot hand the built HNSW graph to hnswlib through ${directory ?? tmpdir()} (${(error as Error).message}); free space there or use builder 'hnswlib'`,
+        'FILE_SYSTEM',
+      );
+    } finally {
+      if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+    }
+    if (this.capacity > count) loaded.resizeIndex(this.capacity);
+    loaded.setEf(this.efSearch);
+    this.graph = loaded;
+    this.builtGraph = graph;
   }
 
   has(word: string): boolean {
@@ -636,6 +710,7 @@ export class HnswIndex implements KnnIndex {
       onProgress: options.onProgress,
       onNotice: options.onNotice,
       engine: options.engine,
+      builder: options.builder,
       traversal: options.traversal,
       threads: options.threads,
       walkers: options.walkers,
@@ -798,6 +873,22 @@ function sameWords(labels: readonly (string | null)[], words: readonly string[])
     if (label !== words[i++]) return false;
   }
   return i === words.length;
+}
+
+function checkBuilder(builder: HnswBuilder): HnswBuilder {
+  if (builder !== 'native' && builder !== 'hnswlib') {
+    throw new VerboError(
+      `HnswIndex: builder must be 'native' or 'hnswlib', got '${String(builder)}'`,
+      'BAD_ARGUMENT',
+    );
+  }
+  if (builder === 'native' && nativeKernels() === null) {
+    throw new VerboError(
+      "HnswIndex: the native HNSW builder is not available (see `verbo --version`); use builder 'hnswlib'",
+      'UNSUPPORTED',
+    );
+  }
+  return builder;
 }
 
 function checkEngine(engine: HnswEngine): HnswEngine {

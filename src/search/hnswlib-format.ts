@@ -1,5 +1,6 @@
 // Reads the graph out of a file written by hnswlib (hnswlib-node's writeIndex), so that our own
-// native search (kernels/hnsw.ts) can walk the very graph hnswlib built.
+// native search (kernels/hnsw.ts) can walk the very graph hnswlib holds; and writes one
+// (writeHnswlibIndex) from a graph our builder made (kernels/hnsw-build.ts), for hnswlib-node to load.
 //
 // hnswlib's layout (little-endian, size_t = 8 bytes):
 //   header, 96 bytes: offsetLevel0, maxElements, elementCount, bytesPerElement, labelOffset, dataOffset
@@ -172,4 +173,62 @@ export function parseHnswlibIndex(bytes: Uint8Array, source = 'HNSW index'): Hns
     upperStart,
     upperLinks,
   };
+}
+
+/**
+ * Writes `graph` in hnswlib's saveIndex layout (above): what parseHnswlibIndex reads back and hnswlib's
+ * loadIndex accepts. maxElements is the node count (hnswlib-node's resizeIndex grows it after loading);
+ * mult = 1 / ln(M), as hnswlib sets it; unused link slots are zero.
+ */
+export function writeHnswlibIndex(graph: HnswGraph): Uint8Array {
+  const { count, dim, maxM, maxM0 } = graph;
+  const links0Bytes = 4 + 4 * maxM0;
+  const labelOffset = links0Bytes + 4 * dim;
+  const bytesPerElement = labelOffset + 8;
+  const listInts = maxM + 1;
+  let upperBytes = 0;
+  for (let node = 0; node < count; node++) upperBytes += 4 + graph.levels[node]! * 4 * listInts;
+  const bytes = new Uint8Array(HEADER_BYTES + count * bytesPerElement + upperBytes);
+  const view = new DataView(bytes.buffer);
+  const size = (at: number, value: number): void => view.setBigUint64(at, BigInt(value), true);
+  size(0, 0);
+  size(8, count);
+  size(16, count);
+  size(24, bytesPerElement);
+  size(32, labelOffset);
+  size(40, links0Bytes);
+  view.setInt32(48, count > 0 ? graph.maxLevel : -1, true);
+  view.setInt32(52, count > 0 ? graph.entryPoint : -1, true);
+  size(56, maxM);
+  size(64, maxM0);
+  size(72, graph.M);
+  view.setFloat64(80, 1 / Math.log(graph.M), true);
+  size(88, graph.efConstruction);
+  for (let node = 0; node < count; node++) {
+    const record = HEADER_BYTES + node * bytesPerElement;
+    const links = node * (maxM0 + 1);
+    const linkCount = graph.links0[links]! & 0xffff;
+    view.setUint16(record, linkCount, true);
+    view.setUint8(record + 2, graph.deleted[node]! & 1);
+    for (let j = 0; j < linkCount; j++)
+      view.setUint32(record + 4 + 4 * j, graph.links0[links + 1 + j]!, true);
+    for (let d = 0; d < dim; d++)
+      view.setFloat32(record + links0Bytes + 4 * d, graph.vectors[node * dim + d]!, true);
+    size(record + labelOffset, graph.labels[node]!);
+  }
+  let at = HEADER_BYTES + count * bytesPerElement;
+  for (let node = 0; node < count; node++) {
+    const level = graph.levels[node]!;
+    view.setUint32(at, level * 4 * listInts, true);
+    at += 4;
+    for (let l = 0; l < level; l++) {
+      const list = graph.upperStart[node]! + l * listInts;
+      const linkCount = graph.upperLinks[list]! & 0xffff;
+      view.setUint32(at, linkCount, true);
+      for (let j = 0; j < linkCount; j++)
+        view.setUint32(at + 4 + 4 * j, graph.upperLinks[list + 1 + j]!, true);
+      at += 4 * listInts;
+    }
+  }
+  return bytes;
 }

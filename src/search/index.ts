@@ -12,6 +12,7 @@ export type {
 } from './types.js';
 export { ExactIndex, type ExactIndexOptions } from './exact.js';
 export {
+  type HnswBuilder,
   type HnswEngine,
   HnswIndex,
   HNSW_LIMITS,
