@@ -72,6 +72,8 @@ describe.skipIf(disabled)('native GEMM', () => {
         [20, 800, 200], // an LSTM step: B read in place
         [20, 200, 800],
         [1, 96, 31],
+        [1, 800, 200], // a batch-1 step: one row of A against B's rows
+        [1, 4100, 7], // one row: three column blocks, k not a multiple of four
         [250, 4100, 5], // two column blocks of B
         [49, 65, 600],
         [400, 40, 530], // few columns: A read in place, several row tiles and k blocks
@@ -81,11 +83,12 @@ describe.skipIf(disabled)('native GEMM', () => {
 
     it(`${table.isa}: one thread and two give identical bits`, () => {
       const random = new Random(5);
-      // Packed panels; B read in place (few rows); dot products (few rows, transposed B).
+      // Packed panels; B read in place (few rows); dot products (few rows, transposed B); one row.
       for (const [m, n, k] of [
         [300, 270, 310],
         [20, 800, 200],
         [3, 1000, 70],
+        [1, 5000, 30], // one row of A, column blocks split between threads
       ] as const) {
         const a = randomArray(random, m * k);
         const b = randomArray(random, k * n);
