@@ -3,7 +3,8 @@
 // (ScanArgs in kernels.h). The TypeScript oracle is scanTopKReference in src/search/kernels/scan.ts.
 //
 //   one query, or a few:  every row's dot product with the query (vec::dot), rows split between
-//                         threads, each with its own top-k, merged at the end
+//                         threads, each with its own top-k, merged at the end; the rows 12 KiB
+//                         ahead are asked for while a row is scored
 //   a batch:              the queries are copied into panels of QW transposed queries; a register tile
 //                         (scan_tile.h) scores R rows × QW queries at once, straight from the row-major
 //                         matrix, and only scores at or above a query's current k-th best leave the
@@ -45,6 +46,10 @@ constexpr int kBlockBytes = 128 * 1024;
 constexpr double kParallelMinWork = 1 << 20;
 /** Fewest rows a thread's share of one query's scan should have. */
 constexpr int kMinSplitRows = 4096;
+/** How far ahead of the row being scored one query's scan asks for rows (bytes): 32 rows of dim 100.
+ * The hardware's own prefetch left the scan waiting on memory: on Zen 5 (99,485 × 100, 1 thread) 450
+ * q/s without, ~1,130 with 12 KiB; 4 KiB gave ~950, 24 KiB and 48 KiB ~800-950. */
+constexpr size_t kPrefetchBytes = 12 * 1024;
 
 inline int imin(int a, int b) { return a < b ? a : b; }
 inline int imax(int a, int b) { return a > b ? a : b; }
@@ -154,8 +159,13 @@ void scan_rows_task(void* context, int task) {
   TopK heap = heap_of(plan, split, q);
   const float* query = a.queries + static_cast<size_t>(q) * a.dim;
   float threshold = heap.threshold();
+  const size_t rowBytes = sizeof(float) * static_cast<size_t>(a.dim);
+  const char* end = reinterpret_cast<const char*>(a.rows + static_cast<size_t>(to) * a.dim);
   for (int row = from; row < to; row++) {
-    float score = vec::dot(a.rows + static_cast<size_t>(row) * a.dim, query, a.dim);
+    const float* values = a.rows + static_cast<size_t>(row) * a.dim;
+    const char* ahead = reinterpret_cast<const char*>(values) + kPrefetchBytes;
+    if (ahead + rowBytes <= end) vec::prefetch(ahead, static_cast<int>(rowBytes));
+    float score = vec::dot(values, query, a.dim);
     if (!(score >= threshold) || !allowed(a, q, row)) continue;
     heap.push(score, row);
     threshold = heap.threshold();
