@@ -46,9 +46,10 @@ constexpr int kBlockBytes = 128 * 1024;
 constexpr double kParallelMinWork = 1 << 20;
 /** Fewest rows a thread's share of one query's scan should have. */
 constexpr int kMinSplitRows = 4096;
-/** How far ahead of the row being scored one query's scan asks for rows (bytes): 32 rows of dim 100.
- * The hardware's own prefetch left the scan waiting on memory: on Zen 5 (99,485 × 100, 1 thread) 450
- * q/s without, ~1,130 with 12 KiB; 4 KiB gave ~950, 24 KiB and 48 KiB ~800-950. */
+/** How far ahead of the row being scored one query's scan asks for rows (bytes): ~31 rows of dim 100.
+ * The hardware's own prefetch left the scan waiting on memory: on Zen 5 (99,485 × 100, 1 thread, runs
+ * two each) 450-470 q/s without, 1,120-1,170 with 32 rows (12.8 KB) ahead; 8 rows gave 920-980, 16
+ * rows 840-1,010, 64 and 128 rows 780-960. */
 constexpr size_t kPrefetchBytes = 12 * 1024;
 
 inline int imin(int a, int b) { return a < b ? a : b; }
