@@ -86,8 +86,9 @@ export interface HnswOptions {
   builder?: HnswBuilder;
   /**
    * native engine: walkers per single query, 1 (the default: answers repeat exactly) or 2 (two threads
-   * walk each query — more queries per second on two idle cores at about the same recall, fewer on a busy
-   * machine — but which reaches a node first varies, so answers can differ slightly from run to run).
+   * walk each query at about the same recall — faster or slower than one walker depending on how quickly
+   * the cores hand work to each other (measure first) — and which reaches a node first varies, so answers
+   * can differ slightly from run to run).
    */
   walkers?: number;
 }
