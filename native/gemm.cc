@@ -22,6 +22,7 @@
 #include "kernels.h"
 #include "microkernel.h"
 #include "pool.h"
+#include "vector.h"
 
 namespace verbo {
 namespace VERBO_NS {
@@ -312,11 +313,7 @@ void row_task(void* context, int task) {
       c[j] = sum;
     }
   }
-  for (; p < g.k; p++) {
-    const float ap = g.a[p * g.csA];
-    const float* __restrict b = g.b + p * g.rsB + first;
-    for (int j = 0; j < width; j++) c[j] += ap * b[j];
-  }
+  for (; p < g.k; p++) vec::axpy(g.a[p * g.csA], g.b + p * g.rsB + first, c, width);
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 // consecutive values per step p: a packed micro-panel of B (bStride = NR) or, when B is row-major, B
 // itself (bStride = its row length). Only the first `cols` ≤ NR columns of the tile are written to C.
 // The accumulators live in registers for the whole k loop; rows are broadcast, columns are vectors.
-// With one or two rows (a GEMV that gemm.cc does not stream as rows of B) the k loop is split over four accumulator sets, so the
-// FMAs of consecutive steps do not wait on each other.
+// With one or two rows (a GEMV that gemm.cc does not stream as rows of B) the k loop is split over
+// four accumulator sets, so the FMAs of consecutive steps do not wait on each other.
 //   AVX-512: MR 12 × NR 32 (24 zmm accumulators of 32; a last panel of at most 16 columns runs as a
 //            12 × 16 half tile)                           AVX2: MR 6 × NR 16 (12 ymm of 16)
 //   portable / NEON: MR 4 × NR 16, plain loops the compiler vectorises (SSE2 or NEON).
